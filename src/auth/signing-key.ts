@@ -1,0 +1,49 @@
+// The local token-signing key: an ES256 key pair generated on first use into the data folder (file mode
+// 0600), so `graph-pki token` can mint tokens that `graph-pki serve` on the same folder accepts.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import path from 'node:path';
+import { calculateJwkThumbprint, type JWK } from 'jose';
+
+export const SIGNING_KEY_FILE = 'token-signing-key.json';
+export const LOCAL_SIGNING_ALGORITHM = 'ES256';
+
+export interface SigningKey {
+  readonly kid: string;
+  readonly alg: typeof LOCAL_SIGNING_ALGORITHM;
+  readonly privateKey: KeyObject;
+  readonly publicKey: KeyObject;
+}
+
+export async function loadOrCreateSigningKey(dataDir: string): Promise<SigningKey> {
+  const file = path.join(dataDir, SIGNING_KEY_FILE);
+  let jwk: JWK;
+  try {
+    jwk = JSON.parse(readFileSync(file, 'utf8')) as JWK;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new Error(`cannot read the token-signing key ${file}: ${(error as Error).message}`);
+    }
+    jwk = await createKeyFile(file);
+  }
+  const privateKey = createPrivateKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+  const publicKey = createPublicKey(privateKey);
+  const kid = jwk.kid ?? (await calculateJwkThumbprint(publicKey.export({ format: 'jwk' }) as JWK));
+  return { kid, alg: LOCAL_SIGNING_ALGORITHM, privateKey, publicKey };
+}
+
+async function createKeyFile(file: string): Promise<JWK> {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = privateKey.export({ format: 'jwk' }) as JWK;
+  jwk.kid = await calculateJwkThumbprint(jwk);
+  jwk.alg = LOCAL_SIGNING_ALGORITHM;
+  try {
+    // 'wx': if another process created the file a moment ago, keep theirs.
+    writeFileSync(file, `${JSON.stringify(jwk)}\n`, { mode: 0o600, flag: 'wx' });
+    return jwk;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return JSON.parse(readFileSync(file, 'utf8')) as JWK;
+  }
+}

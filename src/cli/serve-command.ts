@@ -1,0 +1,98 @@
+// `graph-pki serve`: runs the server until SIGTERM/SIGINT, then shuts down gracefully and exits 0.
+import { Command } from 'commander';
+import {
+  DEFAULT_DATA_DIR,
+  DEFAULT_HOST,
+  DEFAULT_LIMITS,
+  DEFAULT_PORT,
+  GRAPH_AUDIENCES,
+  LOG_LEVELS,
+  defaultServerConfig,
+  type LogLevel,
+  type ServerConfig,
+} from '../config.ts';
+import { startServer } from '../server.ts';
+import { envOption, parseHttpUrl, parseInteger, parseList } from './options.ts';
+
+interface ServeOptions {
+  data: string;
+  host: string;
+  port: number;
+  database?: string;
+  publicUrl?: string;
+  jwksUrl?: string;
+  issuer: string[];
+  audience: string[];
+  logLevel: LogLevel;
+  maxBodyBytes: number;
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('Run the Graph PKI trust-store server.')
+    .addOption(envOption('--data <dir>', 'folder for the SQLite file and the local token-signing key').default(DEFAULT_DATA_DIR))
+    .addOption(envOption('--host <host>', 'address to listen on').default(DEFAULT_HOST))
+    .addOption(envOption('--port <n>', 'TCP port (0 = any free port)').default(DEFAULT_PORT).argParser(parseInteger(0, 65535)))
+    .addOption(
+      envOption('--database <url>', 'SQLite file path, sqlite:<file>, :memory: (throw-away) or postgres://… (default: <data>/graph-pki.db)'),
+    )
+    .addOption(envOption('--public-url <url>', 'base URL clients use, for @odata.context (default: the listening URL)').argParser(parseHttpUrl))
+    .addOption(envOption('--jwks-url <url>', 'also accept tokens signed by keys of this JWKS (an identity provider)').argParser(parseHttpUrl))
+    .addOption(
+      envOption('--issuer <list>', "accepted iss values of JWKS tokens, comma-separated; {tenantid} stands for the token's tid")
+        .default([])
+        .argParser(parseList),
+    )
+    .addOption(envOption('--audience <list>', 'accepted aud values, comma-separated').default([...GRAPH_AUDIENCES]).argParser(parseList))
+    .addOption(envOption('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .addOption(
+      envOption('--max-body-bytes <n>', 'largest request body accepted').default(DEFAULT_LIMITS.maxRequestBodyBytes).argParser(parseInteger(1024, 64 * 1024 * 1024)),
+    )
+    .action(async (options: ServeOptions, command: Command) => {
+      if (options.jwksUrl && options.issuer.length === 0) {
+        command.error('error: --jwks-url needs --issuer (the iss values to accept from that identity provider)', { exitCode: 2 });
+      }
+      await serve({
+        ...defaultServerConfig(),
+        dataDir: options.data,
+        host: options.host,
+        port: options.port,
+        database: options.database,
+        publicUrl: options.publicUrl,
+        logLevel: options.logLevel,
+        auth: { audiences: options.audience, jwksUrl: options.jwksUrl, issuers: options.issuer },
+        limits: { ...DEFAULT_LIMITS, maxRequestBodyBytes: options.maxBodyBytes },
+      });
+    });
+}
+
+
+async function serve(config: ServerConfig): Promise<void> {
+  const server = await startServer(config);
+  process.stdout.write(`graph-pki listening on ${server.url} (${server.database.description})\n`);
+  if (server.publicUrl !== server.url) process.stdout.write(`public URL ${server.publicUrl}\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`graph-pki: ${signal} received, finishing in-flight requests\n`);
+    const force = setTimeout(() => {
+      // In-flight requests did not finish in time: drop their connections so the database can close.
+      server.app.server.closeAllConnections();
+    }, config.limits.shutdownTimeoutMs);
+    force.unref();
+    server.close().then(
+      () => {
+        process.stdout.write('graph-pki stopped\n');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        process.stderr.write(`graph-pki: shutdown failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}

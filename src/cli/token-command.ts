@@ -1,0 +1,54 @@
+// `graph-pki token`: prints one JWT signed with the data folder's local key.
+import { Command } from 'commander';
+import { DEFAULT_DATA_DIR } from '../config.ts';
+import { PERMISSION_READ_WRITE, DIRECTORY_ROLES } from '../auth/permissions.ts';
+import { loadOrCreateSigningKey } from '../auth/signing-key.ts';
+import { DEFAULT_APP_ID, DEFAULT_TENANT_ID, mintToken } from '../auth/token-issuer.ts';
+import { envOption, parseGuid, parseInteger, parseList } from './options.ts';
+
+interface TokenOptions {
+  data: string;
+  tenant: string;
+  appRoles?: string[];
+  scopes?: string[];
+  directoryRoles: string[];
+  ttl: number;
+  appId: string;
+  audience?: string;
+}
+
+export function tokenCommand(): Command {
+  return new Command('token')
+    .description(
+      'Print a bearer token signed with the local key of a data folder. Without --scopes it is an application ' +
+        'token (roles claim); with --scopes a delegated one (scp and wids claims).',
+    )
+    .addOption(envOption('--data <dir>', 'data folder whose key signs the token (created if missing)').default(DEFAULT_DATA_DIR))
+    .addOption(envOption('--tenant <guid>', 'tenant id (tid claim)').default(DEFAULT_TENANT_ID).argParser(parseGuid))
+    .addOption(envOption('--app-roles <list>', `application permissions, comma-separated (default ${PERMISSION_READ_WRITE})`).argParser(parseList))
+    .addOption(envOption('--scopes <list>', 'delegated permissions, comma-separated; makes a delegated token').argParser(parseList))
+    .addOption(
+      envOption('--directory-roles <ids>', 'directory role template ids of the user (wids), comma-separated; delegated tokens only')
+        .default([DIRECTORY_ROLES.privilegedAuthenticationAdministrator], 'Privileged Authentication Administrator')
+        .argParser(parseList),
+    )
+    .addOption(envOption('--ttl <seconds>', 'lifetime').default(3600).argParser(parseInteger(1, 366 * 24 * 3600)))
+    .addOption(envOption('--app-id <guid>', 'application id (appid claim)').default(DEFAULT_APP_ID).argParser(parseGuid))
+    .addOption(envOption('--audience <aud>', 'aud claim (default https://graph.microsoft.com)'))
+    .action(async (options: TokenOptions, command: Command) => {
+      if (options.scopes && options.appRoles) {
+        command.error('error: use either --app-roles (application token) or --scopes (delegated token), not both', { exitCode: 2 });
+      }
+      const key = await loadOrCreateSigningKey(options.data);
+      const token = await mintToken(key, {
+        tenantId: options.tenant,
+        appRoles: options.appRoles ?? [PERMISSION_READ_WRITE],
+        scopes: options.scopes ?? [],
+        directoryRoles: options.directoryRoles,
+        ttlSeconds: options.ttl,
+        appId: options.appId,
+        ...(options.audience ? { audience: options.audience } : {}),
+      });
+      process.stdout.write(`${token}\n`);
+    });
+}

@@ -1,0 +1,80 @@
+// One typed configuration for the server. The CLI fills it from flags and GRAPH_PKI_* environment
+// variables; tests build it directly. Every limit the service enforces is named here with its default.
+import path from 'node:path';
+
+export interface Limits {
+  /** Largest request body accepted, in bytes (413 above). */
+  readonly maxRequestBodyBytes: number;
+  /** Objects returned by a list request that has no $top. */
+  readonly defaultPageSize: number;
+  /** Longest displayName of a PKI, in characters. */
+  readonly maxDisplayNameLength: number;
+  /** Tolerated clock difference when checking a token's exp and nbf, in seconds. */
+  readonly tokenClockSkewSeconds: number;
+  /** Verified tokens kept in memory so a repeated token is not verified again. */
+  readonly tokenCacheEntries: number;
+  /** How long a graceful shutdown waits for in-flight requests before closing anyway, in ms. */
+  readonly shutdownTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxRequestBodyBytes: 1024 * 1024,
+  defaultPageSize: 100,
+  maxDisplayNameLength: 256,
+  tokenClockSkewSeconds: 300,
+  tokenCacheEntries: 10_000,
+  shutdownTimeoutMs: 10_000,
+};
+
+export interface AuthConfig {
+  /** Accepted `aud` values. */
+  readonly audiences: readonly string[];
+  /** A JWKS endpoint of an external identity provider, or undefined to accept only locally minted tokens. */
+  readonly jwksUrl: string | undefined;
+  /** Accepted `iss` values for JWKS tokens; `{tenantid}` stands for the token's own `tid`. */
+  readonly issuers: readonly string[];
+}
+
+export const GRAPH_AUDIENCES = ['https://graph.microsoft.com', '00000003-0000-0000-c000-000000000000'] as const;
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface ServerConfig {
+  /** Folder for the SQLite file and the local token-signing key. */
+  readonly dataDir: string;
+  readonly host: string;
+  /** 0 picks a free port (tests). */
+  readonly port: number;
+  /** `sqlite:<file>`, a file path, `:memory:`, or `postgres://…`; undefined = SQLite file in dataDir. */
+  readonly database: string | undefined;
+  /** Base URL used in @odata.context and nextLinks; undefined = the URL the server listens on. */
+  readonly publicUrl: string | undefined;
+  readonly logLevel: LogLevel;
+  readonly auth: AuthConfig;
+  readonly limits: Limits;
+}
+
+export const DEFAULT_DATA_DIR = './data';
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 8080;
+export const SQLITE_FILE_NAME = 'graph-pki.db';
+
+export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
+  return {
+    dataDir: DEFAULT_DATA_DIR,
+    host: DEFAULT_HOST,
+    port: DEFAULT_PORT,
+    database: undefined,
+    publicUrl: undefined,
+    logLevel: 'info',
+    auth: { audiences: [...GRAPH_AUDIENCES], jwksUrl: undefined, issuers: [] },
+    limits: DEFAULT_LIMITS,
+    ...overrides,
+  };
+}
+
+/** Where the database lives, as the store layer understands it. */
+export function databaseLocation(config: Pick<ServerConfig, 'database' | 'dataDir'>): string {
+  return config.database ?? path.join(config.dataDir, SQLITE_FILE_NAME);
+}

@@ -1,0 +1,80 @@
+// The Fastify application: Graph routes under /beta and /v1.0 (authenticated), /healthz (not), Graph's
+// headers and error envelope on everything.
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Limits, LogLevel } from '../config.ts';
+import type { TokenVerifier } from '../auth/token-verifier.ts';
+import { API_VERSIONS, type ApiVersion } from '../graph/context.ts';
+import { graphErrors } from '../service/errors.ts';
+import type { PkiService } from '../service/pki-service.ts';
+import { registerGraphAuth } from './auth-hook.ts';
+import { registerErrorHandler } from './error-handler.ts';
+import { sendGraphError } from './graph-reply.ts';
+import type { GraphRouteContext } from './graph-routes.ts';
+import { registerRequestIds } from './request-ids.ts';
+import { registerRequestLog } from './request-log.ts';
+import { registerPkiRoutes } from './routes/pki-routes.ts';
+import { registerRootRoutes } from './routes/root-routes.ts';
+
+export interface AppDependencies {
+  readonly pkis: PkiService;
+  readonly verifier: TokenVerifier;
+  readonly limits: Limits;
+  readonly logLevel: LogLevel;
+  /** The public base URL (no trailing slash); known only once the server listens. */
+  publicBaseUrl(): string;
+  /** Answers whether the database is reachable, for /healthz. */
+  isReady(): Promise<boolean>;
+}
+
+export function buildApp(deps: AppDependencies): FastifyInstance {
+  const app = Fastify({
+    logger: { level: deps.logLevel, stream: process.stderr, redact: ['req.headers.authorization'] },
+    // request-log.ts writes the one line per request instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    genReqId: () => randomUUID(),
+    bodyLimit: deps.limits.maxRequestBodyBytes,
+    // Graph treats path segments case-insensitively; parameter values keep their case.
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
+    // Strict: an unknown property or a wrongly typed value is refused, never dropped or converted.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, verbose: true } },
+  });
+
+  registerRequestIds(app);
+  registerRequestLog(app);
+  registerErrorHandler(app, deps.limits.maxRequestBodyBytes);
+
+  app.get('/healthz', async (_request, reply) => {
+    const ready = await deps.isReady();
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable' });
+  });
+
+  for (const version of API_VERSIONS) {
+    app.register(
+      async (graph) => {
+        registerGraphAuth(graph, deps.verifier);
+        const ctx = routeContext(version, deps);
+        registerRootRoutes(graph, ctx);
+        registerPkiRoutes(graph, ctx, deps.pkis);
+        graph.setNotFoundHandler(async (request, reply) =>
+          sendGraphError(request, reply, graphErrors.noSuchSegment(lastSegment(request.url))),
+        );
+      },
+      { prefix: `/${version}` },
+    );
+  }
+
+  app.setNotFoundHandler(async (request, reply) =>
+    sendGraphError(request, reply, graphErrors.noSuchSegment(lastSegment(request.url))),
+  );
+  return app;
+}
+
+function routeContext(version: ApiVersion, deps: AppDependencies): GraphRouteContext {
+  return { version, publicBaseUrl: deps.publicBaseUrl };
+}
+
+function lastSegment(url: string): string {
+  const path = new URL(url, 'http://localhost').pathname;
+  return decodeURIComponent(path.split('/').filter(Boolean).pop() ?? '/');
+}

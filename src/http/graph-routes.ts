@@ -1,0 +1,40 @@
+// Conventions shared by every Graph route: the route config (read or write access, the Graph type named
+// in validation messages), the principal on the request, and 405 for methods a path does not implement.
+import type { FastifyInstance, HTTPMethods } from 'fastify';
+import type { Access, Principal } from '../auth/permissions.ts';
+import type { ApiVersion } from '../graph/context.ts';
+import { graphErrors } from '../service/errors.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Read or write: which PublicKeyInfrastructure permission the route needs. Unset = no Graph route. */
+    access?: Access;
+    /** Graph type named in body-validation messages, e.g. microsoft.graph.certificateBasedAuthPki. */
+    graphType?: string;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+const METHODS: readonly Method[] = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'];
+
+export interface GraphRouteContext {
+  readonly version: ApiVersion;
+  /** The public base URL (no trailing slash), for @odata.context and nextLinks. */
+  publicBaseUrl(): string;
+}
+
+/** Makes every method a resource path does not implement answer 405 in Graph's envelope. */
+export function refuseOtherMethods(app: FastifyInstance, url: string, implemented: readonly Method[]): void {
+  const missing = METHODS.filter((m) => !implemented.includes(m));
+  if (missing.length === 0) return;
+  app.route({
+    method: missing as HTTPMethods[],
+    url,
+    handler: async (request) => {
+      throw graphErrors.methodNotAllowed(request.method, new URL(request.url, 'http://localhost').pathname);
+    },
+  });
+}

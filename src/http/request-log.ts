@@ -1,0 +1,20 @@
+// One log line per request: ids, tenant, app, route, status and latency. Never a token or a body.
+import type { FastifyInstance } from 'fastify';
+
+export function registerRequestLog(app: FastifyInstance): void {
+  app.decorateRequest('principal', null);
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        clientRequestId: request.clientRequestId,
+        tenantId: request.principal?.tenantId,
+        appId: request.principal?.appId,
+        method: request.method,
+        route: request.routeOptions.url ?? 'not-found',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
+  });
+}

@@ -1,0 +1,77 @@
+// Use cases of the certificateBasedAuthPki collection, callable from HTTP, the CLI and tests alike.
+import { randomUUID } from 'node:crypto';
+import type { Limits } from '../config.ts';
+import type { CertificateBasedAuthPkiRepository, PkiRecord } from '../store/pki-repository.ts';
+import { graphTimestamp } from './clock.ts';
+import { graphErrors } from './errors.ts';
+
+/** `status` of a PKI on which no upload or delete job is running (what Graph's examples show). */
+export const PKI_STATUS_IDLE = 'succeeded';
+
+export interface PkiInput {
+  /** undefined = not supplied (keep), null = clear. */
+  readonly displayName?: string | null | undefined;
+}
+
+export class PkiService {
+  constructor(
+    private readonly pkis: CertificateBasedAuthPkiRepository,
+    private readonly limits: Pick<Limits, 'maxDisplayNameLength' | 'defaultPageSize'>,
+  ) {}
+
+  async create(tenantId: string, input: PkiInput): Promise<PkiRecord> {
+    this.checkDisplayName(input.displayName);
+    const now = graphTimestamp();
+    const pki: PkiRecord = {
+      id: randomUUID(),
+      displayName: input.displayName ?? null,
+      status: PKI_STATUS_IDLE,
+      statusDetails: null,
+      lastModifiedDateTime: now,
+      createdDateTime: now,
+      deletedDateTime: null,
+    };
+    await this.pkis.insert(tenantId, pki);
+    return pki;
+  }
+
+  async get(tenantId: string, id: string): Promise<PkiRecord> {
+    const pki = await this.pkis.findById(tenantId, id);
+    if (!pki) throw graphErrors.notFound(id);
+    return pki;
+  }
+
+  async list(tenantId: string): Promise<PkiRecord[]> {
+    return this.pkis.list(tenantId, this.limits.defaultPageSize);
+  }
+
+  async count(tenantId: string): Promise<number> {
+    return this.pkis.count(tenantId);
+  }
+
+  async update(tenantId: string, id: string, input: PkiInput): Promise<PkiRecord> {
+    this.checkDisplayName(input.displayName);
+    const updated = await this.pkis.update(tenantId, id, {
+      displayName: input.displayName,
+      lastModifiedDateTime: graphTimestamp(),
+    });
+    if (!updated) throw graphErrors.notFound(id);
+    return updated;
+  }
+
+  async delete(tenantId: string, id: string): Promise<void> {
+    if (!(await this.pkis.delete(tenantId, id))) throw graphErrors.notFound(id);
+  }
+
+  private checkDisplayName(displayName: string | null | undefined): void {
+    if (typeof displayName !== 'string') return;
+    // Length in characters (code points), as Graph counts them.
+    const length = [...displayName].length;
+    if (length > this.limits.maxDisplayNameLength) {
+      throw graphErrors.badRequest(
+        `Invalid value specified for property 'displayName' of resource 'certificateBasedAuthPki': ` +
+          `${length} characters, at most ${this.limits.maxDisplayNameLength} allowed.`,
+      );
+    }
+  }
+}
