@@ -10,10 +10,10 @@ const program = new Command('graph-pki')
   .addCommand(serveCommand())
   .addCommand(tokenCommand());
 
-program.exitOverride((error) => {
-  // Usage errors exit 2; --help and --version exit 0.
-  process.exit(error.exitCode === 0 ? 0 : 2);
-});
+// Usage errors exit 2; --help and --version exit 0. Subcommands added with addCommand do not inherit this.
+for (const command of [program, ...program.commands]) {
+  command.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+}
 
 try {
   await program.parseAsync(process.argv);

@@ -40,6 +40,8 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, verbose: true } },
   });
 
+  // Graph takes JSON bodies only; Fastify's default text/plain parser would let other media types through.
+  app.removeContentTypeParser('text/plain');
   registerRequestIds(app);
   registerRequestLog(app);
   registerErrorHandler(app, deps.limits.maxRequestBodyBytes);

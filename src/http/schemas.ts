@@ -18,6 +18,8 @@ const dateTimeOffset = () => Type.String({ format: 'date-time' });
 export const PkiBodySchema = Type.Object(
   {
     '@odata.type': Type.Optional(Type.Literal(`#${PKI_TYPE}`)),
+    // SDKs send back the context URL of an object they read; OData says it carries no data in a request.
+    '@odata.context': Type.Optional(Type.String()),
     id: Type.Optional(Type.String()),
     deletedDateTime: Type.Optional(nullableString({ format: 'date-time' })),
     displayName: Type.Optional(nullableString()),

@@ -35,7 +35,9 @@ export const graphErrors = {
     new GraphError(
       415,
       'BadRequest',
-      `Content-Type '${contentType}' is not supported; send the request body as application/json.`,
+      contentType
+        ? `Content-Type '${contentType}' is not supported; send the request body as application/json.`
+        : 'The request has a body but no Content-Type; send it as application/json.',
     ),
   payloadTooLarge: (limitBytes: number) =>
     new GraphError(413, 'Request_EntityTooLarge', `The request body is larger than the limit of ${limitBytes} bytes.`),

@@ -1,0 +1,352 @@
+// `npm run bench`: HTTP throughput of graph-pki against a bare node:http baseline, on loopback.
+//
+// Starts two child processes on free 127.0.0.1 ports: bench/bare-server.mjs (the baseline) and
+// `bin/graph-pki serve` on a fresh temporary data folder (SQLite file, default durability, --log-level
+// silent), mints a token with `bin/graph-pki token`, then loads each with autocannon (same connections and
+// duration, after a warm-up) for two scenarios: GET one PKI by id, POST create. Prints req/s, the ratio
+// graph-pki / baseline against its target, p99 latency and server CPU time per request (from
+// /proc/<pid>/stat). Any non-2xx response or connection error makes the run invalid (exit code 1).
+//
+// Flags: --duration S (default 8), --connections N (default 32), --warmup S (default 2).
+// Note: autocannon runs in this process and shares the machine's cores with the server under test.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const GRAPH_PKI_BIN = path.join(ROOT, 'bin', 'graph-pki');
+const BARE_SERVER = path.join(ROOT, 'bench', 'bare-server.mjs');
+const COLLECTION = '/beta/directory/publicKeyInfrastructure/certificateBasedAuthConfigurations';
+const POST_BODY = JSON.stringify({ displayName: 'Bench PKI' });
+const TARGETS: Record<ScenarioName, number> = { 'GET by id': 0.6, 'POST create': 0.35 };
+const STARTUP_TIMEOUT_MS = 15_000;
+
+type ScenarioName = 'GET by id' | 'POST create';
+
+interface Options {
+  durationS: number;
+  connections: number;
+  warmupS: number;
+}
+
+interface Server {
+  readonly name: 'baseline' | 'graph-pki';
+  readonly child: ChildProcess;
+  readonly url: string;
+  /** Path of a GET-able entity. */
+  getPath: string;
+}
+
+interface Measurement {
+  reqPerS: number;
+  total: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: string;
+  serverCpuUsPerReq: number | undefined;
+  loaderCpuUsPerReq: number;
+}
+
+// ---- cleanup: everything started is registered here and torn down on every exit path ----
+
+const children: ChildProcess[] = [];
+const tempDirs: string[] = [];
+const runningLoads = new Set<autocannon.Instance>();
+let cleaningUp: Promise<void> | undefined;
+
+function cleanup(): Promise<void> {
+  cleaningUp ??= (async () => {
+    for (const load of runningLoads) load.stop();
+    await Promise.all(children.map((child) => stopChild(child)));
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  })();
+  return cleaningUp;
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+async function exitWith(code: number): Promise<never> {
+  try {
+    await cleanup();
+  } catch (error) {
+    process.stderr.write(`bench: cleanup failed: ${String(error)}\n`);
+  } finally {
+    process.exit(code);
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    process.stderr.write(`\nbench: ${signal}, cleaning up\n`);
+    void exitWith(130);
+  });
+}
+
+// ---- options ----
+
+function parseOptions(argv: readonly string[]): Options {
+  const options: Options = { durationS: 8, connections: 32, warmupS: 2 };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => {
+      const raw = argv[++i];
+      const n = Number(raw);
+      if (raw === undefined || !Number.isFinite(n) || n <= 0) throw new Error(`${flag} needs a positive number`);
+      return n;
+    };
+    if (flag === '--duration') options.durationS = value();
+    else if (flag === '--connections') options.connections = Math.round(value());
+    else if (flag === '--warmup') options.warmupS = value();
+    else if (flag === '--help' || flag === '-h') {
+      process.stdout.write('usage: npm run bench -- [--duration S=8] [--connections N=32] [--warmup S=2]\n');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${flag}`);
+  }
+  return options;
+}
+
+// ---- child processes ----
+
+/** Spawns a server and resolves with its URL once `pattern` (capturing the port) shows on its stdout. */
+function startChild(name: string, args: string[], pattern: RegExp): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  children.push(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => fail(new Error(`${name} did not start within ${STARTUP_TIMEOUT_MS} ms`)), STARTUP_TIMEOUT_MS);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      reject(new Error(`${error.message}\n${name} stderr:\n${stderr}`));
+    };
+    const exitedEarly = (code: number | null, signal: string | null) =>
+      fail(new Error(`${name} exited early (code ${code}, signal ${signal})`));
+    child.once('error', fail);
+    child.once('exit', exitedEarly);
+    const onStdout = (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = pattern.exec(stdout);
+      if (!match?.[1]) return;
+      clearTimeout(timer);
+      child.removeListener('exit', exitedEarly);
+      child.stdout?.removeListener('data', onStdout);
+      child.stdout?.resume(); // keep draining what the server prints later
+      resolve({ child, url: `http://127.0.0.1:${match[1]}` });
+    };
+    child.stdout?.on('data', onStdout);
+  });
+}
+
+/** utime + stime of a process (all its threads), in microseconds; undefined where /proc is unavailable. */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+function cpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after "(comm)": state is field 3, utime field 14, stime field 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1e6) / CLOCK_TICKS : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- load ----
+
+function requestOptions(server: Server, scenario: ScenarioName, token: string): autocannon.Options {
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  return scenario === 'GET by id'
+    ? { url: server.url + server.getPath, method: 'GET', headers }
+    : { url: server.url + COLLECTION, method: 'POST', headers, body: POST_BODY };
+}
+
+function load(options: autocannon.Options, durationS: number): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon({ ...options, duration: durationS, timeout: 10 }, (error, result) => {
+      clearTimeout(guard);
+      runningLoads.delete(instance);
+      if (error) reject(error instanceof Error ? error : new Error(String(error)));
+      else resolve(result);
+    });
+    runningLoads.add(instance);
+    // autocannon ends by itself after `duration`; this only guards against it hanging.
+    const guard = setTimeout(() => instance.stop(), (durationS + 15) * 1000);
+  });
+}
+
+async function measure(server: Server, scenario: ScenarioName, token: string, options: Options): Promise<Measurement> {
+  const request = requestOptions(server, scenario, token);
+  await load({ ...request, connections: options.connections }, options.warmupS);
+
+  const cpuBefore = cpuMicros(server.child.pid);
+  const loaderBefore = process.cpuUsage();
+  const result = await load({ ...request, connections: options.connections }, options.durationS);
+  const loaderCpu = process.cpuUsage(loaderBefore);
+  const cpuAfter = cpuMicros(server.child.pid);
+
+  const total = result.requests.total;
+  const statusCodes = Object.entries(result.statusCodeStats ?? {})
+    .map(([code, stat]) => `${code}×${stat.count ?? 0}`)
+    .join(' ');
+  return {
+    reqPerS: total / result.duration,
+    total,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCodes,
+    serverCpuUsPerReq: cpuBefore !== undefined && cpuAfter !== undefined && total > 0 ? (cpuAfter - cpuBefore) / total : undefined,
+    loaderCpuUsPerReq: total > 0 ? (loaderCpu.user + loaderCpu.system) / total : 0,
+  };
+}
+
+// ---- setup checks ----
+
+async function expectStatus(response: Response, status: number, what: string): Promise<unknown> {
+  const text = await response.text();
+  if (response.status !== status) throw new Error(`${what}: expected ${status}, got ${response.status}: ${text.slice(0, 300)}`);
+  return JSON.parse(text) as unknown;
+}
+
+/** Creates the PKI the GET scenario reads and checks both scenarios answer as expected before loading. */
+async function prepare(server: Server, token: string): Promise<void> {
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const created = (await expectStatus(
+    await fetch(server.url + COLLECTION, { method: 'POST', headers, body: POST_BODY }),
+    201,
+    `${server.name} POST`,
+  )) as { id?: unknown };
+  if (typeof created.id !== 'string') throw new Error(`${server.name} POST: no id in the response`);
+  server.getPath = `${COLLECTION}/${created.id}`;
+  const read = (await expectStatus(await fetch(server.url + server.getPath, { headers }), 200, `${server.name} GET`)) as { id?: unknown };
+  if (server.name === 'graph-pki' && read.id !== created.id) throw new Error('graph-pki GET: returned another id');
+}
+
+// ---- report ----
+
+const fmt = (n: number | undefined, digits = 0) => (n === undefined ? 'n/a' : n.toFixed(digits));
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const line = (r: string[]) => `| ${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, c) => (c === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  return [line(rows[0]!), rule, ...rows.slice(1).map(line)].join('\n');
+}
+
+// ---- main ----
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  const scenarios: ScenarioName[] = ['GET by id', 'POST create'];
+  // Watchdog: the whole run is bounded even if something hangs.
+  const budgetMs = (scenarios.length * 2 * (options.warmupS + options.durationS) + 90) * 1000;
+  setTimeout(() => {
+    process.stderr.write(`bench: did not finish within ${budgetMs / 1000} s, aborting\n`);
+    void exitWith(3);
+  }, budgetMs).unref();
+
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'graph-pki-bench-'));
+  tempDirs.push(dataDir);
+
+  const [bare, pki] = await Promise.all([
+    startChild('bare-server', [BARE_SERVER, '0'], /listening (\d+)/),
+    startChild('graph-pki', [GRAPH_PKI_BIN, 'serve', '--data', dataDir, '--port', '0', '--log-level', 'silent'], /listening on http:\/\/127\.0\.0\.1:(\d+)/),
+  ]);
+  const token = execFileSync(process.execPath, [GRAPH_PKI_BIN, 'token', '--data', dataDir], { cwd: ROOT, encoding: 'utf8', timeout: 15_000 }).trim();
+
+  const servers: Server[] = [
+    { name: 'baseline', child: bare.child, url: bare.url, getPath: '' },
+    { name: 'graph-pki', child: pki.child, url: pki.url, getPath: '' },
+  ];
+  for (const server of servers) await prepare(server, token);
+
+  process.stdout.write(
+    `node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), ` +
+      `${options.connections} connections, ${options.warmupS} s warm-up + ${options.durationS} s per run, loopback; ` +
+      `autocannon runs in this process and shares the cores with the server\n\n`,
+  );
+
+  const results = new Map<string, Measurement>();
+  for (const scenario of scenarios) {
+    for (const server of servers) {
+      process.stdout.write(`${scenario.padEnd(12)} ${server.name.padEnd(10)} … `);
+      const m = await measure(server, scenario, token, options);
+      results.set(`${scenario}/${server.name}`, m);
+      process.stdout.write(
+        `${fmt(m.reqPerS)} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ${m.total} requests [${m.statusCodes}], ` +
+          `non-2xx ${m.non2xx}, errors ${m.errors}, server CPU ${fmt(m.serverCpuUsPerReq, 1)} µs/req, ` +
+          `autocannon CPU ${fmt(m.loaderCpuUsPerReq, 1)} µs/req\n`,
+      );
+    }
+  }
+
+  const rows = [
+    ['scenario', 'baseline req/s', 'graph-pki req/s', 'ratio', 'target', '', 'p99 baseline', 'p99 graph-pki', 'CPU/req baseline', 'CPU/req graph-pki'],
+  ];
+  let invalid = false;
+  let missed = false;
+  for (const scenario of scenarios) {
+    const b = results.get(`${scenario}/baseline`)!;
+    const g = results.get(`${scenario}/graph-pki`)!;
+    const ratio = g.reqPerS / b.reqPerS;
+    const target = TARGETS[scenario];
+    if (ratio < target) missed = true;
+    if (b.non2xx + b.errors + g.non2xx + g.errors > 0) invalid = true;
+    rows.push([
+      scenario,
+      fmt(b.reqPerS),
+      fmt(g.reqPerS),
+      `${ratio.toFixed(2)}×`,
+      `≥ ${target}×`,
+      ratio >= target ? 'met' : 'MISSED',
+      `${b.p99Ms} ms`,
+      `${g.p99Ms} ms`,
+      `${fmt(b.serverCpuUsPerReq, 1)} µs`,
+      `${fmt(g.serverCpuUsPerReq, 1)} µs`,
+    ]);
+  }
+  process.stdout.write(`\n${table(rows)}\n\n`);
+  if (invalid) {
+    process.stdout.write('INVALID RUN: non-2xx responses or connection errors (see the lines above).\n');
+    return 1;
+  }
+  process.stdout.write(missed ? 'Valid run; at least one target MISSED.\n' : 'Valid run; all targets met.\n');
+  return 0;
+}
+
+main().then(
+  (code) => exitWith(code),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    return exitWith(1);
+  },
+);
