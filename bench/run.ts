@@ -51,6 +51,10 @@ interface Measurement {
   statusCodes: string;
   serverCpuUsPerReq: number | undefined;
   loaderCpuUsPerReq: number;
+  /** CPU used by other processes during the run, in cores (0.5 = half a core); noise indicator. */
+  otherCores: number | undefined;
+  /** CPU stolen by the hypervisor during the run, in cores. */
+  stealCores: number | undefined;
 }
 
 // ---- cleanup: everything started is registered here and torn down on every exit path ----
@@ -178,6 +182,19 @@ function cpuMicros(pid: number | undefined): number | undefined {
   }
 }
 
+/** Machine-wide busy and steal time from /proc/stat, in microseconds. */
+function machineMicros(): { busy: number; steal: number } | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    // cpu user nice system idle iowait irq softirq steal ...
+    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+    const toUs = (ticks: number) => (ticks * 1e6) / CLOCK_TICKS;
+    return { busy: toUs(user! + nice! + system! + irq! + softirq!), steal: toUs(steal ?? 0) };
+  } catch {
+    return undefined;
+  }
+}
+
 // ---- load ----
 
 function requestOptions(server: Server, scenario: ScenarioName, token: string): autocannon.Options {
@@ -206,10 +223,21 @@ async function measure(server: Server, scenario: ScenarioName, token: string, op
   await load({ ...request, connections: options.connections }, options.warmupS);
 
   const cpuBefore = cpuMicros(server.child.pid);
+  const machineBefore = machineMicros();
   const loaderBefore = process.cpuUsage();
   const result = await load({ ...request, connections: options.connections }, options.durationS);
   const loaderCpu = process.cpuUsage(loaderBefore);
+  const machineAfter = machineMicros();
   const cpuAfter = cpuMicros(server.child.pid);
+
+  const serverCpu = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
+  const loaderCpuUs = loaderCpu.user + loaderCpu.system;
+  const wallUs = result.duration * 1e6;
+  const other =
+    machineBefore && machineAfter && serverCpu !== undefined
+      ? Math.max(0, (machineAfter.busy - machineBefore.busy - serverCpu - loaderCpuUs) / wallUs)
+      : undefined;
+  const steal = machineBefore && machineAfter ? (machineAfter.steal - machineBefore.steal) / wallUs : undefined;
 
   const total = result.requests.total;
   const statusCodes = Object.entries(result.statusCodeStats ?? {})
@@ -224,8 +252,10 @@ async function measure(server: Server, scenario: ScenarioName, token: string, op
     errors: result.errors,
     timeouts: result.timeouts,
     statusCodes,
-    serverCpuUsPerReq: cpuBefore !== undefined && cpuAfter !== undefined && total > 0 ? (cpuAfter - cpuBefore) / total : undefined,
-    loaderCpuUsPerReq: total > 0 ? (loaderCpu.user + loaderCpu.system) / total : 0,
+    serverCpuUsPerReq: serverCpu !== undefined && total > 0 ? serverCpu / total : undefined,
+    loaderCpuUsPerReq: total > 0 ? loaderCpuUs / total : 0,
+    otherCores: other,
+    stealCores: steal,
   };
 }
 
@@ -290,6 +320,7 @@ async function main(): Promise<number> {
   for (const server of servers) await prepare(server, token);
 
   process.stdout.write(
+    `${new Date().toISOString()}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n` +
     `node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), ` +
       `${options.connections} connections, ${options.warmupS} s warm-up + ${options.durationS} s per run, loopback; ` +
       `autocannon runs in this process and shares the cores with the server\n\n`,
@@ -304,7 +335,8 @@ async function main(): Promise<number> {
       process.stdout.write(
         `${fmt(m.reqPerS)} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ${m.total} requests [${m.statusCodes}], ` +
           `non-2xx ${m.non2xx}, errors ${m.errors}, server CPU ${fmt(m.serverCpuUsPerReq, 1)} µs/req, ` +
-          `autocannon CPU ${fmt(m.loaderCpuUsPerReq, 1)} µs/req\n`,
+          `autocannon CPU ${fmt(m.loaderCpuUsPerReq, 1)} µs/req, other processes ${fmt(m.otherCores, 2)} cores, ` +
+          `steal ${fmt(m.stealCores, 2)} cores\n`,
       );
     }
   }

@@ -15,6 +15,24 @@ export interface Limits {
   readonly tokenCacheEntries: number;
   /** How long a graceful shutdown waits for in-flight requests before closing anyway, in ms. */
   readonly shutdownTimeoutMs: number;
+  /** Certificate authorities one PKI may hold (Entra: 250). */
+  readonly maxCasPerPki: number;
+  /** Largest DER certificate of one CA, in bytes (Entra: 8 KB per CA object). */
+  readonly maxCaCertificateBytes: number;
+  /** Largest .p7b file an upload downloads, in bytes (Entra: 2 MB). */
+  readonly maxUploadBytes: number;
+  /** Time allowed to connect to an upload URL's server, in ms. */
+  readonly fetchConnectTimeoutMs: number;
+  /** Time allowed for a whole upload download including redirects, in ms. */
+  readonly uploadDownloadTimeoutMs: number;
+  /** Redirects an outbound download may follow. */
+  readonly maxRedirects: number;
+  /** How long a claimed job stays ours without a heartbeat, in ms; then another instance may take it. */
+  readonly jobLeaseMs: number;
+  /** How often idle job runners look for work, in ms. */
+  readonly jobPollIntervalMs: number;
+  /** Claims of one job before it is failed as repeatedly interrupted. */
+  readonly jobMaxAttempts: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -24,6 +42,15 @@ export const DEFAULT_LIMITS: Limits = {
   tokenClockSkewSeconds: 300,
   tokenCacheEntries: 10_000,
   shutdownTimeoutMs: 10_000,
+  maxCasPerPki: 250,
+  maxCaCertificateBytes: 8 * 1024,
+  maxUploadBytes: 2 * 1024 * 1024,
+  fetchConnectTimeoutMs: 5_000,
+  uploadDownloadTimeoutMs: 30_000,
+  maxRedirects: 3,
+  jobLeaseMs: 30_000,
+  jobPollIntervalMs: 500,
+  jobMaxAttempts: 3,
 };
 
 export interface AuthConfig {
@@ -51,6 +78,8 @@ export interface ServerConfig {
   /** Base URL used in @odata.context and nextLinks; undefined = the URL the server listens on. */
   readonly publicUrl: string | undefined;
   readonly logLevel: LogLevel;
+  /** Let outbound downloads reach loopback, private and link-local addresses (tests, air-gapped sites). */
+  readonly allowPrivateFetch: boolean;
   readonly auth: AuthConfig;
   readonly limits: Limits;
 }
@@ -68,6 +97,7 @@ export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): Serv
     database: undefined,
     publicUrl: undefined,
     logLevel: 'info',
+    allowPrivateFetch: false,
     auth: { audiences: [...GRAPH_AUDIENCES], jwksUrl: undefined, issuers: [] },
     limits: DEFAULT_LIMITS,
     ...overrides,

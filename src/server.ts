@@ -1,5 +1,6 @@
-// Composition root: opens the database, loads the signing key, wires the use cases into the HTTP app and
-// listens. Used by `graph-pki serve` and by the tests, so both run exactly the same server.
+// Composition root: opens the database, loads the signing key, wires the use cases into the HTTP app,
+// starts the job runner and listens. Used by `graph-pki serve` and by the tests, so both run exactly the
+// same server.
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
@@ -7,9 +8,13 @@ import { databaseLocation, type ServerConfig } from './config.ts';
 import { loadOrCreateSigningKey, type SigningKey } from './auth/signing-key.ts';
 import { TokenVerifier } from './auth/token-verifier.ts';
 import { buildApp } from './http/app.ts';
+import { GuardedFetcher, type LookupFunction } from './net/guarded-fetcher.ts';
+import { CaService } from './service/ca-service.ts';
+import { JobRunner } from './service/job-runner.ts';
 import { PkiService } from './service/pki-service.ts';
+import { UPLOAD_JOB, UploadService } from './service/upload-service.ts';
 import { openDatabase, type OpenDatabase } from './store/database.ts';
-import { CertificateBasedAuthPkiRepository } from './store/pki-repository.ts';
+import { Store } from './store/store.ts';
 
 export interface RunningServer {
   readonly app: FastifyInstance;
@@ -17,20 +22,46 @@ export interface RunningServer {
   readonly url: string;
   readonly publicUrl: string;
   readonly database: OpenDatabase;
+  readonly store: Store;
   readonly signingKey: SigningKey;
-  /** Stops accepting connections, lets in-flight requests finish, closes the database. */
+  readonly jobs: JobRunner;
+  /** Stops accepting connections, lets in-flight requests and the running job finish, closes the database. */
   close(): Promise<void>;
 }
 
-export async function startServer(config: ServerConfig): Promise<RunningServer> {
+export interface ServerHooks {
+  /** DNS resolution for outbound downloads (tests map names to local addresses). */
+  readonly lookup?: LookupFunction;
+  /** Start the job runner (default true); tests of job recovery start it themselves. */
+  readonly runJobs?: boolean;
+}
+
+export async function startServer(config: ServerConfig, hooks: ServerHooks = {}): Promise<RunningServer> {
   const signingKey = await loadOrCreateSigningKey(config.dataDir);
   const database = await openDatabase(databaseLocation(config));
+  const store = new Store(database);
+  const limits = config.limits;
   let publicUrl = config.publicUrl?.replace(/\/+$/, '') ?? '';
 
+  const fetcher = new GuardedFetcher(
+    {
+      maxBytes: limits.maxUploadBytes,
+      connectTimeoutMs: limits.fetchConnectTimeoutMs,
+      totalTimeoutMs: limits.uploadDownloadTimeoutMs,
+      maxRedirects: limits.maxRedirects,
+      allowPrivateAddresses: config.allowPrivateFetch,
+    },
+    hooks.lookup ? { lookup: hooks.lookup } : {},
+  );
+  let jobs: JobRunner | undefined;
+  const uploads = new UploadService(store, fetcher, limits, () => jobs?.wake());
+
   const app = buildApp({
-    pkis: new PkiService(new CertificateBasedAuthPkiRepository(database.db), config.limits),
-    verifier: new TokenVerifier(signingKey, config.auth, config.limits),
-    limits: config.limits,
+    pkis: new PkiService(store.repositories.pkis, limits),
+    cas: new CaService(store, limits),
+    uploads,
+    verifier: new TokenVerifier(signingKey, config.auth, limits),
+    limits,
     logLevel: config.logLevel,
     publicBaseUrl: () => publicUrl,
     isReady: async () => {
@@ -42,6 +73,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       }
     },
   });
+  jobs = new JobRunner(store, { [UPLOAD_JOB]: (job, context) => uploads.runJob(job, context) }, limits, app.log);
 
   try {
     await app.listen({ host: config.host, port: config.port });
@@ -49,18 +81,21 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await database.close();
     throw error;
   }
+  if (hooks.runJobs !== false) jobs.start();
   const address = app.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   if (!publicUrl) publicUrl = url;
 
+  const runner = jobs;
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       await app.close();
+      await runner.stop();
       await database.close();
     })();
     return closing;
   };
-  return { app, url, publicUrl, database, signingKey, close };
+  return { app, url, publicUrl, database, store, signingKey, jobs: runner, close };
 }

@@ -18,4 +18,6 @@ export const contextFragments = {
   root: () => `${ROOT_PATH}/$entity`,
   pkiCollection: () => PKI_COLLECTION_PATH,
   pkiEntity: () => `${PKI_COLLECTION_PATH}/$entity`,
+  caCollection: (pkiId: string) => `${PKI_COLLECTION_PATH}('${pkiId}')/certificateAuthorities`,
+  caEntity: (pkiId: string) => `${PKI_COLLECTION_PATH}('${pkiId}')/certificateAuthorities/$entity`,
 };

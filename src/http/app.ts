@@ -6,18 +6,24 @@ import type { Limits, LogLevel } from '../config.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import { API_VERSIONS, type ApiVersion } from '../graph/context.ts';
 import { graphErrors } from '../service/errors.ts';
+import type { CaService } from '../service/ca-service.ts';
 import type { PkiService } from '../service/pki-service.ts';
+import type { UploadService } from '../service/upload-service.ts';
 import { registerGraphAuth } from './auth-hook.ts';
 import { registerErrorHandler } from './error-handler.ts';
 import { sendGraphError } from './graph-reply.ts';
 import type { GraphRouteContext } from './graph-routes.ts';
 import { registerRequestIds } from './request-ids.ts';
 import { registerRequestLog } from './request-log.ts';
+import { registerCaRoutes } from './routes/ca-routes.ts';
 import { registerPkiRoutes } from './routes/pki-routes.ts';
 import { registerRootRoutes } from './routes/root-routes.ts';
+import { registerUploadRoutes } from './routes/upload-routes.ts';
 
 export interface AppDependencies {
   readonly pkis: PkiService;
+  readonly cas: CaService;
+  readonly uploads: UploadService;
   readonly verifier: TokenVerifier;
   readonly limits: Limits;
   readonly logLevel: LogLevel;
@@ -58,6 +64,8 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
         const ctx = routeContext(version, deps);
         registerRootRoutes(graph, ctx);
         registerPkiRoutes(graph, ctx, deps.pkis);
+        registerCaRoutes(graph, ctx, deps.cas);
+        registerUploadRoutes(graph, ctx, deps.uploads);
         graph.setNotFoundHandler(async (request, reply) =>
           sendGraphError(request, reply, graphErrors.noSuchSegment(lastSegment(request.url))),
         );

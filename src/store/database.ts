@@ -104,3 +104,9 @@ async function refuseNewerSchema(db: Kysely<Database>): Promise<void> {
     );
   }
 }
+
+/** True when the error is a violated unique constraint, on either engine. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}

@@ -70,6 +70,32 @@ export class CertificateBasedAuthPkiRepository {
     return row && toRecord(row);
   }
 
+  /**
+   * Sets lastModifiedDateTime of a live PKI; false when it does not exist. Called first in every
+   * transaction that changes the PKI's CAs: the row lock it takes serialises those transactions, so
+   * checks such as the CA limit hold across concurrent writers and instances.
+   */
+  async touch(tenantId: string, id: string, lastModifiedDateTime: string): Promise<boolean> {
+    const result = await this.liveUpdate(tenantId, id).set({ last_modified_date_time: lastModifiedDateTime }).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Marks a job as running unless one already runs; false when the PKI is missing or busy. */
+  async markRunning(tenantId: string, id: string, lastModifiedDateTime: string): Promise<boolean> {
+    const result = await this.liveUpdate(tenantId, id)
+      .set({ status: 'running', status_details: null, last_modified_date_time: lastModifiedDateTime })
+      .where('status', '<>', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async setStatus(tenantId: string, id: string, status: string, statusDetails: string | null, lastModifiedDateTime: string): Promise<boolean> {
+    const result = await this.liveUpdate(tenantId, id)
+      .set({ status, status_details: statusDetails, last_modified_date_time: lastModifiedDateTime })
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   /** Removes the PKI; false when it does not exist. */
   async delete(tenantId: string, id: string): Promise<boolean> {
     const result = await this.db
@@ -79,6 +105,14 @@ export class CertificateBasedAuthPkiRepository {
       .where('deleted_date_time', 'is', null)
       .executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
+  }
+
+  private liveUpdate(tenantId: string, id: string) {
+    return this.db
+      .updateTable('certificate_based_auth_pki')
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .where('deleted_date_time', 'is', null);
   }
 
   private live(tenantId: string) {

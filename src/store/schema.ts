@@ -12,12 +12,47 @@ export interface PkiTable {
   deleted_date_time: string | null;
 }
 
-export interface SigningKeyTable {
-  kid: string;
-  private_jwk: string;
+export interface CertificateAuthorityTable {
+  tenant_id: string;
+  id: string;
+  pki_id: string;
+  /** base64 of the DER certificate */
+  certificate: string;
+  certificate_authority_type: string;
+  display_name: string | null;
+  issuer: string;
+  issuer_subject_key_identifier: string | null;
+  thumbprint: string;
   created_date_time: string;
+  expiration_date_time: string;
+  certificate_revocation_list_url: string | null;
+  delta_certificate_revocation_list_url: string | null;
+  /** 0/1: better-sqlite3 cannot bind booleans */
+  is_issuer_hint_enabled: number;
+  deleted_date_time: string | null;
+}
+
+export interface JobTable {
+  id: string;
+  tenant_id: string;
+  /** e.g. 'upload' */
+  kind: string;
+  /** The object the job works on (the PKI of an upload). */
+  subject_id: string;
+  /** JSON */
+  payload: string;
+  state: 'queued' | 'running' | 'succeeded' | 'failed';
+  attempts: number;
+  lease_owner: string | null;
+  /** epoch milliseconds */
+  lease_expires_at: number | null;
+  result: string | null;
+  created_at: number;
+  finished_at: number | null;
 }
 
 export interface Database {
   certificate_based_auth_pki: PkiTable;
+  certificate_authority: CertificateAuthorityTable;
+  job: JobTable;
 }

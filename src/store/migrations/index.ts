@@ -2,9 +2,11 @@
 // from the esbuild bundle. Names sort in the order they must run.
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './001-initial.ts';
+import * as certificateAuthoritiesAndJobs from './002-certificate-authorities-and-jobs.ts';
 
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
+  '002-certificate-authorities-and-jobs': certificateAuthoritiesAndJobs,
 };
 
 export const migrationProvider: MigrationProvider = {

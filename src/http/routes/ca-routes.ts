@@ -1,0 +1,95 @@
+// …/certificateBasedAuthConfigurations/{pkiId}/certificateAuthorities and /{caId}.
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Static } from 'typebox';
+import { caRepresentation } from '../../graph/ca-representation.ts';
+import { contextFragments, contextUrl, PKI_COLLECTION_PATH } from '../../graph/context.ts';
+import { refuseUnsupportedQueryOptions } from '../../graph/query-options.ts';
+import type { CaInput, CaService } from '../../service/ca-service.ts';
+import { graphErrors } from '../../service/errors.ts';
+import { principalOf } from '../auth-hook.ts';
+import { sendGraphJson, sendNoContent, sendPlainText } from '../graph-reply.ts';
+import { refuseOtherMethods, type GraphRouteContext } from '../graph-routes.ts';
+import { CA_GRAPH_TYPE, CaBodySchema, CaIdParamsSchema, PkiIdParamsSchema } from '../schemas.ts';
+
+type Query = Record<string, unknown>;
+
+export function registerCaRoutes(plain: FastifyInstance, ctx: GraphRouteContext, cas: CaService): void {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+  const collection = `/${PKI_COLLECTION_PATH}/:pkiId/certificateAuthorities`;
+  const item = `${collection}/:caId`;
+  const read = { access: 'read' as const };
+  const write = { access: 'write' as const, graphType: CA_GRAPH_TYPE };
+  const entityContext = (pkiId: string) => contextUrl(ctx.publicBaseUrl(), ctx.version, contextFragments.caEntity(pkiId));
+
+  app.get(collection, { config: read, schema: { params: PkiIdParamsSchema } }, async (request, reply) => {
+    refuseUnsupportedQueryOptions(request.query as Query, ctx.version);
+    const { pkiId } = request.params;
+    const list = await cas.list(principalOf(request).tenantId, pkiId);
+    return sendGraphJson(reply, 200, {
+      '@odata.context': contextUrl(ctx.publicBaseUrl(), ctx.version, contextFragments.caCollection(pkiId)),
+      value: list.map(caRepresentation),
+    });
+  });
+
+  app.post(collection, { config: write, schema: { params: PkiIdParamsSchema, body: CaBodySchema } }, async (request, reply) => {
+    refuseUnsupportedQueryOptions(request.query as Query, ctx.version);
+    const { pkiId } = request.params;
+    const created = await cas.create(principalOf(request).tenantId, pkiId, caInputOf(request.body));
+    reply.header('Location', `${ctx.publicBaseUrl()}/${ctx.version}/${PKI_COLLECTION_PATH}/${pkiId}/certificateAuthorities/${created.id}`);
+    return sendGraphJson(reply, 201, { '@odata.context': entityContext(pkiId), ...caRepresentation(created) });
+  });
+  refuseOtherMethods(app, collection, ['GET', 'POST']);
+
+  app.get(`${collection}/$count`, { config: read, schema: { params: PkiIdParamsSchema } }, async (request, reply) => {
+    refuseUnsupportedQueryOptions(request.query as Query, ctx.version);
+    return sendPlainText(reply, String(await cas.count(principalOf(request).tenantId, request.params.pkiId)));
+  });
+  refuseOtherMethods(app, `${collection}/$count`, ['GET']);
+
+  app.get(item, { config: read, schema: { params: CaIdParamsSchema } }, async (request, reply) => {
+    refuseUnsupportedQueryOptions(request.query as Query, ctx.version);
+    const { pkiId, caId } = request.params;
+    const ca = await cas.get(principalOf(request).tenantId, pkiId, caId);
+    return sendGraphJson(reply, 200, { '@odata.context': entityContext(pkiId), ...caRepresentation(ca) });
+  });
+
+  app.patch(item, { config: write, schema: { params: CaIdParamsSchema, body: CaBodySchema } }, async (request, reply) => {
+    refuseUnsupportedQueryOptions(request.query as Query, ctx.version);
+    const { pkiId, caId } = request.params;
+    if (request.body.id !== undefined && request.body.id.toLowerCase() !== caId.toLowerCase()) {
+      throw graphErrors.badRequest(`The id '${request.body.id}' in the body does not match the id '${caId}' in the URL.`);
+    }
+    const updated = await cas.update(principalOf(request).tenantId, pkiId, caId, caInputOf(request.body));
+    return sendGraphJson(reply, 200, { '@odata.context': entityContext(pkiId), ...caRepresentation(updated) });
+  });
+
+  app.delete(item, { config: write, schema: { params: CaIdParamsSchema } }, async (request, reply) => {
+    refuseUnsupportedQueryOptions(request.query as Query, ctx.version);
+    await cas.delete(principalOf(request).tenantId, request.params.pkiId, request.params.caId);
+    return sendNoContent(reply);
+  });
+  refuseOtherMethods(app, item, ['GET', 'PATCH', 'DELETE']);
+}
+
+/** Maps the wire shape to the use case's input, folding the docs' spelling of the delta CRL URL. */
+function caInputOf(body: Static<typeof CaBodySchema>): CaInput {
+  const { deltacertificateRevocationListUrl: docsSpelling, deltaCertificateRevocationListUrl: metadataSpelling } = body;
+  if (docsSpelling !== undefined && metadataSpelling !== undefined && docsSpelling !== metadataSpelling) {
+    throw graphErrors.badRequest(
+      "Both 'deltaCertificateRevocationListUrl' and 'deltacertificateRevocationListUrl' were sent with different values; send one.",
+    );
+  }
+  return {
+    certificate: body.certificate,
+    certificateAuthorityType: body.certificateAuthorityType,
+    displayName: body.displayName,
+    issuer: body.issuer,
+    issuerSubjectKeyIdentifier: body.issuerSubjectKeyIdentifier,
+    thumbprint: body.thumbprint,
+    expirationDateTime: body.expirationDateTime,
+    certificateRevocationListUrl: body.certificateRevocationListUrl,
+    deltaCertificateRevocationListUrl: metadataSpelling ?? docsSpelling,
+    isIssuerHintEnabled: body.isIssuerHintEnabled,
+  };
+}

@@ -1,0 +1,238 @@
+// Use cases of a PKI's certificateAuthorities: every certificate is parsed and checked for real, the
+// properties the certificate determines are derived (or, when the client sends them, must match), and
+// every write refreshes the parent PKI inside the same transaction.
+import { randomUUID } from 'node:crypto';
+import type { Limits } from '../config.ts';
+import { type CaCertificate, CertificateProblem, decodeCertificateValue, parseCaCertificate } from '../pki/ca-certificate.ts';
+import type { CaChanges, CaRecord } from '../store/ca-repository.ts';
+import { isUniqueViolation } from '../store/database.ts';
+import type { Repositories, Store } from '../store/store.ts';
+import { graphTimestamp } from './clock.ts';
+import { GraphError, graphErrors } from './errors.ts';
+
+const RESOURCE = 'certificateAuthorityDetail';
+
+export interface CaInput {
+  readonly certificate?: string | undefined;
+  readonly certificateAuthorityType?: string | undefined;
+  readonly displayName?: string | null | undefined;
+  readonly issuer?: string | null | undefined;
+  readonly issuerSubjectKeyIdentifier?: string | null | undefined;
+  readonly thumbprint?: string | undefined;
+  readonly expirationDateTime?: string | undefined;
+  readonly certificateRevocationListUrl?: string | null | undefined;
+  readonly deltaCertificateRevocationListUrl?: string | null | undefined;
+  readonly isIssuerHintEnabled?: boolean | null | undefined;
+}
+
+type CaLimits = Pick<Limits, 'maxCasPerPki' | 'maxCaCertificateBytes' | 'maxDisplayNameLength' | 'defaultPageSize'>;
+
+export class CaService {
+  constructor(
+    private readonly store: Store,
+    private readonly limits: CaLimits,
+  ) {}
+
+  async create(tenantId: string, pkiId: string, input: CaInput): Promise<CaRecord> {
+    if (input.certificate === undefined) {
+      throw graphErrors.badRequest(`A value is required for property 'certificate' of resource '${RESOURCE}'.`);
+    }
+    const certificate = this.parseCertificate(input.certificate);
+    const derived = derivedProperties(certificate);
+    checkSuppliedMatch(input, derived);
+    const crl = checkCrlUrls(input.certificateRevocationListUrl ?? null, input.deltaCertificateRevocationListUrl ?? null);
+    this.checkDisplayName(input.displayName);
+    const now = graphTimestamp();
+    const ca: CaRecord = {
+      id: randomUUID(),
+      pkiId,
+      ...derived,
+      // Without a name of its own a CA is called by its subject CN, as uploads name them.
+      displayName: input.displayName === undefined ? certificate.subjectCommonName : input.displayName,
+      certificateRevocationListUrl: crl.base,
+      deltaCertificateRevocationListUrl: crl.delta,
+      isIssuerHintEnabled: input.isIssuerHintEnabled ?? false,
+      createdDateTime: now,
+      deletedDateTime: null,
+    };
+    return this.writeInPki(tenantId, pkiId, now, async (repos) => {
+      const count = await repos.cas.count(tenantId, pkiId);
+      if (count >= this.limits.maxCasPerPki) {
+        throw graphErrors.badRequest(`The PKI already holds ${count} certificate authorities, the most allowed (${this.limits.maxCasPerPki}).`);
+      }
+      await this.refuseDuplicate(repos, tenantId, pkiId, ca.thumbprint, undefined);
+      await repos.cas.insert(tenantId, [ca]);
+      return ca;
+    });
+  }
+
+  async get(tenantId: string, pkiId: string, id: string): Promise<CaRecord> {
+    const ca = await this.store.repositories.cas.findById(tenantId, pkiId, id);
+    if (!ca) throw await this.notFound(tenantId, pkiId, id);
+    return ca;
+  }
+
+  async list(tenantId: string, pkiId: string): Promise<CaRecord[]> {
+    await this.requirePki(tenantId, pkiId);
+    return this.store.repositories.cas.list(tenantId, pkiId, this.limits.defaultPageSize);
+  }
+
+  async count(tenantId: string, pkiId: string): Promise<number> {
+    await this.requirePki(tenantId, pkiId);
+    return this.store.repositories.cas.count(tenantId, pkiId);
+  }
+
+  async update(tenantId: string, pkiId: string, id: string, input: CaInput): Promise<CaRecord> {
+    this.checkDisplayName(input.displayName);
+    const replacement = input.certificate === undefined ? undefined : this.parseCertificate(input.certificate);
+    const now = graphTimestamp();
+    return this.writeInPki(tenantId, pkiId, now, async (repos) => {
+      const current = await repos.cas.findById(tenantId, pkiId, id);
+      if (!current) throw graphErrors.notFound(id);
+      const derived = replacement ? derivedProperties(replacement) : current;
+      checkSuppliedMatch(input, derived);
+      const crl = checkCrlUrls(
+        input.certificateRevocationListUrl === undefined ? current.certificateRevocationListUrl : input.certificateRevocationListUrl,
+        input.deltaCertificateRevocationListUrl === undefined ? current.deltaCertificateRevocationListUrl : input.deltaCertificateRevocationListUrl,
+      );
+      if (replacement) await this.refuseDuplicate(repos, tenantId, pkiId, derived.thumbprint, id);
+      const changes: CaChanges = {
+        ...(replacement ? derivedProperties(replacement) : {}),
+        ...(input.displayName !== undefined ? { displayName: input.displayName } : {}),
+        ...(input.isIssuerHintEnabled !== undefined ? { isIssuerHintEnabled: input.isIssuerHintEnabled ?? false } : {}),
+        certificateRevocationListUrl: crl.base,
+        deltaCertificateRevocationListUrl: crl.delta,
+      };
+      const updated = await repos.cas.update(tenantId, pkiId, id, changes);
+      if (!updated) throw graphErrors.notFound(id);
+      return updated;
+    });
+  }
+
+  async delete(tenantId: string, pkiId: string, id: string): Promise<void> {
+    await this.writeInPki(tenantId, pkiId, graphTimestamp(), async (repos) => {
+      if (!(await repos.cas.delete(tenantId, pkiId, id))) throw graphErrors.notFound(id);
+    });
+  }
+
+  /** Runs a CA write in one transaction that first refreshes (and so locks) the parent PKI. */
+  private async writeInPki<T>(tenantId: string, pkiId: string, now: string, work: (repos: Repositories) => Promise<T>): Promise<T> {
+    try {
+      return await this.store.transaction(async (repos) => {
+        if (!(await repos.pkis.touch(tenantId, pkiId, now))) throw graphErrors.notFound(pkiId);
+        return work(repos);
+      });
+    } catch (error) {
+      // A concurrent writer stored the same certificate between our check and our insert.
+      if (isUniqueViolation(error)) throw duplicateError(undefined);
+      throw error;
+    }
+  }
+
+  private async refuseDuplicate(repos: Repositories, tenantId: string, pkiId: string, thumbprint: string, self: string | undefined): Promise<void> {
+    const existing = (await repos.cas.idsByThumbprint(tenantId, pkiId, [thumbprint])).get(thumbprint);
+    if (existing !== undefined && existing !== self) throw duplicateError(existing);
+  }
+
+  private parseCertificate(value: string): CaCertificate {
+    try {
+      return parseCaCertificate(decodeCertificateValue(value), this.limits.maxCaCertificateBytes);
+    } catch (error) {
+      if (error instanceof CertificateProblem) {
+        throw graphErrors.badRequest(`Invalid value specified for property 'certificate' of resource '${RESOURCE}': ${error.message}.`);
+      }
+      throw error;
+    }
+  }
+
+  private checkDisplayName(displayName: string | null | undefined): void {
+    if (typeof displayName === 'string' && [...displayName].length > this.limits.maxDisplayNameLength) {
+      throw graphErrors.badRequest(
+        `Invalid value specified for property 'displayName' of resource '${RESOURCE}': at most ${this.limits.maxDisplayNameLength} characters allowed.`,
+      );
+    }
+  }
+
+  private async requirePki(tenantId: string, pkiId: string): Promise<void> {
+    if (!(await this.store.repositories.pkis.findById(tenantId, pkiId))) throw graphErrors.notFound(pkiId);
+  }
+
+  /** 404 naming what is missing: the PKI itself, or the CA inside it. */
+  private async notFound(tenantId: string, pkiId: string, id: string): Promise<GraphError> {
+    const pki = await this.store.repositories.pkis.findById(tenantId, pkiId);
+    return graphErrors.notFound(pki ? id : pkiId);
+  }
+}
+
+type DerivedProperties = Pick<
+  CaRecord,
+  'certificate' | 'certificateAuthorityType' | 'issuer' | 'issuerSubjectKeyIdentifier' | 'thumbprint' | 'expirationDateTime'
+>;
+
+export function derivedProperties(certificate: CaCertificate): DerivedProperties {
+  return {
+    certificate: certificate.der.toString('base64'),
+    certificateAuthorityType: certificate.type,
+    issuer: certificate.subject,
+    issuerSubjectKeyIdentifier: certificate.subjectKeyIdentifier,
+    thumbprint: certificate.thumbprint,
+    expirationDateTime: graphTimestamp(certificate.notAfter),
+  };
+}
+
+export function duplicateError(existingId: string | undefined): GraphError {
+  const which = existingId ? ` as certificate authority '${existingId}'` : '';
+  return graphErrors.badRequest(`Duplicate Certificate exists: the PKI already holds this certificate${which}.`);
+}
+
+const hexKey = (value: string) => value.replace(/[\s:]/g, '').toUpperCase();
+const dnKey = (value: string) => value.replace(/\s*([,=+])\s*/g, '$1').trim().toUpperCase();
+
+/** Properties the certificate determines: when the client sends one, it must say what the certificate says. */
+function checkSuppliedMatch(input: CaInput, derived: DerivedProperties): void {
+  const mismatch = (property: string, supplied: string, actual: string | null) =>
+    graphErrors.badRequest(
+      `Invalid value specified for property '${property}' of resource '${RESOURCE}': '${supplied}' does not match the certificate, which has ${actual === null ? 'none' : `'${actual}'`}.`,
+    );
+  if (input.thumbprint !== undefined && hexKey(input.thumbprint) !== derived.thumbprint) {
+    throw mismatch('thumbprint', input.thumbprint, derived.thumbprint);
+  }
+  if (input.issuer != null && dnKey(input.issuer) !== dnKey(derived.issuer)) {
+    throw mismatch('issuer', input.issuer, derived.issuer);
+  }
+  if (input.issuerSubjectKeyIdentifier != null && hexKey(input.issuerSubjectKeyIdentifier) !== derived.issuerSubjectKeyIdentifier) {
+    throw mismatch('issuerSubjectKeyIdentifier', input.issuerSubjectKeyIdentifier, derived.issuerSubjectKeyIdentifier);
+  }
+  if (input.expirationDateTime !== undefined && Math.floor(Date.parse(input.expirationDateTime) / 1000) !== Date.parse(derived.expirationDateTime) / 1000) {
+    throw mismatch('expirationDateTime', input.expirationDateTime, derived.expirationDateTime);
+  }
+  if (input.certificateAuthorityType !== undefined && input.certificateAuthorityType !== derived.certificateAuthorityType) {
+    throw mismatch('certificateAuthorityType', input.certificateAuthorityType, derived.certificateAuthorityType);
+  }
+}
+
+function checkCrlUrls(base: string | null, delta: string | null): { base: string | null; delta: string | null } {
+  for (const [property, url] of [
+    ['certificateRevocationListUrl', base],
+    ['deltaCertificateRevocationListUrl', delta],
+  ] as const) {
+    if (url !== null && !isHttpUrl(url)) {
+      throw graphErrors.badRequest(`Invalid value specified for property '${property}' of resource '${RESOURCE}': '${url}' is not an absolute http or https URL.`);
+    }
+  }
+  if (delta !== null && base === null) {
+    throw graphErrors.badRequest(
+      `Invalid value specified for property 'deltaCertificateRevocationListUrl' of resource '${RESOURCE}': a delta CRL URL needs a base certificateRevocationListUrl.`,
+    );
+  }
+  return { base, delta };
+}
+
+export function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,148 @@
+// Persistence of certificateAuthorityDetail objects, always scoped by tenant and parent PKI.
+import type { Kysely, Selectable } from 'kysely';
+import type { CertificateAuthorityTable, Database } from './schema.ts';
+
+export interface CaRecord {
+  readonly id: string;
+  readonly pkiId: string;
+  /** base64 of the DER certificate */
+  readonly certificate: string;
+  readonly certificateAuthorityType: string;
+  readonly displayName: string | null;
+  readonly issuer: string;
+  readonly issuerSubjectKeyIdentifier: string | null;
+  readonly thumbprint: string;
+  readonly createdDateTime: string;
+  readonly expirationDateTime: string;
+  readonly certificateRevocationListUrl: string | null;
+  readonly deltaCertificateRevocationListUrl: string | null;
+  readonly isIssuerHintEnabled: boolean;
+  readonly deletedDateTime: string | null;
+}
+
+export type CaChanges = Partial<Omit<CaRecord, 'id' | 'pkiId' | 'createdDateTime' | 'deletedDateTime'>>;
+
+export class CertificateAuthorityRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(tenantId: string, cas: readonly CaRecord[]): Promise<void> {
+    if (cas.length === 0) return;
+    await this.db
+      .insertInto('certificate_authority')
+      .values(cas.map((ca) => ({ tenant_id: tenantId, ...toRow(ca) })))
+      .execute();
+  }
+
+  async findById(tenantId: string, pkiId: string, id: string): Promise<CaRecord | undefined> {
+    const row = await this.live(tenantId, pkiId).where('id', '=', id).selectAll().executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async list(tenantId: string, pkiId: string, limit: number): Promise<CaRecord[]> {
+    const rows = await this.live(tenantId, pkiId).selectAll().orderBy('id').limit(limit).execute();
+    return rows.map(toRecord);
+  }
+
+  async count(tenantId: string, pkiId: string): Promise<number> {
+    const row = await this.live(tenantId, pkiId).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Live CAs of the PKI with one of these thumbprints: thumbprint → CA id. */
+  async idsByThumbprint(tenantId: string, pkiId: string, thumbprints: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    // Chunked to stay below SQLite's bound-parameter limit.
+    for (let i = 0; i < thumbprints.length; i += 500) {
+      const rows = await this.live(tenantId, pkiId)
+        .where('thumbprint', 'in', thumbprints.slice(i, i + 500))
+        .select(['id', 'thumbprint'])
+        .execute();
+      for (const row of rows) found.set(row.thumbprint, row.id);
+    }
+    return found;
+  }
+
+  async update(tenantId: string, pkiId: string, id: string, changes: CaChanges): Promise<CaRecord | undefined> {
+    const row = await this.db
+      .updateTable('certificate_authority')
+      .set(toRowChanges(changes))
+      .where('tenant_id', '=', tenantId)
+      .where('pki_id', '=', pkiId)
+      .where('id', '=', id)
+      .where('deleted_date_time', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async delete(tenantId: string, pkiId: string, id: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('certificate_authority')
+      .where('tenant_id', '=', tenantId)
+      .where('pki_id', '=', pkiId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  private live(tenantId: string, pkiId: string) {
+    return this.db
+      .selectFrom('certificate_authority')
+      .where('tenant_id', '=', tenantId)
+      .where('pki_id', '=', pkiId)
+      .where('deleted_date_time', 'is', null);
+  }
+}
+
+function toRow(ca: CaRecord): Omit<CertificateAuthorityTable, 'tenant_id'> {
+  return {
+    id: ca.id,
+    pki_id: ca.pkiId,
+    certificate: ca.certificate,
+    certificate_authority_type: ca.certificateAuthorityType,
+    display_name: ca.displayName,
+    issuer: ca.issuer,
+    issuer_subject_key_identifier: ca.issuerSubjectKeyIdentifier,
+    thumbprint: ca.thumbprint,
+    created_date_time: ca.createdDateTime,
+    expiration_date_time: ca.expirationDateTime,
+    certificate_revocation_list_url: ca.certificateRevocationListUrl,
+    delta_certificate_revocation_list_url: ca.deltaCertificateRevocationListUrl,
+    is_issuer_hint_enabled: ca.isIssuerHintEnabled ? 1 : 0,
+    deleted_date_time: ca.deletedDateTime,
+  };
+}
+
+function toRowChanges(changes: CaChanges): Partial<CertificateAuthorityTable> {
+  const row: Partial<CertificateAuthorityTable> = {};
+  if (changes.certificate !== undefined) row.certificate = changes.certificate;
+  if (changes.certificateAuthorityType !== undefined) row.certificate_authority_type = changes.certificateAuthorityType;
+  if (changes.displayName !== undefined) row.display_name = changes.displayName;
+  if (changes.issuer !== undefined) row.issuer = changes.issuer;
+  if (changes.issuerSubjectKeyIdentifier !== undefined) row.issuer_subject_key_identifier = changes.issuerSubjectKeyIdentifier;
+  if (changes.thumbprint !== undefined) row.thumbprint = changes.thumbprint;
+  if (changes.expirationDateTime !== undefined) row.expiration_date_time = changes.expirationDateTime;
+  if (changes.certificateRevocationListUrl !== undefined) row.certificate_revocation_list_url = changes.certificateRevocationListUrl;
+  if (changes.deltaCertificateRevocationListUrl !== undefined) row.delta_certificate_revocation_list_url = changes.deltaCertificateRevocationListUrl;
+  if (changes.isIssuerHintEnabled !== undefined) row.is_issuer_hint_enabled = changes.isIssuerHintEnabled ? 1 : 0;
+  return row;
+}
+
+function toRecord(row: Selectable<CertificateAuthorityTable>): CaRecord {
+  return {
+    id: row.id,
+    pkiId: row.pki_id,
+    certificate: row.certificate,
+    certificateAuthorityType: row.certificate_authority_type,
+    displayName: row.display_name,
+    issuer: row.issuer,
+    issuerSubjectKeyIdentifier: row.issuer_subject_key_identifier,
+    thumbprint: row.thumbprint,
+    createdDateTime: row.created_date_time,
+    expirationDateTime: row.expiration_date_time,
+    certificateRevocationListUrl: row.certificate_revocation_list_url,
+    deltaCertificateRevocationListUrl: row.delta_certificate_revocation_list_url,
+    isIssuerHintEnabled: row.is_issuer_hint_enabled === 1,
+    deletedDateTime: row.deleted_date_time,
+  };
+}

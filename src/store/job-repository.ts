@@ -1,0 +1,145 @@
+// The jobs table as a work queue: enqueue, claim with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL, so
+// several instances never claim the same job; SQLite serialises writers anyway), heartbeat, and finish
+// only while the lease is still ours, so a job taken over after its lease expired completes once.
+import type { Kysely, Selectable } from 'kysely';
+import type { DialectName } from './database.ts';
+import type { Database, JobTable } from './schema.ts';
+
+export type JobState = JobTable['state'];
+
+export interface JobRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly kind: string;
+  readonly subjectId: string;
+  readonly payload: string;
+  readonly state: JobState;
+  readonly attempts: number;
+  readonly leaseOwner: string | null;
+  readonly leaseExpiresAt: number | null;
+  readonly result: string | null;
+  readonly createdAt: number;
+  readonly finishedAt: number | null;
+}
+
+export interface NewJob {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly kind: string;
+  readonly subjectId: string;
+  readonly payload: string;
+  readonly createdAt: number;
+}
+
+export class JobRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+  ) {}
+
+  async enqueue(job: NewJob): Promise<void> {
+    await this.db
+      .insertInto('job')
+      .values({
+        id: job.id,
+        tenant_id: job.tenantId,
+        kind: job.kind,
+        subject_id: job.subjectId,
+        payload: job.payload,
+        state: 'queued',
+        attempts: 0,
+        lease_owner: null,
+        lease_expires_at: null,
+        result: null,
+        created_at: job.createdAt,
+        finished_at: null,
+      })
+      .execute();
+  }
+
+  /** Claims the oldest queued job, or a running one whose lease has expired (its owner died). */
+  async claim(owner: string, now: number, leaseMs: number): Promise<JobRecord | undefined> {
+    const claimable = this.db
+      .selectFrom('job')
+      .select('id')
+      .where((eb) =>
+        eb.or([eb('state', '=', 'queued'), eb.and([eb('state', '=', 'running'), eb('lease_expires_at', '<', now)])]),
+      )
+      .orderBy('created_at')
+      .limit(1)
+      .$if(this.dialect === 'postgres', (qb) => qb.forUpdate().skipLocked());
+    const row = await this.db
+      .updateTable('job')
+      .set((eb) => ({
+        state: 'running',
+        lease_owner: owner,
+        lease_expires_at: now + leaseMs,
+        attempts: eb('attempts', '+', 1),
+      }))
+      .where('id', '=', claimable)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  /** Extends the lease; false when the job is no longer ours. */
+  async heartbeat(id: string, owner: string, leaseExpiresAt: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('job')
+      .set({ lease_expires_at: leaseExpiresAt })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('state', '=', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Records the outcome; false (and nothing written) when the job is no longer ours. */
+  async finish(id: string, owner: string, state: 'succeeded' | 'failed', result: string, now: number): Promise<boolean> {
+    const updated = await this.db
+      .updateTable('job')
+      .set({ state, result, finished_at: now, lease_owner: null, lease_expires_at: null })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('state', '=', 'running')
+      .executeTakeFirst();
+    return Number(updated.numUpdatedRows) > 0;
+  }
+
+  async findById(id: string): Promise<JobRecord | undefined> {
+    const row = await this.db.selectFrom('job').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async countByState(tenantId: string, subjectId: string): Promise<Record<JobState, number>> {
+    const rows = await this.db
+      .selectFrom('job')
+      .select(['state', (eb) => eb.fn.countAll().as('n')])
+      .where('tenant_id', '=', tenantId)
+      .where('subject_id', '=', subjectId)
+      .groupBy('state')
+      .execute();
+    const counts: Record<JobState, number> = { queued: 0, running: 0, succeeded: 0, failed: 0 };
+    for (const row of rows) counts[row.state] = Number(row.n);
+    return counts;
+  }
+}
+
+function toRecord(row: Selectable<JobTable>): JobRecord {
+  // PostgreSQL returns bigint columns as strings.
+  const num = (v: number | string | null) => (v === null ? null : Number(v));
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    kind: row.kind,
+    subjectId: row.subject_id,
+    payload: row.payload,
+    state: row.state,
+    attempts: Number(row.attempts),
+    leaseOwner: row.lease_owner,
+    leaseExpiresAt: num(row.lease_expires_at),
+    result: row.result,
+    createdAt: Number(row.created_at),
+    finishedAt: num(row.finished_at),
+  };
+}

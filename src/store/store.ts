@@ -1,0 +1,35 @@
+// The store as the service sees it: repositories, and transactions that hand out repositories bound to
+// the transaction, so a use case can make several writes atomically without touching SQL.
+import type { Kysely } from 'kysely';
+import { CertificateAuthorityRepository } from './ca-repository.ts';
+import type { DialectName, OpenDatabase } from './database.ts';
+import { JobRepository } from './job-repository.ts';
+import { CertificateBasedAuthPkiRepository } from './pki-repository.ts';
+import type { Database } from './schema.ts';
+
+export interface Repositories {
+  readonly pkis: CertificateBasedAuthPkiRepository;
+  readonly cas: CertificateAuthorityRepository;
+  readonly jobs: JobRepository;
+}
+
+function repositoriesOf(db: Kysely<Database>, dialect: DialectName): Repositories {
+  return {
+    pkis: new CertificateBasedAuthPkiRepository(db),
+    cas: new CertificateAuthorityRepository(db),
+    jobs: new JobRepository(db, dialect),
+  };
+}
+
+export class Store {
+  readonly repositories: Repositories;
+
+  constructor(private readonly database: OpenDatabase) {
+    this.repositories = repositoriesOf(database.db, database.dialect);
+  }
+
+  /** Runs `work` in one database transaction: all of its writes commit together or not at all. */
+  transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
+    return this.database.db.transaction().execute((trx) => work(repositoriesOf(trx, this.database.dialect)));
+  }
+}
