@@ -80,6 +80,8 @@ export interface ServerConfig {
   readonly logLevel: LogLevel;
   /** Let outbound downloads reach loopback, private and link-local addresses (tests, air-gapped sites). */
   readonly allowPrivateFetch: boolean;
+  /** Address ranges outbound downloads may reach even though they are private (e.g. an internal CRL host). */
+  readonly fetchAllowedCidrs: readonly string[];
   readonly auth: AuthConfig;
   readonly limits: Limits;
 }
@@ -98,6 +100,7 @@ export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): Serv
     publicUrl: undefined,
     logLevel: 'info',
     allowPrivateFetch: false,
+    fetchAllowedCidrs: [],
     auth: { audiences: [...GRAPH_AUDIENCES], jwksUrl: undefined, issuers: [] },
     limits: DEFAULT_LIMITS,
     ...overrides,

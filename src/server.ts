@@ -50,6 +50,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
       totalTimeoutMs: limits.uploadDownloadTimeoutMs,
       maxRedirects: limits.maxRedirects,
       allowPrivateAddresses: config.allowPrivateFetch,
+      allowedCidrs: config.fetchAllowedCidrs,
     },
     hooks.lookup ? { lookup: hooks.lookup } : {},
   );
@@ -91,8 +92,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      await app.close();
-      await runner.stop();
+      await Promise.all([app.close(), runner.stop()]);
       await database.close();
     })();
     return closing;

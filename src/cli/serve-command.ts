@@ -25,6 +25,12 @@ interface ServeOptions {
   audience: string[];
   logLevel: LogLevel;
   maxBodyBytes: number;
+  allowPrivateFetch: boolean;
+  fetchAllowedCidrs: string[];
+  maxCasPerPki: number;
+  maxUploadBytes: number;
+  uploadTimeoutMs: number;
+  jobLeaseMs: number;
 }
 
 export function serveCommand(): Command {
@@ -48,6 +54,20 @@ export function serveCommand(): Command {
     .addOption(
       envOption('--max-body-bytes <n>', 'largest request body accepted').default(DEFAULT_LIMITS.maxRequestBodyBytes).argParser(parseInteger(1024, 64 * 1024 * 1024)),
     )
+    .addOption(envOption('--allow-private-fetch', 'let uploads (and CRL downloads) reach loopback, private and link-local addresses').default(false))
+    .addOption(
+      envOption('--fetch-allowed-cidrs <list>', 'private address ranges downloads may reach, comma-separated (e.g. 10.20.0.0/16)').default([]).argParser(parseList),
+    )
+    .addOption(envOption('--max-cas-per-pki <n>', 'certificate authorities one PKI may hold').default(DEFAULT_LIMITS.maxCasPerPki).argParser(parseInteger(1, 100_000)))
+    .addOption(
+      envOption('--max-upload-bytes <n>', 'largest .p7b an upload downloads').default(DEFAULT_LIMITS.maxUploadBytes).argParser(parseInteger(1024, 1024 * 1024 * 1024)),
+    )
+    .addOption(
+      envOption('--upload-timeout-ms <ms>', 'time allowed for one upload download').default(DEFAULT_LIMITS.uploadDownloadTimeoutMs).argParser(parseInteger(100, 3_600_000)),
+    )
+    .addOption(
+      envOption('--job-lease-ms <ms>', "how long a claimed job stays a dead runner's before another takes it").default(DEFAULT_LIMITS.jobLeaseMs).argParser(parseInteger(300, 3_600_000)),
+    )
     .action(async (options: ServeOptions, command: Command) => {
       if (options.jwksUrl && options.issuer.length === 0) {
         command.error('error: --jwks-url needs --issuer (the iss values to accept from that identity provider)', { exitCode: 2 });
@@ -60,8 +80,17 @@ export function serveCommand(): Command {
         database: options.database,
         publicUrl: options.publicUrl,
         logLevel: options.logLevel,
+        allowPrivateFetch: options.allowPrivateFetch,
+        fetchAllowedCidrs: options.fetchAllowedCidrs,
         auth: { audiences: options.audience, jwksUrl: options.jwksUrl, issuers: options.issuer },
-        limits: { ...DEFAULT_LIMITS, maxRequestBodyBytes: options.maxBodyBytes },
+        limits: {
+          ...DEFAULT_LIMITS,
+          maxRequestBodyBytes: options.maxBodyBytes,
+          maxCasPerPki: options.maxCasPerPki,
+          maxUploadBytes: options.maxUploadBytes,
+          uploadDownloadTimeoutMs: options.uploadTimeoutMs,
+          jobLeaseMs: options.jobLeaseMs,
+        },
       });
     });
 }

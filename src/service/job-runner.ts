@@ -22,6 +22,12 @@ export class LeaseLost extends Error {
   }
 }
 
+class ShuttingDown extends Error {
+  constructor() {
+    super('the server is shutting down');
+  }
+}
+
 export type JobHandler = (job: JobRecord, context: JobContext) => Promise<void>;
 
 type RunnerLimits = Pick<Limits, 'jobLeaseMs' | 'jobPollIntervalMs'>;
@@ -31,6 +37,7 @@ export class JobRunner {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
+  private current: { job: JobRecord; controller: AbortController } | undefined;
   private wakeRequested = false;
 
   constructor(
@@ -67,10 +74,14 @@ export class JobRunner {
     });
   }
 
-  /** Stops claiming; waits for the job in hand to finish. */
+  /**
+   * Stops claiming and interrupts the job in hand, giving it back to the queue so that the next runner
+   * (after a restart, or another instance) starts it again at once.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.current?.controller.abort(new ShuttingDown());
     await this.running;
   }
 
@@ -90,6 +101,7 @@ export class JobRunner {
 
   private async runClaimed(job: JobRecord): Promise<void> {
     const controller = new AbortController();
+    this.current = { job, controller };
     const heartbeat = setInterval(() => {
       this.store.repositories.jobs.heartbeat(job.id, this.owner, Date.now() + this.limits.jobLeaseMs).then(
         (ours) => {
@@ -103,10 +115,19 @@ export class JobRunner {
       if (!handler) throw new Error(`no handler for job kind '${job.kind}'`);
       await handler(job, { owner: this.owner, signal: controller.signal });
     } catch (error) {
-      if (error instanceof LeaseLost) this.log.warn({ jobId: job.id }, 'job lease lost; another runner finishes it');
-      else this.log.error({ err: error, jobId: job.id, kind: job.kind }, 'job failed unexpectedly; it will be retried after its lease expires');
+      if (error instanceof LeaseLost) {
+        this.log.warn({ jobId: job.id }, 'job lease lost; another runner finishes it');
+      } else if (controller.signal.reason instanceof ShuttingDown) {
+        await this.store.repositories.jobs.release(job.id, this.owner).catch((releaseError: unknown) => {
+          this.log.warn({ err: releaseError, jobId: job.id }, 'could not release the job; it is retried once its lease expires');
+        });
+        this.log.info({ jobId: job.id }, 'job interrupted by shutdown and put back in the queue');
+      } else {
+        this.log.error({ err: error, jobId: job.id, kind: job.kind }, 'job failed unexpectedly; it will be retried after its lease expires');
+      }
     } finally {
       clearInterval(heartbeat);
+      this.current = undefined;
     }
   }
 }

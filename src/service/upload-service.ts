@@ -49,6 +49,9 @@ export class UploadService {
     if (!isHttpUrl(request.uploadUrl)) {
       throw graphErrors.badRequest(`Invalid value specified for parameter 'uploadUrl': '${request.uploadUrl}' is not an absolute http or https URL.`);
     }
+    if (new URL(request.uploadUrl).username || new URL(request.uploadUrl).password) {
+      throw graphErrors.badRequest("Invalid value specified for parameter 'uploadUrl': credentials in the URL are not allowed.");
+    }
     if (!/^[0-9a-fA-F]{64}$/.test(request.sha256FileHash)) {
       throw graphErrors.badRequest("Invalid value specified for parameter 'sha256FileHash': expected the SHA-256 of the file as 64 hexadecimal characters.");
     }
@@ -101,7 +104,7 @@ export class UploadService {
     try {
       body = (await this.fetcher.fetch(payload.uploadUrl, { maxBytes: this.limits.maxUploadBytes, signal })).body;
     } catch (error) {
-      if (error instanceof FetchError) throw new UploadFailure(`downloading ${payload.uploadUrl} failed: ${error.message}`);
+      if (error instanceof FetchError) throw new UploadFailure(`downloading ${displayUrl(payload.uploadUrl)} failed: ${error.message}`);
       throw error;
     }
     const hash = createHash('sha256').update(body).digest('hex').toUpperCase();
@@ -163,7 +166,7 @@ export class UploadService {
         );
       }
       await repos.cas.insert(tenantId, certificates.map((certificate) => newCaFromBundle(pkiId, certificate, now)));
-      const summary = `Upload succeeded: added ${certificates.length} certificate ${certificates.length === 1 ? 'authority' : 'authorities'} from ${payload.uploadUrl}.`;
+      const summary = `Upload succeeded: added ${certificates.length} certificate ${certificates.length === 1 ? 'authority' : 'authorities'} from ${displayUrl(payload.uploadUrl)}.`;
       await repos.pkis.setStatus(tenantId, pkiId, PKI_STATUS_IDLE, summary, now);
       // Last, and conditional on our lease: if another instance took the job over, roll everything back.
       if (!(await repos.jobs.finish(job.id, context.owner, 'succeeded', summary, Date.now()))) throw new LeaseLost();
@@ -176,6 +179,15 @@ export class UploadService {
       if (!(await repos.jobs.finish(job.id, context.owner, 'failed', details, Date.now()))) throw new LeaseLost();
     });
   }
+}
+
+/**
+ * The URL as statusDetails may show it: without its query, which often carries an access signature
+ * (SharePoint and blob-storage links) that readers of the PKI must not see.
+ */
+function displayUrl(value: string): string {
+  const url = new URL(value);
+  return `${url.origin}${url.pathname}${url.search ? '?…' : ''}`;
 }
 
 function newCaFromBundle(pkiId: string, certificate: CaCertificate, now: string): CaRecord {

@@ -106,6 +106,18 @@ export class JobRepository {
     return Number(updated.numUpdatedRows) > 0;
   }
 
+  /** Gives a claimed job back to the queue at once (graceful shutdown), without counting the attempt. */
+  async release(id: string, owner: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('job')
+      .set((eb) => ({ state: 'queued', lease_owner: null, lease_expires_at: null, attempts: eb('attempts', '-', 1) }))
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('state', '=', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   async findById(id: string): Promise<JobRecord | undefined> {
     const row = await this.db.selectFrom('job').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toRecord(row);
