@@ -1,5 +1,7 @@
 // Entry point of the `graph-pki` command line.
 import { Command } from 'commander';
+import { caCommand } from './ca-command.ts';
+import { hashCommand } from './hash-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { tokenCommand } from './token-command.ts';
 
@@ -8,10 +10,13 @@ const program = new Command('graph-pki')
   .version('0.1.0')
   .showHelpAfterError()
   .addCommand(serveCommand())
-  .addCommand(tokenCommand());
+  .addCommand(tokenCommand())
+  .addCommand(hashCommand())
+  .addCommand(caCommand());
 
 // Usage errors exit 2; --help and --version exit 0. Subcommands added with addCommand do not inherit this.
-for (const command of [program, ...program.commands]) {
+const allCommands = (command: Command): Command[] => [command, ...command.commands.flatMap(allCommands)];
+for (const command of allCommands(program)) {
   command.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 }
 

@@ -2,6 +2,7 @@
 // them; a PEM file of CERTIFICATE blocks is accepted too. Only the certificates are used: the bundle's
 // (usually empty) signature is not a trust statement. Walks the DER itself so a 250-CA bundle needs no
 // per-node objects and no ASN.1 node limits.
+import { X509Certificate } from 'node:crypto';
 import { children, decodeOid, DER_TAG, expectTlv } from './der.ts';
 import { looksLikePem, pemBlocks } from './encoding.ts';
 
@@ -53,5 +54,34 @@ function certificatesOfPkcs7(der: Buffer): Buffer[] {
     return [];
   } catch (error) {
     throw new BundleProblem(`not a PKCS#7 certificate bundle: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The certificates in a file as people have them: PEM (any number of CERTIFICATE or PKCS7 blocks),
+ * a DER .p7b, or one DER certificate.
+ */
+export function certificatesOfFile(bytes: Buffer): Buffer[] {
+  if (looksLikePem(bytes)) return certificatesOfPem(bytes.toString('latin1'));
+  if (isPkcs7(bytes)) return certificatesOfPkcs7(bytes);
+  return [bytes];
+}
+
+function isPkcs7(der: Buffer): boolean {
+  try {
+    const outer = expectTlv(der, 0, DER_TAG.sequence, 'ContentInfo');
+    const [first] = children(der, outer);
+    return first?.tag === DER_TAG.oid;
+  } catch {
+    return false;
+  }
+}
+
+/** A short human description of a certificate (its subject), or a placeholder when it does not parse. */
+export function describeCertificate(der: Buffer): string {
+  try {
+    return new X509Certificate(der).subject.replaceAll('\n', ', ');
+  } catch {
+    return '(unparseable certificate)';
   }
 }

@@ -1,6 +1,7 @@
 // Microsoft's generated Graph beta SDK (Kiota), unchanged apart from its base URL and token, against the real
-// server: create, list, get, patch, $count and delete of certificateBasedAuthPki, the root singleton, and the
-// SDK's ODataError for a missing PKI.
+// server: create, list, get, patch, $count and delete of certificateBasedAuthPki, the root singleton, the
+// SDK's ODataError for a missing PKI and for refused requests, the certificateAuthorities of a PKI (Edm.Binary
+// `certificate` as the SDK carries it), and the upload action with the status polling Graph asks for.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
@@ -10,9 +11,17 @@ import {
   GraphBetaRequestAdapter,
   type GraphBetaServiceClient,
 } from '@microsoft/msgraph-beta-sdk';
+import {
+  CertificateAuthorityTypeObject,
+  type CertificateAuthorityDetail,
+  type CertificateBasedAuthPki,
+} from '@microsoft/msgraph-beta-sdk/models/index.js';
 import type { ODataError } from '@microsoft/msgraph-beta-sdk/models/oDataErrors/index.js';
 // Side effect: adds `.directory` to GraphBetaServiceClient.
 import '@microsoft/msgraph-beta-sdk-directory';
+import { DEFAULT_LIMITS } from '../../src/config.ts';
+import { createCa, createLeaf, p7bOf, sha1ThumbprintHex, sha256Hex, type TestCert, x509 } from '../helpers/certs.ts';
+import { startFileServer, type FileServer } from '../helpers/file-server.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 /**
@@ -48,12 +57,35 @@ function asODataError(error: unknown): ODataError {
   return error as ODataError;
 }
 
+/**
+ * The SDK types Edm.Binary as ArrayBuffer. A fresh ArrayBuffer holding exactly the DER (a Buffer's
+ * `.buffer` may be a shared pool larger than the Buffer itself).
+ */
+function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
+  return new Uint8Array(bytes).buffer;
+}
+
+/** The bytes of an Edm.Binary property the SDK deserialised (an ArrayBuffer), as a Buffer. */
+function bytesOf(value: ArrayBuffer | null | undefined): Buffer {
+  assert.ok(value instanceof ArrayBuffer, `expected an ArrayBuffer, got ${inspect(value)}`);
+  return Buffer.from(value);
+}
+
+/** notAfter as Graph's expirationDateTime carries it (whole seconds). */
+function expiryOf(cert: TestCert): number {
+  return Math.floor(cert.cert.notAfter.getTime() / 1000) * 1000;
+}
+
 describe('Microsoft Graph beta SDK (Kiota) against graph-pki', () => {
   let server: TestServer;
+  let files: FileServer;
   let client: GraphBetaServiceClient;
 
   before(async () => {
-    server = await startTestServer();
+    // allowPrivateFetch: the upload fetches from the loopback file server; a short poll interval keeps the
+    // upload job quick.
+    server = await startTestServer({ allowPrivateFetch: true, limits: { ...DEFAULT_LIMITS, jobPollIntervalMs: 100 } });
+    files = await startFileServer();
     const adapter = new GraphBetaRequestAdapter(new StaticBearerTokenProvider(await server.token()));
     // Set before createGraphBetaServiceClient, which captures the base URL into its path parameters.
     adapter.baseUrl = `${server.url}/beta`;
@@ -62,6 +94,7 @@ describe('Microsoft Graph beta SDK (Kiota) against graph-pki', () => {
 
   after(async () => {
     await server?.close();
+    await files?.close();
   });
 
   const pkis = () => client.directory.publicKeyInfrastructure.certificateBasedAuthConfigurations;
