@@ -233,4 +233,295 @@ describe('Microsoft Graph beta SDK (Kiota) against graph-pki', () => {
     for (const id of ids) await pkis().byCertificateBasedAuthPkiId(id).delete();
     assert.equal(await pkis().count.get(), startCount);
   });
+
+  describe('certificateAuthorities of a PKI', () => {
+    let root: TestCert;
+    let intermediate: TestCert;
+
+    before(async () => {
+      root = await createCa({ subject: 'CN=SDK Root CA, O=Contoso' });
+      intermediate = await createCa({
+        subject: 'CN=SDK Issuing CA, O=Contoso',
+        issuer: root,
+        crlDistributionPoints: ['http://crl.contoso.test/sdk-issuing.crl'],
+      });
+    });
+
+    const casOf = (pkiId: string) => pkis().byCertificateBasedAuthPkiId(pkiId).certificateAuthorities;
+
+    /** A new PKI for one test; deleted (with its CAs) when `body` is done. */
+    async function withPki(body: (pkiId: string) => Promise<void>): Promise<void> {
+      const pki = await pkis().post({ displayName: 'SDK CA PKI' });
+      assert.ok(pki?.id, 'POST of the PKI returned no id');
+      try {
+        await body(pki.id);
+      } finally {
+        await pkis().byCertificateBasedAuthPkiId(pki.id).delete();
+      }
+    }
+
+    it('serialises Edm.Binary `certificate` as base64 of the bytes it is given', async () => {
+      // Kiota's JSON writer base64-encodes Buffer.from(value): the bytes of an ArrayBuffer or a Uint8Array,
+      // but the UTF-8 bytes of a string, so a base64 string would be encoded a second time.
+      const bodyOf = (certificate: unknown): Record<string, unknown> => {
+        const info = casOf('00000000-0000-4000-8000-000000000001').toPostRequestInformation({
+          certificate: certificate as ArrayBuffer,
+        });
+        assert.ok(info.content, 'the request has no body');
+        return JSON.parse(Buffer.from(info.content).toString('utf8')) as Record<string, unknown>;
+      };
+      assert.deepEqual(bodyOf(arrayBufferOf(root.der)), { certificate: root.base64 });
+      assert.deepEqual(bodyOf(root.der), { certificate: root.base64 }, 'a Uint8Array (Buffer) is sent as its bytes');
+      assert.deepEqual(bodyOf(root.base64), { certificate: Buffer.from(root.base64).toString('base64') });
+      assert.notEqual(bodyOf(root.base64).certificate, root.base64, 'a base64 string is encoded again');
+      // null and an absent certificate are both left out of the payload.
+      assert.deepEqual(bodyOf(null), {});
+      assert.deepEqual(bodyOf(undefined), {});
+    });
+
+    it('walks CAs through post, list, get, patch, $count and delete', async () => {
+      await withPki(async (pkiId) => {
+        const startedAt = Date.now();
+        const rootSki = root.cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId.toUpperCase();
+        assert.ok(rootSki, 'the test root has no subjectKeyIdentifier');
+
+        // Post a root and an intermediate.
+        const createdRoot = await casOf(pkiId).post({ certificate: arrayBufferOf(root.der) });
+        assert.ok(createdRoot?.id, 'POST returned no CA id');
+        assert.equal(createdRoot.odataType, '#microsoft.graph.certificateAuthorityDetail');
+        assert.equal(createdRoot.certificateAuthorityType, CertificateAuthorityTypeObject.Root);
+        assert.ok(bytesOf(createdRoot.certificate).equals(root.der), 'certificate bytes differ from the DER');
+        assert.equal(createdRoot.thumbprint, sha1ThumbprintHex(root));
+        assert.equal(createdRoot.issuer, 'CN=SDK Root CA, O=Contoso');
+        assert.equal(createdRoot.issuerSubjectKeyIdentifier, rootSki);
+        assert.equal(createdRoot.displayName, 'SDK Root CA');
+        assert.equal(createdRoot.isIssuerHintEnabled, false);
+        assert.equal(createdRoot.certificateRevocationListUrl, null);
+        assert.equal(createdRoot.deltaCertificateRevocationListUrl, null);
+        assert.ok(createdRoot.expirationDateTime instanceof Date, 'expirationDateTime is not a Date');
+        assert.equal(createdRoot.expirationDateTime.getTime(), expiryOf(root));
+        assert.ok(createdRoot.createdDateTime instanceof Date, 'createdDateTime is not a Date');
+        assert.ok(
+          Math.abs(createdRoot.createdDateTime.getTime() - startedAt) < 60_000,
+          `createdDateTime ${createdRoot.createdDateTime.toISOString()} is not about now`,
+        );
+
+        const createdIntermediate = await casOf(pkiId).post({
+          certificate: arrayBufferOf(intermediate.der),
+          isIssuerHintEnabled: true,
+        });
+        assert.ok(createdIntermediate?.id);
+        assert.notEqual(createdIntermediate.id, createdRoot.id);
+        assert.equal(createdIntermediate.certificateAuthorityType, CertificateAuthorityTypeObject.Intermediate);
+        assert.ok(bytesOf(createdIntermediate.certificate).equals(intermediate.der));
+        assert.equal(createdIntermediate.thumbprint, sha1ThumbprintHex(intermediate));
+        assert.equal(createdIntermediate.issuer, 'CN=SDK Issuing CA, O=Contoso');
+        assert.equal(createdIntermediate.isIssuerHintEnabled, true);
+        assert.equal(createdIntermediate.expirationDateTime?.getTime(), expiryOf(intermediate));
+
+        // List.
+        const list = await casOf(pkiId).get();
+        assert.ok(Array.isArray(list?.value), 'list has no value array');
+        assert.deepEqual(list.value.map((ca) => ca.id).sort(), [createdRoot.id, createdIntermediate.id].sort());
+        const listedRoot = list.value.find((ca) => ca.id === createdRoot.id);
+        assert.equal(listedRoot?.certificateAuthorityType, CertificateAuthorityTypeObject.Root);
+        assert.ok(bytesOf(listedRoot?.certificate).equals(root.der));
+        assert.equal(
+          list.value.find((ca) => ca.id === createdIntermediate.id)?.certificateAuthorityType,
+          CertificateAuthorityTypeObject.Intermediate,
+        );
+
+        // Get by id: the same model as the POST returned.
+        const fetched = await casOf(pkiId).byCertificateAuthorityDetailId(createdRoot.id).get();
+        assert.ok(fetched, 'GET by id returned no model');
+        assert.deepEqual(comparable(fetched), comparable(createdRoot));
+
+        // Patch the settable properties, the delta CRL URL with its base URL.
+        const patched = await casOf(pkiId).byCertificateAuthorityDetailId(createdRoot.id).patch({
+          isIssuerHintEnabled: true,
+          displayName: 'SDK Root (renamed)',
+          certificateRevocationListUrl: 'http://crl.contoso.test/sdk-root.crl',
+          deltaCertificateRevocationListUrl: 'http://crl.contoso.test/sdk-root-delta.crl',
+        });
+        assert.ok(patched, 'PATCH returned no model');
+        assert.equal(patched.id, createdRoot.id);
+        assert.equal(patched.isIssuerHintEnabled, true);
+        assert.equal(patched.displayName, 'SDK Root (renamed)');
+        assert.equal(patched.certificateRevocationListUrl, 'http://crl.contoso.test/sdk-root.crl');
+        assert.equal(patched.deltaCertificateRevocationListUrl, 'http://crl.contoso.test/sdk-root-delta.crl');
+        // The certificate and what it determines are unchanged.
+        assert.equal(patched.thumbprint, createdRoot.thumbprint);
+        assert.ok(bytesOf(patched.certificate).equals(root.der));
+        assert.equal(patched.certificateAuthorityType, CertificateAuthorityTypeObject.Root);
+        assert.equal(patched.createdDateTime?.getTime(), createdRoot.createdDateTime.getTime());
+        const reread = await casOf(pkiId).byCertificateAuthorityDetailId(createdRoot.id).get();
+        assert.deepEqual(comparable(reread), comparable(patched), 'the patch was not stored');
+
+        // $count.
+        assert.equal(await casOf(pkiId).count.get(), 2);
+
+        // Delete the intermediate.
+        await casOf(pkiId).byCertificateAuthorityDetailId(createdIntermediate.id).delete();
+        assert.equal(await casOf(pkiId).count.get(), 1);
+        assert.deepEqual((await casOf(pkiId).get())?.value?.map((ca) => ca.id), [createdRoot.id]);
+        const error = asODataError(
+          await rejection(() => casOf(pkiId).byCertificateAuthorityDetailId(createdIntermediate.id).get()),
+        );
+        assert.equal(error.responseStatusCode, 404);
+        assert.equal(error.errorEscaped?.code, 'Request_ResourceNotFound');
+      });
+    });
+
+    it('accepts a CA read through the SDK when it is sent back whole (read-modify-write)', async () => {
+      await withPki(async (pkiId) => {
+        const created = await casOf(pkiId).post({ certificate: arrayBufferOf(root.der) });
+        assert.ok(created?.id);
+        const item = casOf(pkiId).byCertificateAuthorityDetailId(created.id);
+        const fetched = await item.get();
+        assert.ok(fetched);
+        // Everything goes back: certificate (base64 again), type, dates with milliseconds, nulls, @odata.*.
+        fetched.displayName = 'SDK Root (round trip)';
+        fetched.isIssuerHintEnabled = true;
+        const patched = await item.patch(fetched);
+        assert.equal(patched?.displayName, 'SDK Root (round trip)');
+        assert.equal(patched?.isIssuerHintEnabled, true);
+        assert.equal(patched?.thumbprint, created.thumbprint);
+        assert.deepEqual(comparable(await item.get()), comparable(patched));
+      });
+    });
+
+    it('surfaces a refused CA as ODataError 400 Request_BadRequest saying why, and stores nothing', async () => {
+      await withPki(async (pkiId) => {
+        const leaf = await createLeaf({ subject: 'CN=alice@contoso.test', issuer: intermediate });
+        const first = await casOf(pkiId).post({ certificate: arrayBufferOf(root.der) });
+        assert.ok(first?.id);
+        const cases: Array<[string, CertificateAuthorityDetail, RegExp]> = [
+          ['a leaf certificate', { certificate: arrayBufferOf(leaf.der) }, /not a CA certificate/],
+          ['a duplicate', { certificate: arrayBufferOf(root.der) }, new RegExp(`Duplicate Certificate exists.*${first.id}`)],
+          // What a caller gets who passes the base64 text instead of the bytes (the SDK encodes it again).
+          ['a base64 string for the bytes', { certificate: root.base64 as unknown as ArrayBuffer }, /'certificate'.*not an X.509 certificate/],
+          ['no certificate', { displayName: 'no certificate' }, /required for property 'certificate'/],
+          [
+            'a type contradicting the certificate',
+            { certificate: arrayBufferOf(intermediate.der), certificateAuthorityType: CertificateAuthorityTypeObject.Root },
+            /'certificateAuthorityType'.*does not match/,
+          ],
+          [
+            'a delta CRL URL without a base',
+            { certificate: arrayBufferOf(intermediate.der), deltaCertificateRevocationListUrl: 'http://crl.contoso.test/d.crl' },
+            /needs a base/,
+          ],
+        ];
+        for (const [name, body, why] of cases) {
+          const error = asODataError(await rejection(() => casOf(pkiId).post(body)));
+          assert.equal(error.responseStatusCode, 400, `${name}: status`);
+          assert.equal(error.errorEscaped?.code, 'Request_BadRequest', `${name}: code`);
+          assert.match(error.errorEscaped?.message ?? '', why, `${name}: message`);
+          assert.equal(error.message, error.errorEscaped?.message, `${name}: ODataError.message`);
+        }
+        // A PATCH is checked the same way.
+        const patchError = asODataError(
+          await rejection(() =>
+            casOf(pkiId).byCertificateAuthorityDetailId(first.id ?? '').patch({ deltaCertificateRevocationListUrl: 'ftp://crl.test/d.crl' }),
+          ),
+        );
+        assert.equal(patchError.responseStatusCode, 400);
+        assert.equal(patchError.errorEscaped?.code, 'Request_BadRequest');
+        assert.match(patchError.errorEscaped?.message ?? '', /deltaCertificateRevocationListUrl/);
+
+        assert.equal(await casOf(pkiId).count.get(), 1, 'a refused request stored a CA');
+        const unchanged = await casOf(pkiId).byCertificateAuthorityDetailId(first.id).get();
+        assert.equal(unchanged?.deltaCertificateRevocationListUrl, null);
+      });
+    });
+
+    it('uploads a .p7b bundle: 204, status running, then succeeded with the CAs listed', async () => {
+      const bundleRoot = await createCa({ subject: 'CN=SDK Upload Root, O=Contoso' });
+      const issuing = await createCa({
+        subject: 'CN=SDK Upload Issuing, O=Contoso',
+        issuer: bundleRoot,
+        crlDistributionPoints: ['http://crl.contoso.test/sdk-upload-issuing.crl'],
+      });
+      const bundle = p7bOf([bundleRoot, issuing]);
+      // A short delay keeps the job observable as running.
+      files.set('/sdk-bundle.p7b', { body: bundle, delayMs: 300 });
+      await withPki(async (pkiId) => {
+        const pki = pkis().byCertificateBasedAuthPkiId(pkiId);
+        const result = await pki.upload.post({ uploadUrl: `${files.url}/sdk-bundle.p7b`, sha256FileHash: sha256Hex(bundle) });
+        assert.equal(result, undefined, 'the action answers 204 without a body');
+        const during = await pki.get();
+        assert.equal(during?.status, 'running');
+        assert.equal(during?.statusDetails, null);
+
+        const settled = await settledPki(pkiId);
+        assert.equal(settled.status, 'succeeded', `statusDetails: ${settled.statusDetails}`);
+        assert.match(settled.statusDetails ?? '', /added 2 certificate authorities/);
+        assert.equal(files.hits.get('/sdk-bundle.p7b'), 1);
+
+        const cas = (await pki.certificateAuthorities.get())?.value ?? [];
+        assert.equal(cas.length, 2);
+        const byThumbprint = new Map(cas.map((ca) => [ca.thumbprint, ca]));
+        const uploadedRoot = byThumbprint.get(sha1ThumbprintHex(bundleRoot));
+        const uploadedIssuing = byThumbprint.get(sha1ThumbprintHex(issuing));
+        assert.ok(uploadedRoot && uploadedIssuing, 'the uploaded CAs are not listed by thumbprint');
+        assert.equal(uploadedRoot.certificateAuthorityType, CertificateAuthorityTypeObject.Root);
+        assert.equal(uploadedRoot.displayName, 'SDK Upload Root');
+        assert.ok(bytesOf(uploadedRoot.certificate).equals(bundleRoot.der));
+        assert.equal(uploadedIssuing.certificateAuthorityType, CertificateAuthorityTypeObject.Intermediate);
+        assert.equal(uploadedIssuing.issuer, 'CN=SDK Upload Issuing, O=Contoso');
+        assert.ok(bytesOf(uploadedIssuing.certificate).equals(issuing.der));
+        assert.equal(uploadedIssuing.certificateRevocationListUrl, 'http://crl.contoso.test/sdk-upload-issuing.crl');
+        assert.equal(uploadedIssuing.expirationDateTime?.getTime(), expiryOf(issuing));
+        assert.equal(await pki.certificateAuthorities.count.get(), 2);
+      });
+    });
+
+    it('reports a failed upload in status and a refused one as ODataError 400', async () => {
+      const bundle = p7bOf([await createCa({ subject: 'CN=SDK Upload Mismatch' })]);
+      files.set('/sdk-mismatch.p7b', { body: bundle });
+      await withPki(async (pkiId) => {
+        const pki = pkis().byCertificateBasedAuthPkiId(pkiId);
+        const refused = asODataError(
+          await rejection(() => pki.upload.post({ uploadUrl: `${files.url}/sdk-mismatch.p7b`, sha256FileHash: 'ABC' })),
+        );
+        assert.equal(refused.responseStatusCode, 400);
+        assert.equal(refused.errorEscaped?.code, 'Request_BadRequest');
+        assert.match(refused.errorEscaped?.message ?? '', /64 hexadecimal/);
+        assert.equal((await pki.get())?.status, 'succeeded', 'a refused upload changed the status');
+
+        // Accepted, then the job finds that the file does not match the hash.
+        const wrongHash = 'A'.repeat(64);
+        await pki.upload.post({ uploadUrl: `${files.url}/sdk-mismatch.p7b`, sha256FileHash: wrongHash });
+        const settled = await settledPki(pkiId);
+        assert.equal(settled.status, 'failed');
+        assert.match(settled.statusDetails ?? '', new RegExp(`hash mismatch.*${sha256Hex(bundle)}.*${wrongHash}`));
+        assert.equal(await pki.certificateAuthorities.count.get(), 0);
+      });
+    });
+  });
+
+  /** Polls the PKI through the SDK, as Graph tells clients to, until its status is no longer running. */
+  async function settledPki(pkiId: string, timeoutMs = 10_000): Promise<CertificateBasedAuthPki> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const pki = await pkis().byCertificateBasedAuthPkiId(pkiId).get();
+      assert.ok(pki, 'GET of the PKI returned no model');
+      if (pki.status !== 'running') return pki;
+      if (Date.now() > deadline) assert.fail(`upload still running after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
 });
+
+/** A CA model with its bytes and dates in comparable form (ArrayBuffer and Date compare by content here). */
+function comparable(ca: CertificateAuthorityDetail | undefined): Record<string, unknown> {
+  assert.ok(ca, 'no CA model');
+  const { certificate, createdDateTime, expirationDateTime, additionalData, ...rest } = ca;
+  return {
+    ...rest,
+    certificate: bytesOf(certificate).toString('base64'),
+    createdDateTime: createdDateTime?.toISOString(),
+    expirationDateTime: expirationDateTime?.toISOString(),
+    additionalData,
+  };
+}
