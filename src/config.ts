@@ -7,6 +7,12 @@ export interface Limits {
   readonly maxRequestBodyBytes: number;
   /** Objects returned by a list request that has no $top. */
   readonly defaultPageSize: number;
+  /** Largest $top. */
+  readonly maxPageSize: number;
+  /** Days a soft-deleted PKI or CA can be restored before the sweep purges it. */
+  readonly deletedItemRetentionDays: number;
+  /** How often the purge sweep runs, in ms. */
+  readonly purgeSweepIntervalMs: number;
   /** Longest displayName of a PKI, in characters. */
   readonly maxDisplayNameLength: number;
   /** Tolerated clock difference when checking a token's exp and nbf, in seconds. */
@@ -38,6 +44,9 @@ export interface Limits {
 export const DEFAULT_LIMITS: Limits = {
   maxRequestBodyBytes: 1024 * 1024,
   defaultPageSize: 100,
+  maxPageSize: 999,
+  deletedItemRetentionDays: 30,
+  purgeSweepIntervalMs: 60 * 60_000,
   maxDisplayNameLength: 256,
   tokenClockSkewSeconds: 300,
   tokenCacheEntries: 10_000,

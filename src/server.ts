@@ -9,7 +9,10 @@ import { loadOrCreateSigningKey, type SigningKey } from './auth/signing-key.ts';
 import { TokenVerifier } from './auth/token-verifier.ts';
 import { buildApp } from './http/app.ts';
 import { GuardedFetcher, type LookupFunction } from './net/guarded-fetcher.ts';
+import { randomBytes } from 'node:crypto';
+import { SkiptokenCodec } from './graph/skiptoken.ts';
 import { CaService } from './service/ca-service.ts';
+import { DeletedItemsService } from './service/deleted-items-service.ts';
 import { JobRunner } from './service/job-runner.ts';
 import { PkiService } from './service/pki-service.ts';
 import { UPLOAD_JOB, UploadService } from './service/upload-service.ts';
@@ -25,6 +28,7 @@ export interface RunningServer {
   readonly store: Store;
   readonly signingKey: SigningKey;
   readonly jobs: JobRunner;
+  readonly deletedItems: DeletedItemsService;
   /** Stops accepting connections, lets in-flight requests and the running job finish, closes the database. */
   close(): Promise<void>;
 }
@@ -54,6 +58,8 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     },
     hooks.lookup ? { lookup: hooks.lookup } : {},
   );
+  const skiptokenKey = await store.repositories.settings.getOrCreate('skiptoken-hmac-key', () => randomBytes(32).toString('base64'));
+  const deletedItems = new DeletedItemsService(store, limits);
   let jobs: JobRunner | undefined;
   const uploads = new UploadService(store, fetcher, limits, () => jobs?.wake());
 
@@ -61,6 +67,8 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     pkis: new PkiService(store.repositories.pkis, limits),
     cas: new CaService(store, limits),
     uploads,
+    deletedItems,
+    skiptokens: new SkiptokenCodec(Buffer.from(skiptokenKey, 'base64')),
     verifier: new TokenVerifier(signingKey, config.auth, limits),
     limits,
     logLevel: config.logLevel,
@@ -83,6 +91,16 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     throw error;
   }
   if (hooks.runJobs !== false) jobs.start();
+  const sweep = () =>
+    deletedItems.sweep().then(
+      (purged) => {
+        if (purged.pkis + purged.cas > 0) app.log.info(purged, 'purged deleted items past their retention');
+      },
+      (error: unknown) => app.log.error({ err: error }, 'purge sweep failed'),
+    );
+  void sweep();
+  const sweeper = setInterval(sweep, limits.purgeSweepIntervalMs);
+  sweeper.unref();
   const address = app.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
@@ -92,10 +110,11 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      clearInterval(sweeper);
       await Promise.all([app.close(), runner.stop()]);
       await database.close();
     })();
     return closing;
   };
-  return { app, url, publicUrl, database, store, signingKey, jobs: runner, close };
+  return { app, url, publicUrl, database, store, signingKey, jobs: runner, deletedItems, close };
 }

@@ -14,10 +14,18 @@ export function contextUrl(publicBaseUrl: string, version: ApiVersion, fragment:
   return `${metadataUrl(publicBaseUrl, version)}#${fragment}`;
 }
 
+/** A collection path with the $select list OData inserts: `…/certificateAuthorities(displayName,issuer)`. */
+function selecting(path: string, select: readonly string[] | undefined): string {
+  return select ? `${path}(${select.join(',')})` : path;
+}
+
 export const contextFragments = {
   root: () => `${ROOT_PATH}/$entity`,
-  pkiCollection: () => PKI_COLLECTION_PATH,
-  pkiEntity: () => `${PKI_COLLECTION_PATH}/$entity`,
-  caCollection: (pkiId: string) => `${PKI_COLLECTION_PATH}('${pkiId}')/certificateAuthorities`,
-  caEntity: (pkiId: string) => `${PKI_COLLECTION_PATH}('${pkiId}')/certificateAuthorities/$entity`,
+  pkiCollection: (select?: readonly string[]) => selecting(PKI_COLLECTION_PATH, select),
+  pkiEntity: (select?: readonly string[]) => `${selecting(PKI_COLLECTION_PATH, select)}/$entity`,
+  caCollection: (pkiId: string, select?: readonly string[]) => selecting(`${PKI_COLLECTION_PATH}('${pkiId}')/certificateAuthorities`, select),
+  caEntity: (pkiId: string, select?: readonly string[]) => `${selecting(`${PKI_COLLECTION_PATH}('${pkiId}')/certificateAuthorities`, select)}/$entity`,
+  deletedCollection: (typeName: string, select?: readonly string[]) => selecting(`directory/deletedItems/${typeName}`, select),
+  deletedEntity: () => 'directory/deletedItems/$entity',
+  directoryObject: () => 'directoryObjects/$entity',
 };

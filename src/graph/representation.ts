@@ -5,7 +5,7 @@ import type { PkiRecord } from '../store/pki-repository.ts';
 export const PKI_ODATA_TYPE = '#microsoft.graph.certificateBasedAuthPki';
 export const ROOT_ODATA_TYPE = '#microsoft.graph.publicKeyInfrastructureRoot';
 
-export interface PkiRepresentation {
+export type PkiRepresentation = {
   '@odata.type': typeof PKI_ODATA_TYPE;
   id: string;
   deletedDateTime: string | null;
@@ -13,7 +13,7 @@ export interface PkiRepresentation {
   status: string;
   statusDetails: string | null;
   lastModifiedDateTime: string;
-}
+};
 
 export function pkiRepresentation(pki: PkiRecord): PkiRepresentation {
   return {

@@ -6,7 +6,9 @@ import type { Limits, LogLevel } from '../config.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import { API_VERSIONS, type ApiVersion } from '../graph/context.ts';
 import { graphErrors } from '../service/errors.ts';
+import type { SkiptokenCodec } from '../graph/skiptoken.ts';
 import type { CaService } from '../service/ca-service.ts';
+import type { DeletedItemsService } from '../service/deleted-items-service.ts';
 import type { PkiService } from '../service/pki-service.ts';
 import type { UploadService } from '../service/upload-service.ts';
 import { registerGraphAuth } from './auth-hook.ts';
@@ -16,6 +18,7 @@ import type { GraphRouteContext } from './graph-routes.ts';
 import { registerRequestIds } from './request-ids.ts';
 import { registerRequestLog } from './request-log.ts';
 import { registerCaRoutes } from './routes/ca-routes.ts';
+import { registerDeletedItemsRoutes } from './routes/deleted-items-routes.ts';
 import { registerPkiRoutes } from './routes/pki-routes.ts';
 import { registerRootRoutes } from './routes/root-routes.ts';
 import { registerUploadRoutes } from './routes/upload-routes.ts';
@@ -24,6 +27,8 @@ export interface AppDependencies {
   readonly pkis: PkiService;
   readonly cas: CaService;
   readonly uploads: UploadService;
+  readonly deletedItems: DeletedItemsService;
+  readonly skiptokens: SkiptokenCodec;
   readonly verifier: TokenVerifier;
   readonly limits: Limits;
   readonly logLevel: LogLevel;
@@ -66,6 +71,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
         registerPkiRoutes(graph, ctx, deps.pkis);
         registerCaRoutes(graph, ctx, deps.cas);
         registerUploadRoutes(graph, ctx, deps.uploads);
+        registerDeletedItemsRoutes(graph, ctx, deps.deletedItems);
         graph.setNotFoundHandler(async (request, reply) =>
           sendGraphError(request, reply, graphErrors.noSuchSegment(lastSegment(request.url))),
         );
@@ -81,7 +87,12 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
 }
 
 function routeContext(version: ApiVersion, deps: AppDependencies): GraphRouteContext {
-  return { version, publicBaseUrl: deps.publicBaseUrl };
+  return {
+    version,
+    publicBaseUrl: deps.publicBaseUrl,
+    skiptokens: deps.skiptokens,
+    pageLimits: { defaultPageSize: deps.limits.defaultPageSize, maxPageSize: deps.limits.maxPageSize },
+  };
 }
 
 function lastSegment(url: string): string {

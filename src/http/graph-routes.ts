@@ -3,6 +3,8 @@
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import type { Access, Principal } from '../auth/permissions.ts';
 import type { ApiVersion } from '../graph/context.ts';
+import type { PageLimits } from '../graph/query-options.ts';
+import type { SkiptokenCodec } from '../graph/skiptoken.ts';
 import { graphErrors } from '../service/errors.ts';
 
 declare module 'fastify' {
@@ -24,6 +26,8 @@ export interface GraphRouteContext {
   readonly version: ApiVersion;
   /** The public base URL (no trailing slash), for @odata.context and nextLinks. */
   publicBaseUrl(): string;
+  readonly skiptokens: SkiptokenCodec;
+  readonly pageLimits: PageLimits;
 }
 
 /** Makes every method a resource path does not implement answer 405 in Graph's envelope. */

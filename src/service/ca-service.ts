@@ -5,10 +5,12 @@ import { randomUUID } from 'node:crypto';
 import type { Limits } from '../config.ts';
 import { type CaCertificate, CertificateProblem, decodeCertificateValue, parseCaCertificate } from '../pki/ca-certificate.ts';
 import type { CaChanges, CaRecord } from '../store/ca-repository.ts';
+import type { Condition, ListQuery } from '../store/list-query.ts';
+import type { Page } from '../store/pki-repository.ts';
 import { isUniqueViolation } from '../store/database.ts';
 import type { Repositories, Store } from '../store/store.ts';
 import { graphTimestamp } from './clock.ts';
-import { GraphError, graphErrors } from './errors.ts';
+import { type GraphError, graphErrors } from './errors.ts';
 
 const RESOURCE = 'certificateAuthorityDetail';
 
@@ -25,7 +27,7 @@ export interface CaInput {
   readonly isIssuerHintEnabled?: boolean | null | undefined;
 }
 
-type CaLimits = Pick<Limits, 'maxCasPerPki' | 'maxCaCertificateBytes' | 'maxDisplayNameLength' | 'defaultPageSize'>;
+type CaLimits = Pick<Limits, 'maxCasPerPki' | 'maxCaCertificateBytes' | 'maxDisplayNameLength'>;
 
 export class CaService {
   constructor(
@@ -67,19 +69,20 @@ export class CaService {
   }
 
   async get(tenantId: string, pkiId: string, id: string): Promise<CaRecord> {
+    await this.requirePki(tenantId, pkiId);
     const ca = await this.store.repositories.cas.findById(tenantId, pkiId, id);
-    if (!ca) throw await this.notFound(tenantId, pkiId, id);
+    if (!ca) throw graphErrors.notFound(id);
     return ca;
   }
 
-  async list(tenantId: string, pkiId: string): Promise<CaRecord[]> {
+  async list(tenantId: string, pkiId: string, query: ListQuery): Promise<Page<CaRecord>> {
     await this.requirePki(tenantId, pkiId);
-    return this.store.repositories.cas.list(tenantId, pkiId, this.limits.defaultPageSize);
+    return this.store.repositories.cas.page(tenantId, pkiId, query);
   }
 
-  async count(tenantId: string, pkiId: string): Promise<number> {
+  async count(tenantId: string, pkiId: string, filter?: Condition): Promise<number> {
     await this.requirePki(tenantId, pkiId);
-    return this.store.repositories.cas.count(tenantId, pkiId);
+    return this.store.repositories.cas.count(tenantId, pkiId, filter);
   }
 
   async update(tenantId: string, pkiId: string, id: string, input: CaInput): Promise<CaRecord> {
@@ -109,9 +112,11 @@ export class CaService {
     });
   }
 
+  /** Soft delete: the CA leaves every normal read until restored or purged. */
   async delete(tenantId: string, pkiId: string, id: string): Promise<void> {
-    await this.writeInPki(tenantId, pkiId, graphTimestamp(), async (repos) => {
-      if (!(await repos.cas.delete(tenantId, pkiId, id))) throw graphErrors.notFound(id);
+    const now = graphTimestamp();
+    await this.writeInPki(tenantId, pkiId, now, async (repos) => {
+      if (!(await repos.cas.softDelete(tenantId, pkiId, id, now))) throw graphErrors.notFound(id);
     });
   }
 
@@ -153,14 +158,9 @@ export class CaService {
     }
   }
 
+  /** 404 naming the PKI when it is missing (or deleted: its CAs are hidden with it). */
   private async requirePki(tenantId: string, pkiId: string): Promise<void> {
     if (!(await this.store.repositories.pkis.findById(tenantId, pkiId))) throw graphErrors.notFound(pkiId);
-  }
-
-  /** 404 naming what is missing: the PKI itself, or the CA inside it. */
-  private async notFound(tenantId: string, pkiId: string, id: string): Promise<GraphError> {
-    const pki = await this.store.repositories.pkis.findById(tenantId, pkiId);
-    return graphErrors.notFound(pki ? id : pkiId);
   }
 }
 

@@ -1,7 +1,8 @@
 // Use cases of the certificateBasedAuthPki collection, callable from HTTP, the CLI and tests alike.
 import { randomUUID } from 'node:crypto';
 import type { Limits } from '../config.ts';
-import type { CertificateBasedAuthPkiRepository, PkiRecord } from '../store/pki-repository.ts';
+import type { Condition, ListQuery } from '../store/list-query.ts';
+import type { CertificateBasedAuthPkiRepository, Page, PkiRecord } from '../store/pki-repository.ts';
 import { graphTimestamp } from './clock.ts';
 import { graphErrors } from './errors.ts';
 
@@ -16,7 +17,7 @@ export interface PkiInput {
 export class PkiService {
   constructor(
     private readonly pkis: CertificateBasedAuthPkiRepository,
-    private readonly limits: Pick<Limits, 'maxDisplayNameLength' | 'defaultPageSize'>,
+    private readonly limits: Pick<Limits, 'maxDisplayNameLength'>,
   ) {}
 
   async create(tenantId: string, input: PkiInput): Promise<PkiRecord> {
@@ -41,12 +42,12 @@ export class PkiService {
     return pki;
   }
 
-  async list(tenantId: string): Promise<PkiRecord[]> {
-    return this.pkis.list(tenantId, this.limits.defaultPageSize);
+  async list(tenantId: string, query: ListQuery): Promise<Page<PkiRecord>> {
+    return this.pkis.page(tenantId, 'live', query);
   }
 
-  async count(tenantId: string): Promise<number> {
-    return this.pkis.count(tenantId);
+  async count(tenantId: string, filter?: Condition): Promise<number> {
+    return this.pkis.count(tenantId, 'live', filter);
   }
 
   async update(tenantId: string, id: string, input: PkiInput): Promise<PkiRecord> {
@@ -59,8 +60,9 @@ export class PkiService {
     return updated;
   }
 
+  /** Soft delete: the PKI, and with it its CAs, leave every normal read until restored or purged. */
   async delete(tenantId: string, id: string): Promise<void> {
-    if (!(await this.pkis.delete(tenantId, id))) throw graphErrors.notFound(id);
+    if (!(await this.pkis.softDelete(tenantId, id, graphTimestamp()))) throw graphErrors.notFound(id);
   }
 
   private checkDisplayName(displayName: string | null | undefined): void {

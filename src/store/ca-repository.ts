@@ -1,6 +1,22 @@
 // Persistence of certificateAuthorityDetail objects, always scoped by tenant and parent PKI.
 import type { Kysely, Selectable } from 'kysely';
+import { type Condition, type FieldMap, type ListQuery, runListQuery, textKey, withFilter } from './list-query.ts';
+import type { Lifecycle, Page } from './pki-repository.ts';
 import type { CertificateAuthorityTable, Database } from './schema.ts';
+
+const upper = (value: string) => value.replace(/[\s:]/g, '').toUpperCase();
+
+export const CA_FIELDS: FieldMap = {
+  id: { kind: 'text', column: 'id', keyColumn: 'id' },
+  certificateAuthorityType: { kind: 'text', column: 'certificate_authority_type', keyColumn: 'certificate_authority_type' },
+  expirationDateTime: { kind: 'timestamp', column: 'expiration_date_time' },
+  thumbprint: { kind: 'text', column: 'thumbprint', keyColumn: 'thumbprint', normalise: upper },
+  displayName: { kind: 'text', column: 'display_name', keyColumn: 'display_name_key' },
+  isIssuerHintEnabled: { kind: 'boolean', column: 'is_issuer_hint_enabled' },
+  issuer: { kind: 'text', column: 'issuer', keyColumn: 'issuer_key' },
+  issuerSubjectKeyIdentifier: { kind: 'text', column: 'issuer_subject_key_identifier', keyColumn: 'issuer_subject_key_identifier', normalise: upper },
+  deletedDateTime: { kind: 'timestamp', column: 'deleted_date_time' },
+};
 
 export interface CaRecord {
   readonly id: string;
@@ -38,14 +54,31 @@ export class CertificateAuthorityRepository {
     return row && toRecord(row);
   }
 
-  async list(tenantId: string, pkiId: string, limit: number): Promise<CaRecord[]> {
-    const rows = await this.live(tenantId, pkiId).selectAll().orderBy('id').limit(limit).execute();
-    return rows.map(toRecord);
+  /** One page of the PKI's live CAs in the query's order, starting after its keyset position. */
+  async page(tenantId: string, pkiId: string, query: ListQuery): Promise<Page<CaRecord>> {
+    const { rows, next } = await runListQuery(this.live(tenantId, pkiId).selectAll(), query, CA_FIELDS);
+    return { items: rows.map(toRecord), next };
   }
 
-  async count(tenantId: string, pkiId: string): Promise<number> {
-    const row = await this.live(tenantId, pkiId).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  async count(tenantId: string, pkiId: string, filter?: Condition): Promise<number> {
+    const row = await withFilter(this.live(tenantId, pkiId).select((eb) => eb.fn.countAll().as('n')), filter, CA_FIELDS).executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  /** One page of the tenant's soft-deleted CAs (of any PKI). */
+  async deletedPage(tenantId: string, query: ListQuery): Promise<Page<CaRecord>> {
+    const { rows, next } = await runListQuery(this.deleted(tenantId).selectAll(), query, CA_FIELDS);
+    return { items: rows.map(toRecord), next };
+  }
+
+  async deletedCount(tenantId: string, filter?: Condition): Promise<number> {
+    const row = await withFilter(this.deleted(tenantId).select((eb) => eb.fn.countAll().as('n')), filter, CA_FIELDS).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async findDeleted(tenantId: string, id: string): Promise<CaRecord | undefined> {
+    const row = await this.deleted(tenantId).where('id', '=', id).selectAll().executeTakeFirst();
+    return row && toRecord(row);
   }
 
   /** Live CAs of the PKI with one of these thumbprints: thumbprint → CA id. */
@@ -75,14 +108,50 @@ export class CertificateAuthorityRepository {
     return row && toRecord(row);
   }
 
-  async delete(tenantId: string, pkiId: string, id: string): Promise<boolean> {
+  /** Soft-deletes a live CA; false when it does not exist. */
+  async softDelete(tenantId: string, pkiId: string, id: string, deletedDateTime: string): Promise<boolean> {
     const result = await this.db
-      .deleteFrom('certificate_authority')
+      .updateTable('certificate_authority')
+      .set({ deleted_date_time: deletedDateTime })
       .where('tenant_id', '=', tenantId)
       .where('pki_id', '=', pkiId)
       .where('id', '=', id)
+      .where('deleted_date_time', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Brings a soft-deleted CA back; undefined when there is no such deleted CA. */
+  async restore(tenantId: string, id: string): Promise<CaRecord | undefined> {
+    const row = await this.db
+      .updateTable('certificate_authority')
+      .set({ deleted_date_time: null })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .where('deleted_date_time', 'is not', null)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async purge(tenantId: string, id: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('certificate_authority')
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .where('deleted_date_time', 'is not', null)
       .executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
+  }
+
+  /** The retention sweep: purges, in every tenant, CAs deleted before the cutoff. */
+  async purgeDeletedBefore(cutoff: string): Promise<number> {
+    const result = await this.db.deleteFrom('certificate_authority').where('deleted_date_time', '<', cutoff).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  private deleted(tenantId: string) {
+    return this.db.selectFrom('certificate_authority').where('tenant_id', '=', tenantId).where('deleted_date_time', 'is not', null);
   }
 
   private live(tenantId: string, pkiId: string) {
@@ -101,7 +170,9 @@ function toRow(ca: CaRecord): Omit<CertificateAuthorityTable, 'tenant_id'> {
     certificate: ca.certificate,
     certificate_authority_type: ca.certificateAuthorityType,
     display_name: ca.displayName,
+    display_name_key: textKey(ca.displayName),
     issuer: ca.issuer,
+    issuer_key: textKey(ca.issuer),
     issuer_subject_key_identifier: ca.issuerSubjectKeyIdentifier,
     thumbprint: ca.thumbprint,
     created_date_time: ca.createdDateTime,
@@ -117,8 +188,14 @@ function toRowChanges(changes: CaChanges): Partial<CertificateAuthorityTable> {
   const row: Partial<CertificateAuthorityTable> = {};
   if (changes.certificate !== undefined) row.certificate = changes.certificate;
   if (changes.certificateAuthorityType !== undefined) row.certificate_authority_type = changes.certificateAuthorityType;
-  if (changes.displayName !== undefined) row.display_name = changes.displayName;
-  if (changes.issuer !== undefined) row.issuer = changes.issuer;
+  if (changes.displayName !== undefined) {
+    row.display_name = changes.displayName;
+    row.display_name_key = textKey(changes.displayName);
+  }
+  if (changes.issuer !== undefined) {
+    row.issuer = changes.issuer;
+    row.issuer_key = textKey(changes.issuer);
+  }
   if (changes.issuerSubjectKeyIdentifier !== undefined) row.issuer_subject_key_identifier = changes.issuerSubjectKeyIdentifier;
   if (changes.thumbprint !== undefined) row.thumbprint = changes.thumbprint;
   if (changes.expirationDateTime !== undefined) row.expiration_date_time = changes.expirationDateTime;

@@ -1,6 +1,8 @@
 // Persistence of certificateBasedAuthPki objects. Every method takes the tenant id and scopes every
-// statement by it: no method can reach another tenant's rows.
+// statement by it: no method can reach another tenant's rows (the purge sweep is the one maintenance
+// task that works across tenants, and only on rows deleted long ago).
 import type { Kysely, Selectable } from 'kysely';
+import { type Condition, type FieldMap, type KeysetPosition, type ListQuery, runListQuery, textKey, withFilter } from './list-query.ts';
 import type { Database, PkiTable } from './schema.ts';
 
 export interface PkiRecord {
@@ -18,6 +20,23 @@ export interface PkiChanges {
   readonly lastModifiedDateTime: string;
 }
 
+/** live = not deleted; deleted = soft-deleted, awaiting restore or purge. */
+export type Lifecycle = 'live' | 'deleted';
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Where the next page starts, when there is one. */
+  readonly next: KeysetPosition | undefined;
+}
+
+export const PKI_FIELDS: FieldMap = {
+  id: { kind: 'text', column: 'id', keyColumn: 'id' },
+  displayName: { kind: 'text', column: 'display_name', keyColumn: 'display_name_key' },
+  status: { kind: 'text', column: 'status', keyColumn: 'status' },
+  lastModifiedDateTime: { kind: 'timestamp', column: 'last_modified_date_time' },
+  deletedDateTime: { kind: 'timestamp', column: 'deleted_date_time' },
+};
+
 export class CertificateBasedAuthPkiRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -28,6 +47,7 @@ export class CertificateBasedAuthPkiRepository {
         tenant_id: tenantId,
         id: pki.id,
         display_name: pki.displayName,
+        display_name_key: textKey(pki.displayName),
         status: pki.status,
         status_details: pki.statusDetails,
         last_modified_date_time: pki.lastModifiedDateTime,
@@ -37,34 +57,30 @@ export class CertificateBasedAuthPkiRepository {
       .execute();
   }
 
-  async findById(tenantId: string, id: string): Promise<PkiRecord | undefined> {
-    const row = await this.live(tenantId).where('id', '=', id).selectAll().executeTakeFirst();
+  async findById(tenantId: string, id: string, lifecycle: Lifecycle = 'live'): Promise<PkiRecord | undefined> {
+    const row = await this.scoped(tenantId, lifecycle).where('id', '=', id).selectAll().executeTakeFirst();
     return row && toRecord(row);
   }
 
-  /** The first `limit` live PKIs in id order. */
-  async list(tenantId: string, limit: number): Promise<PkiRecord[]> {
-    const rows = await this.live(tenantId).selectAll().orderBy('id').limit(limit).execute();
-    return rows.map(toRecord);
+  /** One page of PKIs in the query's order, starting after its keyset position. */
+  async page(tenantId: string, lifecycle: Lifecycle, query: ListQuery): Promise<Page<PkiRecord>> {
+    const { rows, next } = await runListQuery(this.scoped(tenantId, lifecycle).selectAll(), query, PKI_FIELDS);
+    return { items: rows.map(toRecord), next };
   }
 
-  async count(tenantId: string): Promise<number> {
-    const row = await this.live(tenantId).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  async count(tenantId: string, lifecycle: Lifecycle = 'live', filter?: Condition): Promise<number> {
+    const row = await withFilter(this.scoped(tenantId, lifecycle).select((eb) => eb.fn.countAll().as('n')), filter, PKI_FIELDS).executeTakeFirstOrThrow();
     // PostgreSQL returns count(*) as a bigint string, SQLite as a number.
     return Number(row.n);
   }
 
   /** Applies the changes and returns the updated PKI, or undefined when it does not exist. */
   async update(tenantId: string, id: string, changes: PkiChanges): Promise<PkiRecord | undefined> {
-    const row = await this.db
-      .updateTable('certificate_based_auth_pki')
+    const row = await this.liveUpdate(tenantId, id)
       .set({
         last_modified_date_time: changes.lastModifiedDateTime,
-        ...(changes.displayName !== undefined ? { display_name: changes.displayName } : {}),
+        ...(changes.displayName !== undefined ? { display_name: changes.displayName, display_name_key: textKey(changes.displayName) } : {}),
       })
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .where('deleted_date_time', 'is', null)
       .returningAll()
       .executeTakeFirst();
     return row && toRecord(row);
@@ -96,15 +112,40 @@ export class CertificateBasedAuthPkiRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  /** Removes the PKI; false when it does not exist. */
-  async delete(tenantId: string, id: string): Promise<boolean> {
+  /** Soft-deletes a live PKI; false when it does not exist. */
+  async softDelete(tenantId: string, id: string, deletedDateTime: string): Promise<boolean> {
+    const result = await this.liveUpdate(tenantId, id).set({ deleted_date_time: deletedDateTime }).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Brings a soft-deleted PKI back; undefined when there is no such deleted PKI. */
+  async restore(tenantId: string, id: string, lastModifiedDateTime: string): Promise<PkiRecord | undefined> {
+    const row = await this.db
+      .updateTable('certificate_based_auth_pki')
+      .set({ deleted_date_time: null, last_modified_date_time: lastModifiedDateTime })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .where('deleted_date_time', 'is not', null)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  /** Removes a soft-deleted PKI and its CAs for good; false when there is no such deleted PKI. */
+  async purge(tenantId: string, id: string): Promise<boolean> {
     const result = await this.db
       .deleteFrom('certificate_based_auth_pki')
       .where('tenant_id', '=', tenantId)
       .where('id', '=', id)
-      .where('deleted_date_time', 'is', null)
+      .where('deleted_date_time', 'is not', null)
       .executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
+  }
+
+  /** The retention sweep: purges, in every tenant, PKIs deleted before the cutoff. */
+  async purgeDeletedBefore(cutoff: string): Promise<number> {
+    const result = await this.db.deleteFrom('certificate_based_auth_pki').where('deleted_date_time', '<', cutoff).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   private liveUpdate(tenantId: string, id: string) {
@@ -115,11 +156,11 @@ export class CertificateBasedAuthPkiRepository {
       .where('deleted_date_time', 'is', null);
   }
 
-  private live(tenantId: string) {
+  private scoped(tenantId: string, lifecycle: Lifecycle) {
     return this.db
       .selectFrom('certificate_based_auth_pki')
       .where('tenant_id', '=', tenantId)
-      .where('deleted_date_time', 'is', null);
+      .where('deleted_date_time', lifecycle === 'live' ? 'is' : 'is not', null);
   }
 }
 

@@ -5,6 +5,8 @@ export interface PkiTable {
   tenant_id: string;
   id: string;
   display_name: string | null;
+  /** lower-cased displayName, '' for null: compared and sorted on */
+  display_name_key: string;
   status: string;
   status_details: string | null;
   last_modified_date_time: string;
@@ -20,7 +22,9 @@ export interface CertificateAuthorityTable {
   certificate: string;
   certificate_authority_type: string;
   display_name: string | null;
+  display_name_key: string;
   issuer: string;
+  issuer_key: string;
   issuer_subject_key_identifier: string | null;
   thumbprint: string;
   created_date_time: string;
@@ -51,8 +55,14 @@ export interface JobTable {
   finished_at: number | null;
 }
 
+export interface ServerSettingTable {
+  name: string;
+  value: string;
+}
+
 export interface Database {
   certificate_based_auth_pki: PkiTable;
   certificate_authority: CertificateAuthorityTable;
   job: JobTable;
+  server_setting: ServerSettingTable;
 }

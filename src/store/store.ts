@@ -6,11 +6,13 @@ import type { DialectName, OpenDatabase } from './database.ts';
 import { JobRepository } from './job-repository.ts';
 import { CertificateBasedAuthPkiRepository } from './pki-repository.ts';
 import type { Database } from './schema.ts';
+import { SettingsRepository } from './settings-repository.ts';
 
 export interface Repositories {
   readonly pkis: CertificateBasedAuthPkiRepository;
   readonly cas: CertificateAuthorityRepository;
   readonly jobs: JobRepository;
+  readonly settings: SettingsRepository;
 }
 
 function repositoriesOf(db: Kysely<Database>, dialect: DialectName): Repositories {
@@ -18,6 +20,7 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName): Repositorie
     pkis: new CertificateBasedAuthPkiRepository(db),
     cas: new CertificateAuthorityRepository(db),
     jobs: new JobRepository(db, dialect),
+    settings: new SettingsRepository(db),
   };
 }
 

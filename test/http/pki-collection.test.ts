@@ -147,8 +147,8 @@ describe('paths and methods', () => {
   });
 });
 
-describe('query options not implemented yet', () => {
-  for (const option of ['$filter=displayName eq \'x\'', '$top=5', '$select=id', '$orderby=displayName', '$count=true', '$expand=x', '$skip=1', '$search="x"', 'filter=x']) {
+describe('query options the metadata declares unsupported', () => {
+  for (const option of ['$expand=certificateAuthorities', '$skip=1', '$search="x"', '$apply=x', 'expand=x', 'skip=2']) {
     it(`refuses ${option} with Request_UnsupportedQuery`, async () => {
       const res = await t.request('GET', `/beta${PKI_PATH}?${encodeURI(option).replaceAll('$', '%24')}`);
       const name = option.replace(/^\$?([a-z]+).*/, '$1');

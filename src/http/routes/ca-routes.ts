@@ -4,7 +4,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
 import { caRepresentation } from '../../graph/ca-representation.ts';
 import { contextFragments, contextUrl, PKI_COLLECTION_PATH } from '../../graph/context.ts';
-import { refuseUnsupportedQueryOptions } from '../../graph/query-options.ts';
+import { collectionBody, listQueryOf, project } from '../../graph/collection.ts';
+import { CA_ENTITY } from '../../graph/entities.ts';
+import { parseCollectionOptions, parseCountOptions, parseEntityOptions, refuseUnsupportedQueryOptions } from '../../graph/query-options.ts';
 import type { CaInput, CaService } from '../../service/ca-service.ts';
 import { graphErrors } from '../../service/errors.ts';
 import { principalOf } from '../auth-hook.ts';
@@ -20,16 +22,31 @@ export function registerCaRoutes(plain: FastifyInstance, ctx: GraphRouteContext,
   const item = `${collection}/:caId`;
   const read = { access: 'read' as const };
   const write = { access: 'write' as const, graphType: CA_GRAPH_TYPE };
-  const entityContext = (pkiId: string) => contextUrl(ctx.publicBaseUrl(), ctx.version, contextFragments.caEntity(pkiId));
+  const entityContext = (pkiId: string, select?: readonly string[]) =>
+    contextUrl(ctx.publicBaseUrl(), ctx.version, contextFragments.caEntity(pkiId, select));
 
   app.get(collection, { config: read, schema: { params: PkiIdParamsSchema } }, async (request, reply) => {
-    refuseUnsupportedQueryOptions(request.query as Query, ctx.version);
+    const options = parseCollectionOptions(request.query as Query, ctx.version, CA_ENTITY, ctx.pageLimits);
     const { pkiId } = request.params;
-    const list = await cas.list(principalOf(request).tenantId, pkiId);
-    return sendGraphJson(reply, 200, {
-      '@odata.context': contextUrl(ctx.publicBaseUrl(), ctx.version, contextFragments.caCollection(pkiId)),
-      value: list.map(caRepresentation),
-    });
+    const tenantId = principalOf(request).tenantId;
+    const scope = { tenantId, collection: `ca:${pkiId}`, fingerprint: options.fingerprint };
+    const page = await cas.list(tenantId, pkiId, listQueryOf(options, ctx.skiptokens, scope));
+    const count = options.count && options.skiptoken === undefined ? await cas.count(tenantId, pkiId, options.filter) : undefined;
+    return sendGraphJson(
+      reply,
+      200,
+      collectionBody({
+        context: contextUrl(ctx.publicBaseUrl(), ctx.version, contextFragments.caCollection(pkiId, options.select)),
+        items: page.items.map(caRepresentation),
+        options,
+        count,
+        next: page.next,
+        codec: ctx.skiptokens,
+        scope,
+        publicBaseUrl: ctx.publicBaseUrl(),
+        requestUrl: request.url,
+      }),
+    );
   });
 
   app.post(collection, { config: write, schema: { params: PkiIdParamsSchema, body: CaBodySchema } }, async (request, reply) => {
@@ -42,16 +59,16 @@ export function registerCaRoutes(plain: FastifyInstance, ctx: GraphRouteContext,
   refuseOtherMethods(app, collection, ['GET', 'POST']);
 
   app.get(`${collection}/$count`, { config: read, schema: { params: PkiIdParamsSchema } }, async (request, reply) => {
-    refuseUnsupportedQueryOptions(request.query as Query, ctx.version);
-    return sendPlainText(reply, String(await cas.count(principalOf(request).tenantId, request.params.pkiId)));
+    const filter = parseCountOptions(request.query as Query, ctx.version, CA_ENTITY);
+    return sendPlainText(reply, String(await cas.count(principalOf(request).tenantId, request.params.pkiId, filter)));
   });
   refuseOtherMethods(app, `${collection}/$count`, ['GET']);
 
   app.get(item, { config: read, schema: { params: CaIdParamsSchema } }, async (request, reply) => {
-    refuseUnsupportedQueryOptions(request.query as Query, ctx.version);
+    const select = parseEntityOptions(request.query as Query, ctx.version, CA_ENTITY);
     const { pkiId, caId } = request.params;
     const ca = await cas.get(principalOf(request).tenantId, pkiId, caId);
-    return sendGraphJson(reply, 200, { '@odata.context': entityContext(pkiId), ...caRepresentation(ca) });
+    return sendGraphJson(reply, 200, { '@odata.context': entityContext(pkiId, select), ...project(caRepresentation(ca), select) });
   });
 
   app.patch(item, { config: write, schema: { params: CaIdParamsSchema, body: CaBodySchema } }, async (request, reply) => {
@@ -89,7 +106,8 @@ function caInputOf(body: Static<typeof CaBodySchema>): CaInput {
     thumbprint: body.thumbprint,
     expirationDateTime: body.expirationDateTime,
     certificateRevocationListUrl: body.certificateRevocationListUrl,
-    deltaCertificateRevocationListUrl: metadataSpelling ?? docsSpelling,
+    // An explicit null (clear) in either spelling counts; only an absent property means keep.
+    deltaCertificateRevocationListUrl: metadataSpelling !== undefined ? metadataSpelling : docsSpelling,
     isIssuerHintEnabled: body.isIssuerHintEnabled,
   };
 }

@@ -2,8 +2,10 @@
 // operation, each a thin translation between HTTP and a PkiService use case.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { collectionBody, listQueryOf, project } from '../../graph/collection.ts';
 import { contextFragments, contextUrl, PKI_COLLECTION_PATH } from '../../graph/context.ts';
-import { refuseUnsupportedQueryOptions } from '../../graph/query-options.ts';
+import { PKI_ENTITY } from '../../graph/entities.ts';
+import { parseCollectionOptions, parseCountOptions, parseEntityOptions, refuseUnsupportedQueryOptions, type RawQuery } from '../../graph/query-options.ts';
 import { pkiRepresentation } from '../../graph/representation.ts';
 import { graphErrors } from '../../service/errors.ts';
 import type { PkiService } from '../../service/pki-service.ts';
@@ -12,27 +14,39 @@ import { sendGraphJson, sendNoContent, sendPlainText } from '../graph-reply.ts';
 import { refuseOtherMethods, type GraphRouteContext } from '../graph-routes.ts';
 import { PKI_GRAPH_TYPE, PkiBodySchema, PkiIdParamsSchema } from '../schemas.ts';
 
-type Query = Record<string, unknown>;
-
 export function registerPkiRoutes(plain: FastifyInstance, ctx: GraphRouteContext, pkis: PkiService): void {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
   const collection = `/${PKI_COLLECTION_PATH}`;
   const item = `${collection}/:pkiId`;
   const read = { access: 'read' as const };
   const write = { access: 'write' as const, graphType: PKI_GRAPH_TYPE };
-  const entityContext = () => contextUrl(ctx.publicBaseUrl(), ctx.version, contextFragments.pkiEntity());
+  const entityContext = (select?: readonly string[]) => contextUrl(ctx.publicBaseUrl(), ctx.version, contextFragments.pkiEntity(select));
 
   app.get(collection, { config: read }, async (request, reply) => {
-    refuseUnsupportedQueryOptions(request.query as Query, ctx.version);
-    const list = await pkis.list(principalOf(request).tenantId);
-    return sendGraphJson(reply, 200, {
-      '@odata.context': contextUrl(ctx.publicBaseUrl(), ctx.version, contextFragments.pkiCollection()),
-      value: list.map(pkiRepresentation),
-    });
+    const options = parseCollectionOptions(request.query as RawQuery, ctx.version, PKI_ENTITY, ctx.pageLimits);
+    const tenantId = principalOf(request).tenantId;
+    const scope = { tenantId, collection: 'pki', fingerprint: options.fingerprint };
+    const page = await pkis.list(tenantId, listQueryOf(options, ctx.skiptokens, scope));
+    const count = options.count && options.skiptoken === undefined ? await pkis.count(tenantId, options.filter) : undefined;
+    return sendGraphJson(
+      reply,
+      200,
+      collectionBody({
+        context: contextUrl(ctx.publicBaseUrl(), ctx.version, contextFragments.pkiCollection(options.select)),
+        items: page.items.map(pkiRepresentation),
+        options,
+        count,
+        next: page.next,
+        codec: ctx.skiptokens,
+        scope,
+        publicBaseUrl: ctx.publicBaseUrl(),
+        requestUrl: request.url,
+      }),
+    );
   });
 
   app.post(collection, { config: write, schema: { body: PkiBodySchema } }, async (request, reply) => {
-    refuseUnsupportedQueryOptions(request.query as Query, ctx.version);
+    refuseUnsupportedQueryOptions(request.query as RawQuery, ctx.version);
     const created = await pkis.create(principalOf(request).tenantId, { displayName: request.body.displayName });
     reply.header('Location', `${ctx.publicBaseUrl()}/${ctx.version}${collection}/${created.id}`);
     return sendGraphJson(reply, 201, { '@odata.context': entityContext(), ...pkiRepresentation(created) });
@@ -40,19 +54,19 @@ export function registerPkiRoutes(plain: FastifyInstance, ctx: GraphRouteContext
   refuseOtherMethods(app, collection, ['GET', 'POST']);
 
   app.get(`${collection}/$count`, { config: read }, async (request, reply) => {
-    refuseUnsupportedQueryOptions(request.query as Query, ctx.version);
-    return sendPlainText(reply, String(await pkis.count(principalOf(request).tenantId)));
+    const filter = parseCountOptions(request.query as RawQuery, ctx.version, PKI_ENTITY);
+    return sendPlainText(reply, String(await pkis.count(principalOf(request).tenantId, filter)));
   });
   refuseOtherMethods(app, `${collection}/$count`, ['GET']);
 
   app.get(item, { config: read, schema: { params: PkiIdParamsSchema } }, async (request, reply) => {
-    refuseUnsupportedQueryOptions(request.query as Query, ctx.version);
+    const select = parseEntityOptions(request.query as RawQuery, ctx.version, PKI_ENTITY);
     const pki = await pkis.get(principalOf(request).tenantId, request.params.pkiId);
-    return sendGraphJson(reply, 200, { '@odata.context': entityContext(), ...pkiRepresentation(pki) });
+    return sendGraphJson(reply, 200, { '@odata.context': entityContext(select), ...project(pkiRepresentation(pki), select) });
   });
 
   app.patch(item, { config: write, schema: { params: PkiIdParamsSchema, body: PkiBodySchema } }, async (request, reply) => {
-    refuseUnsupportedQueryOptions(request.query as Query, ctx.version);
+    refuseUnsupportedQueryOptions(request.query as RawQuery, ctx.version);
     const { pkiId } = request.params;
     // A client that sends back the object it read includes its id; a different id is a mistake.
     if (request.body.id !== undefined && request.body.id.toLowerCase() !== pkiId.toLowerCase()) {
@@ -63,7 +77,7 @@ export function registerPkiRoutes(plain: FastifyInstance, ctx: GraphRouteContext
   });
 
   app.delete(item, { config: write, schema: { params: PkiIdParamsSchema } }, async (request, reply) => {
-    refuseUnsupportedQueryOptions(request.query as Query, ctx.version);
+    refuseUnsupportedQueryOptions(request.query as RawQuery, ctx.version);
     await pkis.delete(principalOf(request).tenantId, request.params.pkiId);
     return sendNoContent(reply);
   });

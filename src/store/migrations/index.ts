@@ -3,10 +3,12 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './001-initial.ts';
 import * as certificateAuthoritiesAndJobs from './002-certificate-authorities-and-jobs.ts';
+import * as queryKeysAndSettings from './003-query-keys-and-settings.ts';
 
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
   '002-certificate-authorities-and-jobs': certificateAuthoritiesAndJobs,
+  '003-query-keys-and-settings': queryKeysAndSettings,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,78 @@
+// What OData may do with each entity's properties: which can be selected, filtered (with which
+// operators) and sorted. The filterable and sortable sets follow Graph's documentation for these types.
+
+export type EdmType = 'string' | 'datetime' | 'boolean' | 'enum' | 'binary';
+export type FilterOperator = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le' | 'in' | 'startswith';
+
+export interface PropertyDefinition {
+  readonly type: EdmType;
+  readonly nullable: boolean;
+  /** Operators $filter accepts on it; empty = not filterable. */
+  readonly filter: readonly FilterOperator[];
+  readonly sortable: boolean;
+  readonly enumMembers?: readonly string[];
+}
+
+export interface EntityDefinition {
+  /** e.g. microsoft.graph.certificateBasedAuthPki */
+  readonly typeName: string;
+  /** Properties in the documented order (the order of $select output too). */
+  readonly properties: Readonly<Record<string, PropertyDefinition>>;
+  /** Other spellings accepted in $select and $filter, mapped to the property. */
+  readonly aliases?: Readonly<Record<string, string>>;
+}
+
+const STRING_OPS: readonly FilterOperator[] = ['eq', 'ne', 'in', 'startswith'];
+const EQUALITY: readonly FilterOperator[] = ['eq', 'ne', 'in'];
+const ORDERED: readonly FilterOperator[] = ['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'in'];
+
+const plain = (type: EdmType, nullable = true): PropertyDefinition => ({ type, nullable, filter: [], sortable: false });
+
+export const PKI_ENTITY: EntityDefinition = {
+  typeName: 'microsoft.graph.certificateBasedAuthPki',
+  properties: {
+    id: { type: 'string', nullable: false, filter: EQUALITY, sortable: false },
+    deletedDateTime: plain('datetime'),
+    displayName: { type: 'string', nullable: true, filter: STRING_OPS, sortable: true },
+    status: { type: 'string', nullable: false, filter: STRING_OPS, sortable: false },
+    statusDetails: plain('string'),
+    lastModifiedDateTime: { type: 'datetime', nullable: false, filter: ORDERED, sortable: true },
+  },
+};
+
+export const CA_ENTITY: EntityDefinition = {
+  typeName: 'microsoft.graph.certificateAuthorityDetail',
+  properties: {
+    id: { type: 'string', nullable: false, filter: EQUALITY, sortable: false },
+    deletedDateTime: plain('datetime'),
+    certificateAuthorityType: { type: 'enum', nullable: false, filter: EQUALITY, sortable: false, enumMembers: ['root', 'intermediate'] },
+    certificate: plain('binary', false),
+    displayName: { type: 'string', nullable: true, filter: STRING_OPS, sortable: true },
+    issuer: { type: 'string', nullable: false, filter: STRING_OPS, sortable: false },
+    issuerSubjectKeyIdentifier: { type: 'string', nullable: true, filter: STRING_OPS, sortable: false },
+    createdDateTime: plain('datetime'),
+    expirationDateTime: { type: 'datetime', nullable: false, filter: ORDERED, sortable: true },
+    thumbprint: { type: 'string', nullable: false, filter: ['eq', 'in', 'startswith'], sortable: false },
+    certificateRevocationListUrl: plain('string'),
+    deltaCertificateRevocationListUrl: plain('string'),
+    isIssuerHintEnabled: { type: 'boolean', nullable: false, filter: ['eq', 'ne'], sortable: false },
+  },
+  aliases: { deltacertificateRevocationListUrl: 'deltaCertificateRevocationListUrl' },
+};
+
+/** The same entity as listed under deletedItems, where deletedDateTime can be filtered and sorted. */
+export function asDeletedItems(entity: EntityDefinition): EntityDefinition {
+  return {
+    ...entity,
+    properties: {
+      ...entity.properties,
+      deletedDateTime: { type: 'datetime', nullable: false, filter: ORDERED, sortable: true },
+    },
+  };
+}
+
+/** The property a name denotes (case-sensitive, as OData is), following aliases. */
+export function propertyNamed(entity: EntityDefinition, name: string): string | undefined {
+  if (Object.hasOwn(entity.properties, name)) return name;
+  return entity.aliases?.[name];
+}

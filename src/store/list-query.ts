@@ -1,0 +1,226 @@
+// The database-neutral query a list request becomes: a condition tree over named fields, a sort, a page
+// size and a keyset position. graph/ builds it from OData; the repositories compile it here into Kysely
+// expressions with bound values (never by pasting values into SQL). Semantics are two-valued, as
+// OData's: a comparison with a null field is false (ne: true), so `not` never meets SQL's UNKNOWN.
+import { type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
+
+export type FieldKind = 'text' | 'timestamp' | 'boolean';
+
+export type Scalar = string | number | boolean | null;
+
+export type Condition =
+  | { readonly kind: 'and' | 'or'; readonly conditions: readonly Condition[] }
+  | { readonly kind: 'not'; readonly condition: Condition }
+  | { readonly kind: 'compare'; readonly field: string; readonly op: ComparisonOperator; readonly value: Scalar }
+  | { readonly kind: 'in'; readonly field: string; readonly values: readonly Scalar[] }
+  | { readonly kind: 'startsWith'; readonly field: string; readonly prefix: string };
+
+export type ComparisonOperator = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
+
+export interface SortKey {
+  readonly field: string;
+  readonly descending: boolean;
+}
+
+export interface ListQuery {
+  readonly filter?: Condition | undefined;
+  /** Sort keys; the id is always added as the last key, in the direction of the first. */
+  readonly orderBy: readonly SortKey[];
+  readonly limit: number;
+  /** Keyset position: the sort values and id of the last object of the previous page. */
+  readonly after?: KeysetPosition | undefined;
+}
+
+export interface KeysetPosition {
+  readonly values: readonly Scalar[];
+  readonly id: string;
+}
+
+/**
+ * How one field is stored. Text fields are compared and sorted on a normalised key column (Unicode
+ * lower case, computed in JS, never null: '' stands for null and sorts first, as OData orders nulls),
+ * while `column` answers null checks. Timestamps are ISO-8601 UTC text of second precision.
+ */
+export interface FieldMapping {
+  readonly kind: FieldKind;
+  /** The column holding the value (null checks, timestamps, booleans). */
+  readonly column: string;
+  /** For text: the NOT NULL normalised column compared and sorted on. */
+  readonly keyColumn?: string;
+  /** For text: how a literal is normalised to be compared with keyColumn (default: lower case). */
+  readonly normalise?: (value: string) => string;
+}
+
+export type FieldMap = Readonly<Record<string, FieldMapping>>;
+
+export function textKey(value: string | null): string {
+  return value === null ? '' : value.toLowerCase();
+}
+
+/** Sort value of a field as the keyset stores it, from a row. */
+export function sortValueOf(mapping: FieldMapping, row: Readonly<Record<string, unknown>>): Scalar {
+  const value = row[mapping.keyColumn ?? mapping.column];
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null ? value : String(value);
+}
+
+// Kysely's builder is typed per table; conditions are built over dynamic column names, so the builder
+// is used through this narrow untyped view (values are still bound parameters).
+// biome-ignore lint/suspicious/noExplicitAny: see above
+type AnyBuilder = ExpressionBuilder<any, any>;
+
+export function compileCondition(eb: AnyBuilder, condition: Condition, fields: FieldMap): Expression<SqlBool> {
+  switch (condition.kind) {
+    case 'and':
+      return eb.and(condition.conditions.map((c) => compileCondition(eb, c, fields)));
+    case 'or':
+      return eb.or(condition.conditions.map((c) => compileCondition(eb, c, fields)));
+    case 'not':
+      return eb.not(compileCondition(eb, condition.condition, fields));
+    case 'compare':
+      return compileComparison(eb, mappingOf(fields, condition.field), condition.op, condition.value);
+    case 'in': {
+      const mapping = mappingOf(fields, condition.field);
+      if (condition.values.length === 0) return eb.lit(false) as unknown as Expression<SqlBool>;
+      return eb.or(condition.values.map((value) => compileComparison(eb, mapping, 'eq', value)));
+    }
+    case 'startsWith': {
+      const mapping = mappingOf(fields, condition.field);
+      const normalise = mapping.normalise ?? ((v: string) => v.toLowerCase());
+      const pattern = `${escapeLike(normalise(condition.prefix))}%`;
+      return eb.and([eb(mapping.column, 'is not', null), eb(mapping.keyColumn ?? mapping.column, 'like', sql<string>`${pattern} escape '\\'`)]);
+    }
+  }
+}
+
+function compileComparison(eb: AnyBuilder, mapping: FieldMapping, op: ComparisonOperator, value: Scalar): Expression<SqlBool> {
+  if (value === null) {
+    if (op === 'eq') return eb(mapping.column, 'is', null);
+    if (op === 'ne') return eb(mapping.column, 'is not', null);
+    return eb.lit(false) as unknown as Expression<SqlBool>;
+  }
+  const [column, bound] = storedForm(mapping, value, op);
+  if (bound === ALWAYS) return eb.lit(op !== 'eq') as unknown as Expression<SqlBool>;
+  const sqlOp = ({ eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' } as const)[bound.op];
+  const comparison = eb(column, sqlOp, bound.value);
+  // Null fields: every comparison is false except ne, which is true.
+  return op === 'ne'
+    ? eb.or([eb(mapping.column, 'is', null), comparison])
+    : eb.and([eb(mapping.column, 'is not', null), comparison]);
+}
+
+const ALWAYS = Symbol('eq-false-ne-true');
+
+/** The column and bound value to compare with, adjusting timestamps to the stored second precision. */
+function storedForm(
+  mapping: FieldMapping,
+  value: Exclude<Scalar, null>,
+  op: ComparisonOperator,
+): [string, { op: ComparisonOperator; value: string | number } | typeof ALWAYS] {
+  switch (mapping.kind) {
+    case 'boolean':
+      return [mapping.column, { op, value: value === true ? 1 : 0 }];
+    case 'timestamp': {
+      const ms = typeof value === 'number' ? value : Date.parse(String(value));
+      if (ms % 1000 === 0) return [mapping.column, { op, value: isoSeconds(ms) }];
+      // Stored values are whole seconds: a fractional literal equals none of them, and the bounds
+      // round to the nearest whole second on the side that keeps the comparison exact.
+      const floor = Math.floor(ms / 1000) * 1000;
+      const ceil = floor + 1000;
+      switch (op) {
+        case 'eq':
+        case 'ne':
+          return [mapping.column, ALWAYS];
+        case 'gt':
+        case 'le':
+          return [mapping.column, { op, value: isoSeconds(floor) }];
+        case 'ge':
+        case 'lt':
+          return [mapping.column, { op, value: isoSeconds(ceil) }];
+      }
+      break;
+    }
+    case 'text': {
+      const normalise = mapping.normalise ?? ((v: string) => v.toLowerCase());
+      return [mapping.keyColumn ?? mapping.column, { op, value: normalise(String(value)) }];
+    }
+  }
+  throw new Error('unreachable');
+}
+
+/** Rows strictly after the keyset position in the given order. */
+export function compileKeyset(eb: AnyBuilder, orderBy: readonly SortKey[], after: KeysetPosition, fields: FieldMap): Expression<SqlBool> {
+  const keys = [...orderBy.map((k) => ({ column: sortColumn(fields, k.field), descending: k.descending })), { column: 'id', descending: orderBy[0]?.descending ?? false }];
+  const values = [...after.values, after.id];
+  const alternatives: Expression<SqlBool>[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const parts: Expression<SqlBool>[] = [];
+    for (let j = 0; j < i; j++) parts.push(eb((keys[j] as { column: string }).column, '=', values[j] as string | number));
+    const key = keys[i] as { column: string; descending: boolean };
+    parts.push(eb(key.column, key.descending ? '<' : '>', values[i] as string | number));
+    alternatives.push(eb.and(parts));
+  }
+  return eb.or(alternatives);
+}
+
+export function sortColumn(fields: FieldMap, field: string): string {
+  const mapping = mappingOf(fields, field);
+  return mapping.keyColumn ?? mapping.column;
+}
+
+function mappingOf(fields: FieldMap, field: string): FieldMapping {
+  const mapping = fields[field];
+  if (!mapping) throw new Error(`field '${field}' has no column mapping`);
+  return mapping;
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function isoSeconds(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+}
+
+export interface RowPage<R> {
+  readonly rows: readonly R[];
+  readonly next: KeysetPosition | undefined;
+}
+
+/**
+ * Runs a ListQuery on a select over one table: filter, keyset position, order (id last) and one row
+ * more than the page so the caller knows whether another page follows.
+ */
+export async function runListQuery<R extends { id: string }>(
+  // biome-ignore lint/suspicious/noExplicitAny: the builder's table types vary per repository
+  base: SelectQueryBuilder<any, any, R>,
+  query: ListQuery,
+  fields: FieldMap,
+): Promise<RowPage<R>> {
+  let builder = base;
+  const { filter, after } = query;
+  if (filter) builder = builder.where((eb) => compileCondition(eb, filter, fields));
+  if (after) builder = builder.where((eb) => compileKeyset(eb, query.orderBy, after, fields));
+  for (const key of query.orderBy) builder = builder.orderBy(sortColumn(fields, key.field), key.descending ? 'desc' : 'asc');
+  const rows = await builder
+    .orderBy('id', query.orderBy[0]?.descending ? 'desc' : 'asc')
+    .limit(query.limit + 1)
+    .execute();
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  const next =
+    rows.length > query.limit && last
+      ? { values: query.orderBy.map((k) => sortValueOf(mappingOf(fields, k.field), last as Record<string, unknown>)), id: last.id }
+      : undefined;
+  return { rows: page, next };
+}
+
+/** Applies an optional filter to a select (counts honour $filter). */
+export function withFilter(
+  // biome-ignore lint/suspicious/noExplicitAny: the builder's table types vary per repository
+  base: SelectQueryBuilder<any, any, any>,
+  filter: Condition | undefined,
+  fields: FieldMap,
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+): SelectQueryBuilder<any, any, any> {
+  return filter ? base.where((eb) => compileCondition(eb, filter, fields)) : base;
+}
