@@ -373,14 +373,10 @@ describe('Microsoft Graph beta SDK (Kiota) against graph-pki', () => {
       });
     });
 
-    // Kiota writes an explicit null as JSON null ({"deltaCertificateRevocationListUrl":null}). The server
-    // folds the two spellings with `metadataSpelling ?? docsSpelling` (caInputOf in ca-routes.ts), which
-    // turns that null into "not sent": the delta URL stays, and clearing both URLs at once is refused with
-    // "a delta CRL URL needs a base". Only the docs' spelling (deltacertificateRevocationListUrl: null),
-    // which the SDK cannot send, clears it.
+    // Kiota writes an explicit null as JSON null ({"deltaCertificateRevocationListUrl":null}); the server
+    // must treat it as "clear", not as "not sent".
     it(
       'clears the CRL URLs with an explicit null',
-      { todo: 'server bug: PATCH deltaCertificateRevocationListUrl: null is ignored (caInputOf folds null away)' },
       async () => {
         await withPki(async (pkiId) => {
           const created = await casOf(pkiId).post({
