@@ -10,7 +10,7 @@
 // Flags: --duration S (default 8), --connections N (default 32), --warmup S (default 2).
 // Note: autocannon runs in this process and shares the machine's cores with the server under test.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,12 @@ interface Options {
   durationS: number;
   connections: number;
   warmupS: number;
+  /** Longest wait for the machine to be quiet before each measured run, in seconds (0 = do not wait). */
+  quietWaitS: number;
 }
+
+/** Other processes using more than this many cores make a run "disturbed". */
+const DISTURBED_CORES = 0.15;
 
 interface Server {
   readonly name: 'baseline' | 'graph-pki';
@@ -105,7 +110,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 // ---- options ----
 
 function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { durationS: 8, connections: 32, warmupS: 2 };
+  const options: Options = { durationS: 8, connections: 32, warmupS: 2, quietWaitS: 60 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -117,8 +122,9 @@ function parseOptions(argv: readonly string[]): Options {
     if (flag === '--duration') options.durationS = value();
     else if (flag === '--connections') options.connections = Math.round(value());
     else if (flag === '--warmup') options.warmupS = value();
+    else if (flag === '--no-wait') options.quietWaitS = 0;
     else if (flag === '--help' || flag === '-h') {
-      process.stdout.write('usage: npm run bench -- [--duration S=8] [--connections N=32] [--warmup S=2]\n');
+      process.stdout.write('usage: npm run bench -- [--duration S=8] [--connections N=32] [--warmup S=2] [--no-wait]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${flag}`);
   }
@@ -195,6 +201,48 @@ function machineMicros(): { busy: number; steal: number } | undefined {
   }
 }
 
+/** CPU cores busy machine-wide over `ms` (the servers under test are idle at this point). */
+async function machineBusyCores(ms: number): Promise<number | undefined> {
+  const before = machineMicros();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = machineMicros();
+  return before && after ? (after.busy - before.busy) / (ms * 1000) : undefined;
+}
+
+/**
+ * Waits until other processes leave the cores alone (another test suite on a 2-core machine halves the
+ * numbers), at most `maxWaitS`. Returns the busy cores seen last.
+ */
+async function waitForQuiet(maxWaitS: number): Promise<number | undefined> {
+  const deadline = Date.now() + maxWaitS * 1000;
+  let busy = await machineBusyCores(500);
+  let announced = false;
+  while (busy !== undefined && busy > DISTURBED_CORES && Date.now() < deadline) {
+    if (!announced) process.stdout.write(`(machine busy: ${busy.toFixed(2)} cores used by other processes; waiting up to ${maxWaitS} s) `);
+    announced = true;
+    busy = await machineBusyCores(1000);
+  }
+  return busy;
+}
+
+/** The commit and state of the code under test, and whether dist/ is older than src/. */
+function codeVersion(): { description: string; staleDist: boolean } {
+  let commit = 'unknown commit';
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+    commit = `${head}${dirty ? ' + uncommitted src changes' : ''}`;
+  } catch {
+    // not a git checkout
+  }
+  const dist = path.join(ROOT, 'dist', 'cli.js');
+  const distTime = statSync(dist).mtimeMs;
+  const newest = (dir: string): number =>
+    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(path.join(dir, e.name)) : statSync(path.join(dir, e.name)).mtimeMs)));
+  const staleDist = newest(path.join(ROOT, 'src')) > distTime;
+  return { description: `${commit}, dist/cli.js built ${new Date(distTime).toISOString()}`, staleDist };
+}
+
 // ---- load ----
 
 function requestOptions(server: Server, scenario: ScenarioName, token: string): autocannon.Options {
@@ -220,6 +268,7 @@ function load(options: autocannon.Options, durationS: number): Promise<autocanno
 
 async function measure(server: Server, scenario: ScenarioName, token: string, options: Options): Promise<Measurement> {
   const request = requestOptions(server, scenario, token);
+  if (options.quietWaitS > 0) await waitForQuiet(options.quietWaitS);
   await load({ ...request, connections: options.connections }, options.warmupS);
 
   const cpuBefore = cpuMicros(server.child.pid);
@@ -298,7 +347,7 @@ async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   const scenarios: ScenarioName[] = ['GET by id', 'POST create'];
   // Watchdog: the whole run is bounded even if something hangs.
-  const budgetMs = (scenarios.length * 2 * (options.warmupS + options.durationS) + 90) * 1000;
+  const budgetMs = (scenarios.length * 2 * (options.warmupS + options.durationS + options.quietWaitS + 1) + 90) * 1000;
   setTimeout(() => {
     process.stderr.write(`bench: did not finish within ${budgetMs / 1000} s, aborting\n`);
     void exitWith(3);
@@ -319,7 +368,12 @@ async function main(): Promise<number> {
   ];
   for (const server of servers) await prepare(server, token);
 
+  const version = codeVersion();
+  if (version.staleDist) {
+    process.stderr.write('bench: WARNING: src/ has files newer than dist/cli.js; run `npm run build` to measure the current code\n');
+  }
   process.stdout.write(
+    `graph-pki ${version.description}${version.staleDist ? ' (STALE: src/ is newer)' : ''}\n` +
     `${new Date().toISOString()}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n` +
     `node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), ` +
       `${options.connections} connections, ${options.warmupS} s warm-up + ${options.durationS} s per run, loopback; ` +
@@ -346,6 +400,7 @@ async function main(): Promise<number> {
   ];
   let invalid = false;
   let missed = false;
+  const disturbed = [...results].filter(([, m]) => m.otherCores !== undefined && m.otherCores > DISTURBED_CORES).map(([key]) => key);
   for (const scenario of scenarios) {
     const b = results.get(`${scenario}/baseline`)!;
     const g = results.get(`${scenario}/graph-pki`)!;
@@ -370,6 +425,9 @@ async function main(): Promise<number> {
   if (invalid) {
     process.stdout.write('INVALID RUN: non-2xx responses or connection errors (see the lines above).\n');
     return 1;
+  }
+  if (disturbed.length > 0) {
+    process.stdout.write(`Disturbed: other processes used more than ${DISTURBED_CORES} cores during ${disturbed.join(', ')}; req/s of those runs understate the server (CPU/req is still meaningful).\n`);
   }
   process.stdout.write(missed ? 'Valid run; at least one target MISSED.\n' : 'Valid run; all targets met.\n');
   return 0;

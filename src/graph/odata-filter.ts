@@ -161,6 +161,7 @@ class Parser {
   }
 
   private unary(depth: number): FilterNode {
+    if (depth > MAX_DEPTH) throw new FilterSyntaxError(`the filter nests deeper than ${MAX_DEPTH} levels`, this.peek().at);
     if (this.isWord('not')) {
       this.index++;
       return { type: 'not', operand: this.unary(depth + 1) };

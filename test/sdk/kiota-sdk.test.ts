@@ -1,11 +1,14 @@
 // Microsoft's generated Graph beta SDK (Kiota), unchanged apart from its base URL and token, against the real
 // server: create, list, get, patch, $count and delete of certificateBasedAuthPki, the root singleton, the
 // SDK's ODataError for a missing PKI and for refused requests, the certificateAuthorities of a PKI (Edm.Binary
-// `certificate` as the SDK carries it), and the upload action with the status polling Graph asks for.
+// `certificate` as the SDK carries it), the upload action with the status polling Graph asks for, and the
+// OData query options ($filter, $select, $orderby, $top with nextLink paging, $count) through the SDK's
+// request configuration, walked with msgraph-sdk-core's PageIterator.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
-import type { AuthenticationProvider, RequestInformation } from '@microsoft/kiota-abstractions';
+import { randomUUID } from 'node:crypto';
+import { Headers as KiotaHeaders, type AuthenticationProvider, type Parsable, type ParsableFactory, type RequestInformation } from '@microsoft/kiota-abstractions';
 import {
   createGraphBetaServiceClient,
   GraphBetaRequestAdapter,
@@ -13,10 +16,15 @@ import {
 } from '@microsoft/msgraph-beta-sdk';
 import {
   CertificateAuthorityTypeObject,
+  createCertificateAuthorityDetailCollectionResponseFromDiscriminatorValue,
+  createCertificateBasedAuthPkiCollectionResponseFromDiscriminatorValue,
   type CertificateAuthorityDetail,
   type CertificateBasedAuthPki,
+  type CertificateBasedAuthPkiCollectionResponse,
 } from '@microsoft/msgraph-beta-sdk/models/index.js';
-import type { ODataError } from '@microsoft/msgraph-beta-sdk/models/oDataErrors/index.js';
+import { createODataErrorFromDiscriminatorValue, type ODataError } from '@microsoft/msgraph-beta-sdk/models/oDataErrors/index.js';
+// A dependency of @microsoft/msgraph-beta-sdk: the Graph SDK's own paging helper.
+import { PageIterator, type PageCollection } from '@microsoft/msgraph-sdk-core';
 // Side effect: adds `.directory` to GraphBetaServiceClient.
 import '@microsoft/msgraph-beta-sdk-directory';
 import { DEFAULT_LIMITS } from '../../src/config.ts';
@@ -69,6 +77,12 @@ function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
 function bytesOf(value: ArrayBuffer | null | undefined): Buffer {
   assert.ok(value instanceof ArrayBuffer, `expected an ArrayBuffer, got ${inspect(value)}`);
   return Buffer.from(value);
+}
+
+/** A collection page the SDK returned, as the PageIterator takes it (its value must be there). */
+function pageCollectionOf<T extends Parsable>(page: { value?: T[] | null } | undefined): PageCollection<T> {
+  assert.ok(Array.isArray(page?.value), 'the first page has no value array');
+  return page as PageCollection<T>;
 }
 
 /** notAfter as Graph's expirationDateTime carries it (whole seconds). */
@@ -542,6 +556,269 @@ describe('Microsoft Graph beta SDK (Kiota) against graph-pki', () => {
         assert.match(settled.statusDetails ?? '', new RegExp(`hash mismatch.*${sha256Hex(bundle)}.*${wrongHash}`));
         assert.equal(await pki.certificateAuthorities.count.get(), 0);
       });
+    });
+  });
+
+  describe('OData query options through the SDK request configuration', () => {
+    /** A client for a tenant of its own, so every count and listing below is exact. */
+    async function tenantClient(): Promise<{ client: GraphBetaServiceClient; adapter: GraphBetaRequestAdapter }> {
+      const adapter = new GraphBetaRequestAdapter(new StaticBearerTokenProvider(await server.token({ tenantId: randomUUID() })));
+      adapter.baseUrl = `${server.url}/beta`;
+      return { client: createGraphBetaServiceClient(adapter), adapter };
+    }
+
+    const pkisOf = (tenant: GraphBetaServiceClient) => tenant.directory.publicKeyInfrastructure.certificateBasedAuthConfigurations;
+
+    /** Creates one PKI per name (in the order given) and returns their ids by name. */
+    async function createPkis(tenant: GraphBetaServiceClient, names: readonly string[]): Promise<Map<string, string>> {
+      const ids = new Map<string, string>();
+      for (const displayName of names) {
+        const created = await pkisOf(tenant).post({ displayName });
+        assert.ok(created?.id, `POST of ${displayName} returned no id`);
+        ids.set(displayName, created.id);
+      }
+      return ids;
+    }
+
+    const namesOf = (page: CertificateBasedAuthPkiCollectionResponse | undefined): Array<string | null | undefined> => {
+      assert.ok(Array.isArray(page?.value), 'the page has no value array');
+      return page.value.map((pki) => pki.displayName);
+    };
+
+    const sorted = (names: Iterable<string>) => [...names].sort();
+
+    it('$filter with startswith, eq, and/not and in returns exactly the matching PKIs', async () => {
+      const { client: tenant } = await tenantClient();
+      const ids = await createPkis(tenant, ['Alpha One', 'Alpha Two', 'Beta Alpha', "O'Brien & Sons #1", 'alphabet']);
+      const filtered = async (filter: string) => sorted(namesOf(await pkisOf(tenant).get({ queryParameters: { filter } })).map(String));
+
+      // startswith is case-insensitive in Graph's directory (as is eq on strings); 'Beta Alpha' does not start with it.
+      assert.deepEqual(await filtered("startswith(displayName,'Alpha')"), ['Alpha One', 'Alpha Two', 'alphabet']);
+      assert.deepEqual(await filtered("displayName eq 'Beta Alpha'"), ['Beta Alpha']);
+      // A quote doubled inside the literal, and '&', '#' and spaces, all carried by the SDK's URL encoding.
+      assert.deepEqual(await filtered("displayName eq 'O''Brien & Sons #1'"), ["O'Brien & Sons #1"]);
+      assert.deepEqual(await filtered("startswith(displayName,'Alpha') and not (displayName eq 'Alpha Two')"), ['Alpha One', 'alphabet']);
+      assert.deepEqual(await filtered("displayName in ('Alpha One', 'Beta Alpha', 'nobody')"), ['Alpha One', 'Beta Alpha']);
+      assert.deepEqual(await filtered(`id eq '${ids.get('Alpha Two')}'`), ['Alpha Two']);
+      assert.deepEqual(await filtered("displayName eq 'nobody'"), []);
+    });
+
+    it('$filter with ge/gt/le/lt on lastModifiedDateTime compares DateTimeOffsets', async () => {
+      const { client: tenant } = await tenantClient();
+      const created = await pkisOf(tenant).post({ displayName: 'Dated' });
+      const stamp = created?.lastModifiedDateTime;
+      assert.ok(stamp instanceof Date);
+      // The server keeps whole seconds (as Graph shows this property), so the stored value is the boundary.
+      const at = (ms: number) => new Date(stamp.getTime() + ms).toISOString();
+      const count = async (filter: string) => (await pkisOf(tenant).get({ queryParameters: { filter } }))?.value?.length;
+      assert.equal(await count(`lastModifiedDateTime ge ${at(0)}`), 1);
+      assert.equal(await count(`lastModifiedDateTime gt ${at(0)}`), 0);
+      assert.equal(await count(`lastModifiedDateTime le ${at(0)}`), 1);
+      assert.equal(await count(`lastModifiedDateTime lt ${at(0)}`), 0);
+      assert.equal(await count(`lastModifiedDateTime gt ${at(-60_000)} and lastModifiedDateTime lt ${at(60_000)}`), 1);
+      assert.equal(await count(`lastModifiedDateTime ge ${at(60_000)}`), 0);
+      assert.equal(await count(`lastModifiedDateTime eq ${at(0)}`), 1);
+    });
+
+    it('$select returns models whose unselected properties are undefined while id is set', async () => {
+      const { client: tenant } = await tenantClient();
+      const ids = await createPkis(tenant, ['Select One', 'Select Two']);
+      const page = await pkisOf(tenant).get({ queryParameters: { select: ['displayName'] } });
+      assert.equal(page?.value?.length, 2);
+      for (const pki of page?.value ?? []) {
+        assert.ok(pki.displayName, 'the selected displayName is missing');
+        assert.equal(pki.id, ids.get(pki.displayName), 'id is not set (or wrong) on a projected model');
+        assert.equal(pki.status, undefined, 'status was not selected');
+        assert.equal(pki.lastModifiedDateTime, undefined, 'lastModifiedDateTime was not selected');
+        assert.equal(pki.statusDetails, undefined, 'statusDetails was not selected');
+      }
+      // The context URL names the projection, as Graph's does.
+      assert.match(String(page?.additionalData?.['@odata.context']), /certificateBasedAuthConfigurations\(displayName\)$/);
+
+      // On a single entity too.
+      const one = await pkisOf(tenant).byCertificateBasedAuthPkiId(ids.get('Select One') ?? '').get({ queryParameters: { select: ['status'] } });
+      assert.equal(one?.id, ids.get('Select One'));
+      assert.equal(one?.status, 'succeeded');
+      assert.equal(one?.displayName, undefined);
+    });
+
+    it('$orderby desc returns the names in descending order', async () => {
+      const { client: tenant } = await tenantClient();
+      await createPkis(tenant, ['Order B', 'Order D', 'Order A', 'Order C']);
+      const desc = await pkisOf(tenant).get({ queryParameters: { orderby: ['displayName desc'] } });
+      assert.deepEqual(namesOf(desc), ['Order D', 'Order C', 'Order B', 'Order A']);
+      const asc = await pkisOf(tenant).get({ queryParameters: { orderby: ['displayName'] } });
+      assert.deepEqual(namesOf(asc), ['Order A', 'Order B', 'Order C', 'Order D']);
+
+      // lastModifiedDateTime desc (whole seconds, so these may tie): never increasing, every PKI once.
+      const byModified = (await pkisOf(tenant).get({ queryParameters: { orderby: ['lastModifiedDateTime desc'] } }))?.value ?? [];
+      assert.equal(byModified.length, 4);
+      const times = byModified.map((pki) => pki.lastModifiedDateTime?.getTime() ?? Number.NaN);
+      assert.deepEqual(times, [...times].sort((a, b) => b - a), 'lastModifiedDateTime is not descending');
+    });
+
+    it('$top limits the page, @odata.nextLink is absolute, and $count=true counts all matches on the first page only', async () => {
+      const { client: tenant } = await tenantClient();
+      await createPkis(tenant, ['Top 1', 'Top 2', 'Top 3', 'Top 4', 'Top 5', 'Other']);
+      const filter = "startswith(displayName,'Top')";
+      const first = await pkisOf(tenant).get({
+        queryParameters: { filter, top: 2, count: true, orderby: ['displayName'] },
+        headers: { ConsistencyLevel: 'eventual' },
+      });
+      assert.deepEqual(namesOf(first), ['Top 1', 'Top 2']);
+      assert.equal(first?.odataCount, 5, '@odata.count counts every match, not the page');
+
+      const nextLink = first?.odataNextLink;
+      assert.ok(nextLink, 'a truncated page has no @odata.nextLink');
+      const next = new URL(nextLink);
+      assert.equal(next.origin, new URL(server.url).origin, 'the nextLink is not an absolute URL of the server');
+      assert.equal(next.pathname, '/beta/directory/publicKeyInfrastructure/certificateBasedAuthConfigurations');
+      // It keeps the request's options and adds the $skiptoken.
+      assert.equal(next.searchParams.get('$filter'), filter);
+      assert.equal(next.searchParams.get('$top'), '2');
+      assert.equal(next.searchParams.get('$orderby'), 'displayName');
+      assert.ok(next.searchParams.get('$skiptoken'), 'no $skiptoken in the nextLink');
+
+      // The next pages follow on without repeating or skipping an item.
+      const second = await pkisOf(tenant).withUrl(nextLink).get({ headers: { ConsistencyLevel: 'eventual' } });
+      assert.deepEqual(namesOf(second), ['Top 3', 'Top 4']);
+      assert.equal(second?.odataCount, undefined, '@odata.count is only on the first page');
+      assert.ok(second?.odataNextLink);
+      const last = await pkisOf(tenant).withUrl(second.odataNextLink).get();
+      assert.deepEqual(namesOf(last), ['Top 5']);
+      assert.equal(last?.odataNextLink, undefined, 'the last page has a nextLink');
+
+      // Without $top every match fits on one page, so no nextLink.
+      const whole = await pkisOf(tenant).get({ queryParameters: { filter, count: true }, headers: { ConsistencyLevel: 'eventual' } });
+      assert.equal(whole?.value?.length, 5);
+      assert.equal(whole?.odataCount, 5);
+      assert.equal(whole?.odataNextLink, undefined);
+    });
+
+    it('count.get honours $filter', async () => {
+      const { client: tenant } = await tenantClient();
+      await createPkis(tenant, ['Count A1', 'Count A2', 'Count A3', 'Count B1']);
+      const count = (filter?: string) =>
+        pkisOf(tenant).count.get({ queryParameters: filter === undefined ? {} : { filter }, headers: { ConsistencyLevel: 'eventual' } });
+      assert.equal(await count(), 4);
+      assert.equal(await count("startswith(displayName,'Count A')"), 3);
+      assert.equal(await count("displayName eq 'Count B1' or displayName eq 'Count A2'"), 2);
+      assert.equal(await count("displayName ne 'Count B1'"), 3);
+      assert.equal(await count("displayName eq 'nobody'"), 0);
+    });
+
+    it("walks every page of a $top=3 listing with msgraph-sdk-core's PageIterator, once each, in order", async () => {
+      const { client: tenant, adapter } = await tenantClient();
+      const names = Array.from({ length: 10 }, (_, i) => `Page ${String(i).padStart(2, '0')}`);
+      // Created out of order, plus two that the filter leaves out.
+      await createPkis(tenant, [...names.slice(5), 'Unpaged X', ...names.slice(0, 5), 'Unpaged Y']);
+      const first = await pkisOf(tenant).get({
+        queryParameters: { filter: "startswith(displayName,'Page')", orderby: ['displayName desc'], top: 3, count: true },
+        headers: { ConsistencyLevel: 'eventual' },
+      });
+      assert.equal(first?.value?.length, 3);
+      assert.equal(first?.odataCount, 10);
+
+      const visited: string[] = [];
+      const pageOfVisit: Array<string | undefined> = [];
+      const iterator: PageIterator<CertificateBasedAuthPki> = new PageIterator<CertificateBasedAuthPki>(
+        adapter,
+        pageCollectionOf(first),
+        (pki) => {
+          visited.push(pki.displayName ?? '');
+          // The nextLink of the page being enumerated tells the pages apart.
+          pageOfVisit.push(iterator.getOdataNextLink());
+          return true;
+        },
+        createCertificateBasedAuthPkiCollectionResponseFromDiscriminatorValue as ParsableFactory<PageCollection<CertificateBasedAuthPki>>,
+        { XXX: createODataErrorFromDiscriminatorValue },
+        { headers: new KiotaHeaders([['ConsistencyLevel', new Set(['eventual'])]]) },
+      );
+      await iterator.iterate();
+      assert.equal(iterator.getPagingState(), 'Complete');
+      assert.deepEqual(visited, [...names].reverse(), 'not every PKI once, in displayName desc order');
+      // Four pages of 3, 3, 3 and 1; only the last has no nextLink.
+      const pageSizes = new Map<string | undefined, number>();
+      for (const link of pageOfVisit) pageSizes.set(link, (pageSizes.get(link) ?? 0) + 1);
+      assert.deepEqual([...pageSizes.values()], [3, 3, 3, 1]);
+      assert.equal(pageOfVisit.at(-1), undefined);
+    });
+
+    it('refuses a tampered, re-targeted or foreign $skiptoken with ODataError 400', async () => {
+      const { client: tenant } = await tenantClient();
+      await createPkis(tenant, ['Token 1', 'Token 2', 'Token 3']);
+      const first = await pkisOf(tenant).get({ queryParameters: { top: 1, orderby: ['displayName desc'] } });
+      const nextLink = first?.odataNextLink;
+      assert.ok(nextLink);
+      // The untouched link gives the next item.
+      assert.deepEqual(namesOf(await pkisOf(tenant).withUrl(nextLink).get()), ['Token 2']);
+
+      const token = new URL(nextLink).searchParams.get('$skiptoken');
+      assert.ok(token);
+      // One base64url character changed, so the token is still well-formed.
+      const at = Math.floor(token.length / 3);
+      const tampered = `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`;
+      assert.notEqual(tampered, token);
+      assert.ok(nextLink.includes(token), 'the token is not verbatim in the nextLink');
+
+      const cases: Array<[string, GraphBetaServiceClient, string]> = [
+        ['a changed character', tenant, nextLink.replace(token, tampered)],
+        ['a different $orderby', tenant, nextLink.replace('displayName%20desc', 'displayName').replace('displayName+desc', 'displayName')],
+        ["another tenant's token", (await tenantClient()).client, nextLink],
+      ];
+      assert.ok(cases[0]?.[2] !== nextLink && cases[1]?.[2] !== nextLink, 'a tampered URL equals the nextLink');
+      for (const [name, caller, url] of cases) {
+        const error = asODataError(await rejection(() => pkisOf(caller).withUrl(url).get()));
+        assert.equal(error.responseStatusCode, 400, `${name}: status`);
+        assert.equal(error.errorEscaped?.code, 'Request_BadRequest', `${name}: code`);
+        assert.match(error.errorEscaped?.message ?? '', /\$skiptoken/, `${name}: message`);
+      }
+    });
+
+    it('filters, orders, pages and counts the certificateAuthorities of a PKI by expirationDateTime', async () => {
+      const { client: tenant, adapter } = await tenantClient();
+      const pki = await pkisOf(tenant).post({ displayName: 'CA query PKI' });
+      assert.ok(pki?.id);
+      const cas = pkisOf(tenant).byCertificateBasedAuthPkiId(pki.id).certificateAuthorities;
+      const year = 365 * 24 * 3600 * 1000;
+      const now = Date.now();
+      const byYears = new Map<number, TestCert>();
+      for (const years of [3, 1, 4, 2]) {
+        const ca = await createCa({ subject: `CN=SDK Query CA ${years}, O=Contoso`, notAfter: new Date(now + years * year) });
+        byYears.set(years, ca);
+        await cas.post({ certificate: arrayBufferOf(ca.der) });
+      }
+      const thumbprints = (years: number[]) => years.map((y) => sha1ThumbprintHex(byYears.get(y) as TestCert));
+
+      const desc = await cas.get({ queryParameters: { orderby: ['expirationDateTime desc'], select: ['thumbprint'] } });
+      assert.deepEqual(desc?.value?.map((ca) => ca.thumbprint), thumbprints([4, 3, 2, 1]));
+      assert.equal(desc?.value?.[0]?.certificate, undefined, 'certificate was not selected');
+      assert.equal(desc?.value?.[0]?.expirationDateTime, undefined, 'expirationDateTime was not selected');
+
+      // Expiring after 1.5 years, soonest first, two per page.
+      const filter = `expirationDateTime ge ${new Date(now + 1.5 * year).toISOString()}`;
+      assert.equal(await cas.count.get({ queryParameters: { filter }, headers: { ConsistencyLevel: 'eventual' } }), 3);
+      const first = await cas.get({
+        queryParameters: { filter, orderby: ['expirationDateTime'], top: 2, count: true },
+        headers: { ConsistencyLevel: 'eventual' },
+      });
+      assert.equal(first?.odataCount, 3);
+      assert.deepEqual(first?.value?.map((ca) => ca.thumbprint), thumbprints([2, 3]));
+      assert.ok(first?.odataNextLink?.startsWith(`${server.url}/beta/directory/publicKeyInfrastructure/certificateBasedAuthConfigurations/${pki.id}/certificateAuthorities?`));
+      // The PageIterator walks the rest: every match once, soonest expiry first.
+      const visited: string[] = [];
+      const iterator = new PageIterator<CertificateAuthorityDetail>(
+        adapter,
+        pageCollectionOf(first),
+        (ca) => {
+          visited.push(ca.thumbprint ?? '');
+          return true;
+        },
+        createCertificateAuthorityDetailCollectionResponseFromDiscriminatorValue as ParsableFactory<PageCollection<CertificateAuthorityDetail>>,
+        { XXX: createODataErrorFromDiscriminatorValue },
+      );
+      await iterator.iterate();
+      assert.deepEqual(visited, thumbprints([2, 3, 4]));
     });
   });
 
