@@ -1,5 +1,7 @@
-// Runs every test/**/*.test.ts file with node's test runner (Node 20's --test does not expand globs).
-// Extra arguments are passed through, e.g. `npm test -- --test-name-pattern=upload`.
+// Runs every test/**/*.test.ts file with node's test runner (Node 20's --test does not expand globs),
+// once per database back-end: SQLite, then PostgreSQL (GRAPH_PKI_TEST_BACKEND). Extra arguments are
+// passed through, e.g. `npm test -- --test-name-pattern=upload`. GRAPH_PKI_TEST_BACKENDS=sqlite runs
+// one back-end only (for a quick local run). Prints one closing line over both runs.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -16,7 +18,25 @@ function testFiles(dir) {
 
 const args = process.argv.slice(2);
 const files = args.some((a) => a.endsWith('.test.ts')) ? [] : testFiles('test');
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...args, ...files], {
-  stdio: 'inherit',
-});
-process.exit(result.status ?? 1);
+const backends = (process.env.GRAPH_PKI_TEST_BACKENDS ?? 'sqlite,postgres').split(',').filter(Boolean);
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let status = 0;
+
+for (const backend of backends) {
+  process.stdout.write(`\n# ==== test run on ${backend} ====\n`);
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...args, ...files], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, GRAPH_PKI_TEST_BACKEND: backend },
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  const output = result.stdout.toString();
+  process.stdout.write(output);
+  const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(output)?.[1] ?? 0);
+  totals.passed += count('pass');
+  totals.failed += count('fail') + count('cancelled');
+  totals.skipped += count('skipped') + count('todo');
+  if (result.status !== 0) status = result.status ?? 1;
+}
+
+process.stdout.write(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+process.exit(status);

@@ -62,6 +62,25 @@ export const DEFAULT_LIMITS: Limits = {
   jobMaxAttempts: 3,
 };
 
+/** Connection settings of PostgreSQL (SQLite needs none). */
+export interface DatabaseOptions {
+  /** Connections per instance. */
+  readonly poolSize: number;
+  /** A statement running longer is cancelled by the server, in ms. */
+  readonly statementTimeoutMs: number;
+  /** Time to wait for a connection (new or from the pool) before answering 503, in ms. */
+  readonly connectTimeoutMs: number;
+  /** PEM file of the CA to verify the server's TLS certificate with; TLS itself is chosen by `sslmode` in the URL. */
+  readonly tlsCaFile: string | undefined;
+}
+
+export const DEFAULT_DATABASE_OPTIONS: DatabaseOptions = {
+  poolSize: 10,
+  statementTimeoutMs: 15_000,
+  connectTimeoutMs: 5_000,
+  tlsCaFile: undefined,
+};
+
 export interface AuthConfig {
   /** Accepted `aud` values. */
   readonly audiences: readonly string[];
@@ -84,6 +103,7 @@ export interface ServerConfig {
   readonly port: number;
   /** `sqlite:<file>`, a file path, `:memory:`, or `postgres://…`; undefined = SQLite file in dataDir. */
   readonly database: string | undefined;
+  readonly databaseOptions: DatabaseOptions;
   /** Base URL used in @odata.context and nextLinks; undefined = the URL the server listens on. */
   readonly publicUrl: string | undefined;
   readonly logLevel: LogLevel;
@@ -106,6 +126,7 @@ export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): Serv
     host: DEFAULT_HOST,
     port: DEFAULT_PORT,
     database: undefined,
+    databaseOptions: DEFAULT_DATABASE_OPTIONS,
     publicUrl: undefined,
     logLevel: 'info',
     allowPrivateFetch: false,

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { databaseLocation, type ServerConfig } from './config.ts';
-import { loadOrCreateSigningKey, type SigningKey } from './auth/signing-key.ts';
+import type { SigningKey } from './auth/signing-key.ts';
+import { resolveSigningKey } from './signing-key-source.ts';
 import { TokenVerifier } from './auth/token-verifier.ts';
 import { buildApp } from './http/app.ts';
 import { GuardedFetcher, type LookupFunction } from './net/guarded-fetcher.ts';
@@ -41,8 +42,14 @@ export interface ServerHooks {
 }
 
 export async function startServer(config: ServerConfig, hooks: ServerHooks = {}): Promise<RunningServer> {
-  const signingKey = await loadOrCreateSigningKey(config.dataDir);
-  const database = await openDatabase(databaseLocation(config));
+  const database = await openDatabase(databaseLocation(config), config.databaseOptions);
+  let signingKey: SigningKey;
+  try {
+    signingKey = await resolveSigningKey(config.dataDir, database);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
   const store = new Store(database);
   const limits = config.limits;
   let publicUrl = config.publicUrl?.replace(/\/+$/, '') ?? '';

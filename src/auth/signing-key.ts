@@ -1,7 +1,8 @@
-// The local token-signing key: an ES256 key pair generated on first use into the data folder (file mode
-// 0600), so `graph-pki token` can mint tokens that `graph-pki serve` on the same folder accepts.
+// The local token-signing key: an ES256 key pair generated on first use. With the embedded SQLite
+// store it lives in the data folder (file mode 0600); instances that share a PostgreSQL database share
+// it through the database instead, so a token minted for one is accepted by all.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 
@@ -15,6 +16,23 @@ export interface SigningKey {
   readonly publicKey: KeyObject;
 }
 
+/** A new private JWK with its thumbprint as kid. */
+export async function generateSigningJwk(): Promise<JWK> {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = privateKey.export({ format: 'jwk' }) as JWK;
+  jwk.kid = await calculateJwkThumbprint(jwk);
+  jwk.alg = LOCAL_SIGNING_ALGORITHM;
+  return jwk;
+}
+
+export async function signingKeyFromJwk(jwk: JWK): Promise<SigningKey> {
+  const privateKey = createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' });
+  const publicKey = createPublicKey(privateKey);
+  const kid = jwk.kid ?? (await calculateJwkThumbprint(publicKey.export({ format: 'jwk' }) as JWK));
+  return { kid, alg: LOCAL_SIGNING_ALGORITHM, privateKey, publicKey };
+}
+
+/** The key of a data folder, created there (mode 0600) if missing. */
 export async function loadOrCreateSigningKey(dataDir: string): Promise<SigningKey> {
   const file = path.join(dataDir, SIGNING_KEY_FILE);
   let jwk: JWK;
@@ -26,18 +44,12 @@ export async function loadOrCreateSigningKey(dataDir: string): Promise<SigningKe
     }
     jwk = await createKeyFile(file);
   }
-  const privateKey = createPrivateKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
-  const publicKey = createPublicKey(privateKey);
-  const kid = jwk.kid ?? (await calculateJwkThumbprint(publicKey.export({ format: 'jwk' }) as JWK));
-  return { kid, alg: LOCAL_SIGNING_ALGORITHM, privateKey, publicKey };
+  return signingKeyFromJwk(jwk);
 }
 
 async function createKeyFile(file: string): Promise<JWK> {
   mkdirSync(path.dirname(file), { recursive: true });
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const jwk = privateKey.export({ format: 'jwk' }) as JWK;
-  jwk.kid = await calculateJwkThumbprint(jwk);
-  jwk.alg = LOCAL_SIGNING_ALGORITHM;
+  const jwk = await generateSigningJwk();
   try {
     // 'wx': if another process created the file a moment ago, keep theirs.
     writeFileSync(file, `${JSON.stringify(jwk)}\n`, { mode: 0o600, flag: 'wx' });

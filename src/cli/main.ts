@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { caCommand } from './ca-command.ts';
 import { hashCommand } from './hash-command.ts';
+import { migrateCommand } from './migrate-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { tokenCommand } from './token-command.ts';
 
@@ -12,7 +13,8 @@ const program = new Command('graph-pki')
   .addCommand(serveCommand())
   .addCommand(tokenCommand())
   .addCommand(hashCommand())
-  .addCommand(caCommand());
+  .addCommand(caCommand())
+  .addCommand(migrateCommand());
 
 // Usage errors exit 2; --help and --version exit 0. Subcommands added with addCommand do not inherit this.
 const allCommands = (command: Command): Command[] => [command, ...command.commands.flatMap(allCommands)];

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import {
   DEFAULT_DATA_DIR,
+  DEFAULT_DATABASE_OPTIONS,
   DEFAULT_HOST,
   DEFAULT_LIMITS,
   DEFAULT_PORT,
@@ -31,6 +32,11 @@ interface ServeOptions {
   maxUploadBytes: number;
   uploadTimeoutMs: number;
   jobLeaseMs: number;
+  dbPoolSize: number;
+  dbStatementTimeoutMs: number;
+  dbConnectTimeoutMs: number;
+  dbTlsCaFile?: string;
+  deletedItemRetentionDays: number;
 }
 
 export function serveCommand(): Command {
@@ -68,6 +74,23 @@ export function serveCommand(): Command {
     .addOption(
       envOption('--job-lease-ms <ms>', "how long a claimed job stays a dead runner's before another takes it").default(DEFAULT_LIMITS.jobLeaseMs).argParser(parseInteger(300, 3_600_000)),
     )
+    .addOption(
+      envOption('--deleted-item-retention-days <n>', 'days a deleted PKI or CA can be restored before it is purged')
+        .default(DEFAULT_LIMITS.deletedItemRetentionDays)
+        .argParser(parseInteger(1, 3650)),
+    )
+    .addOption(envOption('--db-pool-size <n>', 'PostgreSQL connections per instance').default(DEFAULT_DATABASE_OPTIONS.poolSize).argParser(parseInteger(1, 1000)))
+    .addOption(
+      envOption('--db-statement-timeout-ms <ms>', 'PostgreSQL cancels a statement running longer')
+        .default(DEFAULT_DATABASE_OPTIONS.statementTimeoutMs)
+        .argParser(parseInteger(100, 3_600_000)),
+    )
+    .addOption(
+      envOption('--db-connect-timeout-ms <ms>', 'wait this long for a PostgreSQL connection, then answer 503')
+        .default(DEFAULT_DATABASE_OPTIONS.connectTimeoutMs)
+        .argParser(parseInteger(100, 600_000)),
+    )
+    .addOption(envOption('--db-tls-ca-file <file>', "CA (PEM) to verify PostgreSQL's TLS certificate; TLS itself is set by sslmode in the URL"))
     .action(async (options: ServeOptions, command: Command) => {
       if (options.jwksUrl && options.issuer.length === 0) {
         command.error('error: --jwks-url needs --issuer (the iss values to accept from that identity provider)', { exitCode: 2 });
@@ -78,6 +101,12 @@ export function serveCommand(): Command {
         host: options.host,
         port: options.port,
         database: options.database,
+        databaseOptions: {
+          poolSize: options.dbPoolSize,
+          statementTimeoutMs: options.dbStatementTimeoutMs,
+          connectTimeoutMs: options.dbConnectTimeoutMs,
+          tlsCaFile: options.dbTlsCaFile,
+        },
         publicUrl: options.publicUrl,
         logLevel: options.logLevel,
         allowPrivateFetch: options.allowPrivateFetch,
@@ -90,6 +119,7 @@ export function serveCommand(): Command {
           maxUploadBytes: options.maxUploadBytes,
           uploadDownloadTimeoutMs: options.uploadTimeoutMs,
           jobLeaseMs: options.jobLeaseMs,
+          deletedItemRetentionDays: options.deletedItemRetentionDays,
         },
       });
     });

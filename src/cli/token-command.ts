@@ -2,7 +2,9 @@
 import { Command } from 'commander';
 import { DEFAULT_DATA_DIR } from '../config.ts';
 import { PERMISSION_READ_WRITE, DIRECTORY_ROLES } from '../auth/permissions.ts';
-import { loadOrCreateSigningKey } from '../auth/signing-key.ts';
+import { databaseLocation } from '../config.ts';
+import { resolveSigningKey } from '../signing-key-source.ts';
+import { openDatabase } from '../store/database.ts';
 import { DEFAULT_APP_ID, DEFAULT_TENANT_ID, mintToken } from '../auth/token-issuer.ts';
 import { envOption, parseGuid, parseInteger, parseList } from './options.ts';
 
@@ -15,6 +17,7 @@ interface TokenOptions {
   ttl: number;
   appId: string;
   audience?: string;
+  database?: string;
 }
 
 export function tokenCommand(): Command {
@@ -35,11 +38,13 @@ export function tokenCommand(): Command {
     .addOption(envOption('--ttl <seconds>', 'lifetime').default(3600).argParser(parseInteger(1, 366 * 24 * 3600)))
     .addOption(envOption('--app-id <guid>', 'application id (appid claim)').default(DEFAULT_APP_ID).argParser(parseGuid))
     .addOption(envOption('--audience <aud>', 'aud claim (default https://graph.microsoft.com)'))
+    .addOption(envOption('--database <url>', "the server's database, e.g. postgres://… when instances share their key there (default: the data folder's key)"))
     .action(async (options: TokenOptions, command: Command) => {
       if (options.scopes && options.appRoles) {
         command.error('error: use either --app-roles (application token) or --scopes (delegated token), not both', { exitCode: 2 });
       }
-      const key = await loadOrCreateSigningKey(options.data);
+      const database = await openDatabase(databaseLocation({ database: options.database, dataDir: options.data }));
+      const key = await resolveSigningKey(options.data, database).finally(() => database.close());
       const token = await mintToken(key, {
         tenantId: options.tenant,
         appRoles: options.appRoles ?? [PERMISSION_READ_WRITE],

@@ -3,6 +3,7 @@
 // (logged, never shown).
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { GraphError, graphErrors } from '../service/errors.ts';
+import { isDatabaseUnavailable } from '../store/database.ts';
 import { sendGraphError } from './graph-reply.ts';
 import { describeSchemaError, type SchemaErrorDetail } from './schema-errors.ts';
 
@@ -10,7 +11,8 @@ export function registerErrorHandler(app: FastifyInstance, maxRequestBodyBytes: 
   app.setErrorHandler((error: FastifyError | GraphError, request, reply) => {
     const resource = request.routeOptions.config.graphType;
     const graphError = toGraphError(error, request.headers['content-type'], maxRequestBodyBytes, resource);
-    if (graphError.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (graphError.status === 500) request.log.error({ err: error }, 'request failed');
+    else if (graphError.status === 503) request.log.warn({ err: error }, 'database unavailable');
     return sendGraphError(request, reply, graphError);
   });
 }
@@ -22,6 +24,7 @@ function toGraphError(
   resource: string | undefined,
 ): GraphError {
   if (error instanceof GraphError) return error;
+  if (isDatabaseUnavailable(error)) return graphErrors.serviceUnavailable('The service is temporarily unavailable: its database cannot be reached. Retry later.');
   if (error.validation) {
     return graphErrors.badRequest(describeSchemaError(error.validation as SchemaErrorDetail[], resource));
   }

@@ -1,10 +1,11 @@
 // Opens the one database the service uses: SQLite (embedded default) or PostgreSQL, behind the same
 // Kysely interface. Dialect differences are confined to this file.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { DEFAULT_DATABASE_OPTIONS, type DatabaseOptions } from '../config.ts';
 import { KNOWN_MIGRATIONS, migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 
@@ -23,10 +24,16 @@ export class DatabaseConfigError extends Error {}
 /** Largest number of distinct SQL texts kept prepared per SQLite connection. */
 const STATEMENT_CACHE_SIZE = 256;
 
-export async function openDatabase(location: string): Promise<OpenDatabase> {
-  const opened = /^postgres(ql)?:\/\//i.test(location) ? openPostgres(location) : openSqlite(location);
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
+/** Opens the database and brings its schema up to date (refusing a schema newer than this code). */
+export async function openDatabase(location: string, options: DatabaseOptions = DEFAULT_DATABASE_OPTIONS, migrate = true): Promise<OpenDatabase> {
+  const opened = isPostgresUrl(location) ? openPostgres(location, options) : openSqlite(location);
   try {
-    await migrateToLatest(opened.db);
+    if (migrate) await migrateToLatest(opened.db);
+    else await refuseNewerSchema(opened.db);
   } catch (error) {
     await opened.close();
     throw error;
@@ -74,27 +81,50 @@ function withStatementCache(raw: SqliteDatabase.Database): SqliteDatabase.Databa
   return cached;
 }
 
-function openPostgres(location: string): OpenDatabase {
+function openPostgres(location: string, options: DatabaseOptions): OpenDatabase {
   const url = new URL(location);
-  const pool = new pg.Pool({ connectionString: location, max: 10 });
+  const pool = new pg.Pool({
+    connectionString: location,
+    max: options.poolSize,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    statement_timeout: options.statementTimeoutMs,
+    ...(options.tlsCaFile ? { ssl: { ca: readFileSync(options.tlsCaFile, 'utf8'), rejectUnauthorized: true } } : {}),
+  });
+  // An idle connection dropped by the server (restart, failover) is reported here; without a listener
+  // it would crash the process. The pool replaces it on the next checkout.
+  pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   url.password = '';
+  url.search = '';
   return { db, dialect: 'postgres', description: `PostgreSQL ${url.host}${url.pathname}`, close: () => db.destroy() };
 }
 
-async function migrateToLatest(db: Kysely<Database>): Promise<void> {
+/** Applies every migration this code knows; several instances starting at once take turns (a lock). */
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   await refuseNewerSchema(db);
-  const migrator = new Migrator({ db, provider: migrationProvider });
+  // Kysely looks for its migration tables in any schema unless told which; with several schemas in one
+  // PostgreSQL database (one per deployment or test run) it must be the connection's own.
+  const schema = await currentSchema(db);
+  const migrator = new Migrator({ db, provider: migrationProvider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new DatabaseConfigError(`database migration ${failed} failed: ${String(error)}`);
   }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** PostgreSQL's current schema (from search_path), or undefined on SQLite. */
+async function currentSchema(db: Kysely<Database>): Promise<string | undefined> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return undefined;
+  const result = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return result.rows[0]?.schema;
 }
 
 async function refuseNewerSchema(db: Kysely<Database>): Promise<void> {
-  const tables = await db.introspection.getTables();
-  if (!tables.some((t) => t.name === 'kysely_migration')) return;
+  const schema = await currentSchema(db);
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  if (!tables.some((t) => t.name === 'kysely_migration' && (schema === undefined || t.schema === schema))) return;
   const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
   const unknown = rows.rows.map((r) => r.name).filter((name) => !KNOWN_MIGRATIONS.includes(name));
   if (unknown.length > 0) {
@@ -109,4 +139,20 @@ async function refuseNewerSchema(db: Kysely<Database>): Promise<void> {
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH',
+  // PostgreSQL: admin shutdown, crash shutdown, cannot connect now, connection failures.
+  '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006',
+  // SQLite: the file stayed locked longer than busy_timeout.
+  'SQLITE_BUSY',
+]);
+
+/** True when the error means the database cannot be reached right now (answer 503, retry later). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is insecure|the database system is (starting up|shutting down)/i.test(message);
 }

@@ -9,7 +9,15 @@ import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { SIGNING_KEY_FILE } from '../../src/auth/signing-key.ts';
 import { PKI_PATH, send } from '../helpers/test-server.ts';
+import { sql } from 'kysely';
+import { databaseLocation } from '../../src/config.ts';
+import { openDatabase, type OpenDatabase } from '../../src/store/database.ts';
+import { databaseForDataDir } from '../helpers/backend.ts';
 import { runCli, startCliServer } from '../helpers/cli.ts';
+
+async function openTestDatabaseOf(dir: string): Promise<OpenDatabase> {
+  return openDatabase(databaseLocation({ database: await databaseForDataDir(dir), dataDir: dir }), undefined, false);
+}
 
 let dataDir: string;
 before(async () => {
@@ -101,7 +109,8 @@ describe('graceful shutdown', () => {
 describe('command line', () => {
   it('creates the signing key with mode 0600 and mints app tokens by default', async () => {
     const dir = path.join(dataDir, 'tokens');
-    const claims = decodeJwt(await mint(dir));
+    // The key file belongs to the embedded SQLite set-up (with PostgreSQL the key lives in the database).
+    const claims = decodeJwt(await mint(dir, '--database', `sqlite:${path.join(dir, 'graph-pki.db')}`));
     assert.equal((await stat(path.join(dir, SIGNING_KEY_FILE))).mode & 0o777, 0o600);
     assert.equal(claims.tid, '00000000-0000-4000-8000-000000000001');
     assert.deepEqual(claims.roles, ['PublicKeyInfrastructure.ReadWrite.All']);
@@ -139,7 +148,7 @@ describe('command line', () => {
     const server = await startCliServer(['--data', dir, '--database', ':memory:']);
     try {
       assert.match(server.stdout(), /in memory/);
-      const token = await mint(dir);
+      const token = await mint(dir, '--database', ':memory:');
       assert.equal((await send(server.url, 'POST', `/beta${PKI_PATH}`, token, { body: {} })).status, 201);
       await assert.rejects(stat(path.join(dir, 'graph-pki.db')));
     } finally {
@@ -171,6 +180,26 @@ describe('command line', () => {
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stdout}`);
       assert.ok(result.stderr.length > 0);
     }
+  });
+
+  it('refuses to start on a database written by a newer graph-pki, saying so', async () => {
+    const dir = path.join(dataDir, 'newer');
+    assert.equal((await runCli(['migrate', '--data', dir])).code, 0);
+    const database = await openTestDatabaseOf(dir);
+    try {
+      await sql`insert into kysely_migration (name, timestamp) values ('999-from-the-future', '2030-01-01T00:00:00.000Z')`.execute(database.db);
+    } finally {
+      await database.close();
+    }
+    const result = await runCli(['serve', '--data', dir, '--port', '0']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /schema is newer than this graph-pki knows.*999-from-the-future/);
+  });
+
+  it('applies migrations explicitly with migrate, once', async () => {
+    const dir = path.join(dataDir, 'migrate');
+    assert.match((await runCli(['migrate', '--data', dir])).stdout, /applied 001-initial/);
+    assert.match((await runCli(['migrate', '--data', dir])).stdout, /up to date/);
   });
 
   it('refuses to start on a port that is taken, with a message and exit 1', async () => {

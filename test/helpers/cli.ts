@@ -1,6 +1,7 @@
 // Runs the real `bin/graph-pki` executable (the built bundle), as a user would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { databaseForDataDir } from './backend.ts';
 
 export const BIN = fileURLToPath(new URL('../../bin/graph-pki', import.meta.url));
 
@@ -10,9 +11,24 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function runCli(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<CliResult> {
+/**
+ * On the PostgreSQL run, commands that open the database get the schema that belongs to their data
+ * folder, unless the test names a database itself.
+ */
+async function withTestDatabase(args: readonly string[], env: Record<string, string>): Promise<string[]> {
+  const command = args[0];
+  if (!command || !['serve', 'token', 'migrate'].includes(command) || args.includes('--database') || env.GRAPH_PKI_DATABASE) return [...args];
+  const dataIndex = args.indexOf('--data');
+  const dataDir = dataIndex >= 0 ? args[dataIndex + 1] : env.GRAPH_PKI_DATA;
+  if (!dataDir) return [...args];
+  const database = await databaseForDataDir(dataDir);
+  return database ? [...args, '--database', database] : [...args];
+}
+
+export async function runCli(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<CliResult> {
+  const fullArgs = await withTestDatabase(args, env);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...fullArgs], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -38,9 +54,10 @@ export interface CliServer {
 }
 
 /** Starts `graph-pki serve …` and resolves once it prints the URL it listens on. */
-export function startCliServer(args: readonly string[], env: Record<string, string> = {}): Promise<CliServer> {
+export async function startCliServer(args: readonly string[], env: Record<string, string> = {}): Promise<CliServer> {
+  const fullArgs = (await withTestDatabase(['serve', ...args], env)).slice(1);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'warn', ...args], {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'warn', ...fullArgs], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

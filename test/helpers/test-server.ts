@@ -6,7 +6,8 @@ import path from 'node:path';
 import { defaultServerConfig, type ServerConfig } from '../../src/config.ts';
 import { PERMISSION_READ, PERMISSION_READ_WRITE, DIRECTORY_ROLES } from '../../src/auth/permissions.ts';
 import { DEFAULT_TENANT_ID, mintToken, type TokenRequest } from '../../src/auth/token-issuer.ts';
-import { startServer, type RunningServer } from '../../src/server.ts';
+import { startServer, type RunningServer, type ServerHooks } from '../../src/server.ts';
+import { freshTestDatabase } from './backend.ts';
 
 export const TENANT_A = DEFAULT_TENANT_ID;
 export const TENANT_B = '00000000-0000-4000-8000-00000000000b';
@@ -37,9 +38,10 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(overrides: Partial<ServerConfig> = {}): Promise<TestServer> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'graph-pki-test-'));
-  const server = await startServer(defaultServerConfig({ dataDir, port: 0, logLevel: 'silent', ...overrides }));
+export async function startTestServer(overrides: Partial<ServerConfig> = {}, hooks: ServerHooks = {}): Promise<TestServer> {
+  const dataDir = overrides.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'graph-pki-test-')));
+  const database = overrides.database ?? (await freshTestDatabase());
+  const server = await startServer(defaultServerConfig({ dataDir, port: 0, logLevel: 'silent', ...overrides, database }), hooks);
   let defaultToken: string | undefined;
 
   const token = (request: Partial<TokenRequest> = {}) =>
