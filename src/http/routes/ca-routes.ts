@@ -4,12 +4,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
 import { caRepresentation } from '../../graph/ca-representation.ts';
 import { contextFragments, contextUrl, PKI_COLLECTION_PATH } from '../../graph/context.ts';
-import { collectionBody, listQueryOf, project } from '../../graph/collection.ts';
+import { project } from '../../graph/collection.ts';
 import { CA_ENTITY } from '../../graph/entities.ts';
 import { parseCollectionOptions, parseCountOptions, parseEntityOptions, refuseUnsupportedQueryOptions } from '../../graph/query-options.ts';
 import type { CaInput, CaService } from '../../service/ca-service.ts';
 import { graphErrors } from '../../service/errors.ts';
 import { principalOf } from '../auth-hook.ts';
+import { mapPage, sendCollectionPage } from '../collection-reply.ts';
 import { sendGraphJson, sendNoContent, sendPlainText } from '../graph-reply.ts';
 import { refuseOtherMethods, type GraphRouteContext } from '../graph-routes.ts';
 import { CA_GRAPH_TYPE, CaBodySchema, CaIdParamsSchema, PkiIdParamsSchema } from '../schemas.ts';
@@ -29,24 +30,13 @@ export function registerCaRoutes(plain: FastifyInstance, ctx: GraphRouteContext,
     const options = parseCollectionOptions(request.query as Query, ctx.version, CA_ENTITY, ctx.pageLimits);
     const { pkiId } = request.params;
     const tenantId = principalOf(request).tenantId;
-    const scope = { tenantId, collection: `ca:${pkiId}`, fingerprint: options.fingerprint };
-    const page = await cas.list(tenantId, pkiId, listQueryOf(options, ctx.skiptokens, scope));
-    const count = options.count && options.skiptoken === undefined ? await cas.count(tenantId, pkiId, options.filter) : undefined;
-    return sendGraphJson(
-      reply,
-      200,
-      collectionBody({
-        context: contextUrl(ctx.publicBaseUrl(), ctx.version, contextFragments.caCollection(pkiId, options.select)),
-        items: page.items.map(caRepresentation),
-        options,
-        count,
-        next: page.next,
-        codec: ctx.skiptokens,
-        scope,
-        publicBaseUrl: ctx.publicBaseUrl(),
-        requestUrl: request.url,
-      }),
-    );
+    return sendCollectionPage(reply, request, ctx, options, {
+      tenantId,
+      collection: `ca:${pkiId}`,
+      contextFragment: contextFragments.caCollection(pkiId, options.select),
+      list: async (query) => mapPage(await cas.list(tenantId, pkiId, query), caRepresentation),
+      count: (filter) => cas.count(tenantId, pkiId, filter),
+    });
   });
 
   app.post(collection, { config: write, schema: { params: PkiIdParamsSchema, body: CaBodySchema } }, async (request, reply) => {

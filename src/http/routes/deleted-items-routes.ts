@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { caRepresentation } from '../../graph/ca-representation.ts';
-import { collectionBody, listQueryOf, project, type Representation } from '../../graph/collection.ts';
+import { project, type Representation } from '../../graph/collection.ts';
 import { contextFragments, contextUrl } from '../../graph/context.ts';
 import { asDeletedItems, CA_ENTITY, type EntityDefinition, PKI_ENTITY } from '../../graph/entities.ts';
 import { parseCollectionOptions, parseCountOptions, parseEntityOptions, refuseUnsupportedQueryOptions, type RawQuery } from '../../graph/query-options.ts';
@@ -14,6 +14,7 @@ import { graphErrors } from '../../service/errors.ts';
 import type { Condition, ListQuery } from '../../store/list-query.ts';
 import type { Page } from '../../store/pki-repository.ts';
 import { principalOf } from '../auth-hook.ts';
+import { mapPage, sendCollectionPage } from '../collection-reply.ts';
 import { sendGraphJson, sendNoContent, sendPlainText } from '../graph-reply.ts';
 import { refuseOtherMethods, type GraphRouteContext } from '../graph-routes.ts';
 
@@ -56,24 +57,13 @@ export function registerDeletedItemsRoutes(plain: FastifyInstance, ctx: GraphRou
     app.get(url, { config: read }, async (request, reply) => {
       const options = parseCollectionOptions(request.query as RawQuery, ctx.version, collection.entity, ctx.pageLimits);
       const tenantId = principalOf(request).tenantId;
-      const scope = { tenantId, collection: `deleted:${typeName}`, fingerprint: options.fingerprint };
-      const page = await collection.list(tenantId, listQueryOf(options, ctx.skiptokens, scope));
-      const count = options.count && options.skiptoken === undefined ? await collection.count(tenantId, options.filter) : undefined;
-      return sendGraphJson(
-        reply,
-        200,
-        collectionBody({
-          context: contextUrl(ctx.publicBaseUrl(), ctx.version, contextFragments.deletedCollection(typeName, options.select)),
-          items: page.items,
-          options,
-          count,
-          next: page.next,
-          codec: ctx.skiptokens,
-          scope,
-          publicBaseUrl: ctx.publicBaseUrl(),
-          requestUrl: request.url,
-        }),
-      );
+      return sendCollectionPage(reply, request, ctx, options, {
+        tenantId,
+        collection: `deleted:${typeName}`,
+        contextFragment: contextFragments.deletedCollection(typeName, options.select),
+        list: (query) => collection.list(tenantId, query),
+        count: (filter) => collection.count(tenantId, filter),
+      });
     });
     refuseOtherMethods(app, url, ['GET']);
     app.get(`${url}/$count`, { config: read }, async (request, reply) => {
@@ -126,8 +116,4 @@ function refuseOtherTypeCasts(itemId: string): void {
 
 function representationOf(item: DeletedItem): Representation {
   return item.kind === 'pki' ? pkiRepresentation(item.pki) : caRepresentation(item.ca);
-}
-
-function mapPage<T>(page: Page<T>, map: (item: T) => Representation): Page<Representation> {
-  return { items: page.items.map(map), next: page.next };
 }

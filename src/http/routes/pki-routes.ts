@@ -2,7 +2,7 @@
 // operation, each a thin translation between HTTP and a PkiService use case.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { collectionBody, listQueryOf, project } from '../../graph/collection.ts';
+import { project } from '../../graph/collection.ts';
 import { contextFragments, contextUrl, PKI_COLLECTION_PATH } from '../../graph/context.ts';
 import { PKI_ENTITY } from '../../graph/entities.ts';
 import { parseCollectionOptions, parseCountOptions, parseEntityOptions, refuseUnsupportedQueryOptions, type RawQuery } from '../../graph/query-options.ts';
@@ -10,6 +10,7 @@ import { pkiRepresentation } from '../../graph/representation.ts';
 import { graphErrors } from '../../service/errors.ts';
 import type { PkiService } from '../../service/pki-service.ts';
 import { principalOf } from '../auth-hook.ts';
+import { mapPage, sendCollectionPage } from '../collection-reply.ts';
 import { sendGraphJson, sendNoContent, sendPlainText } from '../graph-reply.ts';
 import { refuseOtherMethods, type GraphRouteContext } from '../graph-routes.ts';
 import { PKI_GRAPH_TYPE, PkiBodySchema, PkiIdParamsSchema } from '../schemas.ts';
@@ -25,24 +26,13 @@ export function registerPkiRoutes(plain: FastifyInstance, ctx: GraphRouteContext
   app.get(collection, { config: read }, async (request, reply) => {
     const options = parseCollectionOptions(request.query as RawQuery, ctx.version, PKI_ENTITY, ctx.pageLimits);
     const tenantId = principalOf(request).tenantId;
-    const scope = { tenantId, collection: 'pki', fingerprint: options.fingerprint };
-    const page = await pkis.list(tenantId, listQueryOf(options, ctx.skiptokens, scope));
-    const count = options.count && options.skiptoken === undefined ? await pkis.count(tenantId, options.filter) : undefined;
-    return sendGraphJson(
-      reply,
-      200,
-      collectionBody({
-        context: contextUrl(ctx.publicBaseUrl(), ctx.version, contextFragments.pkiCollection(options.select)),
-        items: page.items.map(pkiRepresentation),
-        options,
-        count,
-        next: page.next,
-        codec: ctx.skiptokens,
-        scope,
-        publicBaseUrl: ctx.publicBaseUrl(),
-        requestUrl: request.url,
-      }),
-    );
+    return sendCollectionPage(reply, request, ctx, options, {
+      tenantId,
+      collection: 'pki',
+      contextFragment: contextFragments.pkiCollection(options.select),
+      list: async (query) => mapPage(await pkis.list(tenantId, query), pkiRepresentation),
+      count: (filter) => pkis.count(tenantId, filter),
+    });
   });
 
   app.post(collection, { config: write, schema: { body: PkiBodySchema } }, async (request, reply) => {
