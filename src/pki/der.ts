@@ -92,3 +92,132 @@ export function decodeOid(bytes: Uint8Array, tlv: Tlv): string {
   }
   return parts.join('.');
 }
+
+// ---------------------------------------------------------------------------------------------
+// Primitive values (added for signatures and CRLs). Each takes a TLV whose tag the caller checked.
+
+/** Tags of the primitive types the helpers below decode. */
+export const DER_PRIMITIVE_TAG = {
+  boolean: 0x01,
+  null: 0x05,
+  enumerated: 0x0a,
+  utcTime: 0x17,
+  generalizedTime: 0x18,
+} as const;
+
+/** BOOLEAN: exactly one octet, 0x00 or 0xFF (DER). */
+export function decodeBoolean(bytes: Uint8Array, tlv: Tlv): boolean {
+  if (tlv.end - tlv.valueStart !== 1) throw new DerError(`BOOLEAN at offset ${tlv.start} is not one octet`);
+  const value = bytes[tlv.valueStart] as number;
+  if (value !== 0x00 && value !== 0xff) throw new DerError(`BOOLEAN at offset ${tlv.start} is neither 0x00 nor 0xFF`);
+  return value === 0xff;
+}
+
+/** Throws unless the INTEGER (or ENUMERATED) contents are non-empty and minimally encoded. */
+export function checkIntegerEncoding(bytes: Uint8Array, tlv: Tlv): void {
+  const length = tlv.end - tlv.valueStart;
+  if (length === 0) throw new DerError(`empty INTEGER at offset ${tlv.start}`);
+  if (length > 1) {
+    const first = bytes[tlv.valueStart] as number;
+    const second = bytes[tlv.valueStart + 1] as number;
+    if ((first === 0x00 && second < 0x80) || (first === 0xff && second >= 0x80)) {
+      throw new DerError(`non-minimal INTEGER encoding at offset ${tlv.start}`);
+    }
+  }
+}
+
+/** INTEGER (or ENUMERATED) as a bigint, two's complement, minimal encoding required. */
+export function decodeInteger(bytes: Uint8Array, tlv: Tlv): bigint {
+  checkIntegerEncoding(bytes, tlv);
+  let value = 0n;
+  for (let i = tlv.valueStart; i < tlv.end; i++) value = (value << 8n) | BigInt(bytes[i] as number);
+  if (((bytes[tlv.valueStart] as number) & 0x80) !== 0) value -= 1n << BigInt(8 * (tlv.end - tlv.valueStart));
+  return value;
+}
+
+/** INTEGER (or ENUMERATED) that must fit a non-negative safe integer (e.g. a reason code, a salt length). */
+export function decodeSmallInteger(bytes: Uint8Array, tlv: Tlv): number {
+  const value = decodeInteger(bytes, tlv);
+  if (value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) throw new DerError(`INTEGER at offset ${tlv.start} is out of range`);
+  return Number(value);
+}
+
+/** INTEGER contents as uppercase hex, exactly as encoded (sign octet included). */
+export function integerHex(bytes: Uint8Array, tlv: Tlv): string {
+  checkIntegerEncoding(bytes, tlv);
+  return Buffer.from(bytes.buffer, bytes.byteOffset + tlv.valueStart, tlv.end - tlv.valueStart).toString('hex').toUpperCase();
+}
+
+/** BIT STRING: the unused-bits count and the content octets after it (a view, not a copy). */
+export function decodeBitString(bytes: Uint8Array, tlv: Tlv): { unusedBits: number; bytes: Buffer } {
+  if (tlv.end === tlv.valueStart) throw new DerError(`empty BIT STRING at offset ${tlv.start}`);
+  const unusedBits = bytes[tlv.valueStart] as number;
+  if (unusedBits > 7 || (unusedBits > 0 && tlv.end - tlv.valueStart === 1)) {
+    throw new DerError(`invalid unused-bits count ${unusedBits} in BIT STRING at offset ${tlv.start}`);
+  }
+  if (unusedBits > 0 && ((bytes[tlv.end - 1] as number) & ((1 << unusedBits) - 1)) !== 0) {
+    throw new DerError(`non-zero padding bits in BIT STRING at offset ${tlv.start}`);
+  }
+  return { unusedBits, bytes: Buffer.from(bytes.buffer, bytes.byteOffset + tlv.valueStart + 1, tlv.end - tlv.valueStart - 1) };
+}
+
+function digitsAt(bytes: Uint8Array, offset: number, count: number, what: string): number {
+  let value = 0;
+  for (let i = 0; i < count; i++) {
+    const c = (bytes[offset + i] as number) - 0x30;
+    if (c < 0 || c > 9) throw new DerError(`invalid ${what} at offset ${offset}`);
+    value = value * 10 + c;
+  }
+  return value;
+}
+
+/**
+ * UTCTime (YYMMDDHHMMSSZ; YY < 50 → 20YY, else 19YY) or GeneralizedTime (YYYYMMDDHHMMSSZ) as RFC 5280
+ * profiles them: seconds present, Zulu, no fractions. Returns milliseconds since the epoch (no Date
+ * allocated, so a bulk scan can validate times cheaply).
+ */
+export function decodeTimeMillis(bytes: Uint8Array, tlv: Tlv): number {
+  const length = tlv.end - tlv.valueStart;
+  let offset = tlv.valueStart;
+  let year: number;
+  if (tlv.tag === DER_PRIMITIVE_TAG.utcTime) {
+    if (length !== 13) throw new DerError(`UTCTime at offset ${tlv.start} is not YYMMDDHHMMSSZ`);
+    const yy = digitsAt(bytes, offset, 2, 'UTCTime');
+    year = yy < 50 ? 2000 + yy : 1900 + yy;
+    offset += 2;
+  } else if (tlv.tag === DER_PRIMITIVE_TAG.generalizedTime) {
+    if (length !== 15) throw new DerError(`GeneralizedTime at offset ${tlv.start} is not YYYYMMDDHHMMSSZ`);
+    year = digitsAt(bytes, offset, 4, 'GeneralizedTime');
+    offset += 4;
+  } else {
+    throw new DerError(`expected UTCTime or GeneralizedTime at offset ${tlv.start}, found tag 0x${tlv.tag.toString(16)}`);
+  }
+  const month = digitsAt(bytes, offset, 2, 'time');
+  const day = digitsAt(bytes, offset + 2, 2, 'time');
+  const hour = digitsAt(bytes, offset + 4, 2, 'time');
+  const minute = digitsAt(bytes, offset + 6, 2, 'time');
+  const second = digitsAt(bytes, offset + 8, 2, 'time');
+  if (bytes[offset + 10] !== 0x5a) throw new DerError(`time at offset ${tlv.start} does not end in Z`);
+  // Checked by hand: Date.UTC rolls 31 February over into March and reads years 0..99 as 19xx.
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const daysInMonth = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  if (year < 100 || month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) {
+    throw new DerError(`invalid date or time at offset ${tlv.start}`);
+  }
+  return Date.UTC(year, month - 1, day, hour, minute, second);
+}
+
+/** decodeTimeMillis as a Date. */
+export function decodeTime(bytes: Uint8Array, tlv: Tlv): Date {
+  return new Date(decodeTimeMillis(bytes, tlv));
+}
+
+/** The whole TLV (header and value) as a Buffer view. */
+export function tlvBytes(bytes: Uint8Array, tlv: Tlv): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + tlv.start, tlv.end - tlv.start);
+}
+
+/** The value octets of a TLV as a Buffer view. */
+export function tlvValue(bytes: Uint8Array, tlv: Tlv): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + tlv.valueStart, tlv.end - tlv.valueStart);
+}

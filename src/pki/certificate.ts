@@ -1,0 +1,384 @@
+// A certificate as path validation sees it: the raw DER parts (names compared as bytes), validity, key,
+// and the extensions it acts on, decoded strictly by a DER walk of our own. Unknown extensions are kept
+// with their criticality so the validator can refuse unknown critical ones.
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { children, decodeOid, DER_TAG, DerError, expectTlv, readTlv, type Tlv } from './der.ts';
+
+export const EXT = {
+  subjectKeyIdentifier: '2.5.29.14',
+  keyUsage: '2.5.29.15',
+  subjectAltName: '2.5.29.17',
+  basicConstraints: '2.5.29.19',
+  nameConstraints: '2.5.29.30',
+  crlDistributionPoints: '2.5.29.31',
+  certificatePolicies: '2.5.29.32',
+  policyMappings: '2.5.29.33',
+  authorityKeyIdentifier: '2.5.29.35',
+  policyConstraints: '2.5.29.36',
+  extKeyUsage: '2.5.29.37',
+  inhibitAnyPolicy: '2.5.29.54',
+  authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
+} as const;
+
+/** keyUsage bits, numbered as in RFC 5280. */
+export const KEY_USAGE = {
+  digitalSignature: 0,
+  nonRepudiation: 1,
+  keyEncipherment: 2,
+  dataEncipherment: 3,
+  keyAgreement: 4,
+  keyCertSign: 5,
+  cRLSign: 6,
+  encipherOnly: 7,
+  decipherOnly: 8,
+} as const;
+
+export class CertificateParseError extends Error {}
+
+export interface Extension {
+  readonly critical: boolean;
+  readonly value: Buffer;
+}
+
+export interface Certificate {
+  readonly der: Buffer;
+  /** SHA-256 of the DER, hex: identity for loop detection and caches. */
+  readonly fingerprint: string;
+  readonly sha1Thumbprint: string;
+  readonly version: number;
+  /** INTEGER contents of the serial number (two's complement). */
+  readonly serial: Buffer;
+  readonly tbs: Buffer;
+  readonly innerSignatureAlgorithm: Buffer;
+  readonly outerSignatureAlgorithm: Buffer;
+  readonly signatureAlgorithmOid: string;
+  readonly signatureAlgorithmParams: Buffer | undefined;
+  readonly signatureValue: Buffer;
+  readonly issuer: Buffer;
+  readonly subject: Buffer;
+  readonly issuerText: string;
+  readonly subjectText: string;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  readonly spki: Buffer;
+  readonly publicKey: KeyObject;
+  readonly extensions: ReadonlyMap<string, Extension>;
+  readonly basicConstraints: { readonly ca: boolean; readonly pathLen: number | undefined } | undefined;
+  /** Set bits of keyUsage, or undefined when the extension is absent. */
+  readonly keyUsage: ReadonlySet<number> | undefined;
+  readonly extKeyUsage: readonly string[] | undefined;
+  readonly subjectKeyIdentifier: string | undefined;
+  readonly authorityKeyIdentifier: string | undefined;
+  readonly policies: readonly string[] | undefined;
+  readonly policyConstraints: { readonly requireExplicitPolicy: number | undefined; readonly inhibitPolicyMapping: number | undefined } | undefined;
+  readonly inhibitAnyPolicy: number | undefined;
+  readonly crlDistributionUrls: readonly string[];
+}
+
+export function parseCertificate(der: Buffer): Certificate {
+  try {
+    return parse(der);
+  } catch (error) {
+    if (error instanceof CertificateParseError) throw error;
+    throw new CertificateParseError(`not a valid X.509 certificate: ${(error as Error).message}`);
+  }
+}
+
+function parse(der: Buffer): Certificate {
+  const outer = expectTlv(der, 0, DER_TAG.sequence, 'Certificate');
+  if (outer.end !== der.length) throw new CertificateParseError('trailing data after the certificate');
+  const [tbsTlv, outerAlg, signature, extra] = children(der, outer);
+  if (!tbsTlv || !outerAlg || !signature || extra) throw new DerError('Certificate must have three fields');
+  if (tbsTlv.tag !== DER_TAG.sequence || outerAlg.tag !== DER_TAG.sequence || signature.tag !== DER_TAG.bitString) throw new DerError('bad Certificate fields');
+
+  const fields = [...children(der, tbsTlv)];
+  let index = 0;
+  let version = 1;
+  if (fields[0]?.tag === DER_TAG.context0) {
+    const v = expectTlv(der, fields[0].valueStart, DER_TAG.integer, 'version', fields[0].end);
+    version = Number(integerValue(der, v)) + 1;
+    if (version < 2 || version > 3) throw new CertificateParseError(`unsupported certificate version ${version}`);
+    index = 1;
+  }
+  const take = (tag: number, what: string): Tlv => {
+    const field = fields[index++];
+    if (!field || field.tag !== tag) throw new DerError(`missing ${what}`);
+    return field;
+  };
+  const serial = take(DER_TAG.integer, 'serialNumber');
+  const innerAlg = take(DER_TAG.sequence, 'signature');
+  const issuer = take(DER_TAG.sequence, 'issuer');
+  const validity = take(DER_TAG.sequence, 'validity');
+  const subject = take(DER_TAG.sequence, 'subject');
+  const spki = take(DER_TAG.sequence, 'subjectPublicKeyInfo');
+  const extensions = new Map<string, Extension>();
+  for (; index < fields.length; index++) {
+    const field = fields[index] as Tlv;
+    if (field.tag === 0x81 || field.tag === 0x82) {
+      if (version < 2) throw new CertificateParseError('unique identifiers need version 2 or 3');
+      continue;
+    }
+    if (field.tag !== 0xa3) throw new DerError(`unexpected field tag 0x${field.tag.toString(16)} in TBSCertificate`);
+    if (version !== 3) throw new CertificateParseError('extensions need a version 3 certificate');
+    readExtensions(der, field, extensions);
+  }
+
+  const [notBeforeTlv, notAfterTlv] = children(der, validity);
+  if (!notBeforeTlv || !notAfterTlv) throw new DerError('validity needs two times');
+  const algorithm = algorithmOf(der, outerAlg);
+  let publicKey: KeyObject;
+  try {
+    publicKey = createPublicKey({ key: der.subarray(spki.start, spki.end), format: 'der', type: 'spki' });
+  } catch (error) {
+    throw new CertificateParseError(`unusable public key: ${(error as Error).message}`);
+  }
+  const bits = bitStringBytes(der, signature);
+  const certificate: Omit<Certificate, 'basicConstraints' | 'keyUsage' | 'extKeyUsage' | 'subjectKeyIdentifier' | 'authorityKeyIdentifier' | 'policies' | 'policyConstraints' | 'inhibitAnyPolicy' | 'crlDistributionUrls'> = {
+    der,
+    fingerprint: createHash('sha256').update(der).digest('hex'),
+    sha1Thumbprint: createHash('sha1').update(der).digest('hex').toUpperCase(),
+    version,
+    serial: der.subarray(serial.valueStart, serial.end),
+    tbs: der.subarray(tbsTlv.start, tbsTlv.end),
+    innerSignatureAlgorithm: der.subarray(innerAlg.start, innerAlg.end),
+    outerSignatureAlgorithm: der.subarray(outerAlg.start, outerAlg.end),
+    signatureAlgorithmOid: algorithm.oid,
+    signatureAlgorithmParams: algorithm.params,
+    signatureValue: bits,
+    issuer: der.subarray(issuer.start, issuer.end),
+    subject: der.subarray(subject.start, subject.end),
+    issuerText: nameText(der, issuer),
+    subjectText: nameText(der, subject),
+    notBefore: readTime(der, notBeforeTlv),
+    notAfter: readTime(der, notAfterTlv),
+    spki: der.subarray(spki.start, spki.end),
+    publicKey,
+    extensions,
+  };
+  return { ...certificate, ...decodeExtensions(extensions) };
+}
+
+function readExtensions(der: Buffer, wrapper: Tlv, into: Map<string, Extension>): void {
+  const list = expectTlv(der, wrapper.valueStart, DER_TAG.sequence, 'Extensions', wrapper.end);
+  for (const extension of children(der, list)) {
+    const parts = [...children(der, extension)];
+    const oidTlv = parts[0];
+    if (!oidTlv || oidTlv.tag !== DER_TAG.oid) throw new DerError('extension without an OID');
+    let critical = false;
+    let valueTlv = parts[1];
+    if (valueTlv?.tag === 0x01) {
+      critical = der[valueTlv.valueStart] !== 0;
+      if (valueTlv.end - valueTlv.valueStart !== 1 || !critical) {
+        // DER: a BOOLEAN is one octet and a default FALSE is omitted.
+        throw new DerError('critical flag is not DER (FALSE must be omitted)');
+      }
+      valueTlv = parts[2];
+    }
+    if (!valueTlv || valueTlv.tag !== DER_TAG.octetString) throw new DerError('extension without a value');
+    const oid = decodeOid(der, oidTlv);
+    if (into.has(oid)) throw new CertificateParseError(`extension ${oid} appears twice`);
+    into.set(oid, { critical, value: der.subarray(valueTlv.valueStart, valueTlv.end) });
+  }
+}
+
+function decodeExtensions(extensions: ReadonlyMap<string, Extension>) {
+  const value = (oid: string) => extensions.get(oid)?.value;
+  return {
+    basicConstraints: mapOptional(value(EXT.basicConstraints), decodeBasicConstraints),
+    keyUsage: mapOptional(value(EXT.keyUsage), decodeKeyUsage),
+    extKeyUsage: mapOptional(value(EXT.extKeyUsage), decodeOidSequence),
+    subjectKeyIdentifier: mapOptional(value(EXT.subjectKeyIdentifier), (v) => {
+      const tlv = expectTlv(v, 0, DER_TAG.octetString, 'SubjectKeyIdentifier');
+      return v.subarray(tlv.valueStart, tlv.end).toString('hex').toUpperCase();
+    }),
+    authorityKeyIdentifier: mapOptional(value(EXT.authorityKeyIdentifier), decodeAuthorityKeyId),
+    policies: mapOptional(value(EXT.certificatePolicies), decodePolicies),
+    policyConstraints: mapOptional(value(EXT.policyConstraints), decodePolicyConstraints),
+    inhibitAnyPolicy: mapOptional(value(EXT.inhibitAnyPolicy), (v) => Number(integerValue(v, expectTlv(v, 0, DER_TAG.integer, 'SkipCerts')))),
+    crlDistributionUrls: mapOptional(value(EXT.crlDistributionPoints), decodeCrlUrls) ?? [],
+  };
+}
+
+function mapOptional<T>(value: Buffer | undefined, decode: (value: Buffer) => T): T | undefined {
+  return value === undefined ? undefined : decode(value);
+}
+
+function decodeBasicConstraints(v: Buffer): { ca: boolean; pathLen: number | undefined } {
+  const seq = expectTlv(v, 0, DER_TAG.sequence, 'BasicConstraints');
+  let ca = false;
+  let pathLen: number | undefined;
+  for (const field of children(v, seq)) {
+    if (field.tag === 0x01) {
+      ca = v[field.valueStart] !== 0;
+      if (!ca) throw new DerError('basicConstraints cA FALSE must be omitted in DER');
+    } else if (field.tag === DER_TAG.integer) {
+      const n = integerValue(v, field);
+      if (n < 0n) throw new CertificateParseError('negative pathLenConstraint');
+      pathLen = Number(n > 1000n ? 1000n : n);
+    } else {
+      throw new DerError('unexpected field in basicConstraints');
+    }
+  }
+  return { ca, pathLen };
+}
+
+function decodeKeyUsage(v: Buffer): Set<number> {
+  const tlv = expectTlv(v, 0, DER_TAG.bitString, 'KeyUsage');
+  const unused = v[tlv.valueStart] ?? 0;
+  const bytes = v.subarray(tlv.valueStart + 1, tlv.end);
+  const set = new Set<number>();
+  for (let bit = 0; bit < bytes.length * 8 - unused; bit++) {
+    if (((bytes[bit >> 3] as number) >> (7 - (bit & 7))) & 1) set.add(bit);
+  }
+  if (set.size === 0) throw new CertificateParseError('keyUsage with no bit set');
+  return set;
+}
+
+function decodeOidSequence(v: Buffer): string[] {
+  const seq = expectTlv(v, 0, DER_TAG.sequence, 'ExtKeyUsageSyntax');
+  const oids = [...children(v, seq)].map((oid) => {
+    if (oid.tag !== DER_TAG.oid) throw new DerError('ExtKeyUsage entry is not an OID');
+    return decodeOid(v, oid);
+  });
+  if (oids.length === 0) throw new CertificateParseError('empty extKeyUsage');
+  return oids;
+}
+
+function decodeAuthorityKeyId(v: Buffer): string | undefined {
+  const seq = expectTlv(v, 0, DER_TAG.sequence, 'AuthorityKeyIdentifier');
+  for (const field of children(v, seq)) {
+    if (field.tag === 0x80) return v.subarray(field.valueStart, field.end).toString('hex').toUpperCase();
+  }
+  return undefined;
+}
+
+function decodePolicies(v: Buffer): string[] {
+  const seq = expectTlv(v, 0, DER_TAG.sequence, 'CertificatePolicies');
+  const oids: string[] = [];
+  for (const info of children(v, seq)) {
+    const [oid] = children(v, info);
+    if (!oid || oid.tag !== DER_TAG.oid) throw new DerError('PolicyInformation without an OID');
+    const text = decodeOid(v, oid);
+    if (oids.includes(text)) throw new CertificateParseError(`policy ${text} appears twice`);
+    oids.push(text);
+  }
+  return oids;
+}
+
+function decodePolicyConstraints(v: Buffer): { requireExplicitPolicy: number | undefined; inhibitPolicyMapping: number | undefined } {
+  const seq = expectTlv(v, 0, DER_TAG.sequence, 'PolicyConstraints');
+  let requireExplicitPolicy: number | undefined;
+  let inhibitPolicyMapping: number | undefined;
+  for (const field of children(v, seq)) {
+    const n = Number(integerValue(v, field));
+    if (field.tag === 0x80) requireExplicitPolicy = n;
+    else if (field.tag === 0x81) inhibitPolicyMapping = n;
+  }
+  if (requireExplicitPolicy === undefined && inhibitPolicyMapping === undefined) throw new CertificateParseError('empty policyConstraints');
+  return { requireExplicitPolicy, inhibitPolicyMapping };
+}
+
+function decodeCrlUrls(v: Buffer): string[] {
+  const urls: string[] = [];
+  const seq = expectTlv(v, 0, DER_TAG.sequence, 'CRLDistributionPoints');
+  for (const point of children(v, seq)) {
+    for (const field of children(v, point)) {
+      if (field.tag !== 0xa0) continue; // distributionPoint
+      const name = readTlv(v, field.valueStart, field.end);
+      if (name.tag !== 0xa0) continue; // fullName
+      for (const general of children(v, name)) {
+        if (general.tag === 0x86) {
+          const uri = v.subarray(general.valueStart, general.end).toString('latin1');
+          if (/^https?:\/\//i.test(uri)) urls.push(uri);
+        }
+      }
+    }
+  }
+  return urls;
+}
+
+export function integerValue(der: Buffer, tlv: Tlv): bigint {
+  const bytes = der.subarray(tlv.valueStart, tlv.end);
+  if (bytes.length === 0) throw new DerError('empty INTEGER');
+  let n = 0n;
+  for (const byte of bytes) n = (n << 8n) | BigInt(byte);
+  if ((bytes[0] as number) & 0x80) n -= 1n << BigInt(bytes.length * 8);
+  return n;
+}
+
+function bitStringBytes(der: Buffer, tlv: Tlv): Buffer {
+  if (tlv.end - tlv.valueStart < 1 || der[tlv.valueStart] !== 0) throw new DerError('signature BIT STRING must have no unused bits');
+  return der.subarray(tlv.valueStart + 1, tlv.end);
+}
+
+function algorithmOf(der: Buffer, tlv: Tlv): { oid: string; params: Buffer | undefined } {
+  const [oid, params] = children(der, tlv);
+  if (!oid || oid.tag !== DER_TAG.oid) throw new DerError('AlgorithmIdentifier without an OID');
+  return { oid: decodeOid(der, oid), params: params ? der.subarray(params.start, params.end) : undefined };
+}
+
+export function readTime(der: Buffer, tlv: Tlv): Date {
+  const text = der.subarray(tlv.valueStart, tlv.end).toString('latin1');
+  let match: RegExpExecArray | null;
+  if (tlv.tag === 0x17 && (match = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text))) {
+    const year = Number(match[1]);
+    return utc(year >= 50 ? 1900 + year : 2000 + year, match);
+  }
+  if (tlv.tag === 0x18 && (match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text))) {
+    return utc(Number(match[1]), match);
+  }
+  throw new CertificateParseError(`invalid time '${text}'`);
+}
+
+function utc(year: number, m: RegExpExecArray): Date {
+  const [month, day, hour, minute, second] = [2, 3, 4, 5, 6].map((i) => Number(m[i]));
+  const date = new Date(Date.UTC(year, (month as number) - 1, day, hour, minute, second));
+  if (date.getUTCMonth() !== (month as number) - 1 || date.getUTCDate() !== day || (hour as number) > 23 || (minute as number) > 59 || (second as number) > 59) {
+    throw new CertificateParseError('invalid calendar date');
+  }
+  return date;
+}
+
+const ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
+  '2.5.4.3': 'CN', '2.5.4.6': 'C', '2.5.4.7': 'L', '2.5.4.8': 'ST', '2.5.4.10': 'O', '2.5.4.11': 'OU',
+  '0.9.2342.19200300.100.1.25': 'DC', '1.2.840.113549.1.9.1': 'E', '2.5.4.5': 'SERIALNUMBER',
+};
+
+/** A readable form of a Name (RFC 4514 order as encoded, for messages and certificateUserIds). */
+export function nameText(der: Buffer, name: Tlv): string {
+  const parts: string[] = [];
+  for (const rdn of children(der, name)) {
+    const values: string[] = [];
+    for (const atv of children(der, rdn)) {
+      const [type, value] = children(der, atv);
+      if (!type || !value || type.tag !== DER_TAG.oid) throw new DerError('bad AttributeTypeAndValue');
+      const oid = decodeOid(der, type);
+      const raw = der.subarray(value.valueStart, value.end);
+      const text = value.tag === 0x1e ? utf16be(raw) : raw.toString('utf8');
+      values.push(`${ATTRIBUTE_NAMES[oid] ?? oid}=${text}`);
+    }
+    parts.push(values.join('+'));
+  }
+  return parts.join(', ');
+}
+
+/** The values of one attribute (e.g. CN) of a DER Name. */
+export function nameAttributes(name: Buffer, oid: string): string[] {
+  const out: string[] = [];
+  const seq = expectTlv(name, 0, DER_TAG.sequence, 'Name');
+  for (const rdn of children(name, seq)) {
+    for (const atv of children(name, rdn)) {
+      const [type, value] = children(name, atv);
+      if (type && value && decodeOid(name, type) === oid) out.push(name.subarray(value.valueStart, value.end).toString('utf8'));
+    }
+  }
+  return out;
+}
+
+function utf16be(bytes: Buffer): string {
+  const swapped = Buffer.from(bytes);
+  swapped.swap16();
+  return swapped.toString('utf16le');
+}
+
+export const OID_COMMON_NAME = '2.5.4.3';
