@@ -52,6 +52,7 @@ export function checkPublicKey(key: KeyObject): AlgorithmVerdict {
     case 'rsa-pss': {
       const bits = details.modulusLength ?? 0;
       if (bits < MIN_RSA_BITS) return { ok: false, reason: `RSA key of ${bits} bits is too short (at least ${MIN_RSA_BITS})` };
+      if (bits % 8 !== 0) return { ok: false, reason: `RSA key of ${bits} bits is not a whole number of octets` };
       return { ok: true, name: `RSA ${bits}` };
     }
     case 'ec': {

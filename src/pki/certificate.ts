@@ -132,6 +132,7 @@ function parse(der: Buffer): Certificate {
   } catch (error) {
     throw new CertificateParseError(`unusable public key: ${(error as Error).message}`);
   }
+  refuseExplicitCurve(der, spki);
   const bits = bitStringBytes(der, signature);
   const certificate: Omit<Certificate, 'basicConstraints' | 'keyUsage' | 'extKeyUsage' | 'subjectKeyIdentifier' | 'authorityKeyIdentifier' | 'policies' | 'policyConstraints' | 'inhibitAnyPolicy' | 'crlDistributionUrls'> = {
     der,
@@ -156,6 +157,18 @@ function parse(der: Buffer): Certificate {
     extensions,
   };
   return { ...certificate, ...decodeExtensions(extensions) };
+}
+
+const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
+
+/** An EC key must name its curve; explicit parameters (a known source of attacks) are refused. */
+function refuseExplicitCurve(der: Buffer, spki: Tlv): void {
+  const [algorithm] = children(der, spki);
+  if (!algorithm) throw new DerError('SubjectPublicKeyInfo without an algorithm');
+  const [oid, params] = children(der, algorithm);
+  if (oid && decodeOid(der, oid) === EC_PUBLIC_KEY && params?.tag !== DER_TAG.oid) {
+    throw new CertificateParseError('the EC public key has explicit curve parameters instead of a named curve');
+  }
 }
 
 function readExtensions(der: Buffer, wrapper: Tlv, into: Map<string, Extension>): void {
@@ -196,11 +209,28 @@ function decodeExtensions(extensions: ReadonlyMap<string, Extension>) {
     policyConstraints: mapOptional(value(EXT.policyConstraints), decodePolicyConstraints),
     inhibitAnyPolicy: mapOptional(value(EXT.inhibitAnyPolicy), (v) => Number(integerValue(v, expectTlv(v, 0, DER_TAG.integer, 'SkipCerts')))),
     crlDistributionUrls: mapOptional(value(EXT.crlDistributionPoints), decodeCrlUrls) ?? [],
+    ...validateAuthorityInfoAccess(value(EXT.authorityInfoAccess)),
   };
 }
 
 function mapOptional<T>(value: Buffer | undefined, decode: (value: Buffer) => T): T | undefined {
   return value === undefined ? undefined : decode(value);
+}
+
+/** AuthorityInfoAccess is not acted on, but a malformed one makes the certificate malformed. */
+function validateAuthorityInfoAccess(v: Buffer | undefined): Record<string, never> {
+  if (v === undefined) return {};
+  const seq = expectTlv(v, 0, DER_TAG.sequence, 'AuthorityInfoAccessSyntax');
+  let count = 0;
+  for (const description of children(v, seq)) {
+    const [method, location, extra] = children(v, description);
+    if (description.tag !== DER_TAG.sequence || !method || method.tag !== DER_TAG.oid || !location || extra || (location.tag & 0xc0) !== 0x80) {
+      throw new CertificateParseError('malformed authorityInfoAccess');
+    }
+    count++;
+  }
+  if (count === 0) throw new CertificateParseError('empty authorityInfoAccess');
+  return {};
 }
 
 function decodeBasicConstraints(v: Buffer): { ca: boolean; pathLen: number | undefined } {

@@ -174,16 +174,37 @@ function digitsAt(bytes: Uint8Array, offset: number, count: number, what: string
 /**
  * UTCTime (YYMMDDHHMMSSZ; YY < 50 → 20YY, else 19YY) or GeneralizedTime (YYYYMMDDHHMMSSZ) as RFC 5280
  * profiles them: seconds present, Zulu, no fractions. Returns milliseconds since the epoch (no Date
- * allocated, so a bulk scan can validate times cheaply).
+ * allocated).
  */
 export function decodeTimeMillis(bytes: Uint8Array, tlv: Tlv): number {
+  const offset = checkTime(bytes, tlv);
+  const year = tlv.tag === DER_PRIMITIVE_TAG.utcTime ? utcYear(bytes, tlv.valueStart) : digitsAt(bytes, tlv.valueStart, 4, 'GeneralizedTime');
+  return Date.UTC(
+    year,
+    digitsAt(bytes, offset, 2, 'time') - 1,
+    digitsAt(bytes, offset + 2, 2, 'time'),
+    digitsAt(bytes, offset + 4, 2, 'time'),
+    digitsAt(bytes, offset + 6, 2, 'time'),
+    digitsAt(bytes, offset + 8, 2, 'time'),
+  );
+}
+
+function utcYear(bytes: Uint8Array, offset: number): number {
+  const yy = digitsAt(bytes, offset, 2, 'UTCTime');
+  return yy < 50 ? 2000 + yy : 1900 + yy;
+}
+
+/**
+ * Validates a UTCTime or GeneralizedTime as decodeTimeMillis reads it, without computing the time (for
+ * bulk scans). Returns the offset of the month digits.
+ */
+export function checkTime(bytes: Uint8Array, tlv: Tlv): number {
   const length = tlv.end - tlv.valueStart;
   let offset = tlv.valueStart;
   let year: number;
   if (tlv.tag === DER_PRIMITIVE_TAG.utcTime) {
     if (length !== 13) throw new DerError(`UTCTime at offset ${tlv.start} is not YYMMDDHHMMSSZ`);
-    const yy = digitsAt(bytes, offset, 2, 'UTCTime');
-    year = yy < 50 ? 2000 + yy : 1900 + yy;
+    year = utcYear(bytes, offset);
     offset += 2;
   } else if (tlv.tag === DER_PRIMITIVE_TAG.generalizedTime) {
     if (length !== 15) throw new DerError(`GeneralizedTime at offset ${tlv.start} is not YYYYMMDDHHMMSSZ`);
@@ -204,7 +225,7 @@ export function decodeTimeMillis(bytes: Uint8Array, tlv: Tlv): number {
   if (year < 100 || month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) {
     throw new DerError(`invalid date or time at offset ${tlv.start}`);
   }
-  return Date.UTC(year, month - 1, day, hour, minute, second);
+  return offset;
 }
 
 /** decodeTimeMillis as a Date. */
@@ -220,4 +241,51 @@ export function tlvBytes(bytes: Uint8Array, tlv: Tlv): Buffer {
 /** The value octets of a TLV as a Buffer view. */
 export function tlvValue(bytes: Uint8Array, tlv: Tlv): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset + tlv.valueStart, tlv.end - tlv.valueStart);
+}
+
+/** A Tlv whose fields can be overwritten: for allocation-free scans with readTlvInto. */
+export interface MutableTlv {
+  tag: number;
+  start: number;
+  valueStart: number;
+  end: number;
+}
+
+export function newTlv(): MutableTlv {
+  return { tag: 0, start: 0, valueStart: 0, end: 0 };
+}
+
+/**
+ * readTlv without allocating: the same checks and errors, the result written into `out` (which is
+ * returned). For hot loops over many elements (CRL entries).
+ */
+export function readTlvInto(bytes: Uint8Array, offset: number, limit: number, out: MutableTlv): MutableTlv {
+  if (offset >= limit) throw new DerError(`unexpected end of data at offset ${offset}`);
+  const tag = bytes[offset] as number;
+  if ((tag & 0x1f) === 0x1f) throw new DerError(`multi-byte tag at offset ${offset} is not supported`);
+  let cursor = offset + 1;
+  if (cursor >= limit) throw new DerError(`truncated length at offset ${cursor}`);
+  const first = bytes[cursor++] as number;
+  let length: number;
+  if (first < 0x80) {
+    length = first;
+  } else if (first === 0x80) {
+    throw new DerError(`indefinite length (BER) at offset ${offset} is not DER`);
+  } else {
+    const octets = first & 0x7f;
+    if (octets > 4) throw new DerError(`length of ${octets} octets at offset ${offset} is too large`);
+    if (cursor + octets > limit) throw new DerError(`truncated length at offset ${cursor}`);
+    length = 0;
+    for (let i = 0; i < octets; i++) length = length * 256 + (bytes[cursor++] as number);
+    if (length < 0x80 || (octets > 1 && bytes[offset + 2] === 0)) {
+      throw new DerError(`non-minimal length encoding at offset ${offset}`);
+    }
+  }
+  const end = cursor + length;
+  if (end > limit) throw new DerError(`value at offset ${offset} runs past the end of its container`);
+  out.tag = tag;
+  out.start = offset;
+  out.valueStart = cursor;
+  out.end = end;
+  return out;
 }

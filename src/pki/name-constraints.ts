@@ -176,10 +176,17 @@ function isHostName(host: string): boolean {
   return true;
 }
 
-/** A dNSName constraint: empty (everything), a host, or `.host` (subdomains only). */
+/**
+ * A dNSName constraint: empty (everything) or a host. RFC 5280 allows a leading period only in URI and
+ * email constraints, so `.host` is malformed here (OpenSSL accepts it; we fail closed).
+ */
 function isDnsConstraint(value: string): boolean {
-  if (value === '') return true;
-  return isHostName(value.startsWith('.') ? value.slice(1) : value);
+  return value === '' || isHostName(value);
+}
+
+/** The host part of an rfc822Name constraint: a host or `.host` (addresses in subdomains). */
+function isEmailHostConstraint(value: string): boolean {
+  return value === '' || isHostName(value.startsWith('.') ? value.slice(1) : value);
 }
 
 /** A local part as IA5 allows it, without spaces (quoted local parts with spaces are not supported). */
@@ -190,7 +197,7 @@ function isLocalPart(local: string): boolean {
 /** An rfc822Name constraint: a mailbox, a host, `.host`, or empty (everything). */
 function isEmailConstraint(value: string): boolean {
   const at = value.lastIndexOf('@');
-  if (at < 0) return isDnsConstraint(value);
+  if (at < 0) return isEmailHostConstraint(value);
   return isLocalPart(value.slice(0, at)) && isHostName(value.slice(at + 1));
 }
 

@@ -7,6 +7,7 @@
 import { type Certificate, EXT, KEY_USAGE, nameAttributes, OID_COMMON_NAME } from './certificate.ts';
 import { type Budget, checkNameConstraints, parseNameConstraints, subjectNamesOf } from './name-constraints.ts';
 import { checkPublicKey as checkKeyAllowed } from './algorithms.ts';
+import { children, expectTlv } from './der.ts';
 import { type SignaturePolicy, verifySignature } from './signature.ts';
 
 export type ReasonCode =
@@ -280,6 +281,7 @@ function checkPath(path: readonly Certificate[], options: CommonOptions): void {
     checkCriticalExtensions(certificate, depth);
     checkExtensionProfile(certificate, depth, depth > 0);
     checkPublicKey(certificate, depth);
+    checkSubjectAltNameSyntax(certificate, depth);
     if (depth > 0) checkCa(certificate, depth, path);
     if (depth > 0 && depth < anchorIndex) checkSerial(certificate, depth);
   }
@@ -332,6 +334,25 @@ function checkExtensionProfile(certificate: Certificate, depth: number, isCa: bo
   }
 }
 
+/** subjectAltName dNSName and rfc822Name values must be well-formed (LDH host names, one '@'). */
+function checkSubjectAltNameSyntax(certificate: Certificate, depth: number): void {
+  const san = certificate.extensions.get(EXT.subjectAltName);
+  if (!san) return;
+  const names = subjectNamesOf(certificate.subject, san.value);
+  for (const dns of names.dns) {
+    const host = dns.startsWith('*.') ? dns.slice(2) : dns;
+    if (!host.split('.').every((label) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label))) {
+      throw new ValidationFailure('malformed', `'${certificate.subjectText}' has the malformed DNS name '${dns}' in subjectAltName`, depth);
+    }
+  }
+  for (const email of names.emails) {
+    const at = email.indexOf('@');
+    if (at <= 0 || at !== email.lastIndexOf('@') || at === email.length - 1) {
+      throw new ValidationFailure('malformed', `'${certificate.subjectText}' has the malformed email address '${email}' in subjectAltName`, depth);
+    }
+  }
+}
+
 function checkPublicKey(certificate: Certificate, depth: number): void {
   const verdict = checkKeyAllowed(certificate.publicKey);
   if (!verdict.ok) throw new ValidationFailure('weak_key', `'${certificate.subjectText}': ${verdict.reason}`, depth);
@@ -348,8 +369,13 @@ function checkServerProfile(path: readonly Certificate[]): void {
   if (!leaf.extKeyUsage?.includes(EKU.serverAuth)) throw fail(`'${leaf.subjectText}' does not name serverAuth in extKeyUsage`);
   if (leaf.extKeyUsage.includes(EKU.any)) throw fail(`'${leaf.subjectText}' asserts anyExtendedKeyUsage`);
   if (leaf.extensions.get(EXT.extKeyUsage)?.critical) throw fail(`'${leaf.subjectText}' marks extKeyUsage critical`);
+  if (leaf.basicConstraints?.ca) throw fail(`'${leaf.subjectText}' is a CA certificate used as a server certificate`);
   const anchor = path[path.length - 1] as Certificate;
   if (path.length > 1 && anchor.extKeyUsage) throw fail(`the root '${anchor.subjectText}' carries extKeyUsage`, path.length - 1);
+  const anchorAki = anchor.extensions.get(EXT.authorityKeyIdentifier);
+  if (anchorAki && isSelfIssued(anchor) && (anchor.authorityKeyIdentifier !== anchor.subjectKeyIdentifier || !akiHasKeyIdOnly(anchorAki.value))) {
+    throw new ValidationFailure('malformed', `the root '${anchor.subjectText}' has an authorityKeyIdentifier that is not its own key identifier alone`, path.length - 1);
+  }
   const names = subjectNamesOf(leaf.subject, leaf.extensions.get(EXT.subjectAltName)?.value);
   const ipTexts = names.ips.map(ipText);
   for (const cn of nameAttributes(leaf.subject, OID_COMMON_NAME)) {
@@ -357,6 +383,10 @@ function checkServerProfile(path: readonly Certificate[]): void {
       throw new ValidationFailure('name_mismatch', `'${leaf.subjectText}': the CN '${cn}' is not one of its subjectAltNames`, 0);
     }
   }
+}
+
+function akiHasKeyIdOnly(value: Buffer): boolean {
+  return [...children(value, expectTlv(value, 0, 0x30, 'AuthorityKeyIdentifier'))].every((field) => field.tag === 0x80);
 }
 
 function ipText(bytes: Buffer): string {

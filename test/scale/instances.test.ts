@@ -272,8 +272,9 @@ if (TEST_BACKEND === 'postgres') {
           assert.equal(files.hits.get('/takeover.p7b'), 2);
           assert.equal((await send(b.url, 'GET', `${pkiPath}/certificateAuthorities/$count`, token)).text, '12');
           assert.equal((await send(b.url, 'GET', pkiPath, token)).body.status, 'succeeded');
+          assert.equal(await stop(b, 'SIGTERM'), 0, 'B shuts down cleanly');
         } finally {
-          assert.equal(await stop(b, 'SIGTERM'), 0);
+          await stop(b, 'SIGKILL');
         }
       });
     });
