@@ -5,6 +5,7 @@ import { hashCommand } from './hash-command.ts';
 import { migrateCommand } from './migrate-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { tokenCommand } from './token-command.ts';
+import { verifyCommand } from './verify-command.ts';
 
 const program = new Command('graph-pki')
   .description('A self-hosted Microsoft Graph PKI trust store for certificate-based authentication.')
@@ -14,7 +15,8 @@ const program = new Command('graph-pki')
   .addCommand(tokenCommand())
   .addCommand(hashCommand())
   .addCommand(caCommand())
-  .addCommand(migrateCommand());
+  .addCommand(migrateCommand())
+  .addCommand(verifyCommand());
 
 // Usage errors exit 2; --help and --version exit 0. Subcommands added with addCommand do not inherit this.
 const allCommands = (command: Command): Command[] => [command, ...command.commands.flatMap(allCommands)];
