@@ -17,6 +17,7 @@ import { DeletedItemsService } from './service/deleted-items-service.ts';
 import { JobRunner } from './service/job-runner.ts';
 import { PkiService } from './service/pki-service.ts';
 import { UPLOAD_JOB, UploadService } from './service/upload-service.ts';
+import { X509PolicyService } from './service/x509-policy-service.ts';
 import { openDatabase, type OpenDatabase } from './store/database.ts';
 import { Store } from './store/store.ts';
 
@@ -30,6 +31,8 @@ export interface RunningServer {
   readonly signingKey: SigningKey;
   readonly jobs: JobRunner;
   readonly deletedItems: DeletedItemsService;
+  /** The tenants' X.509 authentication-method policies (what certificate verification applies). */
+  readonly x509Policies: X509PolicyService;
   /** Stops accepting connections, lets in-flight requests and the running job finish, closes the database. */
   close(): Promise<void>;
 }
@@ -67,6 +70,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   );
   const skiptokenKey = await store.repositories.settings.getOrCreate('skiptoken-hmac-key', () => randomBytes(32).toString('base64'));
   const deletedItems = new DeletedItemsService(store, limits);
+  const x509Policies = new X509PolicyService(store);
   let jobs: JobRunner | undefined;
   const uploads = new UploadService(store, fetcher, limits, () => jobs?.wake());
 
@@ -75,6 +79,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     cas: new CaService(store, limits),
     uploads,
     deletedItems,
+    x509Policies,
     skiptokens: new SkiptokenCodec(Buffer.from(skiptokenKey, 'base64')),
     verifier: new TokenVerifier(signingKey, config.auth, limits),
     limits,
@@ -123,5 +128,5 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     })();
     return closing;
   };
-  return { app, url, publicUrl, database, store, signingKey, jobs: runner, deletedItems, close };
+  return { app, url, publicUrl, database, store, signingKey, jobs: runner, deletedItems, x509Policies, close };
 }

@@ -1,8 +1,11 @@
-// What a verified token may do: Graph's PublicKeyInfrastructure permissions (spec §7), and for delegated
-// tokens also one of the directory roles Graph requires.
+// What a verified token may do: Graph's PublicKeyInfrastructure permissions (spec §7) for the trust store,
+// Graph's Policy permissions for the authentication-method policy (spec §8.2), and for delegated tokens
+// also one of the directory roles Graph requires for the operation.
 
 export const PERMISSION_READ = 'PublicKeyInfrastructure.Read.All';
 export const PERMISSION_READ_WRITE = 'PublicKeyInfrastructure.ReadWrite.All';
+export const PERMISSION_POLICY_READ = 'Policy.Read.All';
+export const PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD = 'Policy.ReadWrite.AuthenticationMethod';
 
 /** Directory role template ids (`wids` claim) that may manage the PKI trust store. */
 export const DIRECTORY_ROLES = {
@@ -10,9 +13,39 @@ export const DIRECTORY_ROLES = {
   authenticationAdministrator: 'c4e39bd9-1100-46d3-8c65-fb160da0071f',
 } as const;
 
+/** Directory role template ids that may read (both) or change (the administrator) authentication-method policies. */
+export const POLICY_DIRECTORY_ROLES = {
+  authenticationPolicyAdministrator: '0526716b-113d-4c15-b2c8-68e3c22b9f80',
+  globalReader: 'f2ef992c-3afb-46b9-b7cf-a126ee74c451',
+} as const;
+
+/**
+ * What a route needs: read/write = the PKI trust store (PublicKeyInfrastructure.*), policy-read /
+ * policy-write = the authentication-method policy (Policy.*).
+ */
+export type Access = 'read' | 'write' | 'policy-read' | 'policy-write';
+
+interface AccessRule {
+  /** Any one of these, as an application role or a delegated scope. */
+  readonly permissions: ReadonlySet<string>;
+  /** A delegated token also needs one of these directory roles. */
+  readonly delegatedRoles: ReadonlySet<string>;
+}
+
 const PKI_ROLES: ReadonlySet<string> = new Set(Object.values(DIRECTORY_ROLES));
 
-export type Access = 'read' | 'write';
+const ACCESS_RULES: Readonly<Record<Access, AccessRule>> = {
+  read: { permissions: new Set([PERMISSION_READ, PERMISSION_READ_WRITE]), delegatedRoles: PKI_ROLES },
+  write: { permissions: new Set([PERMISSION_READ_WRITE]), delegatedRoles: PKI_ROLES },
+  'policy-read': {
+    permissions: new Set([PERMISSION_POLICY_READ, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD]),
+    delegatedRoles: new Set([POLICY_DIRECTORY_ROLES.authenticationPolicyAdministrator, POLICY_DIRECTORY_ROLES.globalReader]),
+  },
+  'policy-write': {
+    permissions: new Set([PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD]),
+    delegatedRoles: new Set([POLICY_DIRECTORY_ROLES.authenticationPolicyAdministrator]),
+  },
+};
 
 export interface Principal {
   readonly tenantId: string;
@@ -24,11 +57,12 @@ export interface Principal {
 }
 
 export function isAllowed(principal: Principal, access: Access): boolean {
-  const granted =
-    principal.permissions.has(PERMISSION_READ_WRITE) ||
-    (access === 'read' && principal.permissions.has(PERMISSION_READ));
-  if (!granted) return false;
-  if (principal.kind === 'application') return true;
-  for (const role of principal.directoryRoles) if (PKI_ROLES.has(role)) return true;
+  const rule = ACCESS_RULES[access];
+  if (!hasAny(principal.permissions, rule.permissions)) return false;
+  return principal.kind === 'application' || hasAny(principal.directoryRoles, rule.delegatedRoles);
+}
+
+function hasAny(held: ReadonlySet<string>, wanted: ReadonlySet<string>): boolean {
+  for (const item of held) if (wanted.has(item)) return true;
   return false;
 }

@@ -11,6 +11,7 @@ import type { CaService } from '../service/ca-service.ts';
 import type { DeletedItemsService } from '../service/deleted-items-service.ts';
 import type { PkiService } from '../service/pki-service.ts';
 import type { UploadService } from '../service/upload-service.ts';
+import type { X509PolicyService } from '../service/x509-policy-service.ts';
 import { registerGraphAuth } from './auth-hook.ts';
 import { registerErrorHandler } from './error-handler.ts';
 import { sendGraphError } from './graph-reply.ts';
@@ -22,12 +23,14 @@ import { registerDeletedItemsRoutes } from './routes/deleted-items-routes.ts';
 import { registerPkiRoutes } from './routes/pki-routes.ts';
 import { registerRootRoutes } from './routes/root-routes.ts';
 import { registerUploadRoutes } from './routes/upload-routes.ts';
+import { registerX509PolicyRoutes } from './routes/x509-policy-routes.ts';
 
 export interface AppDependencies {
   readonly pkis: PkiService;
   readonly cas: CaService;
   readonly uploads: UploadService;
   readonly deletedItems: DeletedItemsService;
+  readonly x509Policies: X509PolicyService;
   readonly skiptokens: SkiptokenCodec;
   readonly verifier: TokenVerifier;
   readonly limits: Limits;
@@ -72,6 +75,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
         registerCaRoutes(graph, ctx, deps.cas);
         registerUploadRoutes(graph, ctx, deps.uploads);
         registerDeletedItemsRoutes(graph, ctx, deps.deletedItems);
+        registerX509PolicyRoutes(graph, ctx, deps.x509Policies);
         graph.setNotFoundHandler(async (request, reply) =>
           sendGraphError(request, reply, graphErrors.noSuchSegment(lastSegment(request.url))),
         );

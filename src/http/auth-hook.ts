@@ -1,5 +1,6 @@
 // Authentication and authorization of every Graph path: the bearer token is verified (401 otherwise) and
-// the route's access (read or write) is checked against the token's permissions and roles (403 otherwise).
+// the route's access (read, write, policy-read or policy-write) is checked against the token's
+// permissions and roles (403 otherwise).
 // The principal, and so the tenant, comes only from the verified token.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isAllowed, type Principal } from '../auth/permissions.ts';

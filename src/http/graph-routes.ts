@@ -1,4 +1,4 @@
-// Conventions shared by every Graph route: the route config (read or write access, the Graph type named
+// Conventions shared by every Graph route: the route config (the access it needs, the Graph type named
 // in validation messages), the principal on the request, and 405 for methods a path does not implement.
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import type { Access, Principal } from '../auth/permissions.ts';
@@ -9,7 +9,10 @@ import { graphErrors } from '../service/errors.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Read or write: which PublicKeyInfrastructure permission the route needs. Unset = no Graph route. */
+    /**
+     * What the route needs (auth/permissions.ts): read/write the PKI trust store (PublicKeyInfrastructure.*)
+     * or policy-read/policy-write the authentication-method policy (Policy.*). Unset = no Graph route.
+     */
     access?: Access;
     /** Graph type named in body-validation messages, e.g. microsoft.graph.certificateBasedAuthPki. */
     graphType?: string;

@@ -8,6 +8,8 @@ export interface SchemaErrorDetail {
   readonly message?: string;
   /** Present because ajv runs with `verbose: true`. */
   readonly data?: unknown;
+  /** The schema holding the failed keyword (verbose); its title names a nested complex type. */
+  readonly parentSchema?: { readonly title?: unknown };
 }
 
 export function describeSchemaError(errors: readonly SchemaErrorDetail[], resource = 'request'): string {
@@ -15,11 +17,15 @@ export function describeSchemaError(errors: readonly SchemaErrorDetail[], resour
   if (!first) return 'The request is invalid.';
   const property = first.instancePath.split('/').filter(Boolean).join('.');
   const value = preview(first.data);
+  // An object nested in the body (e.g. one item of a collection of a complex type): name its own type
+  // and where it is.
+  const nested = property ? ` (in '${property}')` : '';
+  const objectType = property && typeof first.parentSchema?.title === 'string' ? first.parentSchema.title : resource;
   switch (first.keyword) {
     case 'additionalProperties':
-      return `Property '${String(first.params.additionalProperty)}' does not exist on type '${resource}'; send only properties the type defines.`;
+      return `Property '${String(first.params.additionalProperty)}' does not exist on type '${objectType}'${nested}; send only properties the type defines.`;
     case 'required':
-      return `A value is required for property '${String(first.params.missingProperty)}' of resource '${resource}'.`;
+      return `A value is required for property '${String(first.params.missingProperty)}' of resource '${objectType}'${nested}.`;
     case 'type':
       if (!property) return 'The request body must be a JSON object.';
       return `Invalid value specified for property '${property}' of resource '${resource}': ${value} is not ${describeType(first.params.type)}.`;
@@ -45,7 +51,7 @@ function preview(data: unknown): string {
 
 function describeType(type: unknown): string {
   const types = Array.isArray(type) ? type : String(type).split(',');
-  const names = types.map((t) => (t === 'null' ? 'null' : `a ${String(t)}`));
+  const names = types.map((t) => (t === 'null' ? 'null' : `${/^[aeiou]/.test(String(t)) ? 'an' : 'a'} ${String(t)}`));
   return names.join(' or ');
 }
 

@@ -60,9 +60,18 @@ export interface ServerSettingTable {
   value: string;
 }
 
+export interface X509CertificatePolicyTable {
+  /** One row per tenant. */
+  tenant_id: string;
+  /** JSON: the tenant's x509CertificateAuthenticationMethodConfiguration, as the service stores it */
+  configuration: string;
+  last_modified_date_time: string;
+}
+
 export interface Database {
   certificate_based_auth_pki: PkiTable;
   certificate_authority: CertificateAuthorityTable;
   job: JobTable;
   server_setting: ServerSettingTable;
+  x509_certificate_policy: X509CertificatePolicyTable;
 }

@@ -7,12 +7,14 @@ import { JobRepository } from './job-repository.ts';
 import { CertificateBasedAuthPkiRepository } from './pki-repository.ts';
 import type { Database } from './schema.ts';
 import { SettingsRepository } from './settings-repository.ts';
+import { X509CertificatePolicyRepository } from './x509-policy-repository.ts';
 
 export interface Repositories {
   readonly pkis: CertificateBasedAuthPkiRepository;
   readonly cas: CertificateAuthorityRepository;
   readonly jobs: JobRepository;
   readonly settings: SettingsRepository;
+  readonly x509Policies: X509CertificatePolicyRepository;
 }
 
 function repositoriesOf(db: Kysely<Database>, dialect: DialectName): Repositories {
@@ -21,6 +23,7 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName): Repositorie
     cas: new CertificateAuthorityRepository(db),
     jobs: new JobRepository(db, dialect),
     settings: new SettingsRepository(db),
+    x509Policies: new X509CertificatePolicyRepository(db),
   };
 }
 

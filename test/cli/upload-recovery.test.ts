@@ -35,7 +35,7 @@ it('finishes an upload interrupted by kill -9 exactly once after a restart', asy
     body: { uploadUrl: `${files.url}/bundle.p7b`, sha256FileHash: sha256Hex(bundle) },
   });
   assert.equal(accepted.status, 204);
-  for (let i = 0; i < 100 && !files.hits.get('/bundle.p7b'); i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 300 && !files.hits.get("/bundle.p7b"); i++) await new Promise((r) => setTimeout(r, 50));
   assert.equal(files.hits.get('/bundle.p7b'), 1, 'the job started downloading');
   first.child.kill('SIGKILL');
   await first.exited;

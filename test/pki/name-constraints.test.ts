@@ -402,9 +402,8 @@ describe('checkNameConstraints: dNSName', () => {
     assertOk(await verdictOf({ permitted: [gn.dns('example.com'), gn.dns('example.org')], san: san('dns', 'a.example.com', 'a.example.org') }));
   });
 
-  it('.example.com permits subdomains only', async () => {
-    assertOk(await verdictOf({ permitted: [gn.dns('.example.com')], san: san('dns', 'a.example.com') }));
-    assertFails(await verdictOf({ permitted: [gn.dns('.example.com')], san: san('dns', 'example.com') }), 'name_constraint_violation');
+  it('refuses a dNSName constraint with a leading period as malformed (RFC 5280 allows it only for URIs and email)', async () => {
+    await assert.rejects(verdictOf({ permitted: [gn.dns('.example.com')], san: san('dns', 'a.example.com') }), /dNSName constraint ".example.com" is not a host name/);
   });
 
   it('excluded takes precedence over permitted', async () => {
