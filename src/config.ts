@@ -81,6 +81,25 @@ export const DEFAULT_DATABASE_OPTIONS: DatabaseOptions = {
   tlsCaFile: undefined,
 };
 
+/** CRL downloads during verification (Entra: 20 MB within 10 s; refreshed before expiry). */
+export interface CrlConfig {
+  readonly maxCrlBytes: number;
+  readonly crlDownloadTimeoutMs: number;
+  /** The background refresh downloads CRLs this long before their nextUpdate, in ms. */
+  readonly crlRefreshAheadMs: number;
+  /** How often the background refresh runs, in ms. */
+  readonly crlRefreshIntervalMs: number;
+  readonly crlMemoryEntries: number;
+}
+
+export const DEFAULT_CRL_CONFIG: CrlConfig = {
+  maxCrlBytes: 20 * 1024 * 1024,
+  crlDownloadTimeoutMs: 10_000,
+  crlRefreshAheadMs: 30 * 60_000,
+  crlRefreshIntervalMs: 5 * 60_000,
+  crlMemoryEntries: 256,
+};
+
 export interface AuthConfig {
   /** Accepted `aud` values. */
   readonly audiences: readonly string[];
@@ -113,6 +132,7 @@ export interface ServerConfig {
   readonly fetchAllowedCidrs: readonly string[];
   readonly auth: AuthConfig;
   readonly limits: Limits;
+  readonly crl: CrlConfig;
 }
 
 export const DEFAULT_DATA_DIR = './data';
@@ -133,6 +153,7 @@ export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): Serv
     fetchAllowedCidrs: [],
     auth: { audiences: [...GRAPH_AUDIENCES], jwksUrl: undefined, issuers: [] },
     limits: DEFAULT_LIMITS,
+    crl: DEFAULT_CRL_CONFIG,
     ...overrides,
   };
 }

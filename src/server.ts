@@ -18,6 +18,8 @@ import { JobRunner } from './service/job-runner.ts';
 import { PkiService } from './service/pki-service.ts';
 import { UPLOAD_JOB, UploadService } from './service/upload-service.ts';
 import { X509PolicyService } from './service/x509-policy-service.ts';
+import { CrlService } from './service/crl-service.ts';
+import { VerificationService } from './service/verification-service.ts';
 import { openDatabase, type OpenDatabase } from './store/database.ts';
 import { Store } from './store/store.ts';
 
@@ -71,6 +73,20 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   const skiptokenKey = await store.repositories.settings.getOrCreate('skiptoken-hmac-key', () => randomBytes(32).toString('base64'));
   const deletedItems = new DeletedItemsService(store, limits);
   const x509Policies = new X509PolicyService(store);
+  // CRLs go through the same guarded fetcher, with Entra's limits for a download during a sign-in.
+  const crlFetcher = new GuardedFetcher(
+    {
+      maxBytes: config.crl.maxCrlBytes,
+      connectTimeoutMs: limits.fetchConnectTimeoutMs,
+      totalTimeoutMs: config.crl.crlDownloadTimeoutMs,
+      maxRedirects: limits.maxRedirects,
+      allowPrivateAddresses: config.allowPrivateFetch,
+      allowedCidrs: config.fetchAllowedCidrs,
+    },
+    hooks.lookup ? { lookup: hooks.lookup } : {},
+  );
+  const crls = new CrlService(store, crlFetcher, config.crl);
+  const verification = new VerificationService(store, crls, x509Policies, limits);
   let jobs: JobRunner | undefined;
   const uploads = new UploadService(store, fetcher, limits, () => jobs?.wake());
 
@@ -80,6 +96,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     uploads,
     deletedItems,
     x509Policies,
+    verification,
     skiptokens: new SkiptokenCodec(Buffer.from(skiptokenKey, 'base64')),
     verifier: new TokenVerifier(signingKey, config.auth, limits),
     limits,
@@ -113,6 +130,10 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   void sweep();
   const sweeper = setInterval(sweep, limits.purgeSweepIntervalMs);
   sweeper.unref();
+  const crlRefresher = setInterval(() => {
+    crls.refreshExpiring().catch((error: unknown) => app.log.warn({ err: error }, 'CRL refresh failed'));
+  }, config.crl.crlRefreshIntervalMs);
+  crlRefresher.unref();
   const address = app.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
@@ -123,6 +144,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   const close = () => {
     closing ??= (async () => {
       clearInterval(sweeper);
+      clearInterval(crlRefresher);
       await Promise.all([app.close(), runner.stop()]);
       await database.close();
     })();

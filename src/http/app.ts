@@ -11,6 +11,7 @@ import type { CaService } from '../service/ca-service.ts';
 import type { DeletedItemsService } from '../service/deleted-items-service.ts';
 import type { PkiService } from '../service/pki-service.ts';
 import type { UploadService } from '../service/upload-service.ts';
+import type { VerificationService } from '../service/verification-service.ts';
 import type { X509PolicyService } from '../service/x509-policy-service.ts';
 import { registerGraphAuth } from './auth-hook.ts';
 import { registerErrorHandler } from './error-handler.ts';
@@ -23,6 +24,7 @@ import { registerDeletedItemsRoutes } from './routes/deleted-items-routes.ts';
 import { registerPkiRoutes } from './routes/pki-routes.ts';
 import { registerRootRoutes } from './routes/root-routes.ts';
 import { registerUploadRoutes } from './routes/upload-routes.ts';
+import { registerVerifyRoutes, VERIFY_PREFIX } from './routes/verify-routes.ts';
 import { registerX509PolicyRoutes } from './routes/x509-policy-routes.ts';
 
 export interface AppDependencies {
@@ -31,6 +33,7 @@ export interface AppDependencies {
   readonly uploads: UploadService;
   readonly deletedItems: DeletedItemsService;
   readonly x509Policies: X509PolicyService;
+  readonly verification: VerificationService;
   readonly skiptokens: SkiptokenCodec;
   readonly verifier: TokenVerifier;
   readonly limits: Limits;
@@ -83,6 +86,17 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
       { prefix: `/${version}` },
     );
   }
+
+  app.register(
+    async (extension) => {
+      registerGraphAuth(extension, deps.verifier);
+      registerVerifyRoutes(extension, deps.verification);
+      extension.setNotFoundHandler(async (request, reply) =>
+        sendGraphError(request, reply, graphErrors.noSuchSegment(lastSegment(request.url))),
+      );
+    },
+    { prefix: VERIFY_PREFIX },
+  );
 
   app.setNotFoundHandler(async (request, reply) =>
     sendGraphError(request, reply, graphErrors.noSuchSegment(lastSegment(request.url))),

@@ -374,8 +374,20 @@ const ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
   '0.9.2342.19200300.100.1.25': 'DC', '1.2.840.113549.1.9.1': 'E', '2.5.4.5': 'SERIALNUMBER',
 };
 
-/** A readable form of a Name (RFC 4514 order as encoded, for messages and certificateUserIds). */
+/** A readable form of a Name, RDNs in the order they are encoded (for messages). */
 export function nameText(der: Buffer, name: Tlv): string {
+  return rdnTexts(der, name).join(', ');
+}
+
+/**
+ * A Name as Entra writes it in certificateUserIds: RDNs in reverse order, joined by commas without
+ * spaces (e.g. `DC=com,DC=contoso,CN=Contoso Issuing CA`).
+ */
+export function nameTextReversed(name: Buffer): string {
+  return rdnTexts(name, expectTlv(name, 0, DER_TAG.sequence, 'Name')).reverse().join(',');
+}
+
+function rdnTexts(der: Buffer, name: Tlv): string[] {
   const parts: string[] = [];
   for (const rdn of children(der, name)) {
     const values: string[] = [];
@@ -389,7 +401,7 @@ export function nameText(der: Buffer, name: Tlv): string {
     }
     parts.push(values.join('+'));
   }
-  return parts.join(', ');
+  return parts;
 }
 
 /** The values of one attribute (e.g. CN) of a DER Name. */

@@ -145,28 +145,39 @@ async function search<Meta>(
   const child = path[path.length - 1] as Certificate;
   // Self-issued intermediates (key rollover) do not count towards the depth, as with pathLen.
   const caCount = path.slice(1).filter((c) => !isSelfIssued(c)).length;
-  for (const anchor of anchors) {
-    if (!isCandidateIssuer(anchor.certificate, child)) continue;
-    if (options.anchorAllowed && !options.anchorAllowed(anchor)) continue;
-    if (path.some((c) => c.fingerprint === anchor.certificate.fingerprint)) continue;
-    const candidate = [...path, anchor.certificate];
-    const result = await tryCandidate(candidate, anchor, options, state);
+  // Self-signed anchors first; then longer paths through intermediates; an anchor that is itself
+  // issued by another CA only when the path cannot be taken further (so a store holding a whole chain
+  // is validated, and revocation-checked, up to its root).
+  const roots = anchors.filter((a) => isSelfIssued(a.certificate));
+  const others = anchors.filter((a) => !isSelfIssued(a.certificate));
+  const viaAnchor = async (anchor: TrustAnchor<Meta>) => {
+    if (!isCandidateIssuer(anchor.certificate, child)) return undefined;
+    if (options.anchorAllowed && !options.anchorAllowed(anchor)) return undefined;
+    if (path.some((c) => c.fingerprint === anchor.certificate.fingerprint)) return undefined;
+    return tryCandidate([...path, anchor.certificate], anchor, options, state);
+  };
+  for (const anchor of roots) {
+    const result = await viaAnchor(anchor);
     if (result) return result;
   }
   if (caCount + 1 >= options.maxDepth) {
     remember(state, new ValidationFailure('depth_exceeded', `no trusted certificate authority within ${options.maxDepth} CAs of the leaf`, path.length), path.length);
-    return undefined;
-  }
-  for (const intermediate of intermediates) {
-    if (!isCandidateIssuer(intermediate, child)) continue;
-    if (path.some((c) => c.fingerprint === intermediate.fingerprint)) continue;
-    checkBudget(state, options);
-    const signature = checkSignature(child, intermediate, path.length - 1, options, state);
-    if (!signature.ok) {
-      remember(state, signature.failure, path.length + 1);
-      continue;
+  } else {
+    for (const intermediate of intermediates) {
+      if (!isCandidateIssuer(intermediate, child)) continue;
+      if (path.some((c) => c.fingerprint === intermediate.fingerprint)) continue;
+      checkBudget(state, options);
+      const signature = checkSignature(child, intermediate, path.length - 1, options, state);
+      if (!signature.ok) {
+        remember(state, signature.failure, path.length + 1);
+        continue;
+      }
+      const result = await search([...path, intermediate], anchors, intermediates, options, state);
+      if (result) return result;
     }
-    const result = await search([...path, intermediate], anchors, intermediates, options, state);
+  }
+  for (const anchor of others) {
+    const result = await viaAnchor(anchor);
     if (result) return result;
   }
   return undefined;

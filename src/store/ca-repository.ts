@@ -65,6 +65,19 @@ export class CertificateAuthorityRepository {
     return Number(row.n);
   }
 
+  /** Every live CA of the tenant's live PKIs: the trust store a verification builds paths to. */
+  async trustStore(tenantId: string): Promise<CaRecord[]> {
+    const rows = await this.db
+      .selectFrom('certificate_authority as ca')
+      .innerJoin('certificate_based_auth_pki as pki', (join) => join.onRef('pki.tenant_id', '=', 'ca.tenant_id').onRef('pki.id', '=', 'ca.pki_id'))
+      .selectAll('ca')
+      .where('ca.tenant_id', '=', tenantId)
+      .where('ca.deleted_date_time', 'is', null)
+      .where('pki.deleted_date_time', 'is', null)
+      .execute();
+    return rows.map(toRecord);
+  }
+
   /** One page of the tenant's soft-deleted CAs (of any PKI). */
   async deletedPage(tenantId: string, query: ListQuery): Promise<Page<CaRecord>> {
     const { rows, next } = await runListQuery(this.deleted(tenantId).selectAll(), query, CA_FIELDS);

@@ -68,10 +68,21 @@ export interface X509CertificatePolicyTable {
   last_modified_date_time: string;
 }
 
+export interface CrlCacheTable {
+  url: string;
+  /** base64 of the DER CRL */
+  der: string;
+  crl_number: string | null;
+  highest_crl_number: string | null;
+  next_update: string | null;
+  fetched_at: string;
+}
+
 export interface Database {
   certificate_based_auth_pki: PkiTable;
   certificate_authority: CertificateAuthorityTable;
   job: JobTable;
   server_setting: ServerSettingTable;
+  crl_cache: CrlCacheTable;
   x509_certificate_policy: X509CertificatePolicyTable;
 }

@@ -2,6 +2,7 @@
 // the transaction, so a use case can make several writes atomically without touching SQL.
 import type { Kysely } from 'kysely';
 import { CertificateAuthorityRepository } from './ca-repository.ts';
+import { CrlCacheRepository } from './crl-cache-repository.ts';
 import type { DialectName, OpenDatabase } from './database.ts';
 import { JobRepository } from './job-repository.ts';
 import { CertificateBasedAuthPkiRepository } from './pki-repository.ts';
@@ -15,6 +16,7 @@ export interface Repositories {
   readonly jobs: JobRepository;
   readonly settings: SettingsRepository;
   readonly x509Policies: X509CertificatePolicyRepository;
+  readonly crlCache: CrlCacheRepository;
 }
 
 function repositoriesOf(db: Kysely<Database>, dialect: DialectName): Repositories {
@@ -23,6 +25,7 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName): Repositorie
     cas: new CertificateAuthorityRepository(db),
     jobs: new JobRepository(db, dialect),
     settings: new SettingsRepository(db),
+    crlCache: new CrlCacheRepository(db),
     x509Policies: new X509CertificatePolicyRepository(db),
   };
 }

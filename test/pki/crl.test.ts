@@ -559,22 +559,32 @@ describe('scale', () => {
     };
     await settle();
     const before = process.memoryUsage();
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const index = indexCrl(der);
     const elapsed = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
     const peak = process.memoryUsage();
     await settle();
     const retained = process.memoryUsage();
     const mb = (n: number): string => (n / 1_048_576).toFixed(1);
     const heapGrowth = retained.heapUsed - before.heapUsed;
     const bufferGrowth = retained.arrayBuffers - before.arrayBuffers;
+    // The 0.5 s budget is checked on the CPU time of the (cold) run: the wall time is printed, but on a
+    // busy machine (parallel test files, other work) it mostly measures waiting for a core. A second,
+    // warm run is timed for the log.
+    const restarted = performance.now();
+    assert.equal(indexCrl(der).entryCount, COUNT);
+    const again = performance.now() - restarted;
     console.log(
-      `# 500k-entry CRL: ${der.length} bytes, indexed in ${elapsed.toFixed(0)} ms; ` +
+      `# 500k-entry CRL: ${der.length} bytes, indexed in ${elapsed.toFixed(0)} ms wall / ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU ` +
+        `(second run ${again.toFixed(0)} ms wall); ` +
         `heapUsed +${mb(peak.heapUsed - before.heapUsed)} MB before gc, +${mb(heapGrowth)} MB retained; ` +
         `arrayBuffers +${mb(bufferGrowth)} MB retained`,
     );
     assert.equal(index.entryCount, COUNT);
-    assert.ok(elapsed < 500, `indexing took ${elapsed.toFixed(0)} ms`);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    assert.ok(cpuMs < 500, `indexing took ${cpuMs.toFixed(0)} ms of CPU (${elapsed.toFixed(0)} ms wall)`);
     assert.ok(heapGrowth + bufferGrowth < 100 * 1_048_576, `retained growth ${mb(heapGrowth + bufferGrowth)} MB`);
     assert.ok(peak.heapUsed - before.heapUsed < 100 * 1_048_576, `peak heap growth ${mb(peak.heapUsed - before.heapUsed)} MB`);
 

@@ -5,12 +5,14 @@ import * as initial from './001-initial.ts';
 import * as certificateAuthoritiesAndJobs from './002-certificate-authorities-and-jobs.ts';
 import * as queryKeysAndSettings from './003-query-keys-and-settings.ts';
 import * as x509CertificatePolicy from './004-x509-certificate-policy.ts';
+import * as crlCache from './005-crl-cache.ts';
 
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
   '002-certificate-authorities-and-jobs': certificateAuthoritiesAndJobs,
   '003-query-keys-and-settings': queryKeysAndSettings,
   '004-x509-certificate-policy': x509CertificatePolicy,
+  '005-crl-cache': crlCache,
 };
 
 export const migrationProvider: MigrationProvider = {

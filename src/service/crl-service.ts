@@ -1,0 +1,114 @@
+// CRLs for verification, as Entra handles them: downloaded through the guarded fetcher on first need,
+// cached in memory and in the database until nextUpdate, one download at a time per URL
+// (single-flight), refreshed in the background before they expire, and refused when their CRL number
+// goes backwards (replay). A CRL that cannot be had fails the verification (fail closed).
+import type { CrlConfig } from '../config.ts';
+import { FetchError, type GuardedFetcher } from '../net/guarded-fetcher.ts';
+import { type CrlIndex, CrlProblem, indexCrl } from '../pki/crl.ts';
+import { ValidationFailure } from '../pki/path-validation.ts';
+import type { Store } from '../store/store.ts';
+import { graphTimestamp } from './clock.ts';
+
+export type CrlSource = 'memory' | 'database' | 'downloaded';
+
+export interface CrlLookup {
+  readonly crl: CrlIndex;
+  readonly source: CrlSource;
+}
+
+type CrlLimits = Pick<CrlConfig, 'maxCrlBytes' | 'crlRefreshAheadMs' | 'crlMemoryEntries'>;
+
+export class CrlService {
+  private readonly memory = new Map<string, CrlIndex>();
+  private readonly inFlight = new Map<string, Promise<CrlIndex>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly fetcher: GuardedFetcher,
+    private readonly limits: CrlLimits,
+  ) {}
+
+  /** The current CRL at `url`, from memory, the database or a download; throws ValidationFailure. */
+  async get(url: string, now: Date, depth: number): Promise<CrlLookup> {
+    const cached = this.memory.get(url);
+    if (cached && isCurrent(cached, now)) return { crl: cached, source: 'memory' };
+    const stored = await this.store.repositories.crlCache.find(url);
+    if (stored) {
+      const crl = indexCrl(Buffer.from(stored.der, 'base64'));
+      if (isCurrent(crl, now)) {
+        this.remember(url, crl);
+        return { crl, source: 'database' };
+      }
+    }
+    return { crl: await this.download(url, depth), source: 'downloaded' };
+  }
+
+  /** Downloads again every cached CRL that expires within the refresh window. */
+  async refreshExpiring(now = new Date()): Promise<number> {
+    const urls = await this.store.repositories.crlCache.expiringBefore(graphTimestamp(new Date(now.getTime() + this.limits.crlRefreshAheadMs)));
+    let refreshed = 0;
+    for (const url of urls) {
+      try {
+        await this.download(url, 0);
+        refreshed++;
+      } catch {
+        // Kept as it is; the next verification that needs it tries again and fails closed if it must.
+      }
+    }
+    return refreshed;
+  }
+
+  private download(url: string, depth: number): Promise<CrlIndex> {
+    let pending = this.inFlight.get(url);
+    if (!pending) {
+      pending = this.fetchAndStore(url, depth).finally(() => this.inFlight.delete(url));
+      this.inFlight.set(url, pending);
+    }
+    return pending;
+  }
+
+  private async fetchAndStore(url: string, depth: number): Promise<CrlIndex> {
+    let body: Buffer;
+    try {
+      body = (await this.fetcher.fetch(url, { maxBytes: this.limits.maxCrlBytes })).body;
+    } catch (error) {
+      if (error instanceof FetchError) throw new ValidationFailure('crl_unavailable', `the CRL at ${url} cannot be downloaded: ${error.message}`, depth);
+      throw error;
+    }
+    let crl: CrlIndex;
+    try {
+      crl = indexCrl(body);
+    } catch (error) {
+      if (error instanceof CrlProblem) throw new ValidationFailure('crl_invalid', `the CRL at ${url} cannot be used: ${error.message}`, depth);
+      throw error;
+    }
+    const previous = await this.store.repositories.crlCache.find(url);
+    const highest = previous?.highest_crl_number ? BigInt(previous.highest_crl_number) : undefined;
+    if (highest !== undefined && crl.crlNumber !== undefined && crl.crlNumber < highest) {
+      throw new ValidationFailure('crl_invalid', `the CRL at ${url} has CRL number ${crl.crlNumber}, lower than ${highest} seen before (a replayed CRL)`, depth);
+    }
+    const newHighest = crl.crlNumber !== undefined && (highest === undefined || crl.crlNumber > highest) ? crl.crlNumber : highest;
+    await this.store.repositories.crlCache.save({
+      url,
+      der: body.toString('base64'),
+      crl_number: crl.crlNumber?.toString() ?? null,
+      highest_crl_number: newHighest?.toString() ?? null,
+      next_update: crl.nextUpdate ? graphTimestamp(crl.nextUpdate) : null,
+      fetched_at: graphTimestamp(),
+    });
+    this.remember(url, crl);
+    return crl;
+  }
+
+  private remember(url: string, crl: CrlIndex): void {
+    if (this.memory.size >= this.limits.crlMemoryEntries && !this.memory.has(url)) {
+      const oldest = this.memory.keys().next();
+      if (!oldest.done) this.memory.delete(oldest.value);
+    }
+    this.memory.set(url, crl);
+  }
+}
+
+function isCurrent(crl: CrlIndex, now: Date): boolean {
+  return crl.nextUpdate !== undefined && crl.nextUpdate > now && crl.thisUpdate <= now;
+}
