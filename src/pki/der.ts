@@ -29,30 +29,7 @@ export const DER_TAG = {
 } as const;
 
 export function readTlv(bytes: Uint8Array, offset: number, limit = bytes.length): Tlv {
-  if (offset >= limit) throw new DerError(`unexpected end of data at offset ${offset}`);
-  const tag = bytes[offset] as number;
-  if ((tag & 0x1f) === 0x1f) throw new DerError(`multi-byte tag at offset ${offset} is not supported`);
-  let cursor = offset + 1;
-  if (cursor >= limit) throw new DerError(`truncated length at offset ${cursor}`);
-  const first = bytes[cursor++] as number;
-  let length: number;
-  if (first < 0x80) {
-    length = first;
-  } else if (first === 0x80) {
-    throw new DerError(`indefinite length (BER) at offset ${offset} is not DER`);
-  } else {
-    const octets = first & 0x7f;
-    if (octets > 4) throw new DerError(`length of ${octets} octets at offset ${offset} is too large`);
-    if (cursor + octets > limit) throw new DerError(`truncated length at offset ${cursor}`);
-    length = 0;
-    for (let i = 0; i < octets; i++) length = length * 256 + (bytes[cursor++] as number);
-    if (length < 0x80 || (octets > 1 && bytes[offset + 2] === 0)) {
-      throw new DerError(`non-minimal length encoding at offset ${offset}`);
-    }
-  }
-  const end = cursor + length;
-  if (end > limit) throw new DerError(`value at offset ${offset} runs past the end of its container`);
-  return { tag, start: offset, valueStart: cursor, end };
+  return readTlvInto(bytes, offset, limit, { tag: 0, start: 0, valueStart: 0, end: 0 });
 }
 
 export function expectTlv(bytes: Uint8Array, offset: number, tag: number, what: string, limit = bytes.length): Tlv {

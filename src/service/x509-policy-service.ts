@@ -1,6 +1,7 @@
 // The tenant's X.509 certificate authentication-method policy (Graph's
 // x509CertificateAuthenticationMethodConfiguration, spec §8.2): read with defaults, partially updated
 // with every rule checked, and handed typed to the certificate verification engine.
+import { FIELD_AFFINITY as CERTIFICATE_FIELD_AFFINITY } from '../pki/certificate-user-ids.ts';
 import type { Store } from '../store/store.ts';
 import type { StoredX509Policy } from '../store/x509-policy-repository.ts';
 import { graphTimestamp } from './clock.ts';
@@ -163,15 +164,7 @@ const POLICY_PROPERTIES = [
 ] as const satisfies readonly (keyof X509Policy)[];
 
 /** Entra's affinity of each binding field: fields that identify one certificate bind with high affinity. */
-const FIELD_AFFINITY: Readonly<Record<X509CertificateField, X509AffinityLevel>> = {
-  PrincipalName: 'low',
-  RFC822Name: 'low',
-  IssuerAndSubject: 'low',
-  Subject: 'low',
-  SubjectKeyIdentifier: 'high',
-  SHA1PublicKey: 'high',
-  IssuerAndSerialNumber: 'high',
-};
+const FIELD_AFFINITY: Readonly<Record<X509CertificateField, X509AffinityLevel>> = CERTIFICATE_FIELD_AFFINITY;
 
 /** The policy of a tenant that never changed it (Entra's defaults). A fresh object on every call. */
 export function defaultX509Policy(): X509Policy {
