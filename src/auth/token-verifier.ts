@@ -39,6 +39,13 @@ export class TokenVerifier {
     return this.verify(match[1]);
   }
 
+  /** The principal of a token verified before and not yet expired, without any work; else undefined. */
+  cachedPrincipal(header: string | undefined): Principal | undefined {
+    if (!header || header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
+    const cached = this.cache.get(header.slice(7).trim());
+    return cached && cached.expiresAtMs > Date.now() ? cached.principal : undefined;
+  }
+
   async verify(token: string): Promise<Principal> {
     const now = Date.now();
     const cached = this.cache.get(token);

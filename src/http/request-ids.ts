@@ -14,7 +14,7 @@ const MAX_CLIENT_REQUEST_ID_LENGTH = 128;
 
 export function registerRequestIds(app: FastifyInstance): void {
   app.decorateRequest('clientRequestId', '');
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const supplied = request.headers['client-request-id'];
     request.clientRequestId =
       typeof supplied === 'string' && supplied.length > 0 && supplied.length <= MAX_CLIENT_REQUEST_ID_LENGTH
@@ -23,5 +23,6 @@ export function registerRequestIds(app: FastifyInstance): void {
     reply.header('request-id', request.id);
     reply.header('client-request-id', request.clientRequestId);
     reply.header('OData-Version', '4.0');
+    done();
   });
 }

@@ -1,8 +1,10 @@
 // Persistence of certificateBasedAuthPki objects. Every method takes the tenant id and scopes every
 // statement by it: no method can reach another tenant's rows (the purge sweep is the one maintenance
 // task that works across tenants, and only on rows deleted long ago).
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import { type Condition, type FieldMap, type KeysetPosition, type ListQuery, runListQuery, textKey, withFilter } from './list-query.ts';
+import { preparedQuery } from './prepared-query.ts';
+import { WriteBatcher } from './write-batcher.ts';
 import type { Database, PkiTable } from './schema.ts';
 
 export interface PkiRecord {
@@ -38,27 +40,43 @@ export const PKI_FIELDS: FieldMap = {
 };
 
 export class CertificateBasedAuthPkiRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly liveById;
+  private readonly inserts: WriteBatcher<Insertable<PkiTable>> | undefined;
+
+  /** `groupCommit`: batch concurrent inserts into one transaction (the root repository, not one inside a transaction). */
+  constructor(
+    private readonly db: Kysely<Database>,
+    groupCommit = false,
+  ) {
+    this.inserts = groupCommit
+      ? new WriteBatcher((rows) => db.transaction().execute((trx) => trx.insertInto('certificate_based_auth_pki').values(rows).execute().then(() => undefined)))
+      : undefined;
+    this.liveById = preparedQuery<'tenantId' | 'id', Selectable<PkiTable>>((p) =>
+      db.selectFrom('certificate_based_auth_pki').selectAll().where('tenant_id', '=', p('tenantId')).where('deleted_date_time', 'is', null).where('id', '=', p('id')),
+    );
+  }
 
   async insert(tenantId: string, pki: PkiRecord): Promise<void> {
-    await this.db
-      .insertInto('certificate_based_auth_pki')
-      .values({
-        tenant_id: tenantId,
-        id: pki.id,
-        display_name: pki.displayName,
-        display_name_key: textKey(pki.displayName),
-        status: pki.status,
-        status_details: pki.statusDetails,
-        last_modified_date_time: pki.lastModifiedDateTime,
-        created_date_time: pki.createdDateTime,
-        deleted_date_time: pki.deletedDateTime,
-      })
-      .execute();
+    const row: Insertable<PkiTable> = {
+      tenant_id: tenantId,
+      id: pki.id,
+      display_name: pki.displayName,
+      display_name_key: textKey(pki.displayName),
+      status: pki.status,
+      status_details: pki.statusDetails,
+      last_modified_date_time: pki.lastModifiedDateTime,
+      created_date_time: pki.createdDateTime,
+      deleted_date_time: pki.deletedDateTime,
+    };
+    if (this.inserts) await this.inserts.write(row);
+    else await this.db.insertInto('certificate_based_auth_pki').values(row).execute();
   }
 
   async findById(tenantId: string, id: string, lifecycle: Lifecycle = 'live'): Promise<PkiRecord | undefined> {
-    const row = await this.scoped(tenantId, lifecycle).where('id', '=', id).selectAll().executeTakeFirst();
+    const row =
+      lifecycle === 'live'
+        ? (await this.db.executeQuery(this.liveById({ tenantId, id }))).rows[0]
+        : await this.scoped(tenantId, lifecycle).where('id', '=', id).selectAll().executeTakeFirst();
     return row && toRecord(row);
   }
 

@@ -19,9 +19,9 @@ export interface Repositories {
   readonly crlCache: CrlCacheRepository;
 }
 
-function repositoriesOf(db: Kysely<Database>, dialect: DialectName): Repositories {
+function repositoriesOf(db: Kysely<Database>, dialect: DialectName, root = false): Repositories {
   return {
-    pkis: new CertificateBasedAuthPkiRepository(db),
+    pkis: new CertificateBasedAuthPkiRepository(db, root),
     cas: new CertificateAuthorityRepository(db),
     jobs: new JobRepository(db, dialect),
     settings: new SettingsRepository(db),
@@ -34,7 +34,7 @@ export class Store {
   readonly repositories: Repositories;
 
   constructor(private readonly database: OpenDatabase) {
-    this.repositories = repositoriesOf(database.db, database.dialect);
+    this.repositories = repositoriesOf(database.db, database.dialect, true);
   }
 
   /** Runs `work` in one database transaction: all of its writes commit together or not at all. */

@@ -6,6 +6,7 @@ import * as certificateAuthoritiesAndJobs from './002-certificate-authorities-an
 import * as queryKeysAndSettings from './003-query-keys-and-settings.ts';
 import * as x509CertificatePolicy from './004-x509-certificate-policy.ts';
 import * as crlCache from './005-crl-cache.ts';
+import * as dropRedundantIndex from './006-drop-redundant-index.ts';
 
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '003-query-keys-and-settings': queryKeysAndSettings,
   '004-x509-certificate-policy': x509CertificatePolicy,
   '005-crl-cache': crlCache,
+  '006-drop-redundant-index': dropRedundantIndex,
 };
 
 export const migrationProvider: MigrationProvider = {
