@@ -2,6 +2,7 @@
 // thumbprint, subject (the issuer name its certificates carry), SKI, expiry, root or intermediate, CRL URLs.
 import { createHash, X509Certificate as NodeX509Certificate } from 'node:crypto';
 import { checkPublicKey, checkSignatureAlgorithm } from './algorithms.ts';
+import { parseCertificate } from './certificate.ts';
 import { children, decodeOid, DER_TAG, DerError, expectTlv } from './der.ts';
 import { type EncodingError, isBase64, looksLikePem, pemBlocks } from './encoding.ts';
 import { x509 } from './x509-library.ts';
@@ -71,6 +72,12 @@ export function parseCaCertificate(der: Buffer, maxBytes: number): CaCertificate
     throw new CertificateProblem('too_large', `the certificate is ${der.length} bytes, more than the limit of ${maxBytes} bytes`);
   }
   const signatureOid = readSignatureAlgorithmOid(der);
+  // The store keeps only what the verification engine can use: its strict parser must accept it too.
+  try {
+    parseCertificate(der);
+  } catch (error) {
+    throw new CertificateProblem('not_a_certificate', `not a usable X.509 certificate: ${(error as Error).message}`);
+  }
   let node: NodeX509Certificate;
   let parsed: InstanceType<typeof x509.X509Certificate>;
   try {

@@ -61,7 +61,10 @@ export class VerificationService {
     const supplied = (request.intermediates ?? []).map((value, i) => this.parseInput(value, `intermediates[${i}]`));
 
     const [cas, policy] = await Promise.all([this.store.repositories.cas.trustStore(tenantId), this.policies.getPolicy(tenantId)]);
-    const anchors: TrustAnchor<StoreAnchor>[] = cas.map((ca) => ({ certificate: this.parsedCa(ca), meta: anchorMeta(ca) }));
+    const anchors: TrustAnchor<StoreAnchor>[] = cas.flatMap((ca) => {
+      const certificate = this.parsedCa(ca);
+      return certificate ? [{ certificate, meta: anchorMeta(ca) }] : [];
+    });
     const byFingerprint = new Map(anchors.map((a) => [a.certificate.fingerprint, a.meta]));
     // Store CAs also serve as intermediates, so a path reaches the root and every CA's CRL is checked.
     const intermediates = [...supplied, ...anchors.map((a) => a.certificate).filter((c) => !c.subject.equals(c.issuer))];
@@ -140,10 +143,15 @@ export class VerificationService {
     }
   }
 
-  private parsedCa(ca: CaRecord): Certificate {
+  /** The parsed CA, or undefined when it cannot be parsed (stored by an older version): it is then no anchor. */
+  private parsedCa(ca: CaRecord): Certificate | undefined {
     let certificate = this.parsed.get(ca.thumbprint);
     if (!certificate) {
-      certificate = parseCertificate(Buffer.from(ca.certificate, 'base64'));
+      try {
+        certificate = parseCertificate(Buffer.from(ca.certificate, 'base64'));
+      } catch {
+        return undefined;
+      }
       if (this.parsed.size >= PARSED_CACHE_ENTRIES) this.parsed.clear();
       this.parsed.set(ca.thumbprint, certificate);
     }
