@@ -33,12 +33,10 @@ export class CrlService {
     const cached = this.memory.get(url);
     if (cached && isCurrent(cached, now)) return { crl: cached, source: 'memory' };
     const stored = await this.store.repositories.crlCache.find(url);
-    if (stored) {
-      const crl = indexCrl(Buffer.from(stored.der, 'base64'));
-      if (isCurrent(crl, now)) {
-        this.remember(url, crl);
-        return { crl, source: 'database' };
-      }
+    const crl = stored ? readStored(stored.der) : undefined;
+    if (crl && isCurrent(crl, now)) {
+      this.remember(url, crl);
+      return { crl, source: 'database' };
     }
     return { crl: await this.download(url, depth), source: 'downloaded' };
   }
@@ -106,6 +104,15 @@ export class CrlService {
       if (!oldest.done) this.memory.delete(oldest.value);
     }
     this.memory.set(url, crl);
+  }
+}
+
+/** A cached CRL that no longer parses (e.g. stricter rules since) is simply downloaded again. */
+function readStored(base64: string): CrlIndex | undefined {
+  try {
+    return indexCrl(Buffer.from(base64, 'base64'));
+  } catch {
+    return undefined;
   }
 }
 
