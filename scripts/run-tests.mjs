@@ -22,6 +22,23 @@ const backends = (process.env.GRAPH_PKI_TEST_BACKENDS ?? 'sqlite,postgres').spli
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let status = 0;
 
+if (backends.includes('postgres')) {
+  const url = process.env.GRAPH_PKI_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.end();
+  } catch (error) {
+    process.stderr.write(
+      `PostgreSQL is not reachable at ${url} (${error.message}).\n` +
+        'Start it (e.g. pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start), set ' +
+        'GRAPH_PKI_TEST_POSTGRES_URL, or run the SQLite pass alone: GRAPH_PKI_TEST_BACKENDS=sqlite npm test\n',
+    );
+    process.exit(1);
+  }
+}
+
 for (const backend of backends) {
   process.stdout.write(`\n# ==== test run on ${backend} ====\n`);
   const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...args, ...files], {

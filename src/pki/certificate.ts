@@ -284,15 +284,15 @@ function decodeAuthorityKeyId(v: Buffer): string | undefined {
 
 function decodePolicies(v: Buffer): string[] {
   const seq = expectTlv(v, 0, DER_TAG.sequence, 'CertificatePolicies');
-  const oids: string[] = [];
+  const oids = new Set<string>();
   for (const info of children(v, seq)) {
     const [oid] = children(v, info);
     if (!oid || oid.tag !== DER_TAG.oid) throw new DerError('PolicyInformation without an OID');
     const text = decodeOid(v, oid);
-    if (oids.includes(text)) throw new CertificateParseError(`policy ${text} appears twice`);
-    oids.push(text);
+    if (oids.has(text)) throw new CertificateParseError(`policy ${text} appears twice`);
+    oids.add(text);
   }
-  return oids;
+  return [...oids];
 }
 
 function decodePolicyConstraints(v: Buffer): { requireExplicitPolicy: number | undefined; inhibitPolicyMapping: number | undefined } {

@@ -20,15 +20,19 @@ export function checkAgainstCrls(
   certificate: Certificate,
   issuer: Certificate,
   base: CrlIndex,
-  delta: CrlIndex | undefined,
+  deltaGiven: CrlIndex | undefined,
   at: Date,
   policy: SignaturePolicy,
   depth: number,
 ): CrlCheckResult {
+  let delta = deltaGiven;
   checkCrlIssuer(base, issuer, at, policy, depth, 'CRL');
   if (base.deltaBaseCrlNumber !== undefined) {
     throw new ValidationFailure('crl_invalid', `the base CRL of '${issuer.subjectText}' is a delta CRL`, depth);
   }
+  // A delta older than (or as old as) the base says nothing newer: the base alone decides, so a stale
+  // delta can never undo a later revocation.
+  if (delta && (delta.crlNumber === undefined || base.crlNumber === undefined || delta.crlNumber <= base.crlNumber)) delta = undefined;
   if (delta) {
     checkCrlIssuer(delta, issuer, at, policy, depth, 'delta CRL');
     if (delta.deltaBaseCrlNumber === undefined) throw new ValidationFailure('crl_invalid', `the delta CRL of '${issuer.subjectText}' has no deltaCRLIndicator`, depth);

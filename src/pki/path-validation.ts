@@ -293,7 +293,10 @@ function checkPath(path: readonly Certificate[], options: CommonOptions): void {
     checkExtensionProfile(certificate, depth, depth > 0);
     checkPublicKey(certificate, depth);
     checkSubjectAltNameSyntax(certificate, depth);
-    if (depth > 0) checkCa(certificate, depth, path);
+    if (depth > 0) {
+      checkCa(certificate, depth, path);
+      checkCaPurpose(certificate, depth, options.purpose);
+    }
     if (depth > 0 && depth < anchorIndex) checkSerial(certificate, depth);
   }
   if (options.purpose === 'serverAuth') checkServerProfile(path);
@@ -412,6 +415,18 @@ function checkCriticalExtensions(certificate: Certificate, depth: number): void 
     if (extension.critical && !HANDLED_EXTENSIONS.has(oid)) {
       throw new ValidationFailure('unknown_critical_extension', `'${certificate.subjectText}' has the critical extension ${oid}, which is not understood`, depth);
     }
+  }
+}
+
+/**
+ * A CA restricted by extKeyUsage may only vouch for those purposes (as Windows and Go enforce): a CA
+ * limited to TLS servers cannot issue certificates that sign users in.
+ */
+function checkCaPurpose(certificate: Certificate, depth: number, purpose: Purpose): void {
+  if (!certificate.extKeyUsage || purpose === 'any') return;
+  const accepted: readonly string[] = purpose === 'clientAuth' ? [EKU.clientAuth, EKU.smartcardLogon, EKU.any] : [EKU.serverAuth, EKU.any];
+  if (!certificate.extKeyUsage.some((oid) => accepted.includes(oid))) {
+    throw new ValidationFailure('extended_key_usage', `the CA '${certificate.subjectText}' is restricted to other purposes than ${purpose} (extKeyUsage ${certificate.extKeyUsage.join(', ')})`, depth);
   }
 }
 
@@ -565,7 +580,9 @@ const ANY_POLICY = '2.5.29.32.0';
  * set must not end empty. Policy mappings are not processed; when they could matter (a CA maps
  * policies and an explicit policy is required) the path fails closed.
  */
-function checkPolicies(path: readonly Certificate[]): void {
+function checkPolicies(fullPath: readonly Certificate[]): void {
+  // RFC 5280 §6.1: the trust anchor is an input to the algorithm, not a certificate of the path.
+  const path = fullPath.slice(0, -1);
   const n = path.length;
   let explicitPolicy = n + 1;
   let inhibitAny = n + 1;

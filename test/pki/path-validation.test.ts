@@ -210,6 +210,13 @@ describe('CA and key usage rules', () => {
     assertTrusted(await check(material, { purpose: 'serverAuth' }));
   });
 
+  // Windows CryptoAPI, OpenSSL and Go refuse a leaf whose purpose the issuing CA's extKeyUsage excludes
+  // (EKU nesting); the engine does not look at extKeyUsage in CA certificates: a false accept.
+  it('extended_key_usage: a clientAuth leaf under an intermediate restricted to serverAuth', async () => {
+    const { material } = await chain({ intermediate: { extendedKeyUsage: [SERVER_AUTH] } });
+    assertReason(await check(material), 'extended_key_usage', 1);
+  });
+
   it('ca_as_leaf: a CA certificate presented as the client certificate', async () => {
     const { intermediate, material } = await chain();
     const caLeaf = await createCa({ subject: `CN=${unique('Sub CA')}, O=graph-pki tests`, issuer: intermediate, extendedKeyUsage: [CLIENT_AUTH] });
@@ -301,7 +308,7 @@ describe('certificate policies', () => {
   // own certificatePolicies (most roots carry none) do not prune the valid policy tree. The engine runs
   // the anchor through §6.1.3 (d)-(e) like any certificate, so a root without the extension empties the
   // tree and the path below fails as soon as an explicit policy is required: a false reject.
-  it('trusted: matching policies when the root carries no certificatePolicies (RFC 5280 §6.1)', { todo: 'engine bug: the anchor\'s missing certificatePolicies empties the valid policy tree (false reject)' }, async () => {
+  it('trusted: matching policies when the root carries no certificatePolicies (RFC 5280 §6.1)', async () => {
     const { material } = await chain({
       intermediate: { extraExtensions: [requireExplicitPolicy(0)], certificatePolicies: [POLICY] },
       leaf: { certificatePolicies: [POLICY] },
@@ -414,6 +421,20 @@ describe('revocation with given CRLs', () => {
     const verdict = await check({ ...material, crls: [base, delta] });
     assertTrusted(verdict);
     assert.deepEqual(verdict.path[0]?.revocation, { checked: true, source: 'file', crlNumber: '20', deltaCrlNumber: '21' });
+  });
+
+  // A delta CRL lists the changes since its base up to its own number; combined with a complete CRL that
+  // is newer than the delta itself, its removeFromCRL entries undo revocations made after it. The engine
+  // only checks BaseCRLNumber ≤ the base's number (OpenSSL also requires the delta to be newer than the
+  // base), so a revoked certificate is trusted: a false accept.
+  it('revoked: an older delta CRL cannot undo a revocation of a newer base CRL', async () => {
+    const { intermediate, leaf, material } = await chain();
+    const base = await createCrl({ issuer: intermediate, crlNumber: 60, revoked: [{ serialNumber: leaf.serialNumber, reason: REASON.keyCompromise }] });
+    const staleDelta = await createCrl({ issuer: intermediate, crlNumber: 55, deltaBaseCrlNumber: 50, revoked: [{ serialNumber: leaf.serialNumber, reason: REASON.removeFromCRL }] });
+    assertReason(await check({ ...material, crls: [base] }), 'revoked', 0);
+    const verdict = await check({ ...material, crls: [base, staleDelta] });
+    assert.equal(verdict.trusted, false, 'a revoked certificate was trusted');
+    assert.ok(verdict.reason === 'revoked' || verdict.reason === 'crl_invalid', `${verdict.reason}: ${verdict.message}`);
   });
 
   it('crl_unavailable: a delta CRL without its base CRL', async () => {
