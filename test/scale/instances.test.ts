@@ -221,8 +221,9 @@ if (TEST_BACKEND === 'postgres') {
         const url = await freshSchemaUrl();
         const cas = await Promise.all(Array.from({ length: 12 }, (_, i) => createCa({ subject: `CN=Taken over CA ${i}` })));
         const bundle = p7bOf(cas);
-        // The first download is slow, so the job is certainly running on A when A dies.
-        files.set('/takeover.p7b', { body: bundle, delayMs: 5_000 });
+        // The first download never finishes, so the job is certainly running on A when A dies, however
+        // slow the machine.
+        files.set('/takeover.p7b', { stall: true });
 
         // Only A runs at first, so A's runner is the one that claims the job.
         const a = await start('upload-a', url);
