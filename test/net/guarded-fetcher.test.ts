@@ -345,7 +345,7 @@ describe('timeouts and cancellation', () => {
       const started = Date.now();
       await assertFetchError(new GuardedFetcher(OPEN_POLICY).fetch(server!.origin), 'timeout', /no complete answer within 1500 ms/);
       const elapsed = Date.now() - started;
-      assert.ok(elapsed >= 1_400 && elapsed < 2_500, `took ${elapsed} ms`);
+      assert.ok(elapsed >= 1_400 && elapsed < 6_000, `took ${elapsed} ms`);
     });
   }
 

@@ -233,7 +233,7 @@ describe('huge certificates', () => {
     const started = performance.now();
     parseCertificate(leaf.der);
     const ms = performance.now() - started;
-    assert.ok(ms < 1_000, `parsing took ${ms.toFixed(0)} ms`);
+    assert.ok(ms < 3_000, `parsing took ${ms.toFixed(0)} ms`);
   });
 
   it('60 huge same-name intermediates: parse and search still in time', async () => {

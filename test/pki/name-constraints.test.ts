@@ -615,7 +615,7 @@ describe('checkNameConstraints: budget', () => {
     const elapsed = performance.now() - started;
     assertFails(verdict, 'name_constraint_budget');
     assert.equal(budget.remaining, 0);
-    assert.ok(elapsed < 200, `took ${elapsed.toFixed(1)} ms`);
+    assert.ok(elapsed < 2_000, `took ${elapsed.toFixed(1)} ms`);
     // The same with enough budget passes.
     assertOk(checkNameConstraints(nc, names, { isLeaf: true }, { remaining: 1024 * 1024 }));
   });
