@@ -50,6 +50,9 @@ export function checkAgainstCrls(
 
 const REMOVE_FROM_CRL = 8;
 
+/** Issuers (fingerprint and signature policy) whose signature on a CRL object has been verified. */
+const verifiedIssuers = new WeakMap<CrlIndex, Set<string>>();
+
 function revoked(certificate: Certificate, at: Date, reason: number | undefined, depth: number): ValidationFailure {
   const why = reason === undefined ? '' : ` (reason ${reason})`;
   return new ValidationFailure('revoked', `'${certificate.subjectText}' was revoked on ${at.toISOString()}${why}`, depth);
@@ -62,8 +65,15 @@ function checkCrlIssuer(crl: CrlIndex, issuer: Certificate, at: Date, policy: Si
     throw fail("has an authority key identifier that is not the CA's subject key identifier");
   }
   if (issuer.keyUsage && !issuer.keyUsage.has(KEY_USAGE.cRLSign)) throw fail('is signed by a CA whose keyUsage lacks cRLSign');
-  const verdict = verifySignature(crl.signed, issuer.publicKey, policy);
-  if (!verdict.ok) throw fail(`has an invalid signature: ${verdict.message}`);
+  const verifiedBy = verifiedIssuers.get(crl);
+  const issuerKey = `${issuer.fingerprint}:${policy.allowSha1}`;
+  if (!verifiedBy?.has(issuerKey)) {
+    const verdict = verifySignature(crl.signed, issuer.publicKey, policy);
+    if (!verdict.ok) throw fail(`has an invalid signature: ${verdict.message}`);
+    // A cached CRL is checked against the same CA for every sign-in; its signature needs checking once.
+    if (verifiedBy) verifiedBy.add(issuerKey);
+    else verifiedIssuers.set(crl, new Set([issuerKey]));
+  }
   if (crl.unknownCriticalExtensions.length > 0) throw fail(`has critical extensions that are not understood: ${crl.unknownCriticalExtensions.join(', ')}`);
   if (crl.crlNumber === undefined) throw fail('has no CRL number');
   if (crl.crlNumberCritical) throw fail('marks its CRL number critical, which RFC 5280 forbids');

@@ -238,9 +238,17 @@ function isCandidateIssuer(issuer: Certificate, child: Certificate): boolean {
   return true;
 }
 
+/**
+ * Signature outcomes by (certificate, issuer, policy): the same bytes always give the same answer, and
+ * the CAs of a trust store sign the same intermediates for every sign-in.
+ */
+const SIGNATURE_CACHE_ENTRIES = 10_000;
+const signatureCache = new Map<string, SignatureOutcome>();
+
 function checkSignature(child: Certificate, issuer: Certificate, depth: number, options: CommonOptions, state: SearchState): SignatureOutcome {
-  const key = `${child.fingerprint}:${issuer.fingerprint}`;
-  const cached = state.verified.get(key);
+  const key = `${child.fingerprint}:${issuer.fingerprint}:${options.signaturePolicy.allowSha1}`;
+  // Only successes are shared between validations: a failure names the depth where it was found.
+  const cached = state.verified.get(key) ?? signatureCache.get(key);
   if (cached) return cached;
   let outcome: SignatureOutcome;
   if (!child.innerSignatureAlgorithm.equals(child.outerSignatureAlgorithm)) {
@@ -263,6 +271,10 @@ function checkSignature(child: Certificate, issuer: Certificate, depth: number, 
         };
   }
   state.verified.set(key, outcome);
+  if (outcome.ok) {
+    if (signatureCache.size >= SIGNATURE_CACHE_ENTRIES) signatureCache.clear();
+    signatureCache.set(key, outcome);
+  }
   return outcome;
 }
 

@@ -11,9 +11,9 @@ export const CA_FIELDS: FieldMap = {
   certificateAuthorityType: { kind: 'text', column: 'certificate_authority_type', keyColumn: 'certificate_authority_type' },
   expirationDateTime: { kind: 'timestamp', column: 'expiration_date_time' },
   thumbprint: { kind: 'text', column: 'thumbprint', keyColumn: 'thumbprint', normalise: upper },
-  displayName: { kind: 'text', column: 'display_name', keyColumn: 'display_name_key' },
+  displayName: { kind: 'text', column: 'display_name', keyColumn: 'display_name_key', byteOrdered: true },
   isIssuerHintEnabled: { kind: 'boolean', column: 'is_issuer_hint_enabled' },
-  issuer: { kind: 'text', column: 'issuer', keyColumn: 'issuer_key' },
+  issuer: { kind: 'text', column: 'issuer', keyColumn: 'issuer_key', byteOrdered: true },
   issuerSubjectKeyIdentifier: { kind: 'text', column: 'issuer_subject_key_identifier', keyColumn: 'issuer_subject_key_identifier', normalise: upper },
   deletedDateTime: { kind: 'timestamp', column: 'deleted_date_time' },
 };

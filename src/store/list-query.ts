@@ -49,6 +49,8 @@ export interface FieldMapping {
   readonly keyColumn?: string;
   /** For text: how a literal is normalised to be compared with keyColumn (default: lower case). */
   readonly normalise?: (value: string) => string;
+  /** The key column sorts in byte order on both engines (COLLATE "C"), so prefix ranges are exact. */
+  readonly byteOrdered?: boolean;
 }
 
 export type FieldMap = Readonly<Record<string, FieldMapping>>;
@@ -86,8 +88,18 @@ export function compileCondition(eb: AnyBuilder, condition: Condition, fields: F
     case 'startsWith': {
       const mapping = mappingOf(fields, condition.field);
       const normalise = mapping.normalise ?? ((v: string) => v.toLowerCase());
-      const pattern = `${escapeLike(normalise(condition.prefix))}%`;
-      return eb.and([eb(mapping.column, 'is not', null), eb(mapping.keyColumn ?? mapping.column, 'like', sql<string>`${pattern} escape '\\'`)]);
+      const prefix = normalise(condition.prefix);
+      const column = mapping.keyColumn ?? mapping.column;
+      const pattern = `${escapeLike(prefix)}%`;
+      // The range bound lets both engines seek the index to the prefix (neither turns this LIKE into a
+      // range by itself); LIKE keeps the match exact.
+      const upper = mapping.byteOrdered ? prefixUpperBound(prefix) : undefined;
+      return eb.and([
+        eb(mapping.column, 'is not', null),
+        ...(prefix && mapping.byteOrdered ? [eb(column, '>=', prefix)] : []),
+        ...(upper !== undefined ? [eb(column, '<', upper)] : []),
+        eb(column, 'like', sql<string>`${pattern} escape '\\'`),
+      ]);
     }
   }
 }
@@ -171,6 +183,21 @@ function mappingOf(fields: FieldMap, field: string): FieldMapping {
   const mapping = fields[field];
   if (!mapping) throw new Error(`field '${field}' has no column mapping`);
   return mapping;
+}
+
+/**
+ * The least string greater than every string that starts with `prefix`, in code-point (= UTF-8 byte)
+ * order: the prefix with its last code point incremented; undefined when there is none.
+ */
+export function prefixUpperBound(prefix: string): string | undefined {
+  const points = [...prefix];
+  while (points.length > 0) {
+    const last = (points.pop() as string).codePointAt(0) as number;
+    let next = last + 1;
+    if (next >= 0xd800 && next <= 0xdfff) next = 0xe000; // skip the surrogate range
+    if (next <= 0x10ffff) return points.join('') + String.fromCodePoint(next);
+  }
+  return undefined;
 }
 
 function escapeLike(value: string): string {

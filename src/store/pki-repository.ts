@@ -33,7 +33,7 @@ export interface Page<T> {
 
 export const PKI_FIELDS: FieldMap = {
   id: { kind: 'text', column: 'id', keyColumn: 'id' },
-  displayName: { kind: 'text', column: 'display_name', keyColumn: 'display_name_key' },
+  displayName: { kind: 'text', column: 'display_name', keyColumn: 'display_name_key', byteOrdered: true },
   status: { kind: 'text', column: 'status', keyColumn: 'status' },
   lastModifiedDateTime: { kind: 'timestamp', column: 'last_modified_date_time' },
   deletedDateTime: { kind: 'timestamp', column: 'deleted_date_time' },

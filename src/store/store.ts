@@ -21,7 +21,9 @@ export interface Repositories {
 
 function repositoriesOf(db: Kysely<Database>, dialect: DialectName, root = false): Repositories {
   return {
-    pkis: new CertificateBasedAuthPkiRepository(db, root),
+    // Group commit where our process pays for each commit (SQLite's WAL write); PostgreSQL already
+    // shares WAL flushes between concurrent commits, and batching there only adds latency.
+    pkis: new CertificateBasedAuthPkiRepository(db, root && dialect === 'sqlite'),
     cas: new CertificateAuthorityRepository(db),
     jobs: new JobRepository(db, dialect),
     settings: new SettingsRepository(db),
