@@ -1,0 +1,166 @@
+// Running at scale: PostgreSQL beside SQLite, and one vs two graph-pki instances on one PostgreSQL schema.
+// Target: the server CPU time per request, summed over the instances, with two instances within 1.2× of
+// one instance (adding an instance costs no more than 20 % extra CPU per request).
+//
+// Starts, on free 127.0.0.1 ports, `bin/graph-pki serve --log-level silent`: one on SQLite (fresh data
+// folder, default durability) and two on the same fresh PostgreSQL schema (POSTGRES_ADMIN_URL with a
+// search_path; separate data folders, the signing key shared through the database). A PKI is created
+// for the GET scenario (the same id is read from both PostgreSQL instances). Then, per scenario (GET one
+// PKI by id, POST create), after a warm-up, autocannon loads for --duration:
+//   SQLite (--connections), PostgreSQL one instance (--connections, the other instance idle), and
+//   PostgreSQL two instances (two autocannon instances at once, one per instance, half the connections each).
+// Reported: req/s, p99 (the worse of the two instances), server CPU µs per request from /proc/<pid>/stat
+// utime+stime (summed over the instances), and the CPU of all `postgres` processes per request
+// (informational: it includes other clients of that PostgreSQL). Any non-2xx or error invalidates the run.
+//
+// Flags: --duration S (5), --warmup S (2), --connections N (32), --retries N (1), --quiet-wait S (20).
+// Exit codes: 0 valid run (target met or not), 1 invalid run, failure or no PostgreSQL, 3 watchdog, 130 signal.
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type autocannon from 'autocannon';
+import {
+  authHeaders,
+  COLLECTION,
+  expectStatus,
+  fmt,
+  freshPostgresSchema,
+  isDisturbed,
+  type LoadMeasurement,
+  type LoadTarget,
+  measureLoad,
+  mintToken,
+  parseFlags,
+  postgresAvailable,
+  printHeader,
+  registerTempDir,
+  runMain,
+  type Started,
+  startServe,
+  startWatchdog,
+  table,
+  verdict,
+} from './lib.ts';
+
+const USAGE = 'usage: node --import tsx bench/scale.ts [--duration S=5] [--warmup S=2] [--connections N=32] [--retries N=1] [--quiet-wait S=20]';
+const TARGET = 1.2;
+const POST_BODY = JSON.stringify({ displayName: 'Bench PKI' });
+
+type Scenario = 'GET by id' | 'POST create';
+const SCENARIOS: Scenario[] = ['GET by id', 'POST create'];
+
+function request(server: Started, scenario: Scenario, token: string, getPath: string): autocannon.Options {
+  const headers = authHeaders(token);
+  return scenario === 'GET by id' ? { url: server.url + getPath, method: 'GET', headers } : { url: server.url + COLLECTION, method: 'POST', headers, body: POST_BODY };
+}
+
+async function createPki(server: Started, token: string): Promise<string> {
+  const created = (await expectStatus(await fetch(server.url + COLLECTION, { method: 'POST', headers: authHeaders(token), body: POST_BODY }), 201, 'create PKI')) as { id: string };
+  return `${COLLECTION}/${created.id}`;
+}
+
+async function main(): Promise<number> {
+  const options = parseFlags(process.argv.slice(2), { duration: 5, warmup: 2, connections: 32, retries: 1, quietWait: 20 }, USAGE);
+  const connections = Math.max(2, Math.round(options.connections));
+  const perLoad = (options.warmup + options.duration + options.quietWait + 2) * (1 + options.retries);
+  startWatchdog('bench/scale', SCENARIOS.length * 3 * perLoad + 120);
+  if (!(await postgresAvailable())) {
+    process.stdout.write('PostgreSQL does not answer at the admin URL (GRAPH_PKI_TEST_POSTGRES_URL or postgres://postgres@127.0.0.1:5432/test): nothing to measure.\n');
+    return 1;
+  }
+
+  const dir = (name: string) => registerTempDir(mkdtempSync(path.join(os.tmpdir(), `graph-pki-bench-scale-${name}-`)));
+  const sqliteDir = dir('sqlite');
+  const pgUrl = await freshPostgresSchema('scale');
+  const [sqlite, pg1] = await Promise.all([startServe('graph-pki sqlite', sqliteDir, undefined), startServe('graph-pki pg 1', dir('pg1'), pgUrl)]);
+  const pg2 = await startServe('graph-pki pg 2', dir('pg2'), pgUrl); // after pg 1 has migrated the schema
+  const sqliteToken = mintToken(sqliteDir);
+  const pgToken = mintToken(dir('pgtoken'), pgUrl);
+  const sqliteGet = await createPki(sqlite, sqliteToken);
+  const pgGet = await createPki(pg1, pgToken);
+  // The second instance reads what the first wrote, with a token minted from the shared key.
+  await expectStatus(await fetch(pg2.url + pgGet, { headers: authHeaders(pgToken) }), 200, 'GET on the second instance');
+
+  printHeader(
+    'scale: PostgreSQL beside SQLite, one vs two instances',
+    `${connections} connections in total (two instances: ${connections / 2} each, two autocannon instances at once), ${options.warmup} s warm-up + ${options.duration} s per run, loopback; ` +
+      `PostgreSQL ${new URL(pgUrl).host}, pool 10 per instance; autocannon runs in this process and shares the cores with the servers and PostgreSQL`,
+  );
+
+  const settings = { warmupS: options.warmup, durationS: options.duration, quietWaitS: options.quietWait, retries: options.retries };
+  const results = new Map<string, LoadMeasurement>();
+  for (const scenario of SCENARIOS) {
+    const target = (server: Started, token: string, getPath: string, conns: number): LoadTarget => ({
+      pid: server.pid,
+      connections: conns,
+      request: request(server, scenario, token, getPath),
+    });
+    results.set(`${scenario}/sqlite`, await measureLoad(`${scenario.padEnd(11)} SQLite          `, [target(sqlite, sqliteToken, sqliteGet, connections)], settings));
+    results.set(`${scenario}/pg1`, await measureLoad(`${scenario.padEnd(11)} PostgreSQL × 1  `, [target(pg1, pgToken, pgGet, connections)], { ...settings, postgres: true }));
+    results.set(
+      `${scenario}/pg2`,
+      await measureLoad(
+        `${scenario.padEnd(11)} PostgreSQL × 2  `,
+        [target(pg1, pgToken, pgGet, connections / 2), target(pg2, pgToken, pgGet, connections - connections / 2)],
+        { ...settings, postgres: true },
+      ),
+    );
+  }
+
+  const invalid = [...results.values()].some((m) => m.bad > 0);
+  const disturbed = [...results].filter(([, m]) => isDisturbed(m)).map(([key]) => key);
+  const us = (n: number | undefined) => `${fmt(n)} µs`;
+
+  const backends: string[][] = [
+    ['scenario', 'SQLite req/s', 'SQLite p99', 'SQLite CPU/req', 'PostgreSQL req/s', 'PostgreSQL p99', 'PostgreSQL CPU/req', 'postgres procs CPU/req', 'req/s PG / SQLite', 'CPU/req PG / SQLite'],
+  ];
+  const instances: string[][] = [
+    ['scenario (PostgreSQL)', '×1 req/s', '×1 p99', '×1 CPU/req', '×2 req/s', '×2 p99', '×2 CPU/req (sum)', 'split', 'postgres CPU/req ×1 → ×2', 'CPU ×2 / ×1', 'target', ''],
+  ];
+  let met = true;
+  for (const scenario of SCENARIOS) {
+    const s = results.get(`${scenario}/sqlite`)!;
+    const one = results.get(`${scenario}/pg1`)!;
+    const two = results.get(`${scenario}/pg2`)!;
+    backends.push([
+      scenario,
+      fmt(s.reqPerS),
+      `${s.p99Ms} ms`,
+      us(s.serverCpuUsPerReq),
+      fmt(one.reqPerS),
+      `${one.p99Ms} ms`,
+      us(one.serverCpuUsPerReq),
+      us(one.postgresCpuUsPerReq),
+      `${(one.reqPerS / s.reqPerS).toFixed(2)}×`,
+      one.serverCpuUsPerReq && s.serverCpuUsPerReq ? `${(one.serverCpuUsPerReq / s.serverCpuUsPerReq).toFixed(2)}×` : 'n/a',
+    ]);
+    const ratio = two.serverCpuUsPerReq && one.serverCpuUsPerReq ? two.serverCpuUsPerReq / one.serverCpuUsPerReq : Number.NaN;
+    const ok = ratio <= TARGET;
+    met &&= ok;
+    instances.push([
+      scenario,
+      fmt(one.reqPerS),
+      `${one.p99Ms} ms`,
+      us(one.serverCpuUsPerReq),
+      fmt(two.reqPerS),
+      `${two.p99Ms} ms`,
+      us(two.serverCpuUsPerReq),
+      two.perServerCpuUsPerReq.map((v) => fmt(v)).join(' + '),
+      `${fmt(one.postgresCpuUsPerReq)} → ${fmt(two.postgresCpuUsPerReq)} µs`,
+      `${fmt(ratio, 2)}×`,
+      `≤ ${TARGET}×`,
+      verdict(ok),
+    ]);
+  }
+  process.stdout.write(`\nPostgreSQL beside SQLite (one instance each):\n${table(backends)}\n\nOne vs two instances on one PostgreSQL schema:\n${table(instances)}\n\n`);
+  process.stdout.write('CPU/req = utime+stime of the graph-pki process(es) per request; postgres = every process named postgres (other clients included).\n');
+  if (invalid) {
+    process.stdout.write('INVALID RUN: non-2xx responses or connection errors (see the lines above).\n');
+    return 1;
+  }
+  if (disturbed.length > 0) process.stdout.write(`Disturbed: other processes used > 0.15 cores during ${disturbed.join(', ')}; req/s and p99 of those runs understate the server (CPU/req is still meaningful).\n`);
+  process.stdout.write(`${verdict(met)}: server CPU per request with two instances within ${TARGET}× of one instance in every scenario.\n`);
+  return 0;
+}
+
+runMain('bench/scale', main);
