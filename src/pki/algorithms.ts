@@ -45,9 +45,22 @@ export function checkSignatureAlgorithm(oid: string): AlgorithmVerdict {
   return { ok: false, reason: `signature algorithm ${refused ?? oid} is not allowed (use SHA-256 or stronger with RSA, ECDSA or Ed25519)` };
 }
 
+/** What matters of a public key for the allow-list: its type, RSA size, EC curve. */
+export interface PublicKeyFacts {
+  /** node's asymmetricKeyType names: rsa, rsa-pss, ec, ed25519, … */
+  readonly type: string | undefined;
+  readonly modulusLength?: number | undefined;
+  /** OpenSSL's curve name (prime256v1, secp384r1, …); undefined for explicit parameters. */
+  readonly namedCurve?: string | undefined;
+}
+
 export function checkPublicKey(key: KeyObject): AlgorithmVerdict {
-  const details = key.asymmetricKeyDetails ?? {};
-  switch (key.asymmetricKeyType) {
+  return checkPublicKeyFacts({ type: key.asymmetricKeyType, ...key.asymmetricKeyDetails });
+}
+
+export function checkPublicKeyFacts(key: PublicKeyFacts): AlgorithmVerdict {
+  const details = key;
+  switch (key.type) {
     case 'rsa':
     case 'rsa-pss': {
       const bits = details.modulusLength ?? 0;
@@ -63,6 +76,6 @@ export function checkPublicKey(key: KeyObject): AlgorithmVerdict {
     case 'ed25519':
       return { ok: true, name: 'Ed25519' };
     default:
-      return { ok: false, reason: `public key type ${key.asymmetricKeyType ?? 'unknown'} is not allowed (RSA, ECDSA or Ed25519)` };
+      return { ok: false, reason: `public key type ${key.type ?? 'unknown'} is not allowed (RSA, ECDSA or Ed25519)` };
   }
 }

@@ -2,6 +2,7 @@
 // and the extensions it acts on, decoded strictly by a DER walk of our own. Unknown extensions are kept
 // with their criticality so the validator can refuse unknown critical ones.
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import type { PublicKeyFacts } from './algorithms.ts';
 import { children, decodeOid, DER_TAG, DerError, expectTlv, readTlv, type Tlv } from './der.ts';
 
 export const EXT = {
@@ -61,7 +62,10 @@ export interface Certificate {
   readonly notBefore: Date;
   readonly notAfter: Date;
   readonly spki: Buffer;
+  /** Imported on first use: a leaf's key is never needed to validate its path. */
   readonly publicKey: KeyObject;
+  /** Type, size and curve read from the SubjectPublicKeyInfo without importing the key. */
+  readonly publicKeyFacts: PublicKeyFacts;
   readonly extensions: ReadonlyMap<string, Extension>;
   readonly basicConstraints: { readonly ca: boolean; readonly pathLen: number | undefined } | undefined;
   /** Set bits of keyUsage, or undefined when the extension is absent. */
@@ -126,12 +130,16 @@ function parse(der: Buffer): Certificate {
   const [notBeforeTlv, notAfterTlv] = children(der, validity);
   if (!notBeforeTlv || !notAfterTlv) throw new DerError('validity needs two times');
   const algorithm = algorithmOf(der, outerAlg);
-  let publicKey: KeyObject;
-  try {
-    publicKey = createPublicKey({ key: der.subarray(spki.start, spki.end), format: 'der', type: 'spki' });
-  } catch (error) {
-    throw new CertificateParseError(`unusable public key: ${(error as Error).message}`);
-  }
+  const spkiDer = der.subarray(spki.start, spki.end);
+  let publicKey: KeyObject | undefined;
+  const importKey = (): KeyObject => {
+    try {
+      publicKey ??= createPublicKey({ key: spkiDer, format: 'der', type: 'spki' });
+      return publicKey;
+    } catch (error) {
+      throw new CertificateParseError(`unusable public key: ${(error as Error).message}`);
+    }
+  };
   refuseExplicitCurve(der, spki);
   const bits = bitStringBytes(der, signature);
   const certificate: Omit<Certificate, 'basicConstraints' | 'keyUsage' | 'extKeyUsage' | 'subjectKeyIdentifier' | 'authorityKeyIdentifier' | 'policies' | 'policyConstraints' | 'inhibitAnyPolicy' | 'crlDistributionUrls'> = {
@@ -152,14 +160,55 @@ function parse(der: Buffer): Certificate {
     subjectText: nameText(der, subject),
     notBefore: readTime(der, notBeforeTlv),
     notAfter: readTime(der, notAfterTlv),
-    spki: der.subarray(spki.start, spki.end),
-    publicKey,
+    spki: spkiDer,
+    get publicKey() {
+      return importKey();
+    },
+    publicKeyFacts: publicKeyFactsOf(der, spki) ?? publicKeyFactsOf(importKey()),
     extensions,
   };
-  return { ...certificate, ...decodeExtensions(extensions) };
+  return Object.assign(certificate, decodeExtensions(extensions));
 }
 
 const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
+const RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
+const ED25519 = '1.3.101.112';
+const NAMED_CURVES: Readonly<Record<string, string>> = {
+  '1.2.840.10045.3.1.7': 'prime256v1',
+  '1.3.132.0.34': 'secp384r1',
+  '1.3.132.0.35': 'secp521r1',
+};
+
+/**
+ * Key facts for the common key types read straight from the DER (RSA modulus size, EC curve,
+ * Ed25519); for anything else, undefined, and the key is imported to tell.
+ */
+function publicKeyFactsOf(der: Buffer, spki: Tlv): PublicKeyFacts | undefined;
+function publicKeyFactsOf(key: KeyObject): PublicKeyFacts;
+function publicKeyFactsOf(source: Buffer | KeyObject, spki?: Tlv): PublicKeyFacts | undefined {
+  if (!Buffer.isBuffer(source)) return { type: source.asymmetricKeyType, ...source.asymmetricKeyDetails };
+  const der = source;
+  const [algorithm, bits] = children(der, spki as Tlv);
+  if (!algorithm || !bits) return undefined;
+  const [oidTlv, params] = children(der, algorithm);
+  if (!oidTlv) return undefined;
+  const oid = decodeOid(der, oidTlv);
+  if (oid === ED25519) return { type: 'ed25519' };
+  if (oid === EC_PUBLIC_KEY && params?.tag === DER_TAG.oid) {
+    const curve = NAMED_CURVES[decodeOid(der, params)];
+    return curve ? { type: 'ec', namedCurve: curve } : undefined;
+  }
+  if (oid === RSA_ENCRYPTION && bits.tag === DER_TAG.bitString && der[bits.valueStart] === 0) {
+    const key = readTlv(der, bits.valueStart + 1, bits.end);
+    const [modulus] = children(der, key);
+    if (!modulus || modulus.tag !== DER_TAG.integer) return undefined;
+    let start = modulus.valueStart;
+    while (start < modulus.end - 1 && der[start] === 0) start++;
+    const first = der[start] as number;
+    return { type: 'rsa', modulusLength: (modulus.end - start - 1) * 8 + (32 - Math.clz32(first)) };
+  }
+  return undefined;
+}
 
 /** An EC key must name its curve; explicit parameters (a known source of attacks) are refused. */
 function refuseExplicitCurve(der: Buffer, spki: Tlv): void {

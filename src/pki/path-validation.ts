@@ -6,7 +6,7 @@
 // Go's crypto/x509. No I/O: revocation is asked of an injected checker.
 import { type Certificate, EXT, KEY_USAGE, nameAttributes, OID_COMMON_NAME } from './certificate.ts';
 import { type Budget, checkNameConstraints, parseNameConstraints, subjectNamesOf } from './name-constraints.ts';
-import { checkPublicKey as checkKeyAllowed } from './algorithms.ts';
+import { checkPublicKeyFacts as checkKeyAllowed } from './algorithms.ts';
 import { children, expectTlv } from './der.ts';
 import { type SignaturePolicy, verifySignature } from './signature.ts';
 
@@ -380,7 +380,7 @@ function checkSubjectAltNameSyntax(certificate: Certificate, depth: number): voi
 }
 
 function checkPublicKey(certificate: Certificate, depth: number): void {
-  const verdict = checkKeyAllowed(certificate.publicKey);
+  const verdict = checkKeyAllowed(certificate.publicKeyFacts);
   if (!verdict.ok) throw new ValidationFailure('weak_key', `'${certificate.subjectText}': ${verdict.reason}`, depth);
 }
 
