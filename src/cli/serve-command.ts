@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import {
   DEFAULT_DATA_DIR,
+  DEFAULT_CRL_CONFIG,
   DEFAULT_DATABASE_OPTIONS,
   DEFAULT_HOST,
   DEFAULT_LIMITS,
@@ -37,6 +38,8 @@ interface ServeOptions {
   dbConnectTimeoutMs: number;
   dbTlsCaFile?: string;
   deletedItemRetentionDays: number;
+  crlMaxBytes: number;
+  crlTimeoutMs: number;
 }
 
 export function serveCommand(): Command {
@@ -78,6 +81,12 @@ export function serveCommand(): Command {
       envOption('--deleted-item-retention-days <n>', 'days a deleted PKI or CA can be restored before it is purged')
         .default(DEFAULT_LIMITS.deletedItemRetentionDays)
         .argParser(parseInteger(1, 3650)),
+    )
+    .addOption(
+      envOption('--crl-max-bytes <n>', 'largest CRL downloaded while a verification waits').default(DEFAULT_CRL_CONFIG.maxCrlBytes).argParser(parseInteger(1024, 1024 * 1024 * 1024)),
+    )
+    .addOption(
+      envOption('--crl-timeout-ms <ms>', 'time allowed for one CRL download').default(DEFAULT_CRL_CONFIG.crlDownloadTimeoutMs).argParser(parseInteger(100, 600_000)),
     )
     .addOption(envOption('--db-pool-size <n>', 'PostgreSQL connections per instance').default(DEFAULT_DATABASE_OPTIONS.poolSize).argParser(parseInteger(1, 1000)))
     .addOption(
@@ -121,6 +130,7 @@ export function serveCommand(): Command {
           jobLeaseMs: options.jobLeaseMs,
           deletedItemRetentionDays: options.deletedItemRetentionDays,
         },
+        crl: { ...DEFAULT_CRL_CONFIG, maxCrlBytes: options.crlMaxBytes, crlDownloadTimeoutMs: options.crlTimeoutMs },
       });
     });
 }
