@@ -9,6 +9,7 @@ import type { SigningKey } from './auth/signing-key.ts';
 import { resolveSigningKey } from './signing-key-source.ts';
 import { TokenVerifier } from './auth/token-verifier.ts';
 import { buildApp } from './http/app.ts';
+import { AppMetrics } from './http/metrics.ts';
 import { GuardedFetcher, type LookupFunction } from './net/guarded-fetcher.ts';
 import { randomBytes } from 'node:crypto';
 import { SkiptokenCodec } from './graph/skiptoken.ts';
@@ -85,7 +86,9 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     },
     hooks.lookup ? { lookup: hooks.lookup } : {},
   );
-  const crls = new CrlService(store, crlFetcher, config.crl);
+  // One registry per server instance (never prom-client's global one).
+  const metrics = new AppMetrics({ countJobsByState: () => store.repositories.jobs.countAllByState() });
+  const crls = new CrlService(store, crlFetcher, config.crl, metrics.crlSink);
   const verification = new VerificationService(store, crls, x509Policies, limits);
   let jobs: JobRunner | undefined;
   const uploads = new UploadService(store, fetcher, limits, () => jobs?.wake());
@@ -110,6 +113,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
         return false;
       }
     },
+    metrics,
   });
   jobs = new JobRunner(store, { [UPLOAD_JOB]: (job, context) => uploads.runJob(job, context) }, limits, app.log);
 

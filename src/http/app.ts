@@ -1,7 +1,9 @@
-// The Fastify application: Graph routes under /beta and /v1.0 (authenticated), /healthz (not), Graph's
-// headers and error envelope on everything.
+// The Fastify application: Graph routes under /beta and /v1.0 (authenticated); /healthz, /readyz,
+// /metrics and /openapi.json (not); Graph's headers and error envelope on everything.
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import packageJson from '../../package.json' with { type: 'json' };
 import type { Limits, LogLevel } from '../config.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import { API_VERSIONS, type ApiVersion } from '../graph/context.ts';
@@ -15,6 +17,7 @@ import type { VerificationService } from '../service/verification-service.ts';
 import type { X509PolicyService } from '../service/x509-policy-service.ts';
 import { registerGraphAuth } from './auth-hook.ts';
 import { registerErrorHandler } from './error-handler.ts';
+import { type AppMetrics, registerMetricsRoute, registerRequestMetrics } from './metrics.ts';
 import { sendGraphError } from './graph-reply.ts';
 import type { GraphRouteContext } from './graph-routes.ts';
 import { registerRequestIds } from './request-ids.ts';
@@ -40,8 +43,10 @@ export interface AppDependencies {
   readonly logLevel: LogLevel;
   /** The public base URL (no trailing slash); known only once the server listens. */
   publicBaseUrl(): string;
-  /** Answers whether the database is reachable, for /healthz. */
+  /** Answers whether the database is reachable, for /healthz and /readyz. */
   isReady(): Promise<boolean>;
+  /** This instance's Prometheus registry and instruments, served at /metrics. */
+  readonly metrics: AppMetrics;
 }
 
 export function buildApp(deps: AppDependencies): FastifyInstance {
@@ -63,9 +68,36 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
   registerRequestLog(app);
   registerErrorHandler(app, deps.limits.maxRequestBodyBytes);
 
-  app.get('/healthz', async (_request, reply) => {
-    const ready = await deps.isReady();
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable' });
+  // Before any route, so its onRoute hook sees them all. Shared schemas are named by their $id.
+  app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'graph-pki', version: packageJson.version, description: packageJson.description },
+    },
+    hideUntagged: false,
+    // refuseOtherMethods' catch-all routes (one route, several methods, always 405) are not operations.
+    transform: ({ schema, url, route }) => (Array.isArray(route.method) ? { schema: { ...schema, hide: true }, url } : { schema, url }),
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
+  });
+  registerRequestMetrics(app, deps.metrics);
+
+  // Operator endpoints, without auth. In a plugin so they are added after swagger's onRoute hook exists
+  // (a route added directly on the root here would be added before it, and missing from the document).
+  app.register(async (ops) => {
+    ops.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    registerMetricsRoute(ops, deps.metrics);
+
+    ops.get('/healthz', async (_request, reply) => {
+      const ready = await deps.isReady();
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable' });
+    });
+
+    ops.get('/readyz', async (_request, reply) => {
+      const ready = await deps.isReady();
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable' });
+    });
   });
 
   for (const version of API_VERSIONS) {

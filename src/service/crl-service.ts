@@ -18,6 +18,15 @@ export interface CrlLookup {
 
 type CrlLimits = Pick<CrlConfig, 'maxCrlBytes' | 'crlRefreshAheadMs' | 'crlMemoryEntries'>;
 
+/** How a CRL lookup for a verification ended: a cache hit, a fresh download, or no usable CRL. */
+export type CrlLookupResult = CrlSource | 'failed';
+
+/** Where CrlService reports what it does (the HTTP layer turns it into Prometheus counters). */
+export interface CrlMetricsSink {
+  lookup(result: CrlLookupResult): void;
+  downloadedBytes(bytes: number): void;
+}
+
 export class CrlService {
   private readonly memory = new Map<string, CrlIndex>();
   private readonly inFlight = new Map<string, Promise<CrlIndex>>();
@@ -26,10 +35,23 @@ export class CrlService {
     private readonly store: Store,
     private readonly fetcher: GuardedFetcher,
     private readonly limits: CrlLimits,
+    private readonly metrics?: CrlMetricsSink,
   ) {}
 
   /** The current CRL at `url`, from memory, the database or a download; throws ValidationFailure. */
   async get(url: string, now: Date, depth: number): Promise<CrlLookup> {
+    let lookup: CrlLookup;
+    try {
+      lookup = await this.lookup(url, now, depth);
+    } catch (error) {
+      this.metrics?.lookup('failed');
+      throw error;
+    }
+    this.metrics?.lookup(lookup.source);
+    return lookup;
+  }
+
+  private async lookup(url: string, now: Date, depth: number): Promise<CrlLookup> {
     const cached = this.memory.get(url);
     if (cached && isCurrent(cached, now)) return { crl: cached, source: 'memory' };
     const stored = await this.store.repositories.crlCache.find(url);
@@ -69,6 +91,7 @@ export class CrlService {
     let body: Buffer;
     try {
       body = (await this.fetcher.fetch(url, { maxBytes: this.limits.maxCrlBytes })).body;
+      this.metrics?.downloadedBytes(body.length);
     } catch (error) {
       if (error instanceof FetchError) throw new ValidationFailure('crl_unavailable', `the CRL at ${url} cannot be downloaded: ${error.message}`, depth);
       throw error;

@@ -123,6 +123,18 @@ export class JobRepository {
     return row && toRecord(row);
   }
 
+  /** Jobs by state over every tenant: an operator view (metrics), never returned to a tenant. */
+  async countAllByState(): Promise<Record<JobState, number>> {
+    const rows = await this.db
+      .selectFrom('job')
+      .select(['state', (eb) => eb.fn.countAll().as('n')])
+      .groupBy('state')
+      .execute();
+    const counts: Record<JobState, number> = { queued: 0, running: 0, succeeded: 0, failed: 0 };
+    for (const row of rows) counts[row.state] = Number(row.n);
+    return counts;
+  }
+
   async countByState(tenantId: string, subjectId: string): Promise<Record<JobState, number>> {
     const rows = await this.db
       .selectFrom('job')

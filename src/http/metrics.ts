@@ -1,0 +1,90 @@
+// Prometheus metrics for GET /metrics, on a registry of this app instance's own (never prom-client's
+// global one), so several servers in one process (tests, benchmarks) keep separate series.
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CrlLookupResult, CrlMetricsSink } from '../service/crl-service.ts';
+import type { JobState } from '../store/job-repository.ts';
+
+const JOB_STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed'];
+const CRL_RESULTS: readonly CrlLookupResult[] = ['memory', 'database', 'downloaded', 'failed'];
+
+export interface MetricsSources {
+  /** Jobs by state across the whole store, read at scrape time. */
+  countJobsByState(): Promise<Record<JobState, number>>;
+}
+
+export class AppMetrics {
+  readonly registry = new Registry();
+  private readonly requestDuration: Histogram<'route' | 'status_code'>;
+  private readonly crlRequests: Counter<'result'>;
+  private readonly crlBytes: Counter;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.requestDuration = new Histogram({
+      name: 'graph_pki_http_request_duration_seconds',
+      help: 'HTTP request duration in seconds, by route pattern and status code',
+      labelNames: ['route', 'status_code'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    new Gauge({
+      name: 'graph_pki_upload_jobs',
+      help: 'Upload jobs in the store, by state (all tenants)',
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        let counts: Record<JobState, number>;
+        try {
+          counts = await sources.countJobsByState();
+        } catch {
+          // Database unreachable: drop the series rather than report stale counts (or fail the scrape).
+          this.reset();
+          return;
+        }
+        for (const state of JOB_STATES) this.set({ state }, counts[state]);
+      },
+    });
+    this.crlRequests = new Counter({
+      name: 'graph_pki_crl_cache_requests_total',
+      help: 'CRL lookups during verification, by where the CRL came from (or failed)',
+      labelNames: ['result'],
+      registers,
+    });
+    for (const result of CRL_RESULTS) this.crlRequests.inc({ result }, 0);
+    this.crlBytes = new Counter({
+      name: 'graph_pki_crl_downloaded_bytes_total',
+      help: 'Bytes of CRLs downloaded',
+      registers,
+    });
+  }
+
+  /** The sink CrlService reports to. */
+  get crlSink(): CrlMetricsSink {
+    return {
+      lookup: (result) => this.crlRequests.inc({ result }),
+      downloadedBytes: (bytes) => this.crlBytes.inc(bytes),
+    };
+  }
+
+  observeRequest(route: string, statusCode: number, seconds: number): void {
+    this.requestDuration.observe({ route, status_code: String(statusCode) }, seconds);
+  }
+}
+
+/** Times every request by its route pattern ('not-found' when none matched), on every route of `app`. */
+export function registerRequestMetrics(app: FastifyInstance, metrics: AppMetrics): void {
+  app.addHook('onResponse', (request, reply, done) => {
+    metrics.observeRequest(request.routeOptions.url ?? 'not-found', reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+}
+
+/** GET /metrics: the registry in Prometheus text format (no auth, like /healthz). */
+export function registerMetricsRoute(app: FastifyInstance, metrics: AppMetrics): void {
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    const body = await metrics.registry.metrics();
+    return reply.header('content-type', metrics.registry.contentType).send(body);
+  });
+}
