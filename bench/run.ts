@@ -14,20 +14,34 @@
 // repeats a disturbed measurement up to --retries times, keeping the least disturbed one. CPU time per
 // request is far less sensitive to such noise than req/s.
 // Exit codes: 0 valid run (targets met or not), 1 invalid run or failure, 3 watchdog timeout, 130 signal.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import {
+  codeVersion,
+  COLLECTION,
+  cpuMicros,
+  DISTURBED_CORES,
+  exitWith,
+  expectStatus,
+  fmt,
+  GRAPH_PKI_BIN,
+  load,
+  mintToken,
+  machineMicros,
+  registerTempDir,
+  ROOT,
+  startChild,
+  table,
+  UsageError,
+  waitForQuiet,
+} from './lib.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const GRAPH_PKI_BIN = path.join(ROOT, 'bin', 'graph-pki');
 const BARE_SERVER = path.join(ROOT, 'bench', 'bare-server.mjs');
-const COLLECTION = '/beta/directory/publicKeyInfrastructure/certificateBasedAuthConfigurations';
 const POST_BODY = JSON.stringify({ displayName: 'Bench PKI' });
 const TARGETS: Record<ScenarioName, number> = { 'GET by id': 0.6, 'POST create': 0.35 };
-const STARTUP_TIMEOUT_MS = 15_000;
 
 type ScenarioName = 'GET by id' | 'POST create';
 
@@ -40,9 +54,6 @@ interface Options {
   /** How often a measurement disturbed by other processes is repeated. */
   retries: number;
 }
-
-/** Other processes using more than this many cores make a run "disturbed". */
-const DISTURBED_CORES = 0.15;
 
 interface Server {
   readonly name: 'baseline' | 'graph-pki';
@@ -71,58 +82,9 @@ interface Measurement {
 
 // ---- cleanup: everything started is registered here and torn down on every exit path ----
 
-const children: ChildProcess[] = [];
-const tempDirs: string[] = [];
-const runningLoads = new Set<autocannon.Instance>();
-let cleaningUp: Promise<void> | undefined;
-
-function cleanup(): Promise<void> {
-  cleaningUp ??= (async () => {
-    for (const load of runningLoads) load.stop();
-    await Promise.all(children.map((child) => stopChild(child)));
-    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  })();
-  return cleaningUp;
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-async function exitWith(code: number): Promise<never> {
-  try {
-    await cleanup();
-  } catch (error) {
-    process.stderr.write(`bench: cleanup failed: ${String(error)}\n`);
-  } finally {
-    process.exit(code);
-  }
-}
-
 // Last resort if the process ends some other way: synchronous kill and removal.
-process.on('exit', () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
-
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(signal, () => {
-    process.stderr.write(`\nbench: ${signal}, cleaning up\n`);
-    void exitWith(130);
-  });
-}
 
 // ---- options ----
-
-class UsageError extends Error {}
 
 function parseOptions(argv: readonly string[]): Options {
   const options: Options = { durationS: 8, connections: 32, warmupS: 2, quietWaitS: 30, retries: 2 };
@@ -149,118 +111,6 @@ function parseOptions(argv: readonly string[]): Options {
   return options;
 }
 
-// ---- child processes ----
-
-/** Spawns a server and resolves with its URL once `pattern` (capturing the port) shows on its stdout. */
-function startChild(name: string, args: string[], pattern: RegExp): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-  children.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    const timer = setTimeout(() => fail(new Error(`${name} did not start within ${STARTUP_TIMEOUT_MS} ms`)), STARTUP_TIMEOUT_MS);
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      reject(new Error(`${error.message}\n${name} stderr:\n${stderr}`));
-    };
-    const exitedEarly = (code: number | null, signal: string | null) =>
-      fail(new Error(`${name} exited early (code ${code}, signal ${signal})`));
-    child.once('error', fail);
-    child.once('exit', exitedEarly);
-    const onStdout = (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = pattern.exec(stdout);
-      if (!match?.[1]) return;
-      clearTimeout(timer);
-      child.removeListener('exit', exitedEarly);
-      child.stdout?.removeListener('data', onStdout);
-      child.stdout?.resume(); // keep draining what the server prints later
-      resolve({ child, url: `http://127.0.0.1:${match[1]}` });
-    };
-    child.stdout?.on('data', onStdout);
-  });
-}
-
-/** utime + stime of a process (all its threads), in microseconds; undefined where /proc is unavailable. */
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-function cpuMicros(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after "(comm)": state is field 3, utime field 14, stime field 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? (ticks * 1e6) / CLOCK_TICKS : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Machine-wide busy and steal time from /proc/stat, in microseconds. */
-function machineMicros(): { busy: number; steal: number } | undefined {
-  try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
-    // cpu user nice system idle iowait irq softirq steal ...
-    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
-    const toUs = (ticks: number) => (ticks * 1e6) / CLOCK_TICKS;
-    return { busy: toUs(user! + nice! + system! + irq! + softirq!), steal: toUs(steal ?? 0) };
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU cores busy machine-wide over `ms` (the servers under test are idle at this point). */
-async function machineBusyCores(ms: number): Promise<number | undefined> {
-  const before = machineMicros();
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  const after = machineMicros();
-  return before && after ? (after.busy - before.busy) / (ms * 1000) : undefined;
-}
-
-/**
- * Waits until other processes leave the cores alone (another test suite on a 2-core machine halves the
- * numbers), at most `maxWaitS`. Returns the busy cores seen last.
- */
-async function waitForQuiet(maxWaitS: number): Promise<number | undefined> {
-  const deadline = Date.now() + maxWaitS * 1000;
-  let busy = await machineBusyCores(500);
-  let announced = false;
-  while (busy !== undefined && busy > DISTURBED_CORES && Date.now() < deadline) {
-    if (!announced) process.stdout.write(`(machine busy: ${busy.toFixed(2)} cores used by other processes; waiting up to ${maxWaitS} s) `);
-    announced = true;
-    busy = await machineBusyCores(1000);
-  }
-  return busy;
-}
-
-/** The commit and state of the code under test, and whether dist/ is older than src/. */
-function codeVersion(): { description: string; staleDist: boolean } {
-  let commit = 'unknown commit';
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
-    commit = `${head}${dirty ? ' + uncommitted src changes' : ''}`;
-  } catch {
-    // not a git checkout
-  }
-  const dist = path.join(ROOT, 'dist', 'cli.js');
-  const distTime = statSync(dist).mtimeMs;
-  const newest = (dir: string): number =>
-    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(path.join(dir, e.name)) : statSync(path.join(dir, e.name)).mtimeMs)));
-  const staleDist = newest(path.join(ROOT, 'src')) > distTime;
-  return { description: `${commit}, dist/cli.js built ${new Date(distTime).toISOString()}`, staleDist };
-}
-
 // ---- load ----
 
 function requestOptions(server: Server, scenario: ScenarioName, token: string): autocannon.Options {
@@ -268,20 +118,6 @@ function requestOptions(server: Server, scenario: ScenarioName, token: string): 
   return scenario === 'GET by id'
     ? { url: server.url + server.getPath, method: 'GET', headers }
     : { url: server.url + COLLECTION, method: 'POST', headers, body: POST_BODY };
-}
-
-function load(options: autocannon.Options, durationS: number): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => {
-    const instance = autocannon({ ...options, duration: durationS, timeout: 10 }, (error, result) => {
-      clearTimeout(guard);
-      runningLoads.delete(instance);
-      if (error) reject(error instanceof Error ? error : new Error(String(error)));
-      else resolve(result);
-    });
-    runningLoads.add(instance);
-    // autocannon ends by itself after `duration`; this only guards against it hanging.
-    const guard = setTimeout(() => instance.stop(), (durationS + 15) * 1000);
-  });
 }
 
 async function measure(server: Server, scenario: ScenarioName, token: string, options: Options): Promise<Measurement> {
@@ -328,12 +164,6 @@ async function measure(server: Server, scenario: ScenarioName, token: string, op
 
 // ---- setup checks ----
 
-async function expectStatus(response: Response, status: number, what: string): Promise<unknown> {
-  const text = await response.text();
-  if (response.status !== status) throw new Error(`${what}: expected ${status}, got ${response.status}: ${text.slice(0, 300)}`);
-  return JSON.parse(text) as unknown;
-}
-
 /** Creates the PKI the GET scenario reads and checks both scenarios answer as expected before loading. */
 async function prepare(server: Server, token: string): Promise<void> {
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -352,15 +182,6 @@ const isDisturbed = (m: Measurement) => m.otherCores !== undefined && m.otherCor
 
 // ---- report ----
 
-const fmt = (n: number | undefined, digits = 0) => (n === undefined ? 'n/a' : n.toFixed(digits));
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const line = (r: string[]) => `| ${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ')} |`;
-  const rule = `|${widths.map((w, c) => (c === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
-  return [line(rows[0]!), rule, ...rows.slice(1).map(line)].join('\n');
-}
-
 // ---- main ----
 
 async function main(): Promise<number> {
@@ -375,13 +196,13 @@ async function main(): Promise<number> {
   }, budgetMs).unref();
 
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'graph-pki-bench-'));
-  tempDirs.push(dataDir);
+  registerTempDir(dataDir);
 
   const [bare, pki] = await Promise.all([
     startChild('bare-server', [BARE_SERVER, '0'], /listening (\d+)/),
     startChild('graph-pki', [GRAPH_PKI_BIN, 'serve', '--data', dataDir, '--port', '0', '--log-level', 'silent'], /listening on http:\/\/127\.0\.0\.1:(\d+)/),
   ]);
-  const token = execFileSync(process.execPath, [GRAPH_PKI_BIN, 'token', '--data', dataDir], { cwd: ROOT, encoding: 'utf8', timeout: 15_000 }).trim();
+  const token = mintToken(dataDir);
 
   const servers: Server[] = [
     { name: 'baseline', child: bare.child, url: bare.url, getPath: '' },
