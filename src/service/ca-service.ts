@@ -1,7 +1,6 @@
 // Use cases of a PKI's certificateAuthorities: every certificate is parsed and checked for real, the
 // properties the certificate determines are derived (or, when the client sends them, must match), and
 // every write refreshes the parent PKI inside the same transaction.
-import { randomUUID } from 'node:crypto';
 import type { Limits } from '../config.ts';
 import { type CaCertificate, CertificateProblem, decodeCertificateValue, parseCaCertificate } from '../pki/ca-certificate.ts';
 import type { CaChanges, CaRecord } from '../store/ca-repository.ts';
@@ -10,6 +9,7 @@ import type { Page } from '../store/pki-repository.ts';
 import { isUniqueViolation } from '../store/database.ts';
 import type { Repositories, Store } from '../store/store.ts';
 import { graphTimestamp } from './clock.ts';
+import { newObjectId } from './ids.ts';
 import { type GraphError, graphErrors } from './errors.ts';
 
 const RESOURCE = 'certificateAuthorityDetail';
@@ -46,7 +46,7 @@ export class CaService {
     this.checkDisplayName(input.displayName);
     const now = graphTimestamp();
     const ca: CaRecord = {
-      id: randomUUID(),
+      id: newObjectId(),
       pkiId,
       ...derived,
       // Without a name of its own a CA is called by its subject CN, as uploads name them.

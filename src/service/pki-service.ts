@@ -1,9 +1,9 @@
 // Use cases of the certificateBasedAuthPki collection, callable from HTTP, the CLI and tests alike.
-import { randomUUID } from 'node:crypto';
 import type { Limits } from '../config.ts';
 import type { Condition, ListQuery } from '../store/list-query.ts';
 import type { CertificateBasedAuthPkiRepository, Page, PkiRecord } from '../store/pki-repository.ts';
 import { graphTimestamp } from './clock.ts';
+import { newObjectId } from './ids.ts';
 import { graphErrors } from './errors.ts';
 
 /** `status` of a PKI on which no upload or delete job is running (what Graph's examples show). */
@@ -24,7 +24,7 @@ export class PkiService {
     this.checkDisplayName(input.displayName);
     const now = graphTimestamp();
     const pki: PkiRecord = {
-      id: randomUUID(),
+      id: newObjectId(),
       displayName: input.displayName ?? null,
       status: PKI_STATUS_IDLE,
       statusDetails: null,

@@ -1,7 +1,7 @@
 // The asynchronous `upload` action: the request stores a job and marks the PKI running; a job runner
 // later downloads the .p7b through the guarded fetcher, checks its hash and every certificate, and
 // applies the whole bundle in one transaction, or none of it, recording the outcome on the PKI.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Limits } from '../config.ts';
 import { FetchError, type GuardedFetcher } from '../net/guarded-fetcher.ts';
 import { BundleProblem, certificatesOfBundle } from '../pki/certificate-bundle.ts';
@@ -12,6 +12,7 @@ import type { JobRecord } from '../store/job-repository.ts';
 import type { Store } from '../store/store.ts';
 import { derivedProperties, isHttpUrl } from './ca-service.ts';
 import { graphTimestamp } from './clock.ts';
+import { newObjectId } from './ids.ts';
 import { graphErrors } from './errors.ts';
 import { type JobContext, LeaseLost } from './job-runner.ts';
 import { PKI_STATUS_IDLE } from './pki-service.ts';
@@ -64,7 +65,7 @@ export class UploadService {
         throw graphErrors.notFound(pkiId);
       }
       await repos.jobs.enqueue({
-        id: randomUUID(),
+        id: newObjectId(),
         tenantId,
         kind: UPLOAD_JOB,
         subjectId: pkiId,
@@ -192,7 +193,7 @@ function displayUrl(value: string): string {
 
 function newCaFromBundle(pkiId: string, certificate: CaCertificate, now: string): CaRecord {
   return {
-    id: randomUUID(),
+    id: newObjectId(),
     pkiId,
     ...derivedProperties(certificate),
     displayName: certificate.subjectCommonName,

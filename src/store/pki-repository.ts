@@ -49,7 +49,13 @@ export class CertificateBasedAuthPkiRepository {
     groupCommit = false,
   ) {
     this.inserts = groupCommit
-      ? new WriteBatcher((rows) => db.transaction().execute((trx) => trx.insertInto('certificate_based_auth_pki').values(rows).execute().then(() => undefined)))
+      ? new WriteBatcher((rows) =>
+          db.transaction().execute(async (trx) => {
+            // One prepared single-row INSERT per row: the same SQL text whatever the batch size, and no
+            // statement journal spilled to a temporary file as a large multi-row INSERT needs.
+            for (const row of rows) await trx.insertInto('certificate_based_auth_pki').values(row).execute();
+          }),
+        )
       : undefined;
     this.liveById = preparedQuery<'tenantId' | 'id', Selectable<PkiTable>>((p) =>
       db.selectFrom('certificate_based_auth_pki').selectAll().where('tenant_id', '=', p('tenantId')).where('deleted_date_time', 'is', null).where('id', '=', p('id')),
