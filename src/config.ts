@@ -114,6 +114,9 @@ export const GRAPH_AUDIENCES = ['https://graph.microsoft.com', '00000003-0000-00
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** HTTPS: a certificate and key given as PEM files, or a self-signed certificate kept in the data folder. */
+export type TlsConfig = { readonly certFile: string; readonly keyFile: string } | { readonly selfSigned: true };
+
 export interface ServerConfig {
   /** Folder for the SQLite file and the local token-signing key. */
   readonly dataDir: string;
@@ -133,6 +136,8 @@ export interface ServerConfig {
   readonly auth: AuthConfig;
   readonly limits: Limits;
   readonly crl: CrlConfig;
+  /** Serve HTTPS instead of plain HTTP; undefined = HTTP. */
+  readonly tls: TlsConfig | undefined;
 }
 
 export const DEFAULT_DATA_DIR = './data';
@@ -154,6 +159,7 @@ export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): Serv
     auth: { audiences: [...GRAPH_AUDIENCES], jwksUrl: undefined, issuers: [] },
     limits: DEFAULT_LIMITS,
     crl: DEFAULT_CRL_CONFIG,
+    tls: undefined,
     ...overrides,
   };
 }

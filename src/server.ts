@@ -23,6 +23,7 @@ import { CrlService } from './service/crl-service.ts';
 import { VerificationService } from './service/verification-service.ts';
 import { openDatabase, type OpenDatabase } from './store/database.ts';
 import { Store } from './store/store.ts';
+import { loadTls } from './tls.ts';
 
 export interface RunningServer {
   readonly app: FastifyInstance;
@@ -36,6 +37,8 @@ export interface RunningServer {
   readonly deletedItems: DeletedItemsService;
   /** The tenants' X.509 authentication-method policies (what certificate verification applies). */
   readonly x509Policies: X509PolicyService;
+  /** The self-signed certificate `--https` generated or reused in the data folder, if any. */
+  readonly selfSignedCertFile: string | undefined;
   /** Stops accepting connections, lets in-flight requests and the running job finish, closes the database. */
   close(): Promise<void>;
 }
@@ -48,6 +51,8 @@ export interface ServerHooks {
 }
 
 export async function startServer(config: ServerConfig, hooks: ServerHooks = {}): Promise<RunningServer> {
+  // Before the database opens, so a missing certificate or key fails fast with nothing to clean up.
+  const tls = config.tls ? await loadTls(config.tls, config.dataDir) : undefined;
   const database = await openDatabase(databaseLocation(config), config.databaseOptions);
   let signingKey: SigningKey;
   try {
@@ -114,6 +119,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
       }
     },
     metrics,
+    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
   });
   jobs = new JobRunner(store, { [UPLOAD_JOB]: (job, context) => uploads.runJob(job, context) }, limits, app.log);
 
@@ -140,7 +146,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   crlRefresher.unref();
   const address = app.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
+  const url = `${tls ? 'https' : 'http'}://${host}:${address.port}`;
   if (!publicUrl) publicUrl = url;
 
   const runner = jobs;
@@ -154,5 +160,5 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     })();
     return closing;
   };
-  return { app, url, publicUrl, database, store, signingKey, jobs: runner, deletedItems, x509Policies, close };
+  return { app, url, publicUrl, database, store, signingKey, jobs: runner, deletedItems, x509Policies, selfSignedCertFile: tls?.selfSignedCertFile, close };
 }

@@ -40,6 +40,9 @@ interface ServeOptions {
   deletedItemRetentionDays: number;
   crlMaxBytes: number;
   crlTimeoutMs: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  https: boolean;
 }
 
 export function serveCommand(): Command {
@@ -100,7 +103,16 @@ export function serveCommand(): Command {
         .argParser(parseInteger(100, 600_000)),
     )
     .addOption(envOption('--db-tls-ca-file <file>', "CA (PEM) to verify PostgreSQL's TLS certificate; TLS itself is set by sslmode in the URL"))
+    .addOption(envOption('--tls-cert <file>', 'serve HTTPS with this certificate (PEM, chain allowed); needs --tls-key'))
+    .addOption(envOption('--tls-key <file>', 'private key (PEM) of --tls-cert'))
+    .addOption(envOption('--https', 'serve HTTPS with a self-signed certificate for localhost, generated in <data> on first use').default(false))
     .action(async (options: ServeOptions, command: Command) => {
+      if (options.https && (options.tlsCert || options.tlsKey)) {
+        command.error('error: --https generates its own certificate; give either --https or --tls-cert with --tls-key', { exitCode: 2 });
+      }
+      if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) {
+        command.error('error: --tls-cert and --tls-key must be given together', { exitCode: 2 });
+      }
       if (options.jwksUrl && options.issuer.length === 0) {
         command.error('error: --jwks-url needs --issuer (the iss values to accept from that identity provider)', { exitCode: 2 });
       }
@@ -131,6 +143,11 @@ export function serveCommand(): Command {
           deletedItemRetentionDays: options.deletedItemRetentionDays,
         },
         crl: { ...DEFAULT_CRL_CONFIG, maxCrlBytes: options.crlMaxBytes, crlDownloadTimeoutMs: options.crlTimeoutMs },
+        tls: options.https
+          ? { selfSigned: true }
+          : options.tlsCert && options.tlsKey
+            ? { certFile: options.tlsCert, keyFile: options.tlsKey }
+            : undefined,
       });
     });
 }
@@ -140,6 +157,10 @@ async function serve(config: ServerConfig): Promise<void> {
   const server = await startServer(config);
   process.stdout.write(`graph-pki listening on ${server.url} (${server.database.description})\n`);
   if (server.publicUrl !== server.url) process.stdout.write(`public URL ${server.publicUrl}\n`);
+  if (server.selfSignedCertFile) {
+    const file = server.selfSignedCertFile;
+    process.stdout.write(`HTTPS certificate: ${file}; trust it with NODE_EXTRA_CA_CERTS=${file} (Node) or curl --cacert ${file}\n`);
+  }
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -47,6 +47,8 @@ export interface AppDependencies {
   isReady(): Promise<boolean>;
   /** This instance's Prometheus registry and instruments, served at /metrics. */
   readonly metrics: AppMetrics;
+  /** Serve HTTPS with this PEM certificate and key (plain HTTP when absent). */
+  readonly https?: { readonly cert: Buffer; readonly key: Buffer };
 }
 
 export function buildApp(deps: AppDependencies): FastifyInstance {
@@ -55,6 +57,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     // request-log.ts writes the one line per request instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: () => randomUUID(),
+    ...(deps.https ? { https: deps.https } : {}),
     bodyLimit: deps.limits.maxRequestBodyBytes,
     // Graph treats path segments case-insensitively; parameter values keep their case.
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },

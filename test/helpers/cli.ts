@@ -71,7 +71,7 @@ export async function startCliServer(args: readonly string[], env: Record<string
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(out);
+      const match = /listening on (https?:\/\/\S+)/.exec(out);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve({ url: match[1], child, stdout: () => out, exited });
