@@ -121,10 +121,22 @@ async function currentSchema(db: Kysely<Database>): Promise<string | undefined> 
   return result.rows[0]?.schema;
 }
 
-async function refuseNewerSchema(db: Kysely<Database>): Promise<void> {
+/**
+ * Whether the migrations table exists in this database (PostgreSQL: in the connection's own schema).
+ * Asked directly rather than through Kysely's introspection, which reads every schema's catalog and
+ * fails when another deployment drops a schema at that moment.
+ */
+async function hasMigrationTable(db: Kysely<Database>): Promise<boolean> {
   const schema = await currentSchema(db);
-  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
-  if (!tables.some((t) => t.name === 'kysely_migration' && (schema === undefined || t.schema === schema))) return;
+  const result =
+    schema === undefined
+      ? await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(db)
+      : await sql<{ n: number }>`select count(*) as n from pg_catalog.pg_tables where schemaname = ${schema} and tablename = 'kysely_migration'`.execute(db);
+  return Number(result.rows[0]?.n ?? 0) > 0;
+}
+
+async function refuseNewerSchema(db: Kysely<Database>): Promise<void> {
+  if (!(await hasMigrationTable(db))) return;
   const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
   const unknown = rows.rows.map((r) => r.name).filter((name) => !KNOWN_MIGRATIONS.includes(name));
   if (unknown.length > 0) {
