@@ -39,11 +39,27 @@ if (backends.includes('postgres')) {
   }
 }
 
+/** Drops the schemas test servers made (gp_test_*, gp_dir_*, gp_scale_*), after the run and of earlier runs. */
+async function dropTestSchemas() {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: process.env.GRAPH_PKI_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test' });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      "select nspname from pg_namespace where nspname like 'gp\\_test\\_%' or nspname like 'gp\\_dir\\_%' or nspname like 'gp\\_scale\\_%'",
+    );
+    for (const { nspname } of rows) await client.query(`drop schema if exists "${nspname}" cascade`);
+  } finally {
+    await client.end();
+  }
+}
+
 for (const backend of backends) {
   process.stdout.write(`\n# ==== test run on ${backend} ====\n`);
+  if (backend === 'postgres') await dropTestSchemas();
   const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...args, ...files], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, GRAPH_PKI_TEST_BACKEND: backend },
+    env: { ...process.env, GRAPH_PKI_TEST_BACKEND: backend, GRAPH_PKI_TEST_KEEP_SCHEMAS: '1' },
     maxBuffer: 512 * 1024 * 1024,
   });
   const output = result.stdout.toString();
@@ -53,6 +69,7 @@ for (const backend of backends) {
   totals.failed += count('fail') + count('cancelled');
   totals.skipped += count('skipped') + count('todo');
   if (result.status !== 0) status = result.status ?? 1;
+  if (backend === 'postgres') await dropTestSchemas();
 }
 
 process.stdout.write(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);

@@ -13,8 +13,10 @@ export const POSTGRES_ADMIN_URL = process.env.GRAPH_PKI_TEST_POSTGRES_URL ?? 'po
 
 const created = new Set<string>();
 
+// Under `npm test` the runner drops every test schema once all files are done (GRAPH_PKI_TEST_KEEP_SCHEMAS):
+// a DROP SCHEMA while another test process introspects the catalog (Kysely's migrator does) can fail it.
 after(async () => {
-  if (created.size === 0) return;
+  if (created.size === 0 || process.env.GRAPH_PKI_TEST_KEEP_SCHEMAS === '1') return;
   const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
   await client.connect();
   try {
