@@ -19,14 +19,15 @@
 // Flags: --seconds S (3), --copies N (2000), --quiet-wait S (15; 0 = do not wait for a quiet machine).
 // Exit codes: 0 valid run (targets met or not), 1 invalid run or failure, 3 watchdog timeout, 130 signal.
 import { spawn } from 'node:child_process';
-import { createPublicKey, KeyObject, randomBytes, sign, verify as cryptoVerify } from 'node:crypto';
+import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Certificate, parseCertificate } from '../src/pki/certificate.ts';
 import { type CrlIndex, indexCrl } from '../src/pki/crl.ts';
 import { verifyOffline } from '../src/pki/offline-verify.ts';
-import { createCa, createChain, createCrl, derInteger, derTlv, type KeyKind, type TestCert, warmKeyPool, x509 } from '../test/helpers/certs.ts';
+import { bigCrl } from '../test/helpers/crl-der.ts';
+import { createCa, createChain, createCrl, type KeyKind, type TestCert, warmKeyPool } from '../test/helpers/certs.ts';
 import {
   DISTURBED_CORES,
   fmt,
@@ -48,94 +49,7 @@ const TARGET_RATIO = 3;
 const CRL_TARGET_MS = 500;
 const CRL_TARGET_MB = 100;
 const CRL_MAX_BYTES = 20 * 1024 * 1024; // Entra's (and graph-pki's) CRL download limit
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 const MB = 1_048_576;
-
-// ---- a 20 MB CRL as raw DER (the approach of test/pki/crl.test.ts) ----
-
-function oidDer(oid: string): Buffer {
-  const parts = oid.split('.').map(Number);
-  const values = [(parts[0] ?? 0) * 40 + (parts[1] ?? 0), ...parts.slice(2)];
-  const bytes: number[] = [];
-  for (const value of values) {
-    const chunk = [value & 0x7f];
-    for (let v = Math.floor(value / 128); v > 0; v = Math.floor(v / 128)) chunk.unshift((v & 0x7f) | 0x80);
-    bytes.push(...chunk);
-  }
-  return derTlv(0x06, Buffer.from(bytes));
-}
-
-function extension(oid: string, critical: boolean, value: Buffer): Buffer {
-  return derTlv(0x30, oidDer(oid), ...(critical ? [Buffer.from('0101ff', 'hex')] : []), derTlv(0x04, value));
-}
-
-const two = (n: number) => String(n).padStart(2, '0');
-
-function utcTime(d: Date): Buffer {
-  const text = `${two(d.getUTCFullYear() % 100)}${two(d.getUTCMonth() + 1)}${two(d.getUTCDate())}${two(d.getUTCHours())}${two(d.getUTCMinutes())}${two(d.getUTCSeconds())}Z`;
-  return derTlv(0x17, Buffer.from(text, 'latin1'));
-}
-
-const ECDSA_SHA256 = derTlv(0x30, oidDer('1.2.840.10045.4.3.2'));
-const REASON = (code: number): Buffer => extension('2.5.29.21', false, derTlv(0x0a, Buffer.from([code])));
-
-function skiOf(ca: TestCert): string {
-  const ski = ca.cert.getExtension(x509.SubjectKeyIdentifierExtension);
-  if (!ski) throw new Error('CA without SKI');
-  return ski.keyId.toUpperCase();
-}
-
-/** A CRL of `count` entries signed by the P-256 `ca`; the serial of entry i is returned by `serial(i)`. */
-function bigCrl(ca: TestCert, count: number): { der: Buffer; serial: (i: number) => string } {
-  const SERIAL = 16;
-  const base = Date.UTC(2025, 0, 1);
-  const dateDers = Array.from({ length: 997 }, (_, i) => utcTime(new Date(base + i * 61_000)));
-  const random = randomBytes(count * SERIAL);
-  const reasons = Array.from({ length: 11 }, (_, code) => derTlv(0x30, REASON(code)));
-  const plainEntry = 2 + 2 + SERIAL + 15;
-  const withReason = plainEntry + (reasons[1] as Buffer).length;
-  const total = count * plainEntry + Math.ceil(count / 10) * (withReason - plainEntry);
-  const body = Buffer.allocUnsafe(total);
-  let offset = 0;
-  for (let i = 0; i < count; i++) {
-    const reason = i % 10 === 0 ? (reasons[1 + (i % 9)] as Buffer) : undefined;
-    body[offset++] = 0x30;
-    body[offset++] = 2 + SERIAL + 15 + (reason ? reason.length : 0);
-    body[offset++] = 0x02;
-    body[offset++] = SERIAL;
-    random.copy(body, offset, i * SERIAL, i * SERIAL + SERIAL - 4);
-    body[offset] = ((body[offset] as number) & 0x3f) | 0x40;
-    body.writeUInt32BE(i, offset + SERIAL - 4);
-    offset += SERIAL;
-    (dateDers[i % dateDers.length] as Buffer).copy(body, offset);
-    offset += 15;
-    if (reason) {
-      reason.copy(body, offset);
-      offset += reason.length;
-    }
-  }
-  const aki = extension('2.5.29.35', false, derTlv(0x30, derTlv(0x80, Buffer.from(skiOf(ca), 'hex'))));
-  const tbs = derTlv(
-    0x30,
-    derInteger(1),
-    ECDSA_SHA256,
-    Buffer.from(ca.cert.subjectName.toArrayBuffer()),
-    utcTime(new Date(Date.now() - HOUR)),
-    utcTime(new Date(Date.now() + 7 * DAY)),
-    derTlv(0x30, body),
-    derTlv(0xa0, derTlv(0x30, aki, extension('2.5.29.20', false, derInteger(123456)))),
-  );
-  const signature = sign('sha256', tbs, { key: KeyObject.from(ca.keys.privateKey), dsaEncoding: 'der' });
-  const der = derTlv(0x30, tbs, ECDSA_SHA256, derTlv(0x03, Buffer.from([0]), signature));
-  const serial = (i: number): string => {
-    const s = Buffer.from(random.subarray(i * SERIAL, i * SERIAL + SERIAL));
-    s[0] = ((s[0] as number) & 0x3f) | 0x40;
-    s.writeUInt32BE(i, SERIAL - 4);
-    return s.toString('hex').toUpperCase();
-  };
-  return { der, serial };
-}
 
 interface CrlResult {
   bytes: number;
@@ -152,7 +66,7 @@ async function measureCrlIndexing(): Promise<CrlResult> {
   const ca = await createCa({ subject: 'CN=Bench CRL Signer, O=graph-pki bench', key: 'p256' });
   // 36.4 bytes per entry on average: stay just under the 20 MiB limit.
   const count = 570_000;
-  const { der, serial } = bigCrl(ca, count);
+  const { der, serials: serial } = bigCrl(ca, count);
   if (der.length > CRL_MAX_BYTES || der.length < 20_000_000) throw new Error(`CRL size ${der.length} is not ~20 MB`);
   const gc = gcFunction();
   const settle = async () => {

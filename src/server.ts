@@ -2,7 +2,6 @@
 // starts the job runner and listens. Used by `graph-pki serve` and by the tests, so both run exactly the
 // same server.
 import type { AddressInfo } from 'node:net';
-import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { databaseLocation, type ServerConfig } from './config.ts';
 import type { SigningKey } from './auth/signing-key.ts';
@@ -110,14 +109,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     limits,
     logLevel: config.logLevel,
     publicBaseUrl: () => publicUrl,
-    isReady: async () => {
-      try {
-        await sql`select 1`.execute(database.db);
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    isReady: () => database.isReachable(),
     metrics,
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
   });

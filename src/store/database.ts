@@ -16,6 +16,8 @@ export interface OpenDatabase {
   readonly dialect: DialectName;
   /** Human-readable location without credentials, for start-up messages. */
   readonly description: string;
+  /** Whether the database answers right now (readiness). */
+  isReachable(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ function openSqlite(location: string): OpenDatabase {
     dialect: 'sqlite',
     description: file === ':memory:' ? 'SQLite in memory (nothing is kept)' : `SQLite file ${path.resolve(file)}`,
     close: () => db.destroy(),
+    isReachable: () => reachable(db),
   };
 }
 
@@ -96,7 +99,16 @@ function openPostgres(location: string, options: DatabaseOptions): OpenDatabase 
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   url.password = '';
   url.search = '';
-  return { db, dialect: 'postgres', description: `PostgreSQL ${url.host}${url.pathname}`, close: () => db.destroy() };
+  return { db, dialect: 'postgres', description: `PostgreSQL ${url.host}${url.pathname}`, close: () => db.destroy(), isReachable: () => reachable(db) };
+}
+
+async function reachable(db: Kysely<Database>): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Applies every migration this code knows; several instances starting at once take turns (a lock). */
