@@ -1,16 +1,25 @@
 // What OData may do with each entity's properties: which can be selected, filtered (with which
 // operators) and sorted. The filterable and sortable sets follow Graph's documentation for these types.
+// The same definitions generate the entity types of $metadata (graph/metadata-model.ts), so the names and
+// types a client reads there are the ones the server filters, selects and serves.
 
 export type EdmType = 'string' | 'datetime' | 'boolean' | 'enum' | 'binary';
 export type FilterOperator = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le' | 'in' | 'startswith';
 
 export interface PropertyDefinition {
   readonly type: EdmType;
+  /**
+   * Nullable as Graph's metadata declares it, and so as our $metadata does. A property Graph declares
+   * nullable may still always have a value here (e.g. isIssuerHintEnabled); one declared non-nullable
+   * never is null in a response (the $metadata test checks it).
+   */
   readonly nullable: boolean;
   /** Operators $filter accepts on it; empty = not filterable. */
   readonly filter: readonly FilterOperator[];
   readonly sortable: boolean;
   readonly enumMembers?: readonly string[];
+  /** The EnumType of an `enum` property, e.g. certificateAuthorityType. */
+  readonly enumType?: string;
 }
 
 export interface EntityDefinition {
@@ -34,7 +43,7 @@ export const PKI_ENTITY: EntityDefinition = {
     id: { type: 'string', nullable: false, filter: EQUALITY, sortable: false },
     deletedDateTime: plain('datetime'),
     displayName: { type: 'string', nullable: true, filter: STRING_OPS, sortable: true },
-    status: { type: 'string', nullable: false, filter: STRING_OPS, sortable: false },
+    status: { type: 'string', nullable: true, filter: STRING_OPS, sortable: false },
     statusDetails: plain('string'),
     lastModifiedDateTime: { type: 'datetime', nullable: false, filter: ORDERED, sortable: true },
   },
@@ -45,17 +54,24 @@ export const CA_ENTITY: EntityDefinition = {
   properties: {
     id: { type: 'string', nullable: false, filter: EQUALITY, sortable: false },
     deletedDateTime: plain('datetime'),
-    certificateAuthorityType: { type: 'enum', nullable: false, filter: EQUALITY, sortable: false, enumMembers: ['root', 'intermediate'] },
+    certificateAuthorityType: {
+      type: 'enum',
+      nullable: true,
+      filter: EQUALITY,
+      sortable: false,
+      enumMembers: ['root', 'intermediate'],
+      enumType: 'certificateAuthorityType',
+    },
     certificate: plain('binary', false),
     displayName: { type: 'string', nullable: true, filter: STRING_OPS, sortable: true },
-    issuer: { type: 'string', nullable: false, filter: STRING_OPS, sortable: false },
+    issuer: { type: 'string', nullable: true, filter: STRING_OPS, sortable: false },
     issuerSubjectKeyIdentifier: { type: 'string', nullable: true, filter: STRING_OPS, sortable: false },
     createdDateTime: plain('datetime'),
     expirationDateTime: { type: 'datetime', nullable: false, filter: ORDERED, sortable: true },
     thumbprint: { type: 'string', nullable: false, filter: ['eq', 'in', 'startswith'], sortable: false },
     certificateRevocationListUrl: plain('string'),
     deltaCertificateRevocationListUrl: plain('string'),
-    isIssuerHintEnabled: { type: 'boolean', nullable: false, filter: ['eq', 'ne'], sortable: false },
+    isIssuerHintEnabled: { type: 'boolean', nullable: true, filter: ['eq', 'ne'], sortable: false },
   },
   aliases: { deltacertificateRevocationListUrl: 'deltaCertificateRevocationListUrl' },
 };
@@ -66,7 +82,7 @@ export function asDeletedItems(entity: EntityDefinition): EntityDefinition {
     ...entity,
     properties: {
       ...entity.properties,
-      deletedDateTime: { type: 'datetime', nullable: false, filter: ORDERED, sortable: true },
+      deletedDateTime: { type: 'datetime', nullable: true, filter: ORDERED, sortable: true },
     },
   };
 }

@@ -1,5 +1,5 @@
-// The Fastify application: Graph routes under /beta and /v1.0 (authenticated); /healthz, /readyz,
-// /metrics and /openapi.json (not); Graph's headers and error envelope on everything.
+// The Fastify application: Graph routes under /beta and /v1.0 (authenticated); their $metadata, /healthz,
+// /readyz, /metrics and /openapi.json (not); Graph's headers and error envelope on everything.
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
@@ -24,6 +24,7 @@ import { registerRequestIds } from './request-ids.ts';
 import { registerRequestLog } from './request-log.ts';
 import { registerCaRoutes } from './routes/ca-routes.ts';
 import { registerDeletedItemsRoutes } from './routes/deleted-items-routes.ts';
+import { registerMetadataRoutes } from './routes/metadata-routes.ts';
 import { registerPkiRoutes } from './routes/pki-routes.ts';
 import { registerRootRoutes } from './routes/root-routes.ts';
 import { registerUploadRoutes } from './routes/upload-routes.ts';
@@ -91,6 +92,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
   app.register(async (ops) => {
     ops.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     registerMetricsRoute(ops, deps.metrics);
+    registerMetadataRoutes(ops);
 
     ops.get('/healthz', async (_request, reply) => {
       const ready = await deps.isReady();

@@ -1,0 +1,314 @@
+// The Entity Data Model $metadata publishes: the types, enums, actions and containers this service serves,
+// in Graph's namespace and with Graph's names. The two PKI entity types are generated from the property
+// definitions that also drive $select, $filter and $orderby (entities.ts), so $metadata cannot drift from
+// what the server accepts; the types along the paths (directory, policies) carry only the navigation
+// properties that lead to what we serve. Shapes, names, enum values and nullability follow Microsoft's
+// published CSDL (spec §1–§4, §6, §8.2); capability annotations follow spec §3.1/§4.1.
+import { CA_ENTITY, type EdmType, type EntityDefinition, PKI_ENTITY, type PropertyDefinition } from './entities.ts';
+
+export const EDM_NAMESPACE = 'microsoft.graph';
+export const EDM_ALIAS = 'graph';
+
+export interface EdmProperty {
+  readonly name: string;
+  /** Edm.String, graph.certificateAuthorityType, Collection(graph.excludeTarget), … */
+  readonly type: string;
+  readonly nullable: boolean;
+  /** Unicode="false": the value is ASCII (Graph marks the upload action's parameters so). */
+  readonly ascii?: boolean;
+}
+
+export interface EdmNavigationProperty {
+  readonly name: string;
+  readonly type: string;
+  /** Contained: the target is addressed only through this navigation (Graph's PKI paths all are). */
+  readonly containsTarget: boolean;
+}
+
+export interface EdmStructuredType {
+  readonly name: string;
+  readonly baseType?: string;
+  readonly abstract?: boolean;
+  readonly openType?: boolean;
+  /** Key property names; only the root of a hierarchy declares one. */
+  readonly key?: readonly string[];
+  readonly properties: readonly EdmProperty[];
+  readonly navigationProperties?: readonly EdmNavigationProperty[];
+}
+
+export interface EdmEnumType {
+  readonly name: string;
+  /** Members with Graph's numeric values (evolvable enums end with unknownFutureValue). */
+  readonly members: readonly (readonly [name: string, value: number])[];
+}
+
+export interface EdmAction {
+  readonly name: string;
+  /** Type of the binding parameter (the action is bound). */
+  readonly bindingType: string;
+  readonly parameters: readonly EdmProperty[];
+  readonly returnType?: string;
+}
+
+/** Org.OData.Capabilities.V1 restrictions on one collection-valued navigation property. */
+export interface EdmCollectionCapabilities {
+  /** Target path, e.g. microsoft.graph.publicKeyInfrastructureRoot/certificateBasedAuthConfigurations. */
+  readonly target: string;
+  readonly countable: boolean;
+  readonly expandable: boolean;
+  readonly filterable: boolean;
+  readonly nonFilterableProperties: readonly string[];
+  readonly sortable: boolean;
+  readonly nonSortableProperties: readonly string[];
+  readonly searchable: boolean;
+  readonly referenceable: boolean;
+  readonly skipSupported: boolean;
+  readonly topSupported: boolean;
+}
+
+export interface EdmContainer {
+  readonly name: string;
+  readonly singletons: readonly { readonly name: string; readonly type: string }[];
+  readonly entitySets: readonly { readonly name: string; readonly entityType: string }[];
+}
+
+export interface EdmSchema {
+  readonly namespace: string;
+  readonly alias: string;
+  readonly enumTypes: readonly EdmEnumType[];
+  readonly complexTypes: readonly EdmStructuredType[];
+  readonly entityTypes: readonly EdmStructuredType[];
+  readonly actions: readonly EdmAction[];
+  readonly container: EdmContainer;
+  readonly capabilities: readonly EdmCollectionCapabilities[];
+}
+
+const graph = (name: string) => `${EDM_ALIAS}.${name}`;
+const collection = (type: string) => `Collection(${type})`;
+const property = (name: string, type: string, nullable = true): EdmProperty => ({ name, type, nullable });
+const contained = (name: string, type: string): EdmNavigationProperty => ({ name, type, containsTarget: true });
+
+const PRIMITIVE: Record<Exclude<EdmType, 'enum'>, string> = {
+  string: 'Edm.String',
+  datetime: 'Edm.DateTimeOffset',
+  boolean: 'Edm.Boolean',
+  binary: 'Edm.Binary',
+};
+
+function edmTypeOf(name: string, definition: PropertyDefinition): string {
+  if (definition.type !== 'enum') return PRIMITIVE[definition.type];
+  if (!definition.enumType) throw new Error(`enum property ${name} names no enumType`);
+  return graph(definition.enumType);
+}
+
+/** The properties an entity type declares itself: all of its definition's but those its base types declare. */
+function declaredProperties(entity: EntityDefinition, inherited: readonly EdmStructuredType[]): EdmProperty[] {
+  const inheritedNames = new Set(inherited.flatMap((type) => type.properties.map((p) => p.name)));
+  return Object.entries(entity.properties)
+    .filter(([name]) => !inheritedNames.has(name))
+    .map(([name, definition]) => property(name, edmTypeOf(name, definition), definition.nullable));
+}
+
+/** Local name of an entity definition's type: microsoft.graph.certificateBasedAuthPki → certificateBasedAuthPki. */
+function localName(entity: EntityDefinition): string {
+  return entity.typeName.slice(EDM_NAMESPACE.length + 1);
+}
+
+const ENTITY: EdmStructuredType = { name: 'entity', abstract: true, key: ['id'], properties: [property('id', 'Edm.String', false)] };
+const DIRECTORY_OBJECT: EdmStructuredType = {
+  name: 'directoryObject',
+  baseType: graph('entity'),
+  openType: true,
+  properties: [property('deletedDateTime', 'Edm.DateTimeOffset')],
+};
+
+const PKI_TYPE = localName(PKI_ENTITY);
+const CA_TYPE = localName(CA_ENTITY);
+
+const PKI: EdmStructuredType = {
+  name: PKI_TYPE,
+  baseType: graph('directoryObject'),
+  properties: declaredProperties(PKI_ENTITY, [ENTITY, DIRECTORY_OBJECT]),
+  navigationProperties: [contained('certificateAuthorities', collection(graph(CA_TYPE)))],
+};
+
+const CA: EdmStructuredType = {
+  name: CA_TYPE,
+  baseType: graph('directoryObject'),
+  properties: declaredProperties(CA_ENTITY, [ENTITY, DIRECTORY_OBJECT]),
+};
+
+const ENUM_TYPES: readonly EdmEnumType[] = [
+  { name: 'authenticationMethodState', members: [['enabled', 0], ['disabled', 1]] },
+  { name: 'authenticationMethodTargetType', members: [['user', 0], ['group', 1], ['unknownFutureValue', 2]] },
+  { name: 'certificateAuthorityType', members: [['root', 0], ['intermediate', 1], ['unknownFutureValue', 2]] },
+  { name: 'x509CertificateAffinityLevel', members: [['low', 0], ['high', 1], ['unknownFutureValue', 2]] },
+  {
+    name: 'x509CertificateAuthenticationMode',
+    members: [['x509CertificateSingleFactor', 0], ['x509CertificateMultiFactor', 1], ['unknownFutureValue', 2]],
+  },
+  { name: 'x509CertificateCRLValidationConfigurationState', members: [['disabled', 0], ['enabled', 1], ['unknownFutureValue', 2]] },
+  { name: 'x509CertificateIssuerHintsState', members: [['disabled', 0], ['enabled', 1], ['unknownFutureValue', 2]] },
+  {
+    name: 'x509CertificateRuleType',
+    members: [['issuerSubject', 0], ['policyOID', 1], ['unknownFutureValue', 2], ['issuerSubjectAndPolicyOID', 3]],
+  },
+];
+
+const affinity = graph('x509CertificateAffinityLevel');
+const targetType = graph('authenticationMethodTargetType');
+
+const COMPLEX_TYPES: readonly EdmStructuredType[] = [
+  { name: 'excludeTarget', properties: [property('id', 'Edm.String', false), property('targetType', targetType, false)] },
+  { name: 'includeTarget', properties: [property('id', 'Edm.String', false), property('targetType', targetType, false)] },
+  {
+    name: 'x509CertificateAuthenticationModeConfiguration',
+    properties: [
+      property('rules', collection(graph('x509CertificateRule'))),
+      property('x509CertificateAuthenticationDefaultMode', graph('x509CertificateAuthenticationMode')),
+      property('x509CertificateDefaultRequiredAffinityLevel', affinity),
+    ],
+  },
+  {
+    name: 'x509CertificateAuthorityScope',
+    properties: [
+      property('includeTargets', collection(graph('includeTarget'))),
+      property('publicKeyInfrastructureIdentifier', 'Edm.String'),
+      property('subjectKeyIdentifier', 'Edm.String'),
+    ],
+  },
+  {
+    name: 'x509CertificateCRLValidationConfiguration',
+    properties: [
+      property('exemptedCertificateAuthoritiesSubjectKeyIdentifiers', collection('Edm.String')),
+      property('state', graph('x509CertificateCRLValidationConfigurationState'), false),
+    ],
+  },
+  { name: 'x509CertificateIssuerHintsConfiguration', properties: [property('state', graph('x509CertificateIssuerHintsState'))] },
+  {
+    name: 'x509CertificateRule',
+    properties: [
+      property('identifier', 'Edm.String'),
+      property('issuerSubjectIdentifier', 'Edm.String'),
+      property('policyOidIdentifier', 'Edm.String'),
+      property('x509CertificateAuthenticationMode', graph('x509CertificateAuthenticationMode')),
+      property('x509CertificateRequiredAffinityLevel', affinity),
+      property('x509CertificateRuleType', graph('x509CertificateRuleType')),
+    ],
+  },
+  {
+    name: 'x509CertificateUserBinding',
+    properties: [
+      property('priority', 'Edm.Int32', false),
+      property('trustAffinityLevel', affinity),
+      property('userProperty', 'Edm.String'),
+      property('x509CertificateField', 'Edm.String'),
+    ],
+  },
+];
+
+const ENTITY_TYPES: readonly EdmStructuredType[] = [
+  ENTITY,
+  DIRECTORY_OBJECT,
+  {
+    name: 'directory',
+    baseType: graph('entity'),
+    properties: [],
+    navigationProperties: [
+      contained('deletedItems', collection(graph('directoryObject'))),
+      contained('publicKeyInfrastructure', graph('publicKeyInfrastructureRoot')),
+    ],
+  },
+  {
+    name: 'publicKeyInfrastructureRoot',
+    baseType: graph('entity'),
+    properties: [],
+    navigationProperties: [contained('certificateBasedAuthConfigurations', collection(graph(PKI_TYPE)))],
+  },
+  PKI,
+  CA,
+  {
+    name: 'policyRoot',
+    baseType: graph('entity'),
+    properties: [],
+    navigationProperties: [contained('authenticationMethodsPolicy', graph('authenticationMethodsPolicy'))],
+  },
+  {
+    name: 'authenticationMethodsPolicy',
+    baseType: graph('entity'),
+    properties: [],
+    navigationProperties: [contained('authenticationMethodConfigurations', collection(graph('authenticationMethodConfiguration')))],
+  },
+  {
+    name: 'authenticationMethodConfiguration',
+    baseType: graph('entity'),
+    abstract: true,
+    properties: [property('excludeTargets', collection(graph('excludeTarget'))), property('state', graph('authenticationMethodState'))],
+  },
+  {
+    name: 'x509CertificateAuthenticationMethodConfiguration',
+    baseType: graph('authenticationMethodConfiguration'),
+    properties: [
+      property('authenticationModeConfiguration', graph('x509CertificateAuthenticationModeConfiguration')),
+      property('certificateAuthorityScopes', collection(graph('x509CertificateAuthorityScope'))),
+      property('certificateUserBindings', collection(graph('x509CertificateUserBinding'))),
+      property('crlValidationConfiguration', graph('x509CertificateCRLValidationConfiguration')),
+      property('issuerHintsConfiguration', graph('x509CertificateIssuerHintsConfiguration')),
+    ],
+  },
+];
+
+const ACTIONS: readonly EdmAction[] = [
+  {
+    name: 'upload',
+    bindingType: graph(PKI_TYPE),
+    parameters: [
+      { name: 'uploadUrl', type: 'Edm.String', nullable: false, ascii: true },
+      { name: 'sha256FileHash', type: 'Edm.String', nullable: false, ascii: true },
+    ],
+  },
+  { name: 'restore', bindingType: graph('directoryObject'), parameters: [], returnType: graph('directoryObject') },
+];
+
+/** What the PKI and CA collections support: Graph's annotations, plus which properties filter and sort. */
+function collectionCapabilities(target: string, entity: EntityDefinition): EdmCollectionCapabilities {
+  const properties = Object.entries(entity.properties);
+  return {
+    target,
+    countable: true,
+    expandable: false,
+    filterable: true,
+    nonFilterableProperties: properties.filter(([, p]) => p.filter.length === 0).map(([name]) => name),
+    sortable: true,
+    nonSortableProperties: properties.filter(([, p]) => !p.sortable).map(([name]) => name),
+    searchable: false,
+    referenceable: false,
+    skipSupported: false,
+    topSupported: true,
+  };
+}
+
+export const GRAPH_PKI_SCHEMA: EdmSchema = {
+  namespace: EDM_NAMESPACE,
+  alias: EDM_ALIAS,
+  enumTypes: ENUM_TYPES,
+  complexTypes: COMPLEX_TYPES,
+  entityTypes: ENTITY_TYPES,
+  actions: ACTIONS,
+  container: {
+    name: 'GraphService',
+    singletons: [
+      { name: 'directory', type: graph('directory') },
+      { name: 'policies', type: graph('policyRoot') },
+    ],
+    // Targets of the context URLs Graph gives a restored object and the authentication-method policy.
+    entitySets: [
+      { name: 'directoryObjects', entityType: graph('directoryObject') },
+      { name: 'authenticationMethodConfigurations', entityType: graph('authenticationMethodConfiguration') },
+    ],
+  },
+  capabilities: [
+    collectionCapabilities(`${EDM_NAMESPACE}.publicKeyInfrastructureRoot/certificateBasedAuthConfigurations`, PKI_ENTITY),
+    collectionCapabilities(`${EDM_NAMESPACE}.${PKI_TYPE}/certificateAuthorities`, CA_ENTITY),
+  ],
+};
