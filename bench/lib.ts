@@ -184,7 +184,7 @@ export function startChild(name: string, args: string[], pattern: RegExp, env: N
 
 /** `bin/graph-pki serve --port 0 --log-level silent …extra` on `dataDir` (and `database` when given). */
 export function startServe(name: string, dataDir: string, database: string | undefined, extra: string[] = []): Promise<Started> {
-  const args = [GRAPH_PKI_BIN, 'serve', '--data', dataDir, '--port', '0', '--log-level', 'silent', ...(database ? ['--database', database] : []), ...extra];
+  const args = [GRAPH_PKI_BIN, 'serve', '--data', dataDir, '--port', '0', '--log-level', 'silent', '--throttle', 'off', ...(database ? ['--database', database] : []), ...extra];
   return startChild(name, args, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
 }
 

@@ -20,7 +20,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_TENANT_ID } from '../src/auth/token-issuer.ts';
-import { defaultServerConfig } from '../src/config.ts';
+import { DEFAULT_THROTTLE_CONFIG, defaultServerConfig } from '../src/config.ts';
 import { startServer } from '../src/server.ts';
 import type { PkiRecord } from '../src/store/pki-repository.ts';
 import {
@@ -118,7 +118,7 @@ function record(i: number, next: () => number, now: number): PkiRecord {
 
 /** Seeds `count` PKIs through the real store; returns the seconds it took. */
 async function seed(dataDir: string, database: string | undefined, count: number): Promise<number> {
-  const server = await startServer(defaultServerConfig({ dataDir, port: 0, logLevel: 'silent', database }), { runJobs: false });
+  const server = await startServer(defaultServerConfig({ dataDir, port: 0, logLevel: 'silent', database, throttle: { ...DEFAULT_THROTTLE_CONFIG, enabled: false } }), { runJobs: false });
   const started = performance.now();
   try {
     const next = random(20261126);

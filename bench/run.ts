@@ -200,7 +200,7 @@ async function main(): Promise<number> {
 
   const [bare, pki] = await Promise.all([
     startChild('bare-server', [BARE_SERVER, '0'], /listening (\d+)/),
-    startChild('graph-pki', [GRAPH_PKI_BIN, 'serve', '--data', dataDir, '--port', '0', '--log-level', 'silent'], /listening on http:\/\/127\.0\.0\.1:(\d+)/),
+    startChild('graph-pki', [GRAPH_PKI_BIN, 'serve', '--data', dataDir, '--port', '0', '--log-level', 'silent', '--throttle', 'off'], /listening on http:\/\/127\.0\.0\.1:(\d+)/),
   ]);
   const token = mintToken(dataDir);
 

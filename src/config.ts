@@ -39,6 +39,8 @@ export interface Limits {
   readonly jobPollIntervalMs: number;
   /** Claims of one job before it is failed as repeatedly interrupted. */
   readonly jobMaxAttempts: number;
+  /** Largest tenant snapshot the admin API imports, in bytes (413 above); larger than Graph's body limit. */
+  readonly maxSnapshotBytes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -60,6 +62,7 @@ export const DEFAULT_LIMITS: Limits = {
   jobLeaseMs: 30_000,
   jobPollIntervalMs: 500,
   jobMaxAttempts: 3,
+  maxSnapshotBytes: 64 * 1024 * 1024,
 };
 
 /** Connection settings of PostgreSQL (SQLite needs none). */
@@ -100,6 +103,70 @@ export const DEFAULT_CRL_CONFIG: CrlConfig = {
   crlMemoryEntries: 256,
 };
 
+/**
+ * Graph's identity-and-access throttling (token buckets per application and tenant), with Microsoft's
+ * published numbers as defaults: 3,500 resource units per 10 s (a small tenant), 3,000 writes per 150 s
+ * per application and tenant, 18,000 writes per 5 min per tenant across applications.
+ */
+export interface ThrottleConfig {
+  readonly enabled: boolean;
+  /** Resource units one application may spend in one tenant per window (S 3500, M 5000, L 8000). */
+  readonly resourceUnits: number;
+  readonly resourceUnitWindowMs: number;
+  /** Writes (POST, PATCH, PUT, DELETE) one application may make in one tenant per window. */
+  readonly writes: number;
+  readonly writeWindowMs: number;
+  /** Writes all applications together may make in one tenant per window. */
+  readonly tenantWrites: number;
+  readonly tenantWriteWindowMs: number;
+  /** Share of every bucket that requests sent with `x-ms-throttle-priority: low` may not use (0–1). */
+  readonly lowPriorityReserve: number;
+  /** How often an instance exchanges its bucket usage with the others through PostgreSQL, in ms. */
+  readonly syncIntervalMs: number;
+  /** Buckets kept in memory; idle ones beyond this are forgotten (they refill to full anyway). */
+  readonly maxTrackedBuckets: number;
+}
+
+export const DEFAULT_THROTTLE_CONFIG: ThrottleConfig = {
+  enabled: true,
+  resourceUnits: 3500,
+  resourceUnitWindowMs: 10_000,
+  writes: 3000,
+  writeWindowMs: 150_000,
+  tenantWrites: 18_000,
+  tenantWriteWindowMs: 300_000,
+  lowPriorityReserve: 0.1,
+  syncIntervalMs: 250,
+  maxTrackedBuckets: 100_000,
+};
+
+/** What an injected fault does: answer with an error status, or delay the request and then serve it. */
+export type FaultEffect =
+  | { readonly status: 429 | 500 | 503 | 504; readonly retryAfterSeconds: number | undefined }
+  | { readonly delayMs: number };
+
+/** One fault-injection rule: requests it matches get `effect` with probability `rate`. */
+export interface FaultRule {
+  /** Upper-case methods the rule applies to; empty = every method. */
+  readonly methods: readonly string[];
+  /** Path pattern, matched case-insensitively: `*` is one path segment (or part of one), `**` any number. */
+  readonly path: string;
+  /** Probability (0–1) that a matching request gets the fault. */
+  readonly rate: number;
+  /** Inject at most this many times (per instance), then stop; undefined = no limit. */
+  readonly times: number | undefined;
+  readonly effect: FaultEffect;
+}
+
+/** Fault injection for testing clients; no rules = off (the default). */
+export interface FaultConfig {
+  readonly rules: readonly FaultRule[];
+  /** Seed of the random choices, so a run can be repeated; undefined = random. */
+  readonly seed: number | undefined;
+}
+
+export const DEFAULT_FAULT_CONFIG: FaultConfig = { rules: [], seed: undefined };
+
 export interface AuthConfig {
   /** Accepted `aud` values. */
   readonly audiences: readonly string[];
@@ -113,6 +180,10 @@ export const GRAPH_AUDIENCES = ['https://graph.microsoft.com', '00000003-0000-00
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Log lines as JSON, through pino-pretty for people, or `auto`: pretty when standard error is a terminal. */
+export type LogFormat = 'json' | 'pretty' | 'auto';
+export const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty', 'auto'];
 
 /** HTTPS: a certificate and key given as PEM files, or a self-signed certificate kept in the data folder. */
 export type TlsConfig = { readonly certFile: string; readonly keyFile: string } | { readonly selfSigned: true };
@@ -129,6 +200,7 @@ export interface ServerConfig {
   /** Base URL used in @odata.context and nextLinks; undefined = the URL the server listens on. */
   readonly publicUrl: string | undefined;
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
   /** Let outbound downloads reach loopback, private and link-local addresses (tests, air-gapped sites). */
   readonly allowPrivateFetch: boolean;
   /** Address ranges outbound downloads may reach even though they are private (e.g. an internal CRL host). */
@@ -138,6 +210,12 @@ export interface ServerConfig {
   readonly crl: CrlConfig;
   /** Serve HTTPS instead of plain HTTP; undefined = HTTP. */
   readonly tls: TlsConfig | undefined;
+  /** Offer the admin page's local dev token (POST /_dev/token) when listening on a loopback address. */
+  readonly devToken: boolean;
+  /** JSON file of tenants, PKIs and CAs loaded at start (idempotently); undefined = none. */
+  readonly seedFile: string | undefined;
+  readonly throttle: ThrottleConfig;
+  readonly faults: FaultConfig;
 }
 
 export const DEFAULT_DATA_DIR = './data';
@@ -154,12 +232,17 @@ export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): Serv
     databaseOptions: DEFAULT_DATABASE_OPTIONS,
     publicUrl: undefined,
     logLevel: 'info',
+    logFormat: 'auto',
     allowPrivateFetch: false,
     fetchAllowedCidrs: [],
     auth: { audiences: [...GRAPH_AUDIENCES], jwksUrl: undefined, issuers: [] },
     limits: DEFAULT_LIMITS,
     crl: DEFAULT_CRL_CONFIG,
     tls: undefined,
+    devToken: true,
+    seedFile: undefined,
+    throttle: DEFAULT_THROTTLE_CONFIG,
+    faults: DEFAULT_FAULT_CONFIG,
     ...overrides,
   };
 }

@@ -2,26 +2,29 @@
 // the route's access (read, write, policy-read or policy-write) is checked against the token's
 // permissions and roles (403 otherwise).
 // The principal, and so the tenant, comes only from the verified token.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAllowed, type Principal } from '../auth/permissions.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import { graphErrors } from '../service/errors.ts';
 
-export function registerGraphAuth(app: FastifyInstance, verifier: TokenVerifier): void {
+/** A check that runs once the request is authenticated and authorised (throttling); an error refuses it. */
+export type AdmissionCheck = (request: FastifyRequest, reply: FastifyReply) => Error | undefined;
+
+export function registerGraphAuth(app: FastifyInstance, verifier: TokenVerifier, admit?: AdmissionCheck): void {
   // One hook, before the body is read: a request without the permission gets 403 whatever its body.
   // Callback style with a synchronous path for tokens verified before (the common case): no promise
   // per request.
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const cached = verifier.cachedPrincipal(request.headers.authorization);
     if (cached) {
       request.principal = cached;
-      done(accessError(request));
+      done(accessError(request) ?? admit?.(request, reply));
       return;
     }
     verifier.verifyAuthorizationHeader(request.headers.authorization).then(
       (principal) => {
         request.principal = principal;
-        done(accessError(request));
+        done(accessError(request) ?? admit?.(request, reply));
       },
       (error: Error) => done(error),
     );

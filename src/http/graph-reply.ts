@@ -29,6 +29,7 @@ export function sendGraphError(request: FastifyRequest, reply: FastifyReply, err
       code: error.code,
       message: error.message,
       innerError: {
+        ...error.innerError,
         date: errorDate(),
         'request-id': request.id,
         'client-request-id': request.clientRequestId,

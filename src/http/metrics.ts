@@ -18,6 +18,8 @@ export class AppMetrics {
   private readonly requestDuration: Histogram<'route' | 'status_code'>;
   private readonly crlRequests: Counter<'result'>;
   private readonly crlBytes: Counter;
+  private readonly throttled: Counter<'limit'>;
+  private readonly faults: Counter<'effect'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -58,6 +60,27 @@ export class AppMetrics {
       help: 'Bytes of CRLs downloaded',
       registers,
     });
+    this.throttled = new Counter({
+      name: 'graph_pki_throttled_requests_total',
+      help: 'Graph requests refused with 429 by throttling, by the limit they exceeded',
+      labelNames: ['limit'],
+      registers,
+    });
+    for (const limit of ['resource-units', 'writes', 'tenant-writes']) this.throttled.inc({ limit }, 0);
+    this.faults = new Counter({
+      name: 'graph_pki_injected_faults_total',
+      help: 'Requests answered or delayed by fault injection, by effect (status code or delay)',
+      labelNames: ['effect'],
+      registers,
+    });
+  }
+
+  requestThrottled(limit: string): void {
+    this.throttled.inc({ limit });
+  }
+
+  faultInjected(effect: string): void {
+    this.faults.inc({ effect });
   }
 
   /** The sink CrlService reports to. */

@@ -7,6 +7,8 @@ export class GraphError extends Error {
     readonly code: string,
     message: string,
     readonly headers: Readonly<Record<string, string>> = {},
+    /** Extra innerError members some Graph errors carry (e.g. a 429's code, message and status). */
+    readonly innerError: Readonly<Record<string, string>> = {},
   ) {
     super(message);
     this.name = 'GraphError';
@@ -39,9 +41,15 @@ export const graphErrors = {
         ? `Content-Type '${contentType}' is not supported; send the request body as application/json.`
         : 'The request has a body but no Content-Type; send it as application/json.',
     ),
+  /** The target's current state does not allow the request (e.g. a snapshot import into a tenant that holds data). */
+  conflict: (message: string) => new GraphError(409, 'Conflict', message),
   payloadTooLarge: (limitBytes: number) =>
     new GraphError(413, 'Request_EntityTooLarge', `The request body is larger than the limit of ${limitBytes} bytes.`),
   serviceUnavailable: (message: string) =>
     new GraphError(503, 'serviceNotAvailable', message, { 'Retry-After': '5' }),
   internal: () => new GraphError(500, 'InternalServerError', 'An internal server error occurred.'),
+  /** Graph's throttling answer; `headers` carries Retry-After and the x-ms-throttle-* headers. */
+  tooManyRequests: (headers: Readonly<Record<string, string>>) =>
+    new GraphError(429, 'TooManyRequests', 'Please retry again later.', headers, { code: '429', message: 'Please retry after', status: '429' }),
+  gatewayTimeout: (message: string) => new GraphError(504, 'GatewayTimeout', message),
 };

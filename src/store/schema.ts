@@ -78,6 +78,16 @@ export interface CrlCacheTable {
   fetched_at: string;
 }
 
+/** One shared throttling token bucket (src/throttle); used on PostgreSQL. */
+export interface ThrottleBucketTable {
+  bucket_key: string;
+  level: number;
+  capacity: number;
+  refill_per_ms: number;
+  /** the database clock, ms since the epoch */
+  updated_ms: number;
+}
+
 export interface Database {
   certificate_based_auth_pki: PkiTable;
   certificate_authority: CertificateAuthorityTable;
@@ -85,4 +95,5 @@ export interface Database {
   server_setting: ServerSettingTable;
   crl_cache: CrlCacheTable;
   x509_certificate_policy: X509CertificatePolicyTable;
+  throttle_bucket: ThrottleBucketTable;
 }

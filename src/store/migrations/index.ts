@@ -7,6 +7,7 @@ import * as queryKeysAndSettings from './003-query-keys-and-settings.ts';
 import * as x509CertificatePolicy from './004-x509-certificate-policy.ts';
 import * as crlCache from './005-crl-cache.ts';
 import * as dropRedundantIndex from './006-drop-redundant-index.ts';
+import * as throttleBuckets from './007-throttle-buckets.ts';
 
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '004-x509-certificate-policy': x509CertificatePolicy,
   '005-crl-cache': crlCache,
   '006-drop-redundant-index': dropRedundantIndex,
+  '007-throttle-buckets': throttleBuckets,
 };
 
 export const migrationProvider: MigrationProvider = {
