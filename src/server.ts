@@ -8,6 +8,7 @@ import type { SigningKey } from './auth/signing-key.ts';
 import { resolveSigningKey } from './signing-key-source.ts';
 import { TokenVerifier } from './auth/token-verifier.ts';
 import { buildApp } from './http/app.ts';
+import { logDestination } from './http/log-destination.ts';
 import { AppMetrics } from './http/metrics.ts';
 import { GuardedFetcher, type LookupFunction } from './net/guarded-fetcher.ts';
 import { randomBytes } from 'node:crypto';
@@ -108,6 +109,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     verifier: new TokenVerifier(signingKey, config.auth, limits),
     limits,
     logLevel: config.logLevel,
+    logStream: await logDestination(config.logFormat),
     publicBaseUrl: () => publicUrl,
     isReady: () => database.isReachable(),
     metrics,

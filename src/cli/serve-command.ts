@@ -8,8 +8,10 @@ import {
   DEFAULT_LIMITS,
   DEFAULT_PORT,
   GRAPH_AUDIENCES,
+  LOG_FORMATS,
   LOG_LEVELS,
   defaultServerConfig,
+  type LogFormat,
   type LogLevel,
   type ServerConfig,
 } from '../config.ts';
@@ -26,6 +28,7 @@ interface ServeOptions {
   issuer: string[];
   audience: string[];
   logLevel: LogLevel;
+  logFormat: LogFormat;
   maxBodyBytes: number;
   allowPrivateFetch: boolean;
   fetchAllowedCidrs: string[];
@@ -63,6 +66,11 @@ export function serveCommand(): Command {
     )
     .addOption(envOption('--audience <list>', 'accepted aud values, comma-separated').default([...GRAPH_AUDIENCES]).argParser(parseList))
     .addOption(envOption('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .addOption(
+      envOption('--log-format <format>', 'log lines as json, pretty (pino-pretty), or auto: pretty when standard error is a terminal')
+        .choices(LOG_FORMATS)
+        .default('auto'),
+    )
     .addOption(
       envOption('--max-body-bytes <n>', 'largest request body accepted').default(DEFAULT_LIMITS.maxRequestBodyBytes).argParser(parseInteger(1024, 64 * 1024 * 1024)),
     )
@@ -130,6 +138,7 @@ export function serveCommand(): Command {
         },
         publicUrl: options.publicUrl,
         logLevel: options.logLevel,
+        logFormat: options.logFormat,
         allowPrivateFetch: options.allowPrivateFetch,
         fetchAllowedCidrs: options.fetchAllowedCidrs,
         auth: { audiences: options.audience, jwksUrl: options.jwksUrl, issuers: options.issuer },

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import type { DestinationStream } from 'pino';
 import packageJson from '../../package.json' with { type: 'json' };
 import type { Limits, LogLevel } from '../config.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
@@ -42,6 +43,8 @@ export interface AppDependencies {
   readonly verifier: TokenVerifier;
   readonly limits: Limits;
   readonly logLevel: LogLevel;
+  /** Where log lines go (JSON or pretty, log-destination.ts); standard error as JSON when absent. */
+  readonly logStream?: DestinationStream;
   /** The public base URL (no trailing slash); known only once the server listens. */
   publicBaseUrl(): string;
   /** Answers whether the database is reachable, for /healthz and /readyz. */
@@ -54,7 +57,7 @@ export interface AppDependencies {
 
 export function buildApp(deps: AppDependencies): FastifyInstance {
   const app = Fastify({
-    logger: { level: deps.logLevel, stream: process.stderr, redact: ['req.headers.authorization'] },
+    logger: { level: deps.logLevel, stream: deps.logStream ?? process.stderr, redact: ['req.headers.authorization'] },
     // request-log.ts writes the one line per request instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: () => randomUUID(),

@@ -49,6 +49,8 @@ export interface CliServer {
   readonly child: ChildProcess;
   /** Everything the process printed on stdout so far. */
   stdout(): string;
+  /** Everything the process printed on stderr so far (its log lines). */
+  stderr(): string;
   /** Resolves with the exit code once the process has ended. */
   readonly exited: Promise<number | null>;
 }
@@ -74,7 +76,7 @@ export async function startCliServer(args: readonly string[], env: Record<string
       const match = /listening on (https?:\/\/\S+)/.exec(out);
       if (match?.[1]) {
         clearTimeout(timer);
-        resolve({ url: match[1], child, stdout: () => out, exited });
+        resolve({ url: match[1], child, stdout: () => out, stderr: () => err, exited });
       }
     });
     void exited.then((code) => {
