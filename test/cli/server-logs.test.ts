@@ -71,6 +71,29 @@ async function exercise(url: string, token: string, clientRequestId: string): Pr
   return { forged, pemBase64 };
 }
 
+interface LoggedRun {
+  readonly dataDir: string;
+  readonly token: string;
+  readonly forged: string;
+  readonly pemBase64: string;
+  /** Everything the server wrote to standard error until it stopped. */
+  readonly log: string;
+}
+
+/** Starts `serve` on a fresh data folder, sends the requests of `exercise`, stops it and returns its log. */
+async function loggedRun(name: string, args: readonly string[], env: Record<string, string> = {}): Promise<LoggedRun> {
+  const dataDir = path.join(root, name);
+  const token = await mint(dataDir);
+  const server = await startCliServer(['--data', dataDir, ...args], env);
+  try {
+    const sent = await exercise(server.url, token, `log-test-${name}`);
+    await stop(server);
+    return { dataDir, token, ...sent, log: server.stderr() };
+  } finally {
+    if (server.child.exitCode === null) server.child.kill('SIGKILL');
+  }
+}
+
 /** Asserts that none of the secrets, nor any 40-character piece of a certificate's base64, is in the log. */
 function assertNoSecrets(log: string, secrets: Record<string, string>): void {
   for (const [what, secret] of Object.entries(secrets)) {
@@ -89,16 +112,7 @@ function assertNoSecrets(log: string, secrets: Record<string, string>): void {
 
 describe('serve with standard error not a terminal (auto), at trace level', () => {
   it('writes JSON lines, one per request with ids, tenant, app, route, status and latency, and no token, key or certificate', async () => {
-    const dataDir = path.join(root, 'json');
-    const token = await mint(dataDir);
-    const server = await startCliServer(['--data', dataDir, '--log-level', 'trace']);
-    let secrets: { forged: string; pemBase64: string };
-    try {
-      secrets = await exercise(server.url, token, 'log-test-json');
-    } finally {
-      await stop(server);
-    }
-    const log = server.stderr();
+    const { dataDir, token, forged, log } = await loggedRun('json', ['--log-level', 'trace']);
     const lines = log.split('\n').filter(Boolean);
     const entries = lines.map((line) => {
       try {
@@ -134,22 +148,13 @@ describe('serve with standard error not a terminal (auto), at trace level', () =
     );
     // The forged token's request is logged without a tenant: the token was refused.
     assert.equal(requests[4]?.tenantId, undefined);
-    assertNoSecrets(log, { token, 'forged token': secrets.forged, 'token signature': token.slice(token.lastIndexOf('.') + 1), 'signing key': await signingKeySecret(dataDir) });
+    assertNoSecrets(log, { token, 'forged token': forged, 'token signature': token.slice(token.lastIndexOf('.') + 1), 'signing key': await signingKeySecret(dataDir) });
   });
 });
 
 describe('serve --log-format pretty (here through GRAPH_PKI_LOG_FORMAT)', () => {
   it('writes pino-pretty lines, not JSON, with the request line’s fields and no token or certificate', async () => {
-    const dataDir = path.join(root, 'pretty');
-    const token = await mint(dataDir);
-    const server = await startCliServer(['--data', dataDir, '--log-level', 'info'], { GRAPH_PKI_LOG_FORMAT: 'pretty' });
-    let secrets: { forged: string; pemBase64: string };
-    try {
-      secrets = await exercise(server.url, token, 'log-test-pretty');
-    } finally {
-      await stop(server);
-    }
-    const log = server.stderr();
+    const { token, forged, pemBase64, log } = await loggedRun('pretty', ['--log-level', 'info'], { GRAPH_PKI_LOG_FORMAT: 'pretty' });
     const lines = log.split('\n').filter(Boolean);
     assert.ok(lines.length >= 5, log);
     for (const line of lines) assert.throws(() => JSON.parse(line), SyntaxError, `a JSON line in pretty output: ${line}`);
@@ -161,7 +166,7 @@ describe('serve --log-format pretty (here through GRAPH_PKI_LOG_FORMAT)', () => 
     assert.ok(listed.includes(`"appId":"${DEFAULT_APP_ID}"`), listed);
     assert.ok(lines.some((line) => / INFO: POST \/v1\.0\/\S+\/:pkiId\/certificateAuthorities 400 [\d.]+ ms/.test(line)), log);
     assert.doesNotMatch(log, /\u001b\[/, 'no colours when standard error is not a terminal');
-    assertNoSecrets(log, { token, 'forged token': secrets.forged, 'certificate (base64 of PEM)': secrets.pemBase64 });
+    assertNoSecrets(log, { token, 'forged token': forged, 'certificate (base64 of PEM)': pemBase64 });
   });
 });
 
