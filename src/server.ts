@@ -24,6 +24,8 @@ import { VerificationService } from './service/verification-service.ts';
 import { openDatabase, type OpenDatabase } from './store/database.ts';
 import { Store } from './store/store.ts';
 import { loadTls } from './tls.ts';
+import { defaultWebAssetsDir } from './http/admin-page.ts';
+import { isLoopbackHost, localDevTokenIssuer } from './http/routes/dev-token-routes.ts';
 
 export interface RunningServer {
   readonly app: FastifyInstance;
@@ -48,6 +50,8 @@ export interface ServerHooks {
   readonly lookup?: LookupFunction;
   /** Start the job runner (default true); tests of job recovery start it themselves. */
   readonly runJobs?: boolean;
+  /** Folder of the admin page's built files (default: dist/web of this package). */
+  readonly webAssetsDir?: string;
 }
 
 export async function startServer(config: ServerConfig, hooks: ServerHooks = {}): Promise<RunningServer> {
@@ -113,6 +117,9 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     publicBaseUrl: () => publicUrl,
     isReady: () => database.isReachable(),
     metrics,
+    webAssetsDir: hooks.webAssetsDir ?? defaultWebAssetsDir(),
+    // Only on a loopback address: there every client is on this machine (and still checked per request).
+    devToken: config.devToken && isLoopbackHost(config.host) ? localDevTokenIssuer(signingKey) : undefined,
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
   });
   jobs = new JobRunner(store, { [UPLOAD_JOB]: (job, context) => uploads.runJob(job, context) }, limits, app.log);

@@ -24,6 +24,7 @@ interface ServeOptions {
   port: number;
   database?: string;
   publicUrl?: string;
+  devToken: 'on' | 'off';
   jwksUrl?: string;
   issuer: string[];
   audience: string[];
@@ -66,6 +67,11 @@ export function serveCommand(): Command {
     )
     .addOption(envOption('--audience <list>', 'accepted aud values, comma-separated').default([...GRAPH_AUDIENCES]).argParser(parseList))
     .addOption(envOption('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .addOption(
+      envOption('--dev-token <on|off>', "offer the admin page a local read-write token (POST /_dev/token) when listening on a loopback address")
+        .choices(['on', 'off'])
+        .default('on'),
+    )
     .addOption(
       envOption('--log-format <format>', 'log lines as json, pretty (pino-pretty), or auto: pretty when standard error is a terminal')
         .choices(LOG_FORMATS)
@@ -137,6 +143,7 @@ export function serveCommand(): Command {
           tlsCaFile: options.dbTlsCaFile,
         },
         publicUrl: options.publicUrl,
+        devToken: options.devToken === 'on',
         logLevel: options.logLevel,
         logFormat: options.logFormat,
         allowPrivateFetch: options.allowPrivateFetch,

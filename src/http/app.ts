@@ -17,6 +17,7 @@ import type { UploadService } from '../service/upload-service.ts';
 import type { VerificationService } from '../service/verification-service.ts';
 import type { X509PolicyService } from '../service/x509-policy-service.ts';
 import { registerGraphAuth } from './auth-hook.ts';
+import { registerAdminPage } from './admin-page.ts';
 import { registerErrorHandler } from './error-handler.ts';
 import { type AppMetrics, registerMetricsRoute, registerRequestMetrics } from './metrics.ts';
 import { sendGraphError } from './graph-reply.ts';
@@ -25,6 +26,7 @@ import { registerRequestIds } from './request-ids.ts';
 import { registerRequestLog } from './request-log.ts';
 import { registerCaRoutes } from './routes/ca-routes.ts';
 import { registerDeletedItemsRoutes } from './routes/deleted-items-routes.ts';
+import { type DevTokenIssuer, registerDevTokenRoutes } from './routes/dev-token-routes.ts';
 import { registerMetadataRoutes } from './routes/metadata-routes.ts';
 import { registerPkiRoutes } from './routes/pki-routes.ts';
 import { registerRootRoutes } from './routes/root-routes.ts';
@@ -51,6 +53,10 @@ export interface AppDependencies {
   isReady(): Promise<boolean>;
   /** This instance's Prometheus registry and instruments, served at /metrics. */
   readonly metrics: AppMetrics;
+  /** The admin page's built files (dist/web), served at /. */
+  readonly webAssetsDir: string;
+  /** The local dev token behind the admin page's button; absent = not offered (its path answers 404). */
+  readonly devToken?: DevTokenIssuer | undefined;
   /** Serve HTTPS with this PEM certificate and key (plain HTTP when absent). */
   readonly https?: { readonly cert: Buffer; readonly key: Buffer };
 }
@@ -107,6 +113,10 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
       return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable' });
     });
   });
+
+  // The admin page (no auth: it only holds static files; it calls the API with the user's token).
+  registerAdminPage(app, deps.webAssetsDir);
+  if (deps.devToken) registerDevTokenRoutes(app, deps.devToken);
 
   for (const version of API_VERSIONS) {
     app.register(

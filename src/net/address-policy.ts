@@ -161,3 +161,13 @@ function ipBytes(text: string): Uint8Array | undefined {
   const zeros = new Array<number>(8 - headGroups.length - tailGroups.length).fill(0);
   return Uint8Array.from([...headGroups, ...zeros, ...tailGroups].flatMap((group) => [group >> 8, group & 0xff]));
 }
+
+const LOOPBACK_RANGES = [cidr('127.0.0.0/8'), cidr('::1/128')];
+
+/** Whether `ip` is a loopback address (127.0.0.0/8, ::1, or 127.x in IPv4-mapped form); false for non-addresses. */
+export function isLoopbackAddress(ip: string): boolean {
+  const bytes = ipBytes(ip);
+  if (bytes === undefined) return false;
+  const reached = inRange(IPV4_MAPPED, bytes) ? bytes.subarray(12) : bytes;
+  return LOOPBACK_RANGES.some((range) => inRange(range, reached));
+}

@@ -1,0 +1,93 @@
+// A PKI's certificate authorities: the table (type, expiry with a 30-day warning, CRL URLs, issuer
+// hints) and adding CAs from a PEM or DER file, one POST per certificate in the file.
+import type { Api } from './api.ts';
+import { describeError } from './api.ts';
+import { readCertificateFile } from './certificates.ts';
+import { byId, h, safeLink } from './dom.ts';
+import { expiryNote, formatUtc } from './format.ts';
+import { paths, type CertificateAuthority } from './graph-types.ts';
+
+const CA_PROPERTIES = [
+  'id',
+  'displayName',
+  'certificateAuthorityType',
+  'issuer',
+  'issuerSubjectKeyIdentifier',
+  'expirationDateTime',
+  'thumbprint',
+  'certificateRevocationListUrl',
+  'deltaCertificateRevocationListUrl',
+  'isIssuerHintEnabled',
+].join(',');
+
+export interface CaActions {
+  setIssuerHint(ca: CertificateAuthority, enabled: boolean): void;
+  delete(ca: CertificateAuthority): void;
+}
+
+export async function loadCas(api: Api, pkiId: string): Promise<CertificateAuthority[]> {
+  // $select leaves out the certificates themselves (up to 8 KB each).
+  return api.getAll<CertificateAuthority>(`${paths.cas(pkiId)}?$top=999&$orderby=expirationDateTime&$select=${CA_PROPERTIES}`);
+}
+
+export function renderCas(cas: readonly CertificateAuthority[], actions: CaActions): void {
+  const rows = cas.map((ca) => {
+    const name = ca.displayName ?? ca.thumbprint;
+    const expiry = expiryNote(ca.expirationDateTime);
+    const crlUrls = [ca.certificateRevocationListUrl, ca.deltaCertificateRevocationListUrl].filter((url): url is string => Boolean(url));
+    return h(
+      'tr',
+      { attrs: { 'data-ca-id': ca.id } },
+      h('td', null, name),
+      h('td', null, ca.certificateAuthorityType),
+      h('td', { className: expiry.level }, formatUtc(ca.expirationDateTime), expiry.text ? h('br', null) : null, expiry.text),
+      h('td', null, ca.issuer ?? ''),
+      h('td', null, ...(crlUrls.length ? crlUrls.map((url, i) => h('span', null, i === 1 ? 'delta: ' : '', safeLink(url))) : ['none'])),
+      h(
+        'td',
+        null,
+        ca.isIssuerHintEnabled ? 'on ' : 'off ',
+        h(
+          'button',
+          { attrs: { type: 'button', 'aria-label': `Turn issuer hints ${ca.isIssuerHintEnabled ? 'off' : 'on'} for ${name}` }, onClick: () => actions.setIssuerHint(ca, !ca.isIssuerHintEnabled) },
+          ca.isIssuerHintEnabled ? 'Turn off' : 'Turn on',
+        ),
+      ),
+      h('td', { className: 'mono' }, ca.thumbprint),
+      h('td', null, h('button', { className: 'danger', attrs: { type: 'button', 'aria-label': `Delete CA ${name}` }, onClick: () => actions.delete(ca) }, 'Delete')),
+    );
+  });
+  byId('ca-rows', HTMLTableSectionElement).replaceChildren(...rows);
+  byId('ca-empty', HTMLElement).hidden = cas.length > 0;
+}
+
+export interface AddCaOptions {
+  readonly certificateRevocationListUrl: string | null;
+  readonly isIssuerHintEnabled: boolean;
+}
+
+/** Adds every certificate of the file; says how many were added and why any was refused. */
+export async function addCasFromFile(api: Api, pkiId: string, bytes: Uint8Array, options: AddCaOptions): Promise<string> {
+  const file = readCertificateFile(bytes);
+  if (file.certificates.length === 0) {
+    const others = file.otherBlocks.length ? ` (it holds ${file.otherBlocks.join(', ')})` : '';
+    throw new Error(`the file has no certificate${others}; a .p7b bundle goes through the upload form or \`graph-pki ca add\``);
+  }
+  const refused: string[] = [];
+  let added = 0;
+  for (const [index, certificate] of file.certificates.entries()) {
+    try {
+      await api.post(paths.cas(pkiId), {
+        certificate,
+        isIssuerHintEnabled: options.isIssuerHintEnabled,
+        ...(options.certificateRevocationListUrl ? { certificateRevocationListUrl: options.certificateRevocationListUrl } : {}),
+      });
+      added++;
+    } catch (error) {
+      refused.push(`certificate ${index + 1} of ${file.certificates.length}: ${describeError(error)}`);
+    }
+  }
+  const summary = `Added ${added} certificate authorit${added === 1 ? 'y' : 'ies'}.`;
+  if (refused.length === 0) return summary;
+  throw new Error(`${summary} Refused ${refused.join('; ')}`);
+}

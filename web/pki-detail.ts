@@ -1,0 +1,186 @@
+// One PKI opened: its status (watched live while an upload runs), rename, delete, its CAs, adding a CA
+// from a file and starting an upload.
+import type { Api } from './api.ts';
+import { readFile, sha256Hex } from './certificates.ts';
+import { addCasFromFile, loadCas, renderCas } from './ca-table.ts';
+import { byId } from './dom.ts';
+import { paths, type CertificateAuthority, type Pki } from './graph-types.ts';
+import { onSubmit, reportFailure, showError, showStatus } from './messages.ts';
+import { pkiName, statusBadge } from './pki-list.ts';
+
+/** How often the open PKI is read again while its upload runs. */
+const POLL_INTERVAL_MS = 1000;
+
+export interface DetailHooks {
+  /** The PKI changed (status, name): show it in the list. */
+  updated(pki: Pki): void;
+  /** Something was deleted or the list needs reloading. */
+  changed(): Promise<void>;
+}
+
+export class PkiDetail {
+  private pki: Pki | null = null;
+  private pollTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly api: Api,
+    private readonly hooks: DetailHooks,
+  ) {
+    this.wireForms();
+  }
+
+  get openId(): string | null {
+    return this.pki?.id ?? null;
+  }
+
+  async open(pki: Pki): Promise<void> {
+    this.stopPolling();
+    this.pki = pki;
+    this.show(pki);
+    byId('pki-detail', HTMLElement).hidden = false;
+    byId('rename-input', HTMLInputElement).value = pki.displayName ?? '';
+    byId('pki-detail-heading', HTMLElement).focus();
+    await this.reloadCas();
+    if (pki.status === 'running') this.schedulePoll();
+  }
+
+  /** Reads the open PKI's CAs again (after a CA was restored from deleted items, say). */
+  async refresh(): Promise<void> {
+    await this.reloadCas();
+  }
+
+  close(): void {
+    this.stopPolling();
+    this.pki = null;
+    byId('pki-detail', HTMLElement).hidden = true;
+  }
+
+  private show(pki: Pki): void {
+    byId('pki-detail-name', HTMLElement).textContent = pkiName(pki);
+    byId('pki-detail-status', HTMLElement).replaceChildren(statusBadge(pki.status));
+    byId('pki-detail-status-details', HTMLElement).textContent = pki.statusDetails ?? '';
+  }
+
+  private async reloadCas(): Promise<void> {
+    const pkiId = this.pki?.id;
+    if (!pkiId) return;
+    const cas = await loadCas(this.api, pkiId);
+    if (this.pki?.id === pkiId) renderCas(cas, { setIssuerHint: (ca, on) => this.setIssuerHint(ca, on), delete: (ca) => this.deleteCa(ca) });
+  }
+
+  private schedulePoll(): void {
+    this.stopPolling();
+    this.pollTimer = setTimeout(() => void this.poll(), POLL_INTERVAL_MS);
+  }
+
+  private stopPolling(): void {
+    clearTimeout(this.pollTimer);
+    this.pollTimer = undefined;
+  }
+
+  /** Reads the PKI again; keeps going while its status is running, then shows how the upload ended. */
+  private async poll(): Promise<void> {
+    const id = this.pki?.id;
+    if (!id) return;
+    let pki: Pki;
+    try {
+      pki = await this.api.get<Pki>(paths.pki(id));
+    } catch (error) {
+      showError('Could not read the PKI status', error);
+      this.schedulePoll();
+      return;
+    }
+    if (this.pki?.id !== id) return;
+    this.pki = pki;
+    this.show(pki);
+    this.hooks.updated(pki);
+    if (pki.status === 'running') {
+      this.schedulePoll();
+      return;
+    }
+    // statusDetails says what happened ("Upload failed: …"), so it is shown as it is, after the PKI's name.
+    if (pki.status === 'failed') showError(`PKI ${pkiName(pki)}`, new Error(pki.statusDetails ?? 'the upload failed; the server gave no details'));
+    else showStatus(pki.statusDetails ?? `Upload ${pki.status}.`);
+    await reportFailure('Could not list the certificate authorities', () => this.reloadCas());
+  }
+
+  private wireForms(): void {
+    onSubmit(byId('rename-form', HTMLFormElement), 'Could not rename the PKI', async () => {
+      const pki = this.pki;
+      if (!pki) return;
+      const renamed = await this.api.patch<Pki>(paths.pki(pki.id), { displayName: byId('rename-input', HTMLInputElement).value.trim() });
+      this.pki = renamed;
+      this.show(renamed);
+      this.hooks.updated(renamed);
+      showStatus(`Renamed the PKI to ${pkiName(renamed)}.`);
+    });
+
+    byId('delete-pki', HTMLButtonElement).addEventListener('click', () => {
+      const pki = this.pki;
+      if (!pki || !confirm(`Delete the PKI "${pkiName(pki)}" and its certificate authorities? It can be restored from Deleted items.`)) return;
+      void reportFailure('Could not delete the PKI', async () => {
+        await this.api.delete(paths.pki(pki.id));
+        this.close();
+        showStatus(`Deleted the PKI ${pkiName(pki)}; it is listed under Deleted items.`);
+        await this.hooks.changed();
+      });
+    });
+
+    const addForm = byId('add-ca-form', HTMLFormElement);
+    const caFile = () => byId('ca-file', HTMLInputElement).files?.[0];
+    onSubmit(addForm, () => `Could not add every CA from ${caFile()?.name ?? 'the file'}`, async () => {
+      const pki = this.pki;
+      const file = caFile();
+      if (!pki || !file) return;
+      const crlUrl = byId('ca-crl-url', HTMLInputElement).value.trim();
+      const isIssuerHintEnabled = byId('ca-issuer-hint', HTMLInputElement).checked;
+      try {
+        showStatus(await addCasFromFile(this.api, pki.id, await readFile(file), { certificateRevocationListUrl: crlUrl || null, isIssuerHintEnabled }));
+        addForm.reset();
+      } finally {
+        await this.reloadCas();
+      }
+    });
+
+    byId('upload-hash-file', HTMLInputElement).addEventListener('change', (event) => {
+      const file = (event.target as HTMLInputElement).files?.[0];
+      if (!file) return;
+      void reportFailure(`Could not hash ${file.name}`, async () => {
+        byId('upload-hash', HTMLInputElement).value = await sha256Hex(await readFile(file));
+        showStatus(`SHA-256 of ${file.name} computed.`);
+      });
+    });
+
+    onSubmit(byId('upload-form', HTMLFormElement), 'Could not start the upload', async () => {
+      const pki = this.pki;
+      if (!pki) return;
+      const uploadUrl = byId('upload-url', HTMLInputElement).value.trim();
+      const sha256FileHash = byId('upload-hash', HTMLInputElement).value.trim();
+      await this.api.post(paths.upload(pki.id), { uploadUrl, sha256FileHash });
+      showStatus('Upload started; its status below updates every second.');
+      await this.poll();
+    });
+  }
+
+  private setIssuerHint(ca: CertificateAuthority, enabled: boolean): void {
+    const pkiId = this.pki?.id;
+    if (!pkiId) return;
+    void reportFailure('Could not change issuer hints', async () => {
+      await this.api.patch(paths.ca(pkiId, ca.id), { isIssuerHintEnabled: enabled });
+      showStatus(`Issuer hints ${enabled ? 'on' : 'off'} for ${ca.displayName ?? ca.thumbprint}.`);
+      await this.reloadCas();
+    });
+  }
+
+  private deleteCa(ca: CertificateAuthority): void {
+    const pkiId = this.pki?.id;
+    const name = ca.displayName ?? ca.thumbprint;
+    if (!pkiId || !confirm(`Delete the CA "${name}"? It can be restored from Deleted items.`)) return;
+    void reportFailure('Could not delete the CA', async () => {
+      await this.api.delete(paths.ca(pkiId, ca.id));
+      showStatus(`Deleted the CA ${name}.`);
+      await this.reloadCas();
+      await this.hooks.changed();
+    });
+  }
+}

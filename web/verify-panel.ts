@@ -1,0 +1,70 @@
+// Verify a certificate against the tenant's trust store: paste, choose or drop a PEM (or DER) file and
+// see the verdict, its reason and the path it found.
+import type { Api } from './api.ts';
+import { certificateTextOf, pemBlocks, readFile } from './certificates.ts';
+import { byId, h } from './dom.ts';
+import { formatUtc } from './format.ts';
+import { paths, type Verdict } from './graph-types.ts';
+import { onSubmit, reportFailure, showStatus } from './messages.ts';
+
+const ROLE_NAMES = { leaf: 'certificate', intermediate: 'intermediate', trustAnchor: 'trusted CA' } as const;
+
+export function wireVerifyPanel(api: Api): void {
+  const textarea = byId('verify-certificate', HTMLTextAreaElement);
+  const useFile = (file: File) =>
+    reportFailure(`Could not read ${file.name}`, async () => {
+      textarea.value = certificateTextOf(await readFile(file));
+      showStatus(`Loaded ${file.name}; press Verify.`);
+    });
+
+  byId('verify-file', HTMLInputElement).addEventListener('change', (event) => {
+    const file = (event.target as HTMLInputElement).files?.[0];
+    if (file) void useFile(file);
+  });
+
+  const zone = byId('verify-drop', HTMLElement);
+  zone.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    zone.classList.add('dragging');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
+  zone.addEventListener('drop', (event) => {
+    event.preventDefault();
+    zone.classList.remove('dragging');
+    const file = event.dataTransfer?.files[0];
+    if (file) void useFile(file);
+  });
+
+  onSubmit(byId('verify-form', HTMLFormElement), 'Could not verify the certificate', async () => {
+    const intermediates = pemBlocks(byId('verify-intermediates', HTMLTextAreaElement).value);
+    const verdict = await api.post<Verdict>(paths.verify, { certificate: textarea.value.trim(), ...(intermediates.length ? { intermediates } : {}) });
+    byId('verdict', HTMLElement).replaceChildren(renderVerdict(verdict));
+    showStatus(verdict.trusted ? 'Verified: trusted.' : `Verified: not trusted (${verdict.reason ?? 'no reason given'}).`);
+  });
+}
+
+function renderVerdict(verdict: Verdict): HTMLElement {
+  const facts: Array<[string, string]> = [
+    ['Reason', verdict.reason ?? 'none'],
+    ['Message', verdict.message],
+    ['Checked at', `${formatUtc(verdict.validationTime)} UTC`],
+  ];
+  if (verdict.failedAt !== null) facts.push(['Failed at', verdict.failedAt === 0 ? 'the certificate itself' : `CA ${verdict.failedAt} in the path`]);
+  if (verdict.policy) {
+    facts.push(['Authentication strength', verdict.policy.authenticationMode]);
+    facts.push(['Required affinity', verdict.policy.requiredAffinityLevel]);
+    facts.push(['Policy', verdict.policy.explanation]);
+  }
+  return h(
+    'div',
+    { className: `verdict ${verdict.trusted ? 'trusted' : 'untrusted'}` },
+    h('h3', null, verdict.trusted ? 'Trusted' : 'Not trusted'),
+    h('dl', null, ...facts.flatMap(([term, value]) => [h('dt', null, term), h('dd', null, value)])),
+    h('h4', null, 'Path'),
+    h(
+      'ol',
+      null,
+      ...verdict.path.map((entry) => h('li', null, `${ROLE_NAMES[entry.role]}: ${entry.subject} (serial ${entry.serialNumber}, valid until ${formatUtc(entry.notAfter)} UTC)`)),
+    ),
+  );
+}
