@@ -26,6 +26,8 @@ import { Store } from './store/store.ts';
 import { loadTls } from './tls.ts';
 import { defaultWebAssetsDir } from './http/admin-page.ts';
 import { isLoopbackHost, localDevTokenIssuer } from './http/routes/dev-token-routes.ts';
+import { Throttle } from './throttle/throttle.ts';
+import { ThrottleBucketRepository } from './store/throttle-bucket-repository.ts';
 
 export interface RunningServer {
   readonly app: FastifyInstance;
@@ -39,6 +41,8 @@ export interface RunningServer {
   readonly deletedItems: DeletedItemsService;
   /** The tenants' X.509 authentication-method policies (what certificate verification applies). */
   readonly x509Policies: X509PolicyService;
+  /** Graph's throttling, when on (its buckets are shared with other instances on PostgreSQL). */
+  readonly throttle: Throttle | undefined;
   /** The self-signed certificate `--https` generated or reused in the data folder, if any. */
   readonly selfSignedCertFile: string | undefined;
   /** Stops accepting connections, lets in-flight requests and the running job finish, closes the database. */
@@ -52,6 +56,8 @@ export interface ServerHooks {
   readonly runJobs?: boolean;
   /** Folder of the admin page's built files (default: dist/web of this package). */
   readonly webAssetsDir?: string;
+  /** Let the fast read path answer where it can (default true); tests compare it with the Fastify route. */
+  readonly fastReads?: boolean;
 }
 
 export async function startServer(config: ServerConfig, hooks: ServerHooks = {}): Promise<RunningServer> {
@@ -102,6 +108,14 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   let jobs: JobRunner | undefined;
   const uploads = new UploadService(store, fetcher, limits, () => jobs?.wake());
 
+  // On PostgreSQL the instances share their buckets; a SQLite server is one instance and keeps them in memory.
+  let throttleLog: (error: unknown) => void = () => {};
+  const throttle = config.throttle.enabled
+    ? new Throttle(config.throttle, database.dialect === 'postgres' ? new ThrottleBucketRepository(database.db) : undefined, Date.now, (error) =>
+        throttleLog(error),
+      )
+    : undefined;
+
   const app = buildApp({
     pkis: new PkiService(store.repositories.pkis, limits),
     cas: new CaService(store, limits),
@@ -120,6 +134,9 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     webAssetsDir: hooks.webAssetsDir ?? defaultWebAssetsDir(),
     // Only on a loopback address: there every client is on this machine (and still checked per request).
     devToken: config.devToken && isLoopbackHost(config.host) ? localDevTokenIssuer(signingKey) : undefined,
+    throttle,
+    faults: config.faults,
+    fastReads: hooks.fastReads !== false && database.readNow !== undefined,
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
   });
   jobs = new JobRunner(store, { [UPLOAD_JOB]: (job, context) => uploads.runJob(job, context) }, limits, app.log);
@@ -131,6 +148,8 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     throw error;
   }
   if (hooks.runJobs !== false) jobs.start();
+  throttleLog = (error) => app.log.warn({ err: error }, 'throttle buckets could not be shared; counting locally until the database answers');
+  throttle?.start();
   const sweep = () =>
     deletedItems.sweep().then(
       (purged) => {
@@ -157,9 +176,10 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
       clearInterval(sweeper);
       clearInterval(crlRefresher);
       await Promise.all([app.close(), runner.stop()]);
+      await throttle?.stop().catch(() => {});
       await database.close();
     })();
     return closing;
   };
-  return { app, url, publicUrl, database, store, signingKey, jobs: runner, deletedItems, x509Policies, selfSignedCertFile: tls?.selfSignedCertFile, close };
+  return { app, url, publicUrl, database, store, signingKey, jobs: runner, deletedItems, x509Policies, throttle, selfSignedCertFile: tls?.selfSignedCertFile, close };
 }

@@ -7,6 +7,8 @@ import {
   DEFAULT_HOST,
   DEFAULT_LIMITS,
   DEFAULT_PORT,
+  DEFAULT_THROTTLE_CONFIG,
+  type FaultRule,
   GRAPH_AUDIENCES,
   LOG_FORMATS,
   LOG_LEVELS,
@@ -17,6 +19,7 @@ import {
 } from '../config.ts';
 import { startServer } from '../server.ts';
 import { envOption, parseHttpUrl, parseInteger, parseList } from './options.ts';
+import { parseFaultRules } from './fault-option.ts';
 
 interface ServeOptions {
   data: string;
@@ -47,6 +50,12 @@ interface ServeOptions {
   tlsCert?: string;
   tlsKey?: string;
   https: boolean;
+  throttle: 'on' | 'off';
+  throttleResourceUnits: number;
+  throttleWrites: number;
+  throttleTenantWrites: number;
+  fault: FaultRule[];
+  faultSeed?: number;
 }
 
 export function serveCommand(): Command {
@@ -120,6 +129,30 @@ export function serveCommand(): Command {
     .addOption(envOption('--tls-cert <file>', 'serve HTTPS with this certificate (PEM, chain allowed); needs --tls-key'))
     .addOption(envOption('--tls-key <file>', 'private key (PEM) of --tls-cert'))
     .addOption(envOption('--https', 'serve HTTPS with a self-signed certificate for localhost, generated in <data> on first use').default(false))
+    .addOption(envOption('--throttle <on|off>', "Graph's throttling of Graph requests (429 TooManyRequests)").choices(['on', 'off']).default('on'))
+    .addOption(
+      envOption('--throttle-resource-units <n>', 'resource units per application and tenant per 10 s (Graph: S 3500, M 5000, L 8000)')
+        .default(DEFAULT_THROTTLE_CONFIG.resourceUnits)
+        .argParser(parseInteger(1, 10_000_000)),
+    )
+    .addOption(
+      envOption('--throttle-writes <n>', 'writes per application and tenant per 150 s').default(DEFAULT_THROTTLE_CONFIG.writes).argParser(parseInteger(1, 10_000_000)),
+    )
+    .addOption(
+      envOption('--throttle-tenant-writes <n>', 'writes per tenant (all applications) per 5 min')
+        .default(DEFAULT_THROTTLE_CONFIG.tenantWrites)
+        .argParser(parseInteger(1, 10_000_000)),
+    )
+    .addOption(
+      envOption(
+        '--fault <rule>',
+        "inject faults for testing clients, e.g. 'status=429,rate=0.2,retry-after=2' or 'delay=1500,rate=0.1,methods=GET,path=/beta/**' " +
+          '(keys: status|delay, rate, path, methods, retry-after, times; repeat the flag or separate rules with ;)',
+      )
+        .default([] as FaultRule[], 'none')
+        .argParser((value: string, previous: FaultRule[]) => parseFaultRules(value, previous)),
+    )
+    .addOption(envOption('--fault-seed <n>', 'seed for the fault rules\' random choices, to repeat a run').argParser(parseInteger(0, 2 ** 31 - 1)))
     .action(async (options: ServeOptions, command: Command) => {
       if (options.https && (options.tlsCert || options.tlsKey)) {
         command.error('error: --https generates its own certificate; give either --https or --tls-cert with --tls-key', { exitCode: 2 });
@@ -159,6 +192,14 @@ export function serveCommand(): Command {
           deletedItemRetentionDays: options.deletedItemRetentionDays,
         },
         crl: { ...DEFAULT_CRL_CONFIG, maxCrlBytes: options.crlMaxBytes, crlDownloadTimeoutMs: options.crlTimeoutMs },
+        throttle: {
+          ...DEFAULT_THROTTLE_CONFIG,
+          enabled: options.throttle === 'on',
+          resourceUnits: options.throttleResourceUnits,
+          writes: options.throttleWrites,
+          tenantWrites: options.throttleTenantWrites,
+        },
+        faults: { rules: options.fault, seed: options.faultSeed },
         tls: options.https
           ? { selfSigned: true }
           : options.tlsCert && options.tlsKey

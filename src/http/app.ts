@@ -5,7 +5,8 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { DestinationStream } from 'pino';
 import packageJson from '../../package.json' with { type: 'json' };
-import type { Limits, LogLevel } from '../config.ts';
+import type { FaultConfig, Limits, LogLevel } from '../config.ts';
+import type { Throttle } from '../throttle/throttle.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import { API_VERSIONS, type ApiVersion } from '../graph/context.ts';
 import { graphErrors } from '../service/errors.ts';
@@ -16,13 +17,17 @@ import type { PkiService } from '../service/pki-service.ts';
 import type { UploadService } from '../service/upload-service.ts';
 import type { VerificationService } from '../service/verification-service.ts';
 import type { X509PolicyService } from '../service/x509-policy-service.ts';
-import { registerGraphAuth } from './auth-hook.ts';
 import { registerAdminPage } from './admin-page.ts';
+import { type AdmissionCheck, registerGraphAuth } from './auth-hook.ts';
+import { registerFaultInjection } from './fault-injection.ts';
+import { throttleAdmission } from './throttle-admission.ts';
 import { registerErrorHandler } from './error-handler.ts';
 import { type AppMetrics, registerMetricsRoute, registerRequestMetrics } from './metrics.ts';
 import { sendGraphError } from './graph-reply.ts';
 import type { GraphRouteContext } from './graph-routes.ts';
 import { registerRequestIds } from './request-ids.ts';
+import { fastPkiRead } from './fast-pki-read.ts';
+import { serverWithFastPath } from './http-server.ts';
 import { registerRequestLog } from './request-log.ts';
 import { registerCaRoutes } from './routes/ca-routes.ts';
 import { registerDeletedItemsRoutes } from './routes/deleted-items-routes.ts';
@@ -59,10 +64,32 @@ export interface AppDependencies {
   readonly devToken?: DevTokenIssuer | undefined;
   /** Serve HTTPS with this PEM certificate and key (plain HTTP when absent). */
   readonly https?: { readonly cert: Buffer; readonly key: Buffer };
+  /** Graph's throttling of authenticated Graph requests; absent = off. */
+  readonly throttle: Throttle | undefined;
+  /** Fault injection rules for testing clients (no rules = off). */
+  readonly faults: FaultConfig;
+  /** Whether the store reads synchronously (SQLite), which the fast read path of GET one PKI needs. */
+  readonly fastReads: boolean;
 }
 
 export function buildApp(deps: AppDependencies): FastifyInstance {
-  const app = Fastify({
+  // GET of one PKI is answered before Fastify sees it when the store reads synchronously (SQLite) and
+  // no fault is to be injected (fast-pki-read.ts); every other request, and every miss, goes to Fastify.
+  let closing = false;
+  const fast =
+    deps.fastReads && deps.faults.rules.length === 0
+      ? fastPkiRead({
+          pkis: deps.pkis,
+          verifier: deps.verifier,
+          throttle: deps.throttle,
+          metrics: deps.metrics,
+          publicBaseUrl: deps.publicBaseUrl,
+          log: () => app.log,
+          closing: () => closing,
+        })
+      : undefined;
+  const app: FastifyInstance = Fastify({
+    ...(fast ? { serverFactory: serverWithFastPath(fast, deps.https, (error) => app.log.error({ err: error }, 'fast read path failed')) } : {}),
     logger: { level: deps.logLevel, stream: deps.logStream ?? process.stderr, redact: ['req.headers.authorization'] },
     // request-log.ts writes the one line per request instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
@@ -77,8 +104,14 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
 
   // Graph takes JSON bodies only; Fastify's default text/plain parser would let other media types through.
   app.removeContentTypeParser('text/plain');
+  // While closing, Fastify answers requests on kept-alive connections with 503; the fast path steps aside.
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   registerRequestIds(app);
   registerRequestLog(app);
+  registerFaultInjection(app, deps.faults, (effect) => deps.metrics.faultInjected(effect));
   registerErrorHandler(app, deps.limits.maxRequestBodyBytes);
 
   // Before any route, so its onRoute hook sees them all. Shared schemas are named by their $id.
@@ -118,10 +151,13 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
   registerAdminPage(app, deps.webAssetsDir);
   if (deps.devToken) registerDevTokenRoutes(app, deps.devToken);
 
+  const throttled: AdmissionCheck | undefined = deps.throttle
+    ? throttleAdmission(deps.throttle, (limit) => deps.metrics.requestThrottled(limit))
+    : undefined;
   for (const version of API_VERSIONS) {
     app.register(
       async (graph) => {
-        registerGraphAuth(graph, deps.verifier);
+        registerGraphAuth(graph, deps.verifier, throttled);
         const ctx = routeContext(version, deps);
         registerRootRoutes(graph, ctx);
         registerPkiRoutes(graph, ctx, deps.pkis);

@@ -20,6 +20,7 @@ export class AppMetrics {
   private readonly crlBytes: Counter;
   private readonly throttled: Counter<'limit'>;
   private readonly faults: Counter<'effect'>;
+  private readonly fastReads: Counter;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -73,6 +74,16 @@ export class AppMetrics {
       labelNames: ['effect'],
       registers,
     });
+    this.fastReads = new Counter({
+      name: 'graph_pki_fast_read_requests_total',
+      help: 'GETs of one PKI answered by the fast read path (also counted in the request duration histogram)',
+      registers,
+    });
+  }
+
+  /** A GET of one PKI answered by the fast read path (fast-pki-read.ts). */
+  fastRead(): void {
+    this.fastReads.inc();
   }
 
   requestThrottled(limit: string): void {

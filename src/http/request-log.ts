@@ -4,8 +4,8 @@ import type { FastifyInstance } from 'fastify';
 export function registerRequestLog(app: FastifyInstance): void {
   app.decorateRequest('principal', null);
   app.addHook('onResponse', (request, reply, done) => {
-    // Skip building the line when info is off (benchmarks, tests): levels at or below info log it.
-    if (request.log.level === 'silent' || request.log.level === 'warn' || request.log.level === 'error' || request.log.level === 'fatal') {
+    // Skip building the line when info is off (benchmarks, tests).
+    if (!logsRequests(request.log.level)) {
       done();
       return;
     }
@@ -23,4 +23,9 @@ export function registerRequestLog(app: FastifyInstance): void {
     );
     done();
   });
+}
+
+/** Whether a logger at `level` writes the request line (an info line). */
+export function logsRequests(level: string): boolean {
+  return level !== 'silent' && level !== 'warn' && level !== 'error' && level !== 'fatal';
 }

@@ -3,7 +3,7 @@
 // TooManyRequests with Retry-After, x-ms-throttle-scope and x-ms-throttle-information.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { graphErrors } from '../service/errors.ts';
-import type { Throttle, ThrottleLimitName, ThrottlePriority } from '../throttle/throttle.ts';
+import type { Throttle, ThrottleLimitName, ThrottlePriority, ThrottleVerdict } from '../throttle/throttle.ts';
 import type { AdmissionCheck } from './auth-hook.ts';
 
 /** Graph sends x-ms-throttle-limit-percentage from 0.8 of the limit, capped at 1.8. */
@@ -19,13 +19,10 @@ export function throttleAdmission(throttle: Throttle, onThrottled: (limit: Throt
       appId: principal.appId,
       method: request.method,
       query: request.query as Record<string, unknown>,
-      priority: priorityOf(request.headers['x-ms-throttle-priority']),
+      priority: throttlePriority(request.headers['x-ms-throttle-priority']),
     });
     if (verdict.allowed) {
-      reply.header('x-ms-resource-unit', String(verdict.resourceUnits));
-      if (verdict.usedFraction > WARN_FRACTION) {
-        reply.header('x-ms-throttle-limit-percentage', Math.min(MAX_REPORTED_FRACTION, verdict.usedFraction).toFixed(2));
-      }
+      reply.headers(admittedHeaders(verdict));
       return undefined;
     }
     onThrottled(verdict.limit);
@@ -38,7 +35,16 @@ export function throttleAdmission(throttle: Throttle, onThrottled: (limit: Throt
   };
 }
 
-function priorityOf(header: string | string[] | undefined): ThrottlePriority {
+/** The headers of an admitted request: its cost, and how full its fullest bucket is once past 80 %. */
+export function admittedHeaders(verdict: Extract<ThrottleVerdict, { allowed: true }>): Record<string, string> {
+  const headers: Record<string, string> = { 'x-ms-resource-unit': String(verdict.resourceUnits) };
+  if (verdict.usedFraction > WARN_FRACTION) {
+    headers['x-ms-throttle-limit-percentage'] = Math.min(MAX_REPORTED_FRACTION, verdict.usedFraction).toFixed(2);
+  }
+  return headers;
+}
+
+export function throttlePriority(header: string | string[] | undefined): ThrottlePriority {
   const value = (Array.isArray(header) ? header[0] : header)?.trim().toLowerCase();
   return value === 'low' || value === 'high' ? value : 'normal';
 }

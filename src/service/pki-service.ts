@@ -36,6 +36,11 @@ export class PkiService {
     return pki;
   }
 
+  /** The live PKI when it can be read synchronously right now (the fast read path); undefined = call get(). */
+  peek(tenantId: string, id: string): PkiRecord | undefined {
+    return this.pkis.findLiveNow(tenantId, id);
+  }
+
   async get(tenantId: string, id: string): Promise<PkiRecord> {
     const pki = await this.pkis.findById(tenantId, id);
     if (!pki) throw graphErrors.notFound(id);

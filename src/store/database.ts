@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { type CompiledQuery, Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { DEFAULT_DATABASE_OPTIONS, type DatabaseOptions } from '../config.ts';
 import { KNOWN_MIGRATIONS, migrationProvider } from './migrations/index.ts';
@@ -19,7 +19,16 @@ export interface OpenDatabase {
   /** Whether the database answers right now (readiness). */
   isReachable(): Promise<boolean>;
   close(): Promise<void>;
+  /** Synchronous reads, where the engine allows them (SQLite); absent on PostgreSQL. */
+  readonly readNow?: SyncReader;
 }
+
+/**
+ * Runs a compiled read synchronously and returns its rows, or undefined when it cannot be answered
+ * right now: the connection is inside a transaction (whose uncommitted rows must not be seen), or the
+ * read failed. The caller then takes the ordinary asynchronous path, which waits its turn.
+ */
+export type SyncReader = <Row>(query: CompiledQuery<Row>) => readonly Row[] | undefined;
 
 export class DatabaseConfigError extends Error {}
 
@@ -53,10 +62,20 @@ function openSqlite(location: string): OpenDatabase {
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
+  const cached = withStatementCache(raw);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
+  const readNow: SyncReader = <Row>(query: CompiledQuery<Row>) => {
+    if (!raw.open || raw.inTransaction) return undefined;
+    try {
+      return cached.prepare(query.sql).all(...query.parameters) as Row[];
+    } catch {
+      return undefined;
+    }
+  };
   return {
     db,
     dialect: 'sqlite',
+    readNow,
     description: file === ':memory:' ? 'SQLite in memory (nothing is kept)' : `SQLite file ${path.resolve(file)}`,
     close: () => db.destroy(),
     isReachable: () => reachable(db),

@@ -5,6 +5,7 @@ import type { Insertable, Kysely, Selectable } from 'kysely';
 import { type Condition, type FieldMap, type KeysetPosition, type ListQuery, runListQuery, textKey, withFilter } from './list-query.ts';
 import { preparedQuery } from './prepared-query.ts';
 import { WriteBatcher } from './write-batcher.ts';
+import type { SyncReader } from './database.ts';
 import type { Database, PkiTable } from './schema.ts';
 
 export interface PkiRecord {
@@ -47,6 +48,7 @@ export class CertificateBasedAuthPkiRepository {
   constructor(
     private readonly db: Kysely<Database>,
     groupCommit = false,
+    private readonly readNow?: SyncReader,
   ) {
     this.inserts = groupCommit
       ? new WriteBatcher((rows) =>
@@ -83,6 +85,15 @@ export class CertificateBasedAuthPkiRepository {
       lifecycle === 'live'
         ? (await this.db.executeQuery(this.liveById({ tenantId, id }))).rows[0]
         : await this.scoped(tenantId, lifecycle).where('id', '=', id).selectAll().executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  /**
+   * The live PKI read synchronously, for the fast read path; undefined when it is absent or cannot be
+   * read synchronously right now (PostgreSQL, or a transaction is open): then ask findById.
+   */
+  findLiveNow(tenantId: string, id: string): PkiRecord | undefined {
+    const row = this.readNow?.(this.liveById({ tenantId, id }))?.[0];
     return row && toRecord(row);
   }
 

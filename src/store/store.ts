@@ -3,7 +3,7 @@
 import type { Kysely } from 'kysely';
 import { CertificateAuthorityRepository } from './ca-repository.ts';
 import { CrlCacheRepository } from './crl-cache-repository.ts';
-import type { DialectName, OpenDatabase } from './database.ts';
+import type { DialectName, OpenDatabase, SyncReader } from './database.ts';
 import { JobRepository } from './job-repository.ts';
 import { CertificateBasedAuthPkiRepository } from './pki-repository.ts';
 import type { Database } from './schema.ts';
@@ -19,11 +19,12 @@ export interface Repositories {
   readonly crlCache: CrlCacheRepository;
 }
 
-function repositoriesOf(db: Kysely<Database>, dialect: DialectName, root = false): Repositories {
+/** `readNow`: synchronous reads for the root repositories (SQLite), never inside a transaction. */
+function repositoriesOf(db: Kysely<Database>, dialect: DialectName, root = false, readNow?: SyncReader): Repositories {
   return {
     // Group commit where our process pays for each commit (SQLite's WAL write); PostgreSQL already
     // shares WAL flushes between concurrent commits, and batching there only adds latency.
-    pkis: new CertificateBasedAuthPkiRepository(db, root && dialect === 'sqlite'),
+    pkis: new CertificateBasedAuthPkiRepository(db, root && dialect === 'sqlite', root ? readNow : undefined),
     cas: new CertificateAuthorityRepository(db),
     jobs: new JobRepository(db, dialect),
     settings: new SettingsRepository(db),
@@ -36,7 +37,7 @@ export class Store {
   readonly repositories: Repositories;
 
   constructor(private readonly database: OpenDatabase) {
-    this.repositories = repositoriesOf(database.db, database.dialect, true);
+    this.repositories = repositoriesOf(database.db, database.dialect, true, database.readNow);
   }
 
   /** Runs `work` in one database transaction: all of its writes commit together or not at all. */

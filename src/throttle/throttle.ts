@@ -61,7 +61,8 @@ interface Charge {
 export class Throttle {
   private readonly buckets = new Map<string, TokenBucket>();
   private timer: NodeJS.Timeout | undefined;
-  private exchanging: Promise<void> | undefined;
+  /** The exchange running or queued; exchanges run one after the other. */
+  private pending: Promise<void> | undefined;
 
   constructor(
     private readonly config: ThrottleConfig,
@@ -104,7 +105,10 @@ export class Throttle {
   /** Starts exchanging with the other instances (no-op without a shared store). */
   start(): void {
     if (!this.shared || this.timer) return;
-    this.timer = setInterval(() => void this.exchangeNow(), this.config.syncIntervalMs);
+    // A tick while an exchange is still running is skipped rather than queued.
+    this.timer = setInterval(() => {
+      if (!this.pending) void this.exchangeNow();
+    }, this.config.syncIntervalMs);
     this.timer.unref();
   }
 
@@ -112,20 +116,23 @@ export class Throttle {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.exchanging;
     await this.exchangeNow();
   }
 
   /**
    * Sends the units spent here and reads the shared levels, for every bucket used within its window
-   * (an idle instance then still sees what the others spent). One exchange at a time.
+   * (an idle instance then still sees what the others spent). Runs after the exchange in progress, so
+   * it includes everything spent before the call. Never rejects (a failed exchange is reported).
    */
   exchangeNow(): Promise<void> {
-    if (!this.shared) return Promise.resolve();
-    this.exchanging ??= this.exchange(this.shared).finally(() => {
-      this.exchanging = undefined;
+    const shared = this.shared;
+    if (!shared) return Promise.resolve();
+    const next = (this.pending ?? Promise.resolve()).then(() => this.exchange(shared));
+    this.pending = next;
+    void next.finally(() => {
+      if (this.pending === next) this.pending = undefined;
     });
-    return this.exchanging;
+    return next;
   }
 
   private async exchange(shared: SharedBucketStore): Promise<void> {
@@ -192,6 +199,8 @@ export class Throttle {
     if (!bucket) {
       bucket = new TokenBucket(charge.capacity, charge.capacity / charge.windowMs, now);
       this.buckets.set(charge.key, bucket);
+      // New here, it starts full; learn the shared level at once rather than at the next tick.
+      if (this.shared && this.timer && !this.pending) void this.exchangeNow();
     }
     return bucket;
   }

@@ -150,12 +150,17 @@ if (TEST_BACKEND === 'postgres') {
       const b = await serverWith(config, database);
       const token = await a.token({ appId: APP_1 });
       for (let i = 0; i < 6; i++) assert.equal((await a.request('GET', PKIS, { token })).status, 200);
-      // Let both instances exchange their usage (every 50 ms).
-      await sleep(400);
+      // The instances exchange their usage every 50 ms; exchange now, so the test does not race the timer.
+      await a.server.throttle?.exchangeNow();
+      await b.server.throttle?.exchangeNow();
+      // B's first request finds no bucket there yet: it is admitted and B fetches the shared level.
+      assert.equal((await b.request('GET', PKIS, { token })).status, 200);
+      await b.server.throttle?.exchangeNow();
       const onB: number[] = [];
-      for (let i = 0; i < 6; i++) onB.push((await b.request('GET', PKIS, { token })).status);
-      assert.deepEqual(onB, [200, 200, 200, 200, 429, 429], 'instance B sees the 6 units instance A spent');
-      await sleep(400);
+      for (let i = 0; i < 5; i++) onB.push((await b.request('GET', PKIS, { token })).status);
+      assert.deepEqual(onB, [200, 200, 200, 429, 429], 'instance B sees the 6 units instance A spent');
+      await b.server.throttle?.exchangeNow();
+      await a.server.throttle?.exchangeNow();
       assert.equal((await a.request('GET', PKIS, { token })).status, 429, 'and A sees what B spent');
     });
   });
