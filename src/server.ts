@@ -24,6 +24,10 @@ import { VerificationService } from './service/verification-service.ts';
 import { openDatabase, type OpenDatabase } from './store/database.ts';
 import { Store } from './store/store.ts';
 import { loadTls } from './tls.ts';
+import { loadSeedFile } from './seed-file.ts';
+import { type SeedResult, SeedService } from './service/seed-service.ts';
+import { SnapshotService } from './service/snapshot-service.ts';
+import { TenantResetService } from './service/tenant-reset-service.ts';
 import { defaultWebAssetsDir } from './http/admin-page.ts';
 import { isLoopbackHost, localDevTokenIssuer } from './http/routes/dev-token-routes.ts';
 import { Throttle } from './throttle/throttle.ts';
@@ -45,6 +49,8 @@ export interface RunningServer {
   readonly throttle: Throttle | undefined;
   /** The self-signed certificate `--https` generated or reused in the data folder, if any. */
   readonly selfSignedCertFile: string | undefined;
+  /** What `--seed` added and found present; undefined without a seed file. */
+  readonly seeded: SeedResult | undefined;
   /** Stops accepting connections, lets in-flight requests and the running job finish, closes the database. */
   close(): Promise<void>;
 }
@@ -107,6 +113,18 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   const verification = new VerificationService(store, crls, x509Policies, limits);
   let jobs: JobRunner | undefined;
   const uploads = new UploadService(store, fetcher, limits, () => jobs?.wake());
+  const pkis = new PkiService(store.repositories.pkis, limits);
+  const cas = new CaService(store, limits);
+  // Before listening: a bad seed file stops the start with nothing written and no port opened.
+  let seeded: SeedResult | undefined;
+  if (config.seedFile) {
+    try {
+      seeded = await loadSeedFile(config.seedFile, new SeedService(store, pkis, cas));
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
+  }
 
   // On PostgreSQL the instances share their buckets; a SQLite server is one instance and keeps them in memory.
   let throttleLog: (error: unknown) => void = () => {};
@@ -117,8 +135,9 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     : undefined;
 
   const app = buildApp({
-    pkis: new PkiService(store.repositories.pkis, limits),
-    cas: new CaService(store, limits),
+    pkis,
+    cas,
+    admin: { snapshots: new SnapshotService(store, pkis, cas, limits), resets: new TenantResetService(store), maxSnapshotBytes: limits.maxSnapshotBytes },
     uploads,
     deletedItems,
     x509Policies,
@@ -181,5 +200,5 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     })();
     return closing;
   };
-  return { app, url, publicUrl, database, store, signingKey, jobs: runner, deletedItems, x509Policies, throttle, selfSignedCertFile: tls?.selfSignedCertFile, close };
+  return { app, url, publicUrl, database, store, signingKey, jobs: runner, deletedItems, x509Policies, throttle, selfSignedCertFile: tls?.selfSignedCertFile, seeded, close };
 }

@@ -1,27 +1,44 @@
 // Verifies bearer tokens with jose: signature (local key, or an identity provider's JWKS), exp/nbf with a
 // bounded clock skew, audience, issuer and an allow-list of asymmetric algorithms. `none` and HS* are never
 // accepted. Verified tokens are remembered for a short while, because verifying costs more than the rest
-// of a typical request.
+// of a typical request. Admin tokens (the /_admin API) go through the same checks with their own audience,
+// local key only; each kind is refused where the other is expected.
 import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { AuthConfig, Limits } from '../config.ts';
 import { GraphError, graphErrors } from '../service/errors.ts';
 import { principalFromClaims } from './claims.ts';
 import type { Principal } from './permissions.ts';
 import type { SigningKey } from './signing-key.ts';
-import { LOCAL_ISSUER } from './token-issuer.ts';
+import { ADMIN_AUDIENCE, ADMIN_SUBJECT, LOCAL_ISSUER } from './token-issuer.ts';
 
 const REMOTE_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 /** A cached verification is trusted at most this long, so a JWKS key rotation takes effect soon. */
 const MAX_CACHE_MS = 5 * 60_000;
 
-interface CachedPrincipal {
-  readonly principal: Principal;
-  readonly expiresAtMs: number;
+/** Who presented a verified admin token. */
+export interface AdminPrincipal {
+  readonly subject: string;
 }
 
+/** What a token must be to pass: its accepted audiences, and whether an identity provider may sign it. */
+interface Expectation {
+  readonly audiences: readonly string[];
+  readonly remoteKeysAllowed: boolean;
+  /** Said after 'invalid audience' so a token of the wrong kind is easy to tell apart. */
+  readonly audienceHint: string;
+}
+
+const ADMIN_EXPECTATION: Expectation = {
+  audiences: [ADMIN_AUDIENCE],
+  remoteKeysAllowed: false,
+  audienceHint: ': the admin API accepts only admin tokens (graph-pki token --admin)',
+};
+
 export class TokenVerifier {
-  private readonly cache = new Map<string, CachedPrincipal>();
+  private readonly cache: VerifiedTokens<Principal>;
+  private readonly adminCache: VerifiedTokens<AdminPrincipal>;
   private readonly remoteKeys: ReturnType<typeof createRemoteJWKSet> | undefined;
+  private readonly graphExpectation: Expectation;
 
   constructor(
     private readonly localKey: SigningKey,
@@ -29,36 +46,45 @@ export class TokenVerifier {
     private readonly limits: Pick<Limits, 'tokenClockSkewSeconds' | 'tokenCacheEntries'>,
   ) {
     this.remoteKeys = auth.jwksUrl ? createRemoteJWKSet(new URL(auth.jwksUrl)) : undefined;
+    this.cache = new VerifiedTokens(limits);
+    this.adminCache = new VerifiedTokens(limits);
+    this.graphExpectation = { audiences: auth.audiences, remoteKeysAllowed: true, audienceHint: '' };
   }
 
   /** Verifies the value of an Authorization header; throws a 401 GraphError when it does not pass. */
   async verifyAuthorizationHeader(header: string | undefined): Promise<Principal> {
-    if (!header) throw graphErrors.unauthenticated('Access token is empty.');
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match?.[1]) throw graphErrors.unauthenticated('The Authorization header must be "Bearer <token>".');
-    return this.verify(match[1]);
+    return this.verify(bearerToken(header));
   }
 
   /** The principal of a token verified before and not yet expired, without any work; else undefined. */
   cachedPrincipal(header: string | undefined): Principal | undefined {
-    if (!header || header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
-    const cached = this.cache.get(header.slice(7).trim());
-    return cached && cached.expiresAtMs > Date.now() ? cached.principal : undefined;
+    return this.cache.forHeader(header);
   }
 
   async verify(token: string): Promise<Principal> {
-    const now = Date.now();
     const cached = this.cache.get(token);
-    if (cached && cached.expiresAtMs > now) return cached.principal;
-    if (cached) this.cache.delete(token);
-
-    const claims = await this.verifySignatureAndClaims(token);
+    if (cached) return cached;
+    const claims = await this.verifySignatureAndClaims(token, this.graphExpectation);
+    // However --audience is set, an admin token never works as a Graph token.
+    if (audiencesOf(claims).includes(ADMIN_AUDIENCE)) throw invalid('invalid audience: an admin token is not accepted by Graph routes.');
     const principal = principalFromClaims(claims);
-    this.remember(token, principal, claims, now);
+    this.cache.remember(token, principal, claims);
     return principal;
   }
 
-  private async verifySignatureAndClaims(token: string): Promise<JWTPayload> {
+  /** Verifies the Authorization header of an /_admin request; throws a 401 GraphError unless it carries an admin token. */
+  async verifyAdminAuthorizationHeader(header: string | undefined): Promise<AdminPrincipal> {
+    const token = bearerToken(header);
+    const cached = this.adminCache.get(token);
+    if (cached) return cached;
+    const claims = await this.verifySignatureAndClaims(token, ADMIN_EXPECTATION);
+    if (claims.sub !== ADMIN_SUBJECT) throw invalid(`the 'sub' claim is invalid${ADMIN_EXPECTATION.audienceHint}.`);
+    const principal: AdminPrincipal = { subject: claims.sub };
+    this.adminCache.remember(token, principal, claims);
+    return principal;
+  }
+
+  private async verifySignatureAndClaims(token: string, expectation: Expectation): Promise<JWTPayload> {
     let kid: string | undefined;
     try {
       kid = decodeProtectedHeader(token).kid;
@@ -66,10 +92,12 @@ export class TokenVerifier {
       throw invalid('the token is not a well-formed JWT.');
     }
     const local = kid === this.localKey.kid;
-    if (!local && !this.remoteKeys) throw invalid('the token was not signed by a key this server trusts.');
+    if (!local && !(this.remoteKeys && expectation.remoteKeysAllowed)) {
+      throw invalid(`the token was not signed by a key this server trusts${expectation.remoteKeysAllowed ? '' : expectation.audienceHint}.`);
+    }
     try {
       const options = {
-        audience: [...this.auth.audiences],
+        audience: [...expectation.audiences],
         clockTolerance: this.limits.tokenClockSkewSeconds,
         algorithms: local ? [this.localKey.alg] : REMOTE_ALGORITHMS,
         requiredClaims: ['exp'],
@@ -80,7 +108,7 @@ export class TokenVerifier {
       this.checkIssuer(payload, local);
       return payload;
     } catch (error) {
-      throw translateJoseError(error);
+      throw translateJoseError(error, expectation.audienceHint);
     }
   }
 
@@ -95,27 +123,62 @@ export class TokenVerifier {
     throw invalid('invalid issuer.');
   }
 
-  private remember(token: string, principal: Principal, claims: JWTPayload, now: number): void {
-    const expMs = ((claims.exp ?? 0) + this.limits.tokenClockSkewSeconds) * 1000;
-    if (this.cache.size >= this.limits.tokenCacheEntries) {
-      // Map iterates in insertion order: drop the oldest entry.
-      const oldest = this.cache.keys().next();
-      if (!oldest.done) this.cache.delete(oldest.value);
-    }
-    this.cache.set(token, { principal, expiresAtMs: Math.min(expMs, now + MAX_CACHE_MS) });
+}
+
+/** Tokens verified before, each remembered until it expires (at most MAX_CACHE_MS), the oldest dropped first. */
+class VerifiedTokens<T> {
+  private readonly entries = new Map<string, { readonly value: T; readonly expiresAtMs: number }>();
+
+  constructor(private readonly limits: Pick<Limits, 'tokenClockSkewSeconds' | 'tokenCacheEntries'>) {}
+
+  get(token: string): T | undefined {
+    const entry = this.entries.get(token);
+    if (!entry) return undefined;
+    if (entry.expiresAtMs > Date.now()) return entry.value;
+    this.entries.delete(token);
+    return undefined;
   }
+
+  /** The value for a `Bearer <token>` header, without parsing it strictly: a miss just means "verify". */
+  forHeader(header: string | undefined): T | undefined {
+    if (!header || header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
+    return this.get(header.slice(7).trim());
+  }
+
+  remember(token: string, value: T, claims: JWTPayload): void {
+    const now = Date.now();
+    const expMs = ((claims.exp ?? 0) + this.limits.tokenClockSkewSeconds) * 1000;
+    if (this.entries.size >= this.limits.tokenCacheEntries) {
+      // Map iterates in insertion order: drop the oldest entry.
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+    this.entries.set(token, { value, expiresAtMs: Math.min(expMs, now + MAX_CACHE_MS) });
+  }
+}
+
+function bearerToken(header: string | undefined): string {
+  if (!header) throw graphErrors.unauthenticated('Access token is empty.');
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match?.[1]) throw graphErrors.unauthenticated('The Authorization header must be "Bearer <token>".');
+  return match[1];
+}
+
+function audiencesOf(claims: JWTPayload): readonly string[] {
+  if (typeof claims.aud === 'string') return [claims.aud];
+  return Array.isArray(claims.aud) ? claims.aud : [];
 }
 
 function invalid(reason: string): GraphError {
   return graphErrors.unauthenticated(`Access token validation failure: ${reason}`);
 }
 
-function translateJoseError(error: unknown): GraphError {
+function translateJoseError(error: unknown, audienceHint: string): GraphError {
   if (error instanceof GraphError) return error;
   if (error instanceof joseErrors.JWTExpired) return invalid('the token has expired.');
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     if (error.claim === 'nbf') return invalid('the token is not valid yet.');
-    if (error.claim === 'aud') return invalid('invalid audience.');
+    if (error.claim === 'aud') return invalid(`invalid audience${audienceHint}.`);
     return invalid(`the '${error.claim}' claim is invalid.`);
   }
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return invalid('the signing algorithm is not accepted.');

@@ -3,7 +3,9 @@ import { Command } from 'commander';
 import { caCommand } from './ca-command.ts';
 import { hashCommand } from './hash-command.ts';
 import { migrateCommand } from './migrate-command.ts';
+import { resetCommand } from './reset-command.ts';
 import { serveCommand } from './serve-command.ts';
+import { snapshotCommand } from './snapshot-command.ts';
 import { tokenCommand } from './token-command.ts';
 import { verifyCommand } from './verify-command.ts';
 
@@ -16,6 +18,8 @@ const program = new Command('graph-pki')
   .addCommand(hashCommand())
   .addCommand(caCommand())
   .addCommand(migrateCommand())
+  .addCommand(snapshotCommand())
+  .addCommand(resetCommand())
   .addCommand(verifyCommand());
 
 // Usage errors exit 2; --help and --version exit 0. Subcommands added with addCommand do not inherit this.

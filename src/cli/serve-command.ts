@@ -50,6 +50,8 @@ interface ServeOptions {
   tlsCert?: string;
   tlsKey?: string;
   https: boolean;
+  seed?: string;
+  maxSnapshotBytes: number;
   throttle: 'on' | 'off';
   throttleResourceUnits: number;
   throttleWrites: number;
@@ -129,6 +131,12 @@ export function serveCommand(): Command {
     .addOption(envOption('--tls-cert <file>', 'serve HTTPS with this certificate (PEM, chain allowed); needs --tls-key'))
     .addOption(envOption('--tls-key <file>', 'private key (PEM) of --tls-cert'))
     .addOption(envOption('--https', 'serve HTTPS with a self-signed certificate for localhost, generated in <data> on first use').default(false))
+    .addOption(envOption('--seed <file>', 'JSON file of tenants, PKIs and CAs to load before listening; loading it again adds nothing (see README)'))
+    .addOption(
+      envOption('--max-snapshot-bytes <n>', 'largest tenant snapshot the admin API imports')
+        .default(DEFAULT_LIMITS.maxSnapshotBytes)
+        .argParser(parseInteger(1024, 512 * 1024 * 1024)),
+    )
     .addOption(envOption('--throttle <on|off>', "Graph's throttling of Graph requests (429 TooManyRequests)").choices(['on', 'off']).default('on'))
     .addOption(
       envOption('--throttle-resource-units <n>', 'resource units per application and tenant per 10 s (Graph: S 3500, M 5000, L 8000)')
@@ -190,6 +198,7 @@ export function serveCommand(): Command {
           uploadDownloadTimeoutMs: options.uploadTimeoutMs,
           jobLeaseMs: options.jobLeaseMs,
           deletedItemRetentionDays: options.deletedItemRetentionDays,
+          maxSnapshotBytes: options.maxSnapshotBytes,
         },
         crl: { ...DEFAULT_CRL_CONFIG, maxCrlBytes: options.crlMaxBytes, crlDownloadTimeoutMs: options.crlTimeoutMs },
         throttle: {
@@ -200,6 +209,7 @@ export function serveCommand(): Command {
           tenantWrites: options.throttleTenantWrites,
         },
         faults: { rules: options.fault, seed: options.faultSeed },
+        seedFile: options.seed,
         tls: options.https
           ? { selfSigned: true }
           : options.tlsCert && options.tlsKey
@@ -212,6 +222,12 @@ export function serveCommand(): Command {
 
 async function serve(config: ServerConfig): Promise<void> {
   const server = await startServer(config);
+  if (server.seeded && config.seedFile) {
+    const { pkisAdded, certificateAuthoritiesAdded, pkisPresent, certificateAuthoritiesPresent } = server.seeded;
+    process.stdout.write(
+      `seed ${config.seedFile}: added ${pkisAdded} PKIs and ${certificateAuthoritiesAdded} CAs; ${pkisPresent} PKIs and ${certificateAuthoritiesPresent} CAs were already there\n`,
+    );
+  }
   process.stdout.write(`graph-pki listening on ${server.url} (${server.database.description})\n`);
   if (server.publicUrl !== server.url) process.stdout.write(`public URL ${server.publicUrl}\n`);
   if (server.selfSignedCertFile) {

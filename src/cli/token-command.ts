@@ -2,10 +2,8 @@
 import { Command } from 'commander';
 import { DEFAULT_DATA_DIR } from '../config.ts';
 import { PERMISSION_READ_WRITE, DIRECTORY_ROLES } from '../auth/permissions.ts';
-import { databaseLocation } from '../config.ts';
-import { resolveSigningKey } from '../signing-key-source.ts';
-import { openDatabase } from '../store/database.ts';
-import { DEFAULT_APP_ID, DEFAULT_TENANT_ID, mintToken } from '../auth/token-issuer.ts';
+import { signingKeyOf } from '../signing-key-source.ts';
+import { DEFAULT_APP_ID, DEFAULT_TENANT_ID, mintAdminToken, mintToken } from '../auth/token-issuer.ts';
 import { envOption, parseGuid, parseInteger, parseList } from './options.ts';
 
 interface TokenOptions {
@@ -18,13 +16,18 @@ interface TokenOptions {
   appId: string;
   audience?: string;
   database?: string;
+  admin: boolean;
 }
+
+/** Claims an admin token does not have: naming one with --admin is a mistake. */
+const GRAPH_ONLY_OPTIONS = ['tenant', 'appRoles', 'scopes', 'directoryRoles', 'appId', 'audience'] as const;
 
 export function tokenCommand(): Command {
   return new Command('token')
     .description(
       'Print a bearer token signed with the local key of a data folder. Without --scopes it is an application ' +
-        'token (roles claim); with --scopes a delegated one (scp and wids claims).',
+        'token (roles claim); with --scopes a delegated one (scp and wids claims). With --admin an admin token for ' +
+        'the /_admin API instead (reset, snapshots), which no Graph route accepts.',
     )
     .addOption(envOption('--data <dir>', 'data folder whose key signs the token (created if missing)').default(DEFAULT_DATA_DIR))
     .addOption(envOption('--tenant <guid>', 'tenant id (tid claim)').default(DEFAULT_TENANT_ID).argParser(parseGuid))
@@ -39,12 +42,21 @@ export function tokenCommand(): Command {
     .addOption(envOption('--app-id <guid>', 'application id (appid claim)').default(DEFAULT_APP_ID).argParser(parseGuid))
     .addOption(envOption('--audience <aud>', 'aud claim (default https://graph.microsoft.com)'))
     .addOption(envOption('--database <url>', "the server's database, e.g. postgres://… when instances share their key there (default: the data folder's key)"))
+    .addOption(envOption('--admin', 'an admin token for the /_admin API instead of a Graph token').default(false))
     .action(async (options: TokenOptions, command: Command) => {
       if (options.scopes && options.appRoles) {
         command.error('error: use either --app-roles (application token) or --scopes (delegated token), not both', { exitCode: 2 });
       }
-      const database = await openDatabase(databaseLocation({ database: options.database, dataDir: options.data }));
-      const key = await resolveSigningKey(options.data, database).finally(() => database.close());
+      const graphOption = GRAPH_ONLY_OPTIONS.find((name) => command.getOptionValueSource(name) === 'cli');
+      if (options.admin && graphOption) {
+        const flag = graphOption.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+        command.error(`error: --admin mints an admin token, which has no --${flag}; leave it out`, { exitCode: 2 });
+      }
+      const key = await signingKeyOf(options.data, options.database);
+      if (options.admin) {
+        process.stdout.write(`${await mintAdminToken(key, { ttlSeconds: options.ttl })}\n`);
+        return;
+      }
       const token = await mintToken(key, {
         tenantId: options.tenant,
         appRoles: options.appRoles ?? [PERMISSION_READ_WRITE],

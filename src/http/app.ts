@@ -29,6 +29,8 @@ import { registerRequestIds } from './request-ids.ts';
 import { fastPkiRead } from './fast-pki-read.ts';
 import { serverWithFastPath } from './http-server.ts';
 import { registerRequestLog } from './request-log.ts';
+import { registerAdminAuth } from './admin-auth-hook.ts';
+import { ADMIN_PREFIX, type AdminServices, registerAdminRoutes } from './routes/admin-routes.ts';
 import { registerCaRoutes } from './routes/ca-routes.ts';
 import { registerDeletedItemsRoutes } from './routes/deleted-items-routes.ts';
 import { type DevTokenIssuer, registerDevTokenRoutes } from './routes/dev-token-routes.ts';
@@ -54,6 +56,8 @@ export interface AppDependencies {
   readonly logStream?: DestinationStream;
   /** The public base URL (no trailing slash); known only once the server listens. */
   publicBaseUrl(): string;
+  /** The admin API's use cases (/_admin, admin tokens only). */
+  readonly admin: AdminServices;
   /** Answers whether the database is reachable, for /healthz and /readyz. */
   isReady(): Promise<boolean>;
   /** This instance's Prometheus registry and instruments, served at /metrics. */
@@ -182,6 +186,17 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
       );
     },
     { prefix: VERIFY_PREFIX },
+  );
+
+  app.register(
+    async (admin) => {
+      registerAdminAuth(admin, deps.verifier);
+      registerAdminRoutes(admin, deps.admin);
+      admin.setNotFoundHandler(async (request, reply) =>
+        sendGraphError(request, reply, graphErrors.noSuchSegment(lastSegment(request.url))),
+      );
+    },
+    { prefix: ADMIN_PREFIX },
   );
 
   app.setNotFoundHandler(async (request, reply) =>

@@ -10,7 +10,9 @@ import { describeSchemaError, type SchemaErrorDetail } from './schema-errors.ts'
 export function registerErrorHandler(app: FastifyInstance, maxRequestBodyBytes: number): void {
   app.setErrorHandler((error: FastifyError | GraphError, request, reply) => {
     const resource = request.routeOptions.config.graphType;
-    const graphError = toGraphError(error, request.headers['content-type'], maxRequestBodyBytes, resource);
+    // A route may have a limit of its own (the admin API's snapshot import).
+    const bodyLimit = request.routeOptions.bodyLimit ?? maxRequestBodyBytes;
+    const graphError = toGraphError(error, request.headers['content-type'], bodyLimit, resource);
     if (graphError.status === 500) request.log.error({ err: error }, 'request failed');
     else if (graphError.status === 503) request.log.warn({ err: error }, 'database unavailable');
     return sendGraphError(request, reply, graphError);

@@ -29,6 +29,13 @@ export interface CaInput {
 
 type CaLimits = Pick<Limits, 'maxCasPerPki' | 'maxCaCertificateBytes' | 'maxDisplayNameLength'>;
 
+/** Who a new CA is: a fresh id and the current time, or (a snapshot import) the identity it had. */
+export interface CaIdentity {
+  readonly id: string;
+  readonly createdDateTime: string;
+  readonly deletedDateTime: string | null;
+}
+
 export class CaService {
   constructor(
     private readonly store: Store,
@@ -36,6 +43,20 @@ export class CaService {
   ) {}
 
   async create(tenantId: string, pkiId: string, input: CaInput): Promise<CaRecord> {
+    const now = graphTimestamp();
+    const ca = this.prepareNew(pkiId, input, { id: newObjectId(), createdDateTime: now, deletedDateTime: null });
+    return this.writeInPki(tenantId, pkiId, now, async (repos) => {
+      await this.addToPki(repos, tenantId, pkiId, [ca]);
+      return ca;
+    });
+  }
+
+  /**
+   * Checks a new CA exactly as create does (the certificate, the properties it determines, CRL URLs,
+   * displayName) and builds its record, writing nothing: the one gate for every way a CA comes in
+   * (the API, a seed file, a snapshot import).
+   */
+  prepareNew(pkiId: string, input: CaInput, identity: CaIdentity): CaRecord {
     if (input.certificate === undefined) {
       throw graphErrors.badRequest(`A value is required for property 'certificate' of resource '${RESOURCE}'.`);
     }
@@ -44,9 +65,8 @@ export class CaService {
     checkSuppliedMatch(input, derived);
     const crl = checkCrlUrls(input.certificateRevocationListUrl ?? null, input.deltaCertificateRevocationListUrl ?? null);
     this.checkDisplayName(input.displayName);
-    const now = graphTimestamp();
-    const ca: CaRecord = {
-      id: newObjectId(),
+    return {
+      id: identity.id,
       pkiId,
       ...derived,
       // Without a name of its own a CA is called by its subject CN, as uploads name them.
@@ -54,18 +74,28 @@ export class CaService {
       certificateRevocationListUrl: crl.base,
       deltaCertificateRevocationListUrl: crl.delta,
       isIssuerHintEnabled: input.isIssuerHintEnabled ?? false,
-      createdDateTime: now,
-      deletedDateTime: null,
+      createdDateTime: identity.createdDateTime,
+      deletedDateTime: identity.deletedDateTime,
     };
-    return this.writeInPki(tenantId, pkiId, now, async (repos) => {
-      const count = await repos.cas.count(tenantId, pkiId);
-      if (count >= this.limits.maxCasPerPki) {
-        throw graphErrors.badRequest(`The PKI already holds ${count} certificate authorities, the most allowed (${this.limits.maxCasPerPki}).`);
-      }
-      await this.refuseDuplicate(repos, tenantId, pkiId, ca.thumbprint, undefined);
-      await repos.cas.insert(tenantId, [ca]);
-      return ca;
-    });
+  }
+
+  /**
+   * Inserts prepared live CAs into a PKI inside the caller's transaction, which must have locked the PKI
+   * (pkis.touch): refuses to exceed the CA limit and refuses a certificate the PKI already holds.
+   */
+  async addToPki(repos: Repositories, tenantId: string, pkiId: string, cas: readonly CaRecord[]): Promise<void> {
+    const count = await repos.cas.count(tenantId, pkiId);
+    if (count + cas.length > this.limits.maxCasPerPki) {
+      throw graphErrors.badRequest(
+        cas.length === 1
+          ? `The PKI already holds ${count} certificate authorities, the most allowed (${this.limits.maxCasPerPki}).`
+          : `Adding ${cas.length} certificate authorities to the ${count} the PKI holds would exceed the limit of ${this.limits.maxCasPerPki}.`,
+      );
+    }
+    const existing = await repos.cas.idsByThumbprint(tenantId, pkiId, cas.map((ca) => ca.thumbprint));
+    const clash = cas.find((ca) => existing.has(ca.thumbprint));
+    if (clash) throw duplicateError(existing.get(clash.thumbprint));
+    await repos.cas.insert(tenantId, cas);
   }
 
   async get(tenantId: string, pkiId: string, id: string): Promise<CaRecord> {

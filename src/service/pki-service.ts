@@ -21,10 +21,17 @@ export class PkiService {
   ) {}
 
   async create(tenantId: string, input: PkiInput): Promise<PkiRecord> {
+    const pki = this.prepareNew(input);
+    await this.pkis.insert(tenantId, pki);
+    return pki;
+  }
+
+  /** Checks a new PKI as create does and builds its record, writing nothing (create, seed files). */
+  prepareNew(input: PkiInput, id = newObjectId()): PkiRecord {
     this.checkDisplayName(input.displayName);
     const now = graphTimestamp();
-    const pki: PkiRecord = {
-      id: newObjectId(),
+    return {
+      id,
       displayName: input.displayName ?? null,
       status: PKI_STATUS_IDLE,
       statusDetails: null,
@@ -32,8 +39,6 @@ export class PkiService {
       createdDateTime: now,
       deletedDateTime: null,
     };
-    await this.pkis.insert(tenantId, pki);
-    return pki;
   }
 
   /** The live PKI when it can be read synchronously right now (the fast read path); undefined = call get(). */
@@ -70,7 +75,8 @@ export class PkiService {
     if (!(await this.pkis.softDelete(tenantId, id, graphTimestamp()))) throw graphErrors.notFound(id);
   }
 
-  private checkDisplayName(displayName: string | null | undefined): void {
+  /** 400 when the displayName is longer than allowed. */
+  checkDisplayName(displayName: string | null | undefined): void {
     if (typeof displayName !== 'string') return;
     // Length in characters (code points), as Graph counts them.
     const length = [...displayName].length;

@@ -26,7 +26,7 @@ export interface UploadRequest {
   readonly sha256FileHash: string;
 }
 
-interface UploadPayload {
+export interface UploadPayload {
   readonly uploadUrl: string;
   /** Uppercase hex. */
   readonly sha256FileHash: string;

@@ -210,7 +210,7 @@ export class X509PolicyService {
 }
 
 /** The stored document over the defaults: a property a later version adds is default until set. */
-function policyOf(stored: StoredX509Policy): X509Policy {
+export function policyOf(stored: StoredX509Policy): X509Policy {
   const parsed: unknown = JSON.parse(stored.configuration);
   const document = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Partial<Record<keyof X509Policy, unknown>>;
   const policy: Record<string, unknown> = { ...defaultX509Policy() };
@@ -220,6 +220,11 @@ function policyOf(stored: StoredX509Policy): X509Policy {
 }
 
 type Changes = { -readonly [K in keyof X509Policy]?: X509Policy[K] };
+
+/** A whole policy (a snapshot's) checked as a PATCH body is, defaults where it says nothing. */
+export function policyFromDocument(document: X509PolicyPatch): X509Policy {
+  return { ...defaultX509Policy(), ...normalisePatch(document) };
+}
 
 /** Checks what the schema cannot express and fills in defaults; throws a precise 400 on the first problem. */
 export function normalisePatch(patch: X509PolicyPatch): Changes {

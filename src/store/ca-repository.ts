@@ -5,6 +5,8 @@ import type { Lifecycle, Page } from './pki-repository.ts';
 import type { CertificateAuthorityTable, Database } from './schema.ts';
 
 const upper = (value: string) => value.replace(/[\s:]/g, '').toUpperCase();
+/** Rows of one multi-row INSERT. */
+const INSERT_CHUNK_ROWS = 500;
 
 export const CA_FIELDS: FieldMap = {
   id: { kind: 'text', column: 'id', keyColumn: 'id' },
@@ -42,11 +44,20 @@ export class CertificateAuthorityRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async insert(tenantId: string, cas: readonly CaRecord[]): Promise<void> {
-    if (cas.length === 0) return;
-    await this.db
-      .insertInto('certificate_authority')
-      .values(cas.map((ca) => ({ tenant_id: tenantId, ...toRow(ca) })))
-      .execute();
+    // Chunked: a snapshot import inserts thousands, and one statement must stay below the bound-parameter
+    // limits (SQLite 32,766, PostgreSQL 65,535; 16 columns a row).
+    for (let i = 0; i < cas.length; i += INSERT_CHUNK_ROWS) {
+      await this.db
+        .insertInto('certificate_authority')
+        .values(cas.slice(i, i + INSERT_CHUNK_ROWS).map((ca) => ({ tenant_id: tenantId, ...toRow(ca) })))
+        .execute();
+    }
+  }
+
+  /** Every CA of the tenant, live and deleted, by PKI and id: a tenant snapshot. */
+  async allOfTenant(tenantId: string): Promise<CaRecord[]> {
+    const rows = await this.db.selectFrom('certificate_authority').selectAll().where('tenant_id', '=', tenantId).orderBy('pki_id').orderBy('id').execute();
+    return rows.map(toRecord);
   }
 
   async findById(tenantId: string, pkiId: string, id: string): Promise<CaRecord | undefined> {
@@ -92,6 +103,12 @@ export class CertificateAuthorityRepository {
   async findDeleted(tenantId: string, id: string): Promise<CaRecord | undefined> {
     const row = await this.deleted(tenantId).where('id', '=', id).selectAll().executeTakeFirst();
     return row && toRecord(row);
+  }
+
+  /** Thumbprints of every CA of the PKI, live and deleted. */
+  async thumbprintsOf(tenantId: string, pkiId: string): Promise<Set<string>> {
+    const rows = await this.db.selectFrom('certificate_authority').select('thumbprint').where('tenant_id', '=', tenantId).where('pki_id', '=', pkiId).execute();
+    return new Set(rows.map((row) => row.thumbprint));
   }
 
   /** Live CAs of the PKI with one of these thumbprints: thumbprint → CA id. */

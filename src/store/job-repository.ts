@@ -38,23 +38,7 @@ export class JobRepository {
   ) {}
 
   async enqueue(job: NewJob): Promise<void> {
-    await this.db
-      .insertInto('job')
-      .values({
-        id: job.id,
-        tenant_id: job.tenantId,
-        kind: job.kind,
-        subject_id: job.subjectId,
-        payload: job.payload,
-        state: 'queued',
-        attempts: 0,
-        lease_owner: null,
-        lease_expires_at: null,
-        result: null,
-        created_at: job.createdAt,
-        finished_at: null,
-      })
-      .execute();
+    await this.insertRecord({ ...job, state: 'queued', attempts: 0, leaseOwner: null, leaseExpiresAt: null, result: null, finishedAt: null });
   }
 
   /** Claims the oldest queued job, or a running one whose lease has expired (its owner died). */
@@ -121,6 +105,43 @@ export class JobRepository {
   async findById(id: string): Promise<JobRecord | undefined> {
     const row = await this.db.selectFrom('job').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toRecord(row);
+  }
+
+  /** Every job of the tenant, oldest first: a tenant snapshot. */
+  async allOfTenant(tenantId: string): Promise<JobRecord[]> {
+    const rows = await this.db.selectFrom('job').selectAll().where('tenant_id', '=', tenantId).orderBy('created_at').orderBy('id').execute();
+    return rows.map(toRecord);
+  }
+
+  /** Stores a job exactly as recorded elsewhere (a snapshot import), state and times included. */
+  async insertRecord(job: JobRecord): Promise<void> {
+    await this.db
+      .insertInto('job')
+      .values({
+        id: job.id,
+        tenant_id: job.tenantId,
+        kind: job.kind,
+        subject_id: job.subjectId,
+        payload: job.payload,
+        state: job.state,
+        attempts: job.attempts,
+        lease_owner: job.leaseOwner,
+        lease_expires_at: job.leaseExpiresAt,
+        result: job.result,
+        created_at: job.createdAt,
+        finished_at: job.finishedAt,
+      })
+      .execute();
+  }
+
+  /** Which of these job ids are taken, in any tenant (job ids are unique across tenants). */
+  async existingIds(ids: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await this.db.selectFrom('job').select('id').where('id', 'in', ids.slice(i, i + 500)).execute();
+      for (const row of rows) found.add(row.id);
+    }
+    return found;
   }
 
   /** Jobs by state over every tenant: an operator view (metrics), never returned to a tenant. */

@@ -97,6 +97,21 @@ export class CertificateBasedAuthPkiRepository {
     return row && toRecord(row);
   }
 
+  /** The tenant's PKI with exactly this displayName: a live one if any, else a deleted one; the oldest first. */
+  async findByDisplayName(tenantId: string, displayName: string): Promise<PkiRecord | undefined> {
+    for (const lifecycle of ['live', 'deleted'] as const) {
+      const row = await this.scoped(tenantId, lifecycle).where('display_name', '=', displayName).selectAll().orderBy('id').limit(1).executeTakeFirst();
+      if (row) return toRecord(row);
+    }
+    return undefined;
+  }
+
+  /** Every PKI of the tenant, live and deleted, by id: a tenant snapshot. */
+  async allOfTenant(tenantId: string): Promise<PkiRecord[]> {
+    const rows = await this.db.selectFrom('certificate_based_auth_pki').selectAll().where('tenant_id', '=', tenantId).orderBy('id').execute();
+    return rows.map(toRecord);
+  }
+
   /** One page of PKIs in the query's order, starting after its keyset position. */
   async page(tenantId: string, lifecycle: Lifecycle, query: ListQuery): Promise<Page<PkiRecord>> {
     const { rows, next } = await runListQuery(this.scoped(tenantId, lifecycle).selectAll(), query, PKI_FIELDS);

@@ -8,6 +8,7 @@ import { JobRepository } from './job-repository.ts';
 import { CertificateBasedAuthPkiRepository } from './pki-repository.ts';
 import type { Database } from './schema.ts';
 import { SettingsRepository } from './settings-repository.ts';
+import { TenantRepository } from './tenant-repository.ts';
 import { X509CertificatePolicyRepository } from './x509-policy-repository.ts';
 
 export interface Repositories {
@@ -17,6 +18,7 @@ export interface Repositories {
   readonly settings: SettingsRepository;
   readonly x509Policies: X509CertificatePolicyRepository;
   readonly crlCache: CrlCacheRepository;
+  readonly tenants: TenantRepository;
 }
 
 /** `readNow`: synchronous reads for the root repositories (SQLite), never inside a transaction. */
@@ -30,6 +32,7 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName, root = false
     settings: new SettingsRepository(db),
     crlCache: new CrlCacheRepository(db),
     x509Policies: new X509CertificatePolicyRepository(db),
+    tenants: new TenantRepository(db),
   };
 }
 
@@ -43,5 +46,16 @@ export class Store {
   /** Runs `work` in one database transaction: all of its writes commit together or not at all. */
   transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
     return this.database.db.transaction().execute((trx) => work(repositoriesOf(trx, this.database.dialect)));
+  }
+
+  /**
+   * Runs reads that must see one consistent state of the database (a tenant snapshot): PostgreSQL's
+   * repeatable read; SQLite's transactions are serialisable already.
+   */
+  consistentRead<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
+    return this.database.db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .execute((trx) => work(repositoriesOf(trx, this.database.dialect)));
   }
 }

@@ -17,7 +17,7 @@ export interface CliResult {
  */
 async function withTestDatabase(args: readonly string[], env: Record<string, string>): Promise<string[]> {
   const command = args[0];
-  if (!command || !['serve', 'token', 'migrate'].includes(command) || args.includes('--database') || env.GRAPH_PKI_DATABASE) return [...args];
+  if (!command || !['serve', 'token', 'migrate', 'snapshot', 'reset'].includes(command) || args.includes('--database') || env.GRAPH_PKI_DATABASE) return [...args];
   const dataIndex = args.indexOf('--data');
   const dataDir = dataIndex >= 0 ? args[dataIndex + 1] : env.GRAPH_PKI_DATA;
   if (!dataDir) return [...args];

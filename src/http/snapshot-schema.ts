@@ -1,0 +1,95 @@
+// The TypeBox schema of a tenant snapshot (service/tenant-snapshot.ts): strict (no unknown property, no
+// coercion), every stored property required. What a schema cannot say (unique ids, certificates, times
+// that exist, the policy's rules) the snapshot service checks.
+import { Type } from 'typebox';
+import { type DocumentChecker, documentChecker } from '../service/json-document.ts';
+import { SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION } from '../service/tenant-snapshot.ts';
+import { X509PolicyBodySchema } from './routes/x509-policy-routes.ts';
+
+const GUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+const SECOND_TIME = { pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$', description: 'a UTC time with whole seconds, e.g. 2024-10-16T18:09:56Z' };
+const MILLISECOND_TIME = { pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$', description: 'a UTC time with milliseconds, e.g. 2024-10-16T18:09:56.123Z' };
+
+const id = () => Type.String({ pattern: GUID_PATTERN, description: 'a GUID in lower case' });
+const time = () => Type.String(SECOND_TIME);
+const nullableString = () => Type.Unsafe<string | null>({ type: ['string', 'null'] });
+const nullableTime = () => Type.Unsafe<string | null>({ type: ['string', 'null'], ...SECOND_TIME });
+const strictObject = <T extends Parameters<typeof Type.Object>[0]>(properties: T, title: string) =>
+  Type.Object(properties, { additionalProperties: false, title });
+
+const CaSchema = strictObject(
+  {
+    id: id(),
+    certificate: Type.String({ minLength: 1 }),
+    certificateAuthorityType: Type.Unsafe<'root' | 'intermediate'>({ type: 'string', enum: ['root', 'intermediate'] }),
+    displayName: nullableString(),
+    issuer: Type.String(),
+    issuerSubjectKeyIdentifier: nullableString(),
+    thumbprint: Type.String({ pattern: '^[0-9A-F]{40}$', description: 'a SHA-1 thumbprint in upper-case hex' }),
+    createdDateTime: time(),
+    expirationDateTime: time(),
+    certificateRevocationListUrl: nullableString(),
+    deltaCertificateRevocationListUrl: nullableString(),
+    isIssuerHintEnabled: Type.Boolean(),
+    deletedDateTime: nullableTime(),
+  },
+  'certificateAuthorityDetail',
+);
+
+const PkiSchema = strictObject(
+  {
+    id: id(),
+    displayName: nullableString(),
+    status: Type.Unsafe<'succeeded' | 'failed' | 'running'>({ type: 'string', enum: ['succeeded', 'failed', 'running'] }),
+    statusDetails: nullableString(),
+    createdDateTime: time(),
+    lastModifiedDateTime: time(),
+    deletedDateTime: nullableTime(),
+    certificateAuthorities: Type.Array(CaSchema),
+  },
+  'certificateBasedAuthPki',
+);
+
+const UploadJobSchema = strictObject(
+  {
+    id: id(),
+    pkiId: id(),
+    uploadUrl: Type.String({ pattern: '^https?://', description: 'an http or https URL' }),
+    sha256FileHash: Type.String({ pattern: '^[0-9A-F]{64}$', description: 'a SHA-256 hash in upper-case hex' }),
+    status: Type.Unsafe<'succeeded' | 'failed'>({ type: 'string', enum: ['succeeded', 'failed'] }),
+    statusDetails: nullableString(),
+    attempts: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+    createdDateTime: Type.String(MILLISECOND_TIME),
+    finishedDateTime: Type.Unsafe<string | null>({ type: ['string', 'null'], ...MILLISECOND_TIME }),
+  },
+  'uploadJob',
+);
+
+// The policy as its PATCH body has it, minus the OData annotations and the id.
+const { '@odata.type': _type, '@odata.context': _context, id: _id, ...policyProperties } = X509PolicyBodySchema.properties;
+
+export const TenantSnapshotSchema = strictObject(
+  {
+    format: Type.Literal(SNAPSHOT_FORMAT),
+    formatVersion: Type.Literal(SNAPSHOT_FORMAT_VERSION),
+    tenantId: Type.String({ pattern: GUID_PATTERN.replaceAll('a-f', 'a-fA-F'), description: 'a GUID' }),
+    exportedDateTime: time(),
+    certificateBasedAuthConfigurations: Type.Array(PkiSchema),
+    uploadJobs: Type.Array(UploadJobSchema),
+    x509CertificatePolicy: Type.Union([
+      strictObject(
+        {
+          configuration: strictObject(policyProperties, 'x509CertificateAuthenticationMethodConfiguration'),
+          lastModifiedDateTime: time(),
+        },
+        'x509CertificatePolicy',
+      ),
+      Type.Null(),
+    ]),
+  },
+  'tenantSnapshot',
+);
+
+/** Checks a request body against the snapshot schema; throws a DocumentProblem at the first problem. */
+export const snapshotChecker: DocumentChecker<typeof TenantSnapshotSchema> = documentChecker(TenantSnapshotSchema);
+

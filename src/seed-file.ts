@@ -1,0 +1,89 @@
+// The seed file of `serve --seed FILE`: read, parsed and checked against its schema before anything is
+// written; then applied by the seed service. Every problem names the file and the JSON path at fault.
+import { readFile } from 'node:fs/promises';
+import { Type } from 'typebox';
+import { DocumentProblem, documentChecker } from './service/json-document.ts';
+import type { SeedDocument, SeedResult, SeedService } from './service/seed-service.ts';
+
+/** Why a seed could not be loaded; the server does not start. */
+export class SeedFileError extends Error {
+  constructor(file: string, problem: string) {
+    super(`seed file ${file}: ${problem}`);
+    this.name = 'SeedFileError';
+  }
+}
+
+const GUID = { pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', description: 'a GUID' };
+const nullableString = () => Type.Unsafe<string | null>({ type: ['string', 'null'] });
+
+const SeedSchema = Type.Object(
+  {
+    tenants: Type.Array(
+      Type.Object(
+        {
+          id: Type.String(GUID),
+          pkis: Type.Array(
+            Type.Object(
+              {
+                id: Type.Optional(Type.String(GUID)),
+                displayName: Type.String(),
+                certificateAuthorities: Type.Optional(
+                  Type.Array(
+                    Type.Object(
+                      {
+                        certificate: Type.String({ minLength: 1 }),
+                        displayName: Type.Optional(nullableString()),
+                        isIssuerHintEnabled: Type.Optional(Type.Boolean()),
+                        certificateRevocationListUrl: Type.Optional(nullableString()),
+                        deltaCertificateRevocationListUrl: Type.Optional(nullableString()),
+                      },
+                      { additionalProperties: false },
+                    ),
+                  ),
+                ),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const seedChecker = documentChecker(SeedSchema);
+
+/** Reads and checks the file; a SeedFileError says what is wrong and where. */
+export async function readSeedFile(file: string): Promise<SeedDocument> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new SeedFileError(file, `cannot be read: ${(error as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new SeedFileError(file, `is not valid JSON: ${(error as Error).message}`);
+  }
+  try {
+    return seedChecker.check(value);
+  } catch (error) {
+    if (error instanceof DocumentProblem) throw new SeedFileError(file, error.message);
+    throw error;
+  }
+}
+
+/** Reads the file and applies it: all of it, or (SeedFileError) nothing. */
+export async function loadSeedFile(file: string, seeds: SeedService): Promise<SeedResult> {
+  const document = await readSeedFile(file);
+  try {
+    return await seeds.apply(document);
+  } catch (error) {
+    if (error instanceof DocumentProblem) throw new SeedFileError(file, error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,139 @@
+// Seeding at start (`serve --seed FILE`): tenants → PKIs → CAs from a document, added idempotently. A PKI
+// is matched by its id when the seed gives one, else by displayName within the tenant; a CA by its
+// thumbprint within the PKI. What already exists, live or deleted, is left exactly as it is, so running the
+// same seed again adds nothing (and does not bring back what a user deleted). Every PKI and CA passes the
+// Graph API's own checks; the whole seed is written in one transaction or not at all.
+import type { CaRecord } from '../store/ca-repository.ts';
+import type { PkiRecord } from '../store/pki-repository.ts';
+import type { Repositories, Store } from '../store/store.ts';
+import type { CaService } from './ca-service.ts';
+import { graphTimestamp } from './clock.ts';
+import { newObjectId } from './ids.ts';
+import { DocumentProblem, jsonPath, type PathSegment, problemAt, problemAtAsync } from './json-document.ts';
+import type { PkiService } from './pki-service.ts';
+
+export interface SeedDocument {
+  readonly tenants: readonly SeedTenant[];
+}
+
+export interface SeedTenant {
+  readonly id: string;
+  readonly pkis: readonly SeedPki[];
+}
+
+export interface SeedPki {
+  readonly id?: string | undefined;
+  readonly displayName: string;
+  readonly certificateAuthorities?: readonly SeedCa[] | undefined;
+}
+
+export interface SeedCa {
+  /** PEM text, base64 of the DER, or base64 of PEM text. */
+  readonly certificate: string;
+  readonly displayName?: string | null | undefined;
+  readonly isIssuerHintEnabled?: boolean | undefined;
+  readonly certificateRevocationListUrl?: string | null | undefined;
+  readonly deltaCertificateRevocationListUrl?: string | null | undefined;
+}
+
+/** What a seed run added, and what it found already there. */
+export interface SeedResult {
+  readonly pkisAdded: number;
+  readonly certificateAuthoritiesAdded: number;
+  readonly pkisPresent: number;
+  readonly certificateAuthoritiesPresent: number;
+}
+
+/** A seed PKI checked and ready: its record if it must be created, its CAs (their pkiId set on insert). */
+interface PreparedPki {
+  readonly path: readonly PathSegment[];
+  readonly seed: SeedPki;
+  readonly record: PkiRecord;
+  readonly cas: readonly CaRecord[];
+}
+
+export class SeedService {
+  constructor(
+    private readonly store: Store,
+    private readonly pkis: PkiService,
+    private readonly cas: CaService,
+  ) {}
+
+  /** Applies the seed; a DocumentProblem names the first problem, and then nothing was written. */
+  async apply(seed: SeedDocument): Promise<SeedResult> {
+    const tenants = this.prepare(seed);
+    const counts = { pkisAdded: 0, certificateAuthoritiesAdded: 0, pkisPresent: 0, certificateAuthoritiesPresent: 0 };
+    await this.store.transaction(async (repos) => {
+      for (const { tenantId, pkis } of tenants) {
+        // Several instances starting with the same seed take turns, so each PKI is created once.
+        await repos.tenants.lock(tenantId);
+        for (const pki of pkis) {
+          const outcome = await this.applyPki(repos, tenantId, pki);
+          counts.pkisAdded += outcome.pkiAdded ? 1 : 0;
+          counts.pkisPresent += outcome.pkiAdded ? 0 : 1;
+          counts.certificateAuthoritiesAdded += outcome.casAdded;
+          counts.certificateAuthoritiesPresent += pki.cas.length - outcome.casAdded;
+        }
+        await repos.tenants.unlock(tenantId);
+      }
+    });
+    return counts;
+  }
+
+  /** Checks everything that needs no database: ids, names, every certificate. */
+  private prepare(seed: SeedDocument): { tenantId: string; pkis: PreparedPki[] }[] {
+    const tenantPaths = new Map<string, string>();
+    return seed.tenants.map((tenant, i) => {
+      const tenantPath: PathSegment[] = ['tenants', i];
+      const tenantId = tenant.id.toLowerCase();
+      refuseRepeat(tenantPaths, tenantId, [...tenantPath, 'id'], `the tenant '${tenantId}'`);
+      const keys = new Map<string, string>();
+      const pkis = tenant.pkis.map((seedPki, j) => {
+        const path: PathSegment[] = [...tenantPath, 'pkis', j];
+        const id = seedPki.id?.toLowerCase();
+        // Two seed PKIs that would match the same stored PKI would merge on the next run.
+        if (id === undefined) refuseRepeat(keys, `name:${seedPki.displayName}`, [...path, 'displayName'], `the displayName '${seedPki.displayName}' (of a PKI without an id)`);
+        else refuseRepeat(keys, `id:${id}`, [...path, 'id'], `the id '${id}'`);
+        const record = problemAt(path, () => this.pkis.prepareNew({ displayName: seedPki.displayName }, id));
+        return { path, seed: seedPki, record, cas: this.prepareCas(seedPki, path) };
+      });
+      return { tenantId, pkis };
+    });
+  }
+
+  private prepareCas(pki: SeedPki, pkiPath: readonly PathSegment[]): CaRecord[] {
+    const now = graphTimestamp();
+    const thumbprints = new Map<string, string>();
+    return (pki.certificateAuthorities ?? []).map((ca, k) => {
+      const path: PathSegment[] = [...pkiPath, 'certificateAuthorities', k];
+      const { certificate, ...properties } = ca;
+      // The API takes base64 (of DER or of PEM text); a seed may hold the PEM text itself.
+      const value = certificate.includes('-----BEGIN') ? Buffer.from(certificate, 'utf8').toString('base64') : certificate;
+      const record = problemAt(path, () => this.cas.prepareNew('', { ...properties, certificate: value }, { id: newObjectId(), createdDateTime: now, deletedDateTime: null }));
+      refuseRepeat(thumbprints, record.thumbprint, [...path, 'certificate'], 'the same certificate (Duplicate Certificate exists)');
+      return record;
+    });
+  }
+
+  private async applyPki(repos: Repositories, tenantId: string, pki: PreparedPki): Promise<{ pkiAdded: boolean; casAdded: number }> {
+    const existing = pki.seed.id
+      ? ((await repos.pkis.findById(tenantId, pki.record.id)) ?? (await repos.pkis.findById(tenantId, pki.record.id, 'deleted')))
+      : await repos.pkis.findByDisplayName(tenantId, pki.seed.displayName);
+    // A PKI a user deleted stays deleted, CAs and all.
+    if (existing?.deletedDateTime) return { pkiAdded: false, casAdded: 0 };
+    const pkiId = existing?.id ?? pki.record.id;
+    const present = existing ? await repos.cas.thumbprintsOf(tenantId, pkiId) : new Set<string>();
+    const missing = pki.cas.filter((ca) => !present.has(ca.thumbprint)).map((ca) => ({ ...ca, pkiId }));
+    if (!existing) await repos.pkis.insert(tenantId, pki.record);
+    else if (missing.length > 0) await repos.pkis.touch(tenantId, pkiId, graphTimestamp());
+    if (missing.length > 0) await problemAtAsync([...pki.path, 'certificateAuthorities'], () => this.cas.addToPki(repos, tenantId, pkiId, missing));
+    return { pkiAdded: !existing, casAdded: missing.length };
+  }
+}
+
+/** Refuses a key seen earlier in the document, naming where. */
+function refuseRepeat(seen: Map<string, string>, key: string, path: readonly PathSegment[], what: string): void {
+  const earlier = seen.get(key);
+  if (earlier !== undefined) throw new DocumentProblem(jsonPath(path), `${what} appears twice (also at ${earlier})`);
+  seen.set(key, jsonPath(path));
+}

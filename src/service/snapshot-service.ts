@@ -1,0 +1,303 @@
+// Tenant snapshots for the admin API: export everything a tenant holds (deleted items and finished upload
+// jobs included) as one document, and import such a document into an empty tenant, ids and times kept,
+// every CA checked as the Graph API checks it, all of it in one transaction or none of it.
+import type { Limits } from '../config.ts';
+import type { CaRecord } from '../store/ca-repository.ts';
+import { isUniqueViolation } from '../store/database.ts';
+import type { JobRecord } from '../store/job-repository.ts';
+import type { PkiRecord } from '../store/pki-repository.ts';
+import type { Store } from '../store/store.ts';
+import type { TenantContentCounts } from '../store/tenant-repository.ts';
+import type { StoredX509Policy } from '../store/x509-policy-repository.ts';
+import type { CaService } from './ca-service.ts';
+import { graphTimestamp } from './clock.ts';
+import { GraphError, graphErrors } from './errors.ts';
+import { newObjectId } from './ids.ts';
+import { DocumentProblem, jsonPath, type PathSegment, problemAt } from './json-document.ts';
+import type { PkiService } from './pki-service.ts';
+import {
+  SNAPSHOT_FORMAT,
+  SNAPSHOT_FORMAT_VERSION,
+  type SnapshotCa,
+  type SnapshotPki,
+  type SnapshotUploadJob,
+  type TenantSnapshot,
+} from './tenant-snapshot.ts';
+import { UPLOAD_JOB, type UploadPayload } from './upload-service.ts';
+import { policyFromDocument, policyOf } from './x509-policy-service.ts';
+
+/** The rows an import writes, checked and ready. */
+interface ImportPlan {
+  readonly pkis: readonly PkiRecord[];
+  readonly cas: readonly CaRecord[];
+  readonly jobs: readonly Omit<JobRecord, 'tenantId'>[];
+  readonly policy: StoredX509Policy | undefined;
+}
+
+/** A snapshot that does not pass: 400 naming where and what. */
+export function invalidSnapshot(problem: DocumentProblem): GraphError {
+  return graphErrors.badRequest(`The snapshot is invalid: ${problem.message}`);
+}
+
+export class SnapshotService {
+  constructor(
+    private readonly store: Store,
+    private readonly pkis: PkiService,
+    private readonly cas: CaService,
+    private readonly limits: Pick<Limits, 'maxCasPerPki'>,
+  ) {}
+
+  /** Everything the tenant holds; 409 while one of its uploads is queued or running (its outcome is not known yet). */
+  async export(tenantId: string): Promise<TenantSnapshot> {
+    const { pkis, cas, jobs, policy } = await this.store.consistentRead(async (repos) => ({
+      pkis: await repos.pkis.allOfTenant(tenantId),
+      cas: await repos.cas.allOfTenant(tenantId),
+      jobs: await repos.jobs.allOfTenant(tenantId),
+      policy: await repos.x509Policies.find(tenantId),
+    }));
+    const unfinished = jobs.find((job) => job.state === 'queued' || job.state === 'running');
+    if (unfinished) {
+      throw graphErrors.conflict(
+        `An upload into PKI '${unfinished.subjectId}' is ${unfinished.state}; export the tenant once it has finished (when the PKI's status is no longer 'running').`,
+      );
+    }
+    const casByPki = new Map<string, SnapshotCa[]>();
+    for (const ca of cas) {
+      const list = casByPki.get(ca.pkiId) ?? [];
+      list.push(snapshotCa(ca));
+      casByPki.set(ca.pkiId, list);
+    }
+    return {
+      format: SNAPSHOT_FORMAT,
+      formatVersion: SNAPSHOT_FORMAT_VERSION,
+      tenantId,
+      exportedDateTime: graphTimestamp(),
+      certificateBasedAuthConfigurations: pkis.map((pki) => snapshotPki(pki, casByPki.get(pki.id) ?? [])),
+      uploadJobs: jobs.filter((job) => job.kind === UPLOAD_JOB).map(snapshotJob),
+      x509CertificatePolicy: policy ? { configuration: policyOf(policy), lastModifiedDateTime: policy.lastModifiedDateTime } : null,
+    };
+  }
+
+  /**
+   * Imports a snapshot (structurally checked by the caller against the snapshot schema) into a tenant
+   * that holds nothing: 400 naming the first problem, 409 when the tenant is not empty; else every row
+   * in one transaction. The tenant may differ from the one exported.
+   */
+  async import(tenantId: string, snapshot: TenantSnapshot): Promise<TenantContentCounts> {
+    let plan: ImportPlan;
+    try {
+      plan = this.plan(snapshot);
+    } catch (error) {
+      if (error instanceof DocumentProblem) throw invalidSnapshot(error);
+      throw error;
+    }
+    try {
+      return await this.store.transaction(async (repos) => {
+        await repos.tenants.lock(tenantId);
+        const held = await repos.tenants.contentCounts(tenantId);
+        if (Object.values(held).some((n) => n > 0)) throw notEmpty(tenantId, held);
+        for (const pki of plan.pkis) await repos.pkis.insert(tenantId, pki);
+        await repos.cas.insert(tenantId, plan.cas);
+        // Job ids are unique across tenants and appear nowhere in the API: one already taken (the same
+        // snapshot imported into a second tenant) gets a new id.
+        const taken = await repos.jobs.existingIds(plan.jobs.map((job) => job.id));
+        for (const job of plan.jobs) {
+          await repos.jobs.insertRecord({ ...job, tenantId, id: taken.has(job.id) ? newObjectId(job.createdAt) : job.id });
+        }
+        if (plan.policy) await repos.x509Policies.save(tenantId, plan.policy);
+        await repos.tenants.unlock(tenantId);
+        return {
+          certificateBasedAuthConfigurations: plan.pkis.length,
+          certificateAuthorities: plan.cas.length,
+          jobs: plan.jobs.length,
+          x509CertificatePolicies: plan.policy ? 1 : 0,
+        };
+      });
+    } catch (error) {
+      // Only a writer that bypassed the tenant lock could collide with our rows.
+      if (isUniqueViolation(error)) throw graphErrors.conflict(`Tenant '${tenantId}' received other data while the snapshot was imported; nothing was imported.`);
+      throw error;
+    }
+  }
+
+  /** Checks the whole document and turns it into rows; throws a DocumentProblem at the first problem. */
+  private plan(snapshot: TenantSnapshot): ImportPlan {
+    const ids = new Map<string, string>();
+    const claimId = (id: string, path: PathSegment[]) => {
+      const earlier = ids.get(id);
+      if (earlier !== undefined) throw new DocumentProblem(jsonPath([...path, 'id']), `the id '${id}' is already used by ${earlier}`);
+      ids.set(id, jsonPath(path));
+    };
+    const pkis: PkiRecord[] = [];
+    const cas: CaRecord[] = [];
+    snapshot.certificateBasedAuthConfigurations.forEach((pki, i) => {
+      const path: PathSegment[] = ['certificateBasedAuthConfigurations', i];
+      claimId(pki.id, path);
+      problemAt(path, () => this.pkis.checkDisplayName(pki.displayName));
+      pkis.push(this.pkiRecord(pki, path));
+      const liveThumbprints = new Map<string, number>();
+      pki.certificateAuthorities.forEach((ca, j) => {
+        const caPath = [...path, 'certificateAuthorities', j];
+        claimId(ca.id, caPath);
+        const record = this.caRecord(pki.id, ca, caPath);
+        if (record.deletedDateTime === null) {
+          const earlier = liveThumbprints.get(record.thumbprint);
+          if (earlier !== undefined) {
+            throw new DocumentProblem(jsonPath(caPath), `Duplicate Certificate exists: the same certificate as certificateAuthorities[${earlier}] of this PKI, and both are live`);
+          }
+          liveThumbprints.set(record.thumbprint, j);
+        }
+        cas.push(record);
+      });
+      if (liveThumbprints.size > this.limits.maxCasPerPki) {
+        throw new DocumentProblem(
+          jsonPath([...path, 'certificateAuthorities']),
+          `${liveThumbprints.size} live certificate authorities, more than a PKI may hold (${this.limits.maxCasPerPki})`,
+        );
+      }
+    });
+    const pkiIds = new Set(pkis.map((pki) => pki.id));
+    const jobIds = new Set<string>();
+    const jobs = snapshot.uploadJobs.map((job, i) => {
+      const path: PathSegment[] = ['uploadJobs', i];
+      if (jobIds.has(job.id)) throw new DocumentProblem(jsonPath([...path, 'id']), `the id '${job.id}' is already used by another upload job`);
+      jobIds.add(job.id);
+      if (!pkiIds.has(job.pkiId)) throw new DocumentProblem(jsonPath([...path, 'pkiId']), `no PKI of the snapshot has the id '${job.pkiId}'`);
+      return jobRecord(job, path);
+    });
+    const policy = snapshot.x509CertificatePolicy;
+    const path: PathSegment[] = ['x509CertificatePolicy'];
+    return {
+      pkis,
+      cas,
+      jobs,
+      policy: policy
+        ? {
+            configuration: JSON.stringify(problemAt([...path, 'configuration'], () => policyFromDocument(policy.configuration))),
+            lastModifiedDateTime: checkTime(policy.lastModifiedDateTime, [...path, 'lastModifiedDateTime']),
+          }
+        : undefined,
+    };
+  }
+
+  private pkiRecord(pki: SnapshotPki, path: PathSegment[]): PkiRecord {
+    return {
+      id: pki.id,
+      displayName: pki.displayName,
+      status: pki.status,
+      statusDetails: pki.statusDetails,
+      createdDateTime: checkTime(pki.createdDateTime, [...path, 'createdDateTime']),
+      lastModifiedDateTime: checkTime(pki.lastModifiedDateTime, [...path, 'lastModifiedDateTime']),
+      deletedDateTime: pki.deletedDateTime === null ? null : checkTime(pki.deletedDateTime, [...path, 'deletedDateTime']),
+    };
+  }
+
+  /** The CA through the Graph API's own checks, then held to exactly what the certificate determines. */
+  private caRecord(pkiId: string, ca: SnapshotCa, path: PathSegment[]): CaRecord {
+    const identity = {
+      id: ca.id,
+      createdDateTime: checkTime(ca.createdDateTime, [...path, 'createdDateTime']),
+      deletedDateTime: ca.deletedDateTime === null ? null : checkTime(ca.deletedDateTime, [...path, 'deletedDateTime']),
+    };
+    const { id: _id, createdDateTime: _created, deletedDateTime: _deleted, ...input } = ca;
+    const record = problemAt(path, () => this.cas.prepareNew(pkiId, input, identity));
+    // prepareNew lets a client leave derived properties out or write them loosely; a snapshot holds them
+    // exactly as stored, so anything else means the document was altered.
+    for (const property of ['certificateAuthorityType', 'issuer', 'issuerSubjectKeyIdentifier', 'thumbprint', 'expirationDateTime'] as const) {
+      if (ca[property] !== record[property]) {
+        throw new DocumentProblem(
+          jsonPath([...path, property]),
+          `${JSON.stringify(ca[property])} is not what the certificate determines (${JSON.stringify(record[property])})`,
+        );
+      }
+    }
+    return record;
+  }
+}
+
+function snapshotPki(pki: PkiRecord, certificateAuthorities: readonly SnapshotCa[]): SnapshotPki {
+  return {
+    id: pki.id,
+    displayName: pki.displayName,
+    status: pki.status,
+    statusDetails: pki.statusDetails,
+    createdDateTime: pki.createdDateTime,
+    lastModifiedDateTime: pki.lastModifiedDateTime,
+    deletedDateTime: pki.deletedDateTime,
+    certificateAuthorities,
+  };
+}
+
+function snapshotCa(ca: CaRecord): SnapshotCa {
+  return {
+    id: ca.id,
+    certificate: ca.certificate,
+    certificateAuthorityType: ca.certificateAuthorityType,
+    displayName: ca.displayName,
+    issuer: ca.issuer,
+    issuerSubjectKeyIdentifier: ca.issuerSubjectKeyIdentifier,
+    thumbprint: ca.thumbprint,
+    createdDateTime: ca.createdDateTime,
+    expirationDateTime: ca.expirationDateTime,
+    certificateRevocationListUrl: ca.certificateRevocationListUrl,
+    deltaCertificateRevocationListUrl: ca.deltaCertificateRevocationListUrl,
+    isIssuerHintEnabled: ca.isIssuerHintEnabled,
+    deletedDateTime: ca.deletedDateTime,
+  };
+}
+
+function snapshotJob(job: JobRecord): SnapshotUploadJob {
+  const payload = JSON.parse(job.payload) as UploadPayload;
+  return {
+    id: job.id,
+    pkiId: job.subjectId,
+    uploadUrl: payload.uploadUrl,
+    sha256FileHash: payload.sha256FileHash,
+    // export() refused unfinished jobs.
+    status: job.state === 'succeeded' ? 'succeeded' : 'failed',
+    statusDetails: job.result,
+    attempts: job.attempts,
+    createdDateTime: new Date(job.createdAt).toISOString(),
+    finishedDateTime: job.finishedAt === null ? null : new Date(job.finishedAt).toISOString(),
+  };
+}
+
+function jobRecord(job: SnapshotUploadJob, path: PathSegment[]): Omit<JobRecord, 'tenantId'> {
+  const payload: UploadPayload = { uploadUrl: job.uploadUrl, sha256FileHash: job.sha256FileHash };
+  return {
+    id: job.id,
+    kind: UPLOAD_JOB,
+    subjectId: job.pkiId,
+    payload: JSON.stringify(payload),
+    state: job.status,
+    attempts: job.attempts,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    result: job.statusDetails,
+    createdAt: checkMillisecondTime(job.createdDateTime, [...path, 'createdDateTime']),
+    finishedAt: job.finishedDateTime === null ? null : checkMillisecondTime(job.finishedDateTime, [...path, 'finishedDateTime']),
+  };
+}
+
+/** A stored time (UTC, whole seconds) that names a real instant; the schema checked its shape. */
+function checkTime(value: string, path: PathSegment[]): string {
+  const time = Date.parse(value);
+  if (Number.isNaN(time) || graphTimestamp(new Date(time)) !== value) throw new DocumentProblem(jsonPath(path), `${JSON.stringify(value)} is not a valid time`);
+  return value;
+}
+
+function checkMillisecondTime(value: string, path: PathSegment[]): number {
+  const time = Date.parse(value);
+  if (Number.isNaN(time) || new Date(time).toISOString() !== value) throw new DocumentProblem(jsonPath(path), `${JSON.stringify(value)} is not a valid time`);
+  return time;
+}
+
+function notEmpty(tenantId: string, held: TenantContentCounts): GraphError {
+  const holding = Object.entries(held)
+    .filter(([, n]) => n > 0)
+    .map(([table, n]) => `${table}: ${n}`)
+    .join(', ');
+  return graphErrors.conflict(
+    `Tenant '${tenantId}' is not empty (${holding}; deleted items included); a snapshot is imported only into an empty tenant. Reset it first (DELETE /_admin/tenants/${tenantId}).`,
+  );
+}

@@ -1,0 +1,72 @@
+// The tenant snapshot document (format version 1): everything a tenant holds, as the admin API exports
+// it and imports it. Property names follow the Graph objects they carry; every stored property is there,
+// deleted objects and finished upload jobs included, so an import rebuilds the tenant exactly.
+import type { X509PolicyPatch } from './x509-policy-service.ts';
+
+export const SNAPSHOT_FORMAT = 'graph-pki.tenantSnapshot';
+export const SNAPSHOT_FORMAT_VERSION = 1;
+
+export interface TenantSnapshot {
+  readonly format: typeof SNAPSHOT_FORMAT;
+  readonly formatVersion: typeof SNAPSHOT_FORMAT_VERSION;
+  /** The tenant it was exported from (an import may go to another tenant). */
+  readonly tenantId: string;
+  readonly exportedDateTime: string;
+  /** Live and soft-deleted PKIs, each with all of its CAs (live and deleted). */
+  readonly certificateBasedAuthConfigurations: readonly SnapshotPki[];
+  /** Upload jobs that have finished (succeeded or failed). */
+  readonly uploadJobs: readonly SnapshotUploadJob[];
+  /** The tenant's x509 authentication-method policy; null when the tenant never changed it. */
+  readonly x509CertificatePolicy: SnapshotX509Policy | null;
+}
+
+export interface SnapshotPki {
+  readonly id: string;
+  readonly displayName: string | null;
+  readonly status: string;
+  readonly statusDetails: string | null;
+  readonly createdDateTime: string;
+  readonly lastModifiedDateTime: string;
+  readonly deletedDateTime: string | null;
+  readonly certificateAuthorities: readonly SnapshotCa[];
+}
+
+export interface SnapshotCa {
+  readonly id: string;
+  /** base64 of the DER certificate */
+  readonly certificate: string;
+  readonly certificateAuthorityType: string;
+  readonly displayName: string | null;
+  readonly issuer: string;
+  readonly issuerSubjectKeyIdentifier: string | null;
+  readonly thumbprint: string;
+  readonly createdDateTime: string;
+  readonly expirationDateTime: string;
+  readonly certificateRevocationListUrl: string | null;
+  readonly deltaCertificateRevocationListUrl: string | null;
+  readonly isIssuerHintEnabled: boolean;
+  readonly deletedDateTime: string | null;
+}
+
+export type SnapshotJobStatus = 'succeeded' | 'failed';
+
+export interface SnapshotUploadJob {
+  readonly id: string;
+  /** The PKI the upload was for. */
+  readonly pkiId: string;
+  readonly uploadUrl: string;
+  readonly sha256FileHash: string;
+  readonly status: SnapshotJobStatus;
+  /** The outcome, as the PKI's statusDetails showed it. */
+  readonly statusDetails: string | null;
+  readonly attempts: number;
+  /** Job times keep their milliseconds (2024-10-16T18:09:56.123Z). */
+  readonly createdDateTime: string;
+  readonly finishedDateTime: string | null;
+}
+
+export interface SnapshotX509Policy {
+  readonly configuration: X509PolicyPatch;
+  readonly lastModifiedDateTime: string;
+}
+

@@ -1,0 +1,84 @@
+// A tenant's data as a whole, for the admin API: what it holds, resetting it (one tenant or every one),
+// and a per-tenant lock that serialises whole-tenant writes (snapshot import, seeding) across instances.
+// The tables that carry a tenant: certificate_based_auth_pki, certificate_authority, job and
+// x509_certificate_policy. server_setting and crl_cache belong to no tenant and are left alone.
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+
+/** Rows of one tenant (or of all), table by table. */
+export interface TenantContentCounts {
+  readonly certificateBasedAuthConfigurations: number;
+  readonly certificateAuthorities: number;
+  readonly jobs: number;
+  readonly x509CertificatePolicies: number;
+}
+
+const TENANT_TABLES = ['certificate_authority', 'certificate_based_auth_pki', 'job', 'x509_certificate_policy'] as const;
+type TenantTable = (typeof TENANT_TABLES)[number];
+
+export class TenantRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * Takes the tenant's write lock until the transaction ends; call first, inside a transaction, and
+   * `unlock` last. A marker row in server_setting: a second transaction inserting the same marker waits
+   * on PostgreSQL until the first one ends (the first deletes it before committing, so nothing stays
+   * behind); SQLite runs one write transaction at a time anyway.
+   */
+  async lock(tenantId: string): Promise<void> {
+    await this.db
+      .insertInto('server_setting')
+      .values({ name: lockName(tenantId), value: 'locked' })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+  }
+
+  async unlock(tenantId: string): Promise<void> {
+    await this.db.deleteFrom('server_setting').where('name', '=', lockName(tenantId)).execute();
+  }
+
+  /** What the tenant holds, deleted items and finished jobs included. */
+  async contentCounts(tenantId: string): Promise<TenantContentCounts> {
+    const count = async (table: TenantTable) => {
+      const row = await this.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('tenant_id', '=', tenantId)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    };
+    return countsFrom(await Promise.all(TENANT_TABLES.map(count)));
+  }
+
+  /** Deletes every row of the tenant in every tenant table; what was deleted. */
+  async deleteTenant(tenantId: string): Promise<TenantContentCounts> {
+    const deleted: number[] = [];
+    // CAs before their PKIs (the foreign key would cascade, but counting them needs their own delete).
+    for (const table of TENANT_TABLES) {
+      const result = await this.db.deleteFrom(table).where('tenant_id', '=', tenantId).executeTakeFirst();
+      deleted.push(Number(result.numDeletedRows));
+    }
+    return countsFrom(deleted);
+  }
+
+  /** Deletes every tenant's rows; how many tenants held anything, and what was deleted. */
+  async deleteAll(): Promise<{ readonly tenants: number; readonly deleted: TenantContentCounts }> {
+    const [first, ...rest] = TENANT_TABLES.map((table) => this.db.selectFrom(table).select('tenant_id'));
+    const tenants = first ? await rest.reduce((query, next) => query.union(next), first).execute() : [];
+    const deleted: number[] = [];
+    for (const table of TENANT_TABLES) {
+      const result = await this.db.deleteFrom(table).executeTakeFirst();
+      deleted.push(Number(result.numDeletedRows));
+    }
+    return { tenants: tenants.length, deleted: countsFrom(deleted) };
+  }
+}
+
+function lockName(tenantId: string): string {
+  return `tenant-lock:${tenantId}`;
+}
+
+/** Counts in TENANT_TABLES order. */
+function countsFrom([certificateAuthorities = 0, certificateBasedAuthConfigurations = 0, jobs = 0, x509CertificatePolicies = 0]: readonly number[]): TenantContentCounts {
+  return { certificateBasedAuthConfigurations, certificateAuthorities, jobs, x509CertificatePolicies };
+}

@@ -1,0 +1,101 @@
+// What the admin-API tests share: admin calls, a tenant filled with every kind of data (live and deleted
+// PKIs and CAs, an x509 policy), and a tenant's complete view through Graph's own GETs, to compare before
+// and after a reset, an import or a seed.
+import assert from 'node:assert/strict';
+import { PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD } from '../../src/auth/permissions.ts';
+import { mintAdminToken, mintToken } from '../../src/auth/token-issuer.ts';
+import type { SigningKey } from '../../src/auth/signing-key.ts';
+import { createCa } from '../helpers/certs.ts';
+import { PKI_PATH, send, type RequestOptions, type TestResponse } from '../helpers/test-server.ts';
+
+export const POLICY_PATH = '/beta/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/x509Certificate';
+const DELETED_PKIS = '/beta/directory/deletedItems/microsoft.graph.certificateBasedAuthPki';
+const DELETED_CAS = '/beta/directory/deletedItems/microsoft.graph.certificateAuthorityDetail';
+
+/** A Graph client of one tenant and an admin client, on one server. */
+export interface Clients {
+  graph(method: string, path: string, options?: RequestOptions): Promise<TestResponse>;
+  admin(method: string, path: string, options?: RequestOptions): Promise<TestResponse>;
+}
+
+export async function clientsFor(url: string, key: SigningKey, tenantId: string): Promise<Clients> {
+  const graphToken = await mintToken(key, {
+    tenantId,
+    appRoles: [PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD],
+    scopes: [],
+    directoryRoles: [],
+    ttlSeconds: 3600,
+  });
+  const adminToken = await mintAdminToken(key, { ttlSeconds: 3600 });
+  return {
+    graph: (method, path, options = {}) => send(url, method, path, graphToken, options),
+    admin: (method, path, options = {}) => send(url, method, `/_admin${path}`, adminToken, options),
+  };
+}
+
+let counter = 0;
+
+/** Fills the tenant: two live PKIs with CAs (one CA deleted), a deleted PKI with its CA, a changed x509 policy. */
+export async function fillTenant(c: Clients, label: string): Promise<{ livePki: string; deletedPki: string; deletedCa: string }> {
+  const created = async (path: string, body: unknown) => {
+    const res = await c.graph('POST', path, { body });
+    assert.equal(res.status, 201, res.text);
+    return res.body.id as string;
+  };
+  const newCa = async (pkiId: string, extra: Record<string, unknown> = {}) => {
+    counter += 1;
+    const cert = await createCa({ subject: `CN=${label} CA ${counter}, O=graph-pki admin tests` });
+    return created(`/beta${PKI_PATH}/${pkiId}/certificateAuthorities`, { certificate: cert.base64, ...extra });
+  };
+  const livePki = await created(`/beta${PKI_PATH}`, { displayName: `${label} live` });
+  await newCa(livePki, { certificateRevocationListUrl: 'http://crl.contoso.test/a.crl', isIssuerHintEnabled: true });
+  const deletedCa = await newCa(livePki, { displayName: `${label} CA to delete` });
+  const second = await created(`/beta${PKI_PATH}`, { displayName: `${label} second` });
+  await newCa(second);
+  const deletedPki = await created(`/beta${PKI_PATH}`, { displayName: `${label} deleted` });
+  await newCa(deletedPki);
+  assert.equal((await c.graph('DELETE', `/beta${PKI_PATH}/${livePki}/certificateAuthorities/${deletedCa}`)).status, 204);
+  assert.equal((await c.graph('DELETE', `/beta${PKI_PATH}/${deletedPki}`)).status, 204);
+  const policy = await c.graph('PATCH', POLICY_PATH, {
+    body: {
+      '@odata.type': '#microsoft.graph.x509CertificateAuthenticationMethodConfiguration',
+      state: 'enabled',
+      excludeTargets: [{ id: `${label}-group`, targetType: 'group' }],
+    },
+  });
+  assert.equal(policy.status, 204, policy.text);
+  return { livePki, deletedPki, deletedCa };
+}
+
+/** Everything Graph shows of the tenant: PKIs, each one and its CAs, both deleted-item lists, the policy. */
+export async function tenantView(c: Clients): Promise<Record<string, unknown>> {
+  const view: Record<string, unknown> = {};
+  const get = async (path: string) => {
+    const res = await c.graph('GET', path);
+    assert.equal(res.status, 200, `${path}: ${res.text}`);
+    view[path] = res.body;
+    return res.body;
+  };
+  const pkis = await get(`/beta${PKI_PATH}?$top=999`);
+  for (const pki of pkis.value as { id: string }[]) {
+    await get(`/beta${PKI_PATH}/${pki.id}`);
+    await get(`/beta${PKI_PATH}/${pki.id}/certificateAuthorities?$top=999`);
+  }
+  await get(`${DELETED_PKIS}?$top=999`);
+  await get(`${DELETED_CAS}?$top=999`);
+  await get(POLICY_PATH);
+  return view;
+}
+
+/** How many PKIs (live + deleted) Graph shows the tenant. */
+export async function pkiCount(c: Clients): Promise<number> {
+  const live = await c.graph('GET', `/beta${PKI_PATH}/$count`);
+  const deleted = await c.graph('GET', `${DELETED_PKIS}/$count`);
+  return Number(live.text) + Number(deleted.text);
+}
+
+/** A snapshot without its export time, for comparing two exports. */
+export function withoutExportTime(snapshot: Record<string, unknown>): Record<string, unknown> {
+  const { exportedDateTime: _time, ...rest } = snapshot;
+  return rest;
+}
