@@ -102,18 +102,30 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     bodyLimit: deps.limits.maxRequestBodyBytes,
     // Graph treats path segments case-insensitively; parameter values keep their case.
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
+    // Requests that arrive while the server closes get a 503 in Graph's envelope (below), not Fastify's own.
+    return503OnClosing: false,
     // Strict: an unknown property or a wrongly typed value is refused, never dropped or converted.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, verbose: true } },
   });
 
   // Graph takes JSON bodies only; Fastify's default text/plain parser would let other media types through.
   app.removeContentTypeParser('text/plain');
-  // While closing, Fastify answers requests on kept-alive connections with 503; the fast path steps aside.
+  // While closing, a request that arrives on a kept-alive connection gets 503 serviceNotAvailable with
+  // Retry-After and Connection: close, so the client retries on a fresh connection (another instance);
+  // the fast path steps aside for it. Requests already in flight finish normally.
   app.addHook('preClose', (done) => {
     closing = true;
     done();
   });
   registerRequestIds(app);
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!closing) {
+      done();
+      return;
+    }
+    reply.header('connection', 'close');
+    done(graphErrors.serviceUnavailable('The service is shutting down. Retry the request.'));
+  });
   registerRequestLog(app);
   registerFaultInjection(app, deps.faults, (effect) => deps.metrics.faultInjected(effect));
   registerErrorHandler(app, deps.limits.maxRequestBodyBytes);

@@ -147,8 +147,10 @@ export class UploadService {
     const now = graphTimestamp();
     await this.store.transaction(async (repos) => {
       if (!(await repos.pkis.touch(tenantId, pkiId, now))) {
-        // The PKI was deleted while the job ran: nothing to apply to.
-        if (!(await repos.jobs.finish(job.id, context.owner, 'failed', 'The PKI no longer exists.', Date.now()))) throw new LeaseLost();
+        // The PKI was deleted while the job ran: nothing to apply to. Its status says so, for a restore.
+        const details = 'Upload failed: the PKI was deleted while the upload ran; nothing was added.';
+        await repos.pkis.setStatus(tenantId, pkiId, PKI_STATUS_FAILED, details, now);
+        if (!(await repos.jobs.finish(job.id, context.owner, 'failed', details, Date.now()))) throw new LeaseLost();
         return;
       }
       const existing = await repos.cas.idsByThumbprint(tenantId, pkiId, certificates.map((c) => c.thumbprint));

@@ -155,8 +155,15 @@ export class CertificateBasedAuthPkiRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  /**
+   * Records how the job on a PKI ended. Deleted PKIs too: a PKI deleted while its upload ran must not stay
+   * `running` for good (a restore would bring back a PKI that refuses every upload).
+   */
   async setStatus(tenantId: string, id: string, status: string, statusDetails: string | null, lastModifiedDateTime: string): Promise<boolean> {
-    const result = await this.liveUpdate(tenantId, id)
+    const result = await this.db
+      .updateTable('certificate_based_auth_pki')
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
       .set({ status, status_details: statusDetails, last_modified_date_time: lastModifiedDateTime })
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;

@@ -131,6 +131,27 @@ describe('refused requests (400/403/404, nothing queued)', () => {
     assert.equal((await casOf(pkiId)).length, 3);
   });
 
+  it('a PKI deleted while its upload runs ends failed, saying so, and after a restore takes uploads again', async () => {
+    const pkiId = await newPki();
+    files.set('/deleted-meanwhile.p7b', { body: bundle, delayMs: 800 });
+    assert.equal((await upload(pkiId, `${files.url}/deleted-meanwhile.p7b`, sha256Hex(bundle))).status, 204);
+    assert.equal((await t.request('DELETE', `/beta${PKI_PATH}/${pkiId}`)).status, 204);
+    const deleted = `/beta/directory/deletedItems/${pkiId}`;
+    const deadline = Date.now() + 10_000;
+    let item = (await t.request('GET', deleted)).body;
+    while (item.status === 'running' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      item = (await t.request('GET', deleted)).body;
+    }
+    assert.equal(item.status, 'failed');
+    assert.match(item.statusDetails, /deleted while the upload ran; nothing was added/);
+    assert.equal((await t.request('POST', `${deleted}/restore`)).status, 200);
+    assert.equal((await casOf(pkiId)).length, 0);
+    assert.equal((await upload(pkiId, `${files.url}/contoso.p7b`, sha256Hex(bundle))).status, 204);
+    assert.equal((await settled(pkiId)).status, 'succeeded');
+    assert.equal((await casOf(pkiId)).length, 3);
+  });
+
   it('answers 404 for a missing or foreign PKI and 403 for a read-only token', async () => {
     const missing = await upload('11111111-1111-4111-8111-111111111111', `${files.url}/contoso.p7b`, sha256Hex(bundle));
     assert.equal(missing.status, 404);

@@ -4,12 +4,13 @@
 // Node's global fetch, so the certificate is trusted the way the README says: NODE_EXTRA_CA_CERTS, in
 // the child process that runs the client (graph-client-https-scenario.ts). curl with --cacert as well.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { TLS_CERT_FILE_NAME } from '../../src/tls.ts';
+import { runScenario as runChildScenario } from '../helpers/child-scenario.ts';
 import { PKI_PATH, startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 const SCENARIO = fileURLToPath(new URL('./graph-client-https-scenario.ts', import.meta.url));
@@ -29,26 +30,7 @@ after(() => t.close());
 /** Runs the client scenario in a child process and returns the JSON it printed. */
 // biome-ignore lint/suspicious/noExplicitAny: the report is the client's own response shapes
 function runScenario(env: Record<string, string>, mode?: 'trust-probe'): Promise<Record<string, any>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SCENARIO, ...(mode ? [mode] : [])], {
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: '', GRAPH_PKI_URL: t.url, GRAPH_PKI_TOKEN: token, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`scenario exited ${code}: ${err}${out}`));
-      try {
-        resolve(JSON.parse(out));
-      } catch {
-        reject(new Error(`scenario printed no JSON: ${out} ${err}`));
-      }
-    });
-  });
+  return runChildScenario(SCENARIO, mode ? [mode] : [], { NODE_EXTRA_CA_CERTS: '', GRAPH_PKI_URL: t.url, GRAPH_PKI_TOKEN: token, ...env });
 }
 
 function curl(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
