@@ -2,13 +2,10 @@
 // Target: the server CPU time per request, summed over the instances, with two instances within 1.2× of
 // one instance (adding an instance costs no more than 20 % extra CPU per request).
 //
-// An event loop spends less CPU per request the more requests each wake-up finds, so splitting one load
-// over two instances raises CPU per request even with no coordination at all. To tell that apart from
-// coordination, two instances are compared with one instance at the same load per instance: two
-// instances with half the connections each against one instance with half the connections ("same load
-// per instance"), and two instances with all the connections each against one with all of them ("doubled
-// load"). The target is judged on those two; the plain ratio (two sharing the load vs one carrying it
-// all) is reported beside them.
+// The target is judged as the issue states it: the same load (--connections in total) carried by one
+// instance, then split over two. Two controls are reported beside it, to show what else moves CPU per
+// request on this 2-core machine: one instance with half the connections, and two instances with all the
+// connections each (each instance as loaded as the single one was).
 //
 // Starts, on free 127.0.0.1 ports, `bin/graph-pki serve --log-level silent`: one on SQLite (fresh data
 // folder, default durability) and two on the same fresh PostgreSQL schema (POSTGRES_ADMIN_URL with a
@@ -138,7 +135,7 @@ async function main(): Promise<number> {
   const instances: string[][] = [
     [
       'scenario (PostgreSQL)', '×1 req/s', '×1 CPU/req', '×2 req/s', '×2 p99', '×2 CPU/req (sum)', 'split', 'postgres CPU/req ×1 → ×2',
-      'CPU ×2 / ×1 (load split)', '×1 half load CPU/req', 'CPU ×2 / ×1 same load per instance', '×2 doubled load CPU/req', 'CPU ×2 / ×1 doubled load', 'target', '',
+      'CPU ×2 / ×1', 'target', '', 'control: ×1 half load CPU/req', '×2 / ×1 half load', 'control: ×2 doubled load CPU/req', '×2 doubled / ×1',
     ],
   ];
   let met = true;
@@ -165,7 +162,7 @@ async function main(): Promise<number> {
     const split = cpuRatio(two, one);
     const sameLoad = cpuRatio(two, half);
     const doubledLoad = cpuRatio(doubled, one);
-    const ok = sameLoad <= TARGET && doubledLoad <= TARGET;
+    const ok = split <= TARGET;
     met &&= ok;
     instances.push([
       scenario,
@@ -177,12 +174,12 @@ async function main(): Promise<number> {
       two.perServerCpuUsPerReq.map((v) => fmt(v)).join(' + '),
       `${fmt(one.postgresCpuUsPerReq)} → ${fmt(two.postgresCpuUsPerReq)} µs`,
       `${fmt(split, 2)}×`,
+      `≤ ${TARGET}×`,
+      verdict(ok),
       us(half.serverCpuUsPerReq),
       `${fmt(sameLoad, 2)}×`,
       us(doubled.serverCpuUsPerReq),
       `${fmt(doubledLoad, 2)}×`,
-      `≤ ${TARGET}×`,
-      verdict(ok),
     ]);
   }
   process.stdout.write(`\nPostgreSQL beside SQLite (one instance each):\n${table(backends)}\n\nOne vs two instances on one PostgreSQL schema:\n${table(instances)}\n\n`);
@@ -192,10 +189,7 @@ async function main(): Promise<number> {
     return 1;
   }
   if (disturbed.length > 0) process.stdout.write(`Disturbed: other processes used > 0.15 cores during ${disturbed.join(', ')}; req/s and p99 of those runs understate the server (CPU/req is still meaningful).\n`);
-  process.stdout.write(
-    `${verdict(met)}: server CPU per request with two instances within ${TARGET}× of one instance at the same load per instance ` +
-      '(half the connections each vs one with half; all the connections each vs one with all) in every scenario.\n',
-  );
+  process.stdout.write(`${verdict(met)}: server CPU per request with two instances within ${TARGET}× of one instance in every scenario.\n`);
   return 0;
 }
 
