@@ -120,9 +120,23 @@ export async function validatePath<Meta>(
 ): Promise<ValidPath<Meta>> {
   const state: SearchState = { signatureChecks: 0, deadline: Date.now() + options.timeLimitMs, best: undefined, verified: new Map() };
   failClosed(() => checkLeafAlone(leaf, options), 0);
-  const found = await search([leaf], anchors, intermediates, options, state);
+  const found = await search([leaf], terminalAnchors(anchors), intermediates, options, state);
   if (found) return found;
   throw state.best?.failure ?? new ValidationFailure('untrusted_root', `no path from '${leaf.subjectText}' to a trusted certificate authority`, 0);
+}
+
+/**
+ * The anchors a path may end in. A CA whose own issuer is also an anchor is not one: the path must go on
+ * to that issuer (the caller passes such CAs as intermediates too), so the issuer's CRL is checked for it,
+ * as Entra checks every CA up to the root. Ending one CA early would let a revoked intermediate, or a
+ * root CRL that cannot be had, pass. A CA whose issuer is not in the store still anchors a path.
+ */
+function terminalAnchors<Meta>(anchors: readonly TrustAnchor<Meta>[]): TrustAnchor<Meta>[] {
+  return anchors.filter(
+    (anchor) =>
+      isSelfIssued(anchor.certificate) ||
+      !anchors.some((other) => other.certificate.fingerprint !== anchor.certificate.fingerprint && isCandidateIssuer(other.certificate, anchor.certificate)),
+  );
 }
 
 interface SearchState {
@@ -146,8 +160,8 @@ async function search<Meta>(
   // Self-issued intermediates (key rollover) do not count towards the depth, as with pathLen.
   const caCount = path.slice(1).filter((c) => !isSelfIssued(c)).length;
   // Self-signed anchors first; then longer paths through intermediates; an anchor that is itself
-  // issued by another CA only when the path cannot be taken further (so a store holding a whole chain
-  // is validated, and revocation-checked, up to its root).
+  // issued by another CA (whose issuer the store does not hold: terminalAnchors) only when the path
+  // cannot be taken further.
   const roots = anchors.filter((a) => isSelfIssued(a.certificate));
   const others = anchors.filter((a) => !isSelfIssued(a.certificate));
   const viaAnchor = async (anchor: TrustAnchor<Meta>) => {

@@ -26,6 +26,7 @@ let root: TestCert;
 let issuing: TestCert;
 let pkiId: string;
 let issuingId: string;
+let rootId: string;
 
 before(async () => {
   // The data folder and database are chosen here so a second server can be started on the same ones.
@@ -40,6 +41,7 @@ before(async () => {
     const res = await t.request('POST', `/beta${PKI_PATH}/${pkiId}/certificateAuthorities`, { body: { certificate: cert.base64 } });
     assert.equal(res.status, 201, res.text);
     if (cert === issuing) issuingId = res.body.id;
+    else rootId = res.body.id;
   }
 });
 after(async () => {
@@ -185,6 +187,50 @@ describe('delta CRLs', () => {
       assert.equal(verdict.trusted, false);
       assert.equal(verdict.reason, 'crl_unavailable', verdict.message);
       assert.match(verdict.message, /d3-missing-delta\.crl/);
+    });
+  });
+});
+
+describe('an intermediate CA is checked against its root\'s CRL even though it is a store CA itself', () => {
+  /** Points the root CA at a CRL on the file server for the duration of `body`. */
+  async function withRootCrl(url: string, body: () => Promise<void>): Promise<void> {
+    const set = (value: string | null) =>
+      t.request('PATCH', `/beta${PKI_PATH}/${pkiId}/certificateAuthorities/${rootId}`, { body: { certificateRevocationListUrl: value } });
+    assert.equal((await set(`${files.url}${url}`)).status, 200);
+    try {
+      await body();
+    } finally {
+      assert.equal((await set(null)).status, 200);
+    }
+  }
+
+  it('the root revoked the issuing CA: not trusted, revoked at the issuing CA (no shorter path ending at it)', async () => {
+    const crl = await createCrl({ issuer: root, crlNumber: 7, revoked: [{ serialNumber: issuing.serialNumber, reason: REASON.keyCompromise }] });
+    files.set('/root-revokes-issuing.crl', { body: crl.der });
+    await withRootCrl('/root-revokes-issuing.crl', async () => {
+      const verdict = await verify(t, await newLeaf());
+      assert.equal(verdict.trusted, false);
+      assert.equal(verdict.reason, 'revoked');
+      assert.equal(verdict.failedAt, 1);
+    });
+  });
+
+  it('the root\'s CRL cannot be had: not trusted (crl_unavailable), fail closed', async () => {
+    await withRootCrl('/no-such-root.crl', async () => {
+      const verdict = await verify(t, await newLeaf());
+      assert.equal(verdict.trusted, false);
+      assert.equal(verdict.reason, 'crl_unavailable');
+    });
+  });
+
+  it('the root\'s CRL lists someone else: trusted, with the issuing CA checked against it', async () => {
+    const crl = await createCrl({ issuer: root, crlNumber: 8, revoked: [{ serialNumber: '7f01', reason: REASON.keyCompromise }] });
+    files.set('/root-ok.crl', { body: crl.der });
+    await withRootCrl('/root-ok.crl', async () => {
+      const verdict = await verify(t, await newLeaf());
+      assert.equal(verdict.trusted, true, JSON.stringify(verdict));
+      assert.equal(verdict.path.length, 3);
+      assert.equal(verdict.path[1].revocation.checked, true);
     });
   });
 });
