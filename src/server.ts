@@ -33,6 +33,9 @@ import { isLoopbackHost, localDevTokenIssuer } from './http/routes/dev-token-rou
 import { Throttle } from './throttle/throttle.ts';
 import { ThrottleBucketRepository } from './store/throttle-bucket-repository.ts';
 
+/** Shared throttle buckets untouched this long are deleted by the hourly sweep (any window is far shorter). */
+const THROTTLE_BUCKET_IDLE_MS = 24 * 3_600_000;
+
 export interface RunningServer {
   readonly app: FastifyInstance;
   /** The URL the server listens on, e.g. http://127.0.0.1:8080 */
@@ -128,11 +131,8 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
 
   // On PostgreSQL the instances share their buckets; a SQLite server is one instance and keeps them in memory.
   let throttleLog: (error: unknown) => void = () => {};
-  const throttle = config.throttle.enabled
-    ? new Throttle(config.throttle, database.dialect === 'postgres' ? new ThrottleBucketRepository(database.db) : undefined, Date.now, (error) =>
-        throttleLog(error),
-      )
-    : undefined;
+  const sharedBuckets = config.throttle.enabled && database.dialect === 'postgres' ? new ThrottleBucketRepository(database.db) : undefined;
+  const throttle = config.throttle.enabled ? new Throttle(config.throttle, sharedBuckets, Date.now, (error) => throttleLog(error)) : undefined;
 
   const app = buildApp({
     pkis,
@@ -169,13 +169,16 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   if (hooks.runJobs !== false) jobs.start();
   throttleLog = (error) => app.log.warn({ err: error }, 'throttle buckets could not be shared; counting locally until the database answers');
   throttle?.start();
-  const sweep = () =>
-    deletedItems.sweep().then(
+  const sweep = () => {
+    void deletedItems.sweep().then(
       (purged) => {
         if (purged.pkis + purged.cas > 0) app.log.info(purged, 'purged deleted items past their retention');
       },
       (error: unknown) => app.log.error({ err: error }, 'purge sweep failed'),
     );
+    // Shared throttle buckets idle for a day are full again: their rows can go.
+    void sharedBuckets?.forgetIdle(THROTTLE_BUCKET_IDLE_MS).catch((error: unknown) => app.log.warn({ err: error }, 'throttle bucket sweep failed'));
+  };
   void sweep();
   const sweeper = setInterval(sweep, limits.purgeSweepIntervalMs);
   sweeper.unref();

@@ -28,4 +28,14 @@ export class ThrottleBucketRepository implements SharedBucketStore {
       returning b.bucket_key, b.level`.execute(this.db);
     return new Map(result.rows.map((row) => [row.bucket_key, Number(row.level)]));
   }
+
+  /**
+   * Deletes buckets no instance has touched for `idleMs` (longer than any window: they are full again,
+   * exactly what a missing row means), so the table does not grow with every application and tenant
+   * ever seen. Returns how many went.
+   */
+  async forgetIdle(idleMs: number): Promise<number> {
+    const result = await sql`delete from throttle_bucket where updated_ms < (extract(epoch from clock_timestamp()) * 1000)::float8 - ${idleMs}`.execute(this.db);
+    return Number(result.numAffectedRows ?? 0);
+  }
 }

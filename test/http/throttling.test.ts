@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { DEFAULT_THROTTLE_CONFIG, type ThrottleConfig } from '../../src/config.ts';
+import { ThrottleBucketRepository } from '../../src/store/throttle-bucket-repository.ts';
 import { freshTestDatabase, TEST_BACKEND } from '../helpers/backend.ts';
 import { PKI_PATH, startTestServer, TENANT_B, type TestServer } from '../helpers/test-server.ts';
 
@@ -162,6 +163,18 @@ if (TEST_BACKEND === 'postgres') {
       await b.server.throttle?.exchangeNow();
       await a.server.throttle?.exchangeNow();
       assert.equal((await a.request('GET', PKIS, { token })).status, 429, 'and A sees what B spent');
+
+      // The hourly sweep forgets buckets idle for a day; with a day of 0 it takes every row. (The
+      // instances stop exchanging first, or their next exchange would write the rows back.)
+      await a.server.throttle?.stop();
+      await b.server.throttle?.stop();
+      const buckets = new ThrottleBucketRepository(a.server.database.db);
+      const rows = async () => (await a.server.database.db.selectFrom('throttle_bucket').select('bucket_key').execute()).length;
+      const before = await rows();
+      assert.ok(before >= 1);
+      assert.equal(await buckets.forgetIdle(24 * 3_600_000), 0, 'nothing is a day old');
+      assert.equal(await buckets.forgetIdle(0), before);
+      assert.equal(await rows(), 0);
     });
   });
 }
