@@ -30,7 +30,7 @@ import { SnapshotService } from './service/snapshot-service.ts';
 import { TenantResetService } from './service/tenant-reset-service.ts';
 import { defaultWebAssetsDir } from './http/admin-page.ts';
 import { isLoopbackHost, localDevTokenIssuer } from './http/routes/dev-token-routes.ts';
-import { Throttle } from './throttle/throttle.ts';
+import { Throttle } from './service/throttle/throttle.ts';
 import { ThrottleBucketRepository } from './store/throttle-bucket-repository.ts';
 
 /** Shared throttle buckets untouched this long are deleted by the hourly sweep (any window is far shorter). */

@@ -6,7 +6,7 @@ import swagger from '@fastify/swagger';
 import type { DestinationStream } from 'pino';
 import packageJson from '../../package.json' with { type: 'json' };
 import type { FaultConfig, Limits, LogLevel } from '../config.ts';
-import type { Throttle } from '../throttle/throttle.ts';
+import type { Throttle } from '../service/throttle/throttle.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import { API_VERSIONS, type ApiVersion } from '../graph/context.ts';
 import { graphErrors } from '../service/errors.ts';

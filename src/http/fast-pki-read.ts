@@ -12,7 +12,7 @@ import type { TokenVerifier } from '../auth/token-verifier.ts';
 import { contextFragments, contextUrl, PKI_COLLECTION_PATH, type ApiVersion } from '../graph/context.ts';
 import { pkiRepresentation } from '../graph/representation.ts';
 import type { PkiService } from '../service/pki-service.ts';
-import type { Throttle } from '../throttle/throttle.ts';
+import type { Throttle } from '../service/throttle/throttle.ts';
 import { GRAPH_JSON_CONTENT_TYPE } from './graph-reply.ts';
 import type { AppMetrics } from './metrics.ts';
 import { admittedHeaders, throttlePriority } from './throttle-admission.ts';

@@ -3,7 +3,7 @@
 // TooManyRequests with Retry-After, x-ms-throttle-scope and x-ms-throttle-information.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { graphErrors } from '../service/errors.ts';
-import type { Throttle, ThrottleLimitName, ThrottlePriority, ThrottleVerdict } from '../throttle/throttle.ts';
+import type { Throttle, ThrottleLimitName, ThrottlePriority, ThrottleVerdict } from '../service/throttle/throttle.ts';
 import type { AdmissionCheck } from './auth-hook.ts';
 
 /** Graph sends x-ms-throttle-limit-percentage from 0.8 of the limit, capped at 1.8. */

@@ -78,7 +78,7 @@ export interface CrlCacheTable {
   fetched_at: string;
 }
 
-/** One shared throttling token bucket (src/throttle); used on PostgreSQL. */
+/** One shared throttling token bucket (src/service/throttle); used on PostgreSQL. */
 export interface ThrottleBucketTable {
   bucket_key: string;
   level: number;

@@ -3,10 +3,18 @@
 // the database's clock so the instances' clocks need not agree. PostgreSQL only (unnest, least/greatest);
 // a single SQLite instance keeps its buckets in memory.
 import { sql, type Kysely } from 'kysely';
-import type { BucketExchange, SharedBucketStore } from '../throttle/throttle.ts';
 import type { Database } from './schema.ts';
 
-export class ThrottleBucketRepository implements SharedBucketStore {
+/** One bucket's part of an exchange: its shape, and the units this instance spent since the last one. */
+export interface BucketExchange {
+  readonly key: string;
+  readonly capacity: number;
+  readonly refillPerMs: number;
+  readonly spent: number;
+}
+
+/** The shared token buckets of src/service/throttle (which sees this as its SharedBucketStore). */
+export class ThrottleBucketRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async exchange(updates: readonly BucketExchange[]): Promise<ReadonlyMap<string, number>> {

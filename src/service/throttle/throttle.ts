@@ -3,7 +3,8 @@
 // application and tenant, and for writes also writes per application and tenant and writes per tenant.
 // The check is synchronous (no I/O per request); on PostgreSQL the buckets are exchanged with the other
 // instances every syncIntervalMs, so all instances draw from one set of buckets.
-import type { ThrottleConfig } from '../config.ts';
+import type { ThrottleConfig } from '../../config.ts';
+import type { BucketExchange } from '../../store/throttle-bucket-repository.ts';
 import { requestCost } from './request-cost.ts';
 import { TokenBucket } from './token-bucket.ts';
 
@@ -37,13 +38,6 @@ export type ThrottleLimitName = 'resource-units' | 'writes' | 'tenant-writes';
 export interface SharedBucketStore {
   /** Adds each bucket's spent units to the shared level and returns the shared levels after that. */
   exchange(updates: readonly BucketExchange[]): Promise<ReadonlyMap<string, number>>;
-}
-
-export interface BucketExchange {
-  readonly key: string;
-  readonly capacity: number;
-  readonly refillPerMs: number;
-  readonly spent: number;
 }
 
 /** Application id used in bucket keys and headers when a token names none. */
