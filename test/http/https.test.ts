@@ -1,7 +1,6 @@
 // `graph-pki serve` over HTTPS: a self-signed certificate generated into the data folder on first use
 // (--https) and reused afterwards, or a certificate and key given as files (--tls-cert/--tls-key).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { webcrypto } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
@@ -10,51 +9,29 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TLS_CERT_FILE_NAME, TLS_KEY_FILE_NAME } from '../../src/tls.ts';
-import { databaseForDataDir } from '../helpers/backend.ts';
 import { createCa, createLeaf, toPem, x509 } from '../helpers/certs.ts';
-import { BIN, runCli } from '../helpers/cli.ts';
+import { type CliServer, runCli, startCliServer } from '../helpers/cli.ts';
 import { PKI_PATH } from '../helpers/test-server.ts';
 
 interface HttpsServer {
   readonly url: string;
-  readonly child: ChildProcess;
+  readonly server: CliServer;
   readonly stdout: string;
 }
 
-// startCliServer (test/helpers/cli.ts) waits for an http:// URL; this one waits for https:// and, with
-// --https, for the line naming the certificate.
+/** startCliServer, then (with --https) the line naming the certificate, which follows the URL. */
 async function startHttpsServer(dataDir: string, args: readonly string[]): Promise<HttpsServer> {
-  const database = await databaseForDataDir(dataDir);
-  const fullArgs = ['serve', '--port', '0', '--log-level', 'warn', '--data', dataDir, ...args, ...(database ? ['--database', database] : [])];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...fullArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server did not start: ${out} ${err}`));
-    }, 20_000);
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const match = /listening on (https:\/\/\S+)/.exec(out);
-      if (match?.[1] && (!args.includes('--https') || /HTTPS certificate: .*\n/.test(out))) {
-        clearTimeout(timer);
-        resolve({ url: match[1], child, stdout: out });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code} before listening: ${out} ${err}`));
-    });
-  });
+  const server = await startCliServer(['--data', dataDir, ...args]);
+  for (let i = 0; args.includes('--https') && !/HTTPS certificate: .*\n/.test(server.stdout()) && i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { url: server.url, server, stdout: server.stdout() };
 }
 
-async function stop(server: HttpsServer): Promise<void> {
-  if (server.child.exitCode !== null) return;
-  const exited = new Promise((done) => server.child.once('exit', done));
-  server.child.kill('SIGTERM');
-  await exited;
+async function stop(https: HttpsServer): Promise<void> {
+  if (https.server.child.exitCode !== null) return;
+  https.server.child.kill('SIGTERM');
+  await https.server.exited;
 }
 
 function httpsCall(
