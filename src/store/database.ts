@@ -115,6 +115,10 @@ function openPostgres(location: string, options: DatabaseOptions): OpenDatabase 
   // An idle connection dropped by the server (restart, failover) is reported here; without a listener
   // it would crash the process. The pool replaces it on the next checkout.
   pool.on('error', () => {});
+  // A checked-out connection that the server drops between two queries (for example inside a
+  // transaction while the code computes) emits 'error' on the client itself, not on the pool; unheard
+  // it is an uncaught exception. The next query on it fails and the pool discards it on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   url.password = '';
   url.search = '';

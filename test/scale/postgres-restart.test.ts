@@ -9,7 +9,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { DEFAULT_DATABASE_OPTIONS } from '../../src/config.ts';
+import { isDatabaseUnavailable, openDatabase } from '../../src/store/database.ts';
 import { TEST_BACKEND } from '../helpers/backend.ts';
 import { PKI_PATH, startTestServer, type TestServer } from '../helpers/test-server.ts';
 
@@ -57,6 +59,29 @@ if (TEST_BACKEND === 'postgres') {
         // already stopped
       }
       rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('a connection dropped while checked out between two queries fails the next query, not the process', async () => {
+      // Inside a transaction the connection belongs to the code, not the pool, between statements: the
+      // server's "terminating connection" arrives as an 'error' event on the client itself. Unheard, it
+      // is an uncaught exception (node:test would fail this file); heard, only the next query fails.
+      const database = await openDatabase(`postgres://postgres@127.0.0.1:${port}/postgres`, { ...DEFAULT_DATABASE_OPTIONS, poolSize: 2, connectTimeoutMs: 1000 }, false);
+      try {
+        const outcome = await database.db
+          .transaction()
+          .execute(async (trx) => {
+            await sql`select 1`.execute(trx);
+            pgCtl('stop');
+            await new Promise((r) => setTimeout(r, 300)); // the error event lands while no query runs
+            await sql`select 1`.execute(trx);
+            return 'the query after the stop succeeded';
+          })
+          .catch((error: unknown) => error);
+        assert.ok(isDatabaseUnavailable(outcome), `the next query fails as "database unavailable": ${String(outcome)}`);
+      } finally {
+        pgCtl('start');
+        await database.close();
+      }
     });
 
     it('answers 503 with Retry-After during the outage and recovers by itself', async () => {
