@@ -41,6 +41,11 @@ export interface Limits {
   readonly jobMaxAttempts: number;
   /** Largest tenant snapshot the admin API imports, in bytes (413 above); larger than Graph's body limit. */
   readonly maxSnapshotBytes: number;
+  /**
+   * PKIs the fast read path keeps in memory (SQLite only), each reused only while nothing at all has
+   * been written to the database since it was read; 0 reads every GET from the database.
+   */
+  readonly pkiReadCacheEntries: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -63,6 +68,7 @@ export const DEFAULT_LIMITS: Limits = {
   jobPollIntervalMs: 500,
   jobMaxAttempts: 3,
   maxSnapshotBytes: 64 * 1024 * 1024,
+  pkiReadCacheEntries: 10_000,
 };
 
 /** Connection settings of PostgreSQL (SQLite needs none). */

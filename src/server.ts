@@ -80,7 +80,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     await database.close();
     throw error;
   }
-  const store = new Store(database);
+  const store = new Store(database, config.limits.pkiReadCacheEntries);
   const limits = config.limits;
   let publicUrl = config.publicUrl?.replace(/\/+$/, '') ?? '';
 
@@ -155,7 +155,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     devToken: config.devToken && isLoopbackHost(config.host) ? localDevTokenIssuer(signingKey) : undefined,
     throttle,
     faults: config.faults,
-    fastReads: hooks.fastReads !== false && database.readNow !== undefined,
+    fastReads: hooks.fastReads !== false && database.syncReads !== undefined,
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
   });
   jobs = new JobRunner(store, { [UPLOAD_JOB]: (job, context) => uploads.runJob(job, context) }, limits, app.log);

@@ -5,6 +5,7 @@
 // local key only; each kind is refused where the other is expected.
 import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { AuthConfig, Limits } from '../config.ts';
+import { BoundedMap } from '../bounded-map.ts';
 import { GraphError, graphErrors } from '../service/errors.ts';
 import { principalFromClaims } from './claims.ts';
 import type { Principal } from './permissions.ts';
@@ -127,34 +128,52 @@ export class TokenVerifier {
 
 /** Tokens verified before, each remembered until it expires (at most MAX_CACHE_MS), the oldest dropped first. */
 class VerifiedTokens<T> {
-  private readonly entries = new Map<string, { readonly value: T; readonly expiresAtMs: number }>();
+  private readonly entries: BoundedMap<string, VerifiedToken<T>>;
+  // The last header found: a client sends the same token request after request, and comparing the
+  // header with it costs less than hashing a long token string for the map on every request.
+  private lastHeader: string | undefined;
+  private lastEntry: VerifiedToken<T> | undefined;
 
-  constructor(private readonly limits: Pick<Limits, 'tokenClockSkewSeconds' | 'tokenCacheEntries'>) {}
+  constructor(private readonly limits: Pick<Limits, 'tokenClockSkewSeconds' | 'tokenCacheEntries'>) {
+    this.entries = new BoundedMap(limits.tokenCacheEntries);
+  }
 
   get(token: string): T | undefined {
-    const entry = this.entries.get(token);
-    if (!entry) return undefined;
-    if (entry.expiresAtMs > Date.now()) return entry.value;
-    this.entries.delete(token);
-    return undefined;
+    return this.live(token)?.value;
   }
 
   /** The value for a `Bearer <token>` header, without parsing it strictly: a miss just means "verify". */
   forHeader(header: string | undefined): T | undefined {
-    if (!header || header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
-    return this.get(header.slice(7).trim());
+    if (!header) return undefined;
+    const last = this.lastEntry;
+    if (header === this.lastHeader && last && last.expiresAtMs > Date.now()) return last.value;
+    if (header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
+    const entry = this.live(header.slice(7).trim());
+    if (entry) {
+      this.lastHeader = header;
+      this.lastEntry = entry;
+    }
+    return entry?.value;
   }
 
   remember(token: string, value: T, claims: JWTPayload): void {
     const now = Date.now();
     const expMs = ((claims.exp ?? 0) + this.limits.tokenClockSkewSeconds) * 1000;
-    if (this.entries.size >= this.limits.tokenCacheEntries) {
-      // Map iterates in insertion order: drop the oldest entry.
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
     this.entries.set(token, { value, expiresAtMs: Math.min(expMs, now + MAX_CACHE_MS) });
   }
+
+  private live(token: string): VerifiedToken<T> | undefined {
+    const entry = this.entries.get(token);
+    if (!entry) return undefined;
+    if (entry.expiresAtMs > Date.now()) return entry;
+    this.entries.delete(token);
+    return undefined;
+  }
+}
+
+interface VerifiedToken<T> {
+  readonly value: T;
+  readonly expiresAtMs: number;
 }
 
 function bearerToken(header: string | undefined): string {

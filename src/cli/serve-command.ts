@@ -45,6 +45,7 @@ interface ServeOptions {
   dbConnectTimeoutMs: number;
   dbTlsCaFile?: string;
   deletedItemRetentionDays: number;
+  pkiReadCache: number;
   crlMaxBytes: number;
   crlTimeoutMs: number;
   tlsCert?: string;
@@ -109,6 +110,11 @@ export function serveCommand(): Command {
       envOption('--deleted-item-retention-days <n>', 'days a deleted PKI or CA can be restored before it is purged')
         .default(DEFAULT_LIMITS.deletedItemRetentionDays)
         .argParser(parseInteger(1, 3650)),
+    )
+    .addOption(
+      envOption('--pki-read-cache <n>', 'PKIs kept in memory for GET by id while the database is unchanged (SQLite; 0 = off)')
+        .default(DEFAULT_LIMITS.pkiReadCacheEntries)
+        .argParser(parseInteger(0, 10_000_000)),
     )
     .addOption(
       envOption('--crl-max-bytes <n>', 'largest CRL downloaded while a verification waits').default(DEFAULT_CRL_CONFIG.maxCrlBytes).argParser(parseInteger(1024, 1024 * 1024 * 1024)),
@@ -199,6 +205,7 @@ export function serveCommand(): Command {
           jobLeaseMs: options.jobLeaseMs,
           deletedItemRetentionDays: options.deletedItemRetentionDays,
           maxSnapshotBytes: options.maxSnapshotBytes,
+          pkiReadCacheEntries: options.pkiReadCache,
         },
         crl: { ...DEFAULT_CRL_CONFIG, maxCrlBytes: options.crlMaxBytes, crlDownloadTimeoutMs: options.crlTimeoutMs },
         throttle: {

@@ -12,6 +12,7 @@ import type { TokenVerifier } from '../auth/token-verifier.ts';
 import { contextFragments, contextUrl, PKI_COLLECTION_PATH, type ApiVersion } from '../graph/context.ts';
 import { pkiRepresentation } from '../graph/representation.ts';
 import type { PkiService } from '../service/pki-service.ts';
+import type { PkiRecord } from '../store/pki-repository.ts';
 import type { Throttle } from '../service/throttle/throttle.ts';
 import { GRAPH_JSON_CONTENT_TYPE } from './graph-reply.ts';
 import type { AppMetrics } from './metrics.ts';
@@ -40,6 +41,20 @@ export function fastPkiRead(deps: FastPkiReadDependencies): FastHandler {
     beta: `/beta/${PKI_COLLECTION_PATH}/:pkiId`,
     'v1.0': `/v1.0/${PKI_COLLECTION_PATH}/:pkiId`,
   };
+  // The store hands back the same record object while the PKI is unchanged (PkiService.peek), so its
+  // JSON is built once per record, version and base URL.
+  const bodies: Record<ApiVersion, WeakMap<PkiRecord, { readonly baseUrl: string; readonly json: string }>> = {
+    beta: new WeakMap(),
+    'v1.0': new WeakMap(),
+  };
+  const bodyOf = (pki: PkiRecord, version: ApiVersion): string => {
+    const baseUrl = deps.publicBaseUrl();
+    const known = bodies[version].get(pki);
+    if (known?.baseUrl === baseUrl) return known.json;
+    const json = JSON.stringify({ '@odata.context': contextUrl(baseUrl, version, contextFragments.pkiEntity()), ...pkiRepresentation(pki) });
+    bodies[version].set(pki, { baseUrl, json });
+    return json;
+  };
   return (request, response) => {
     if (request.method !== 'GET' || request.url === undefined || deps.closing()) return false;
     const match = ITEM_PATH.exec(request.url);
@@ -61,10 +76,7 @@ export function fastPkiRead(deps: FastPkiReadDependencies): FastHandler {
     const requestId = randomUUID();
     const supplied = request.headers['client-request-id'];
     const clientRequestId = typeof supplied === 'string' && supplied.length > 0 && supplied.length <= MAX_CLIENT_REQUEST_ID_LENGTH ? supplied : randomUUID();
-    const body = JSON.stringify({
-      '@odata.context': contextUrl(deps.publicBaseUrl(), version, contextFragments.pkiEntity()),
-      ...pkiRepresentation(pki),
-    });
+    const body = bodyOf(pki, version);
     const headers: Record<string, string | number> = {
       'request-id': requestId,
       'client-request-id': clientRequestId,

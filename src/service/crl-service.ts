@@ -2,6 +2,7 @@
 // cached in memory and in the database until nextUpdate, one download at a time per URL
 // (single-flight), refreshed in the background before they expire, and refused when their CRL number
 // goes backwards (replay). A CRL that cannot be had fails the verification (fail closed).
+import { BoundedMap } from '../bounded-map.ts';
 import type { CrlConfig } from '../config.ts';
 import { FetchError, type GuardedFetcher } from '../net/guarded-fetcher.ts';
 import { type CrlIndex, CrlProblem, indexCrl } from '../pki/crl.ts';
@@ -28,7 +29,7 @@ export interface CrlMetricsSink {
 }
 
 export class CrlService {
-  private readonly memory = new Map<string, CrlIndex>();
+  private readonly memory: BoundedMap<string, CrlIndex>;
   private readonly inFlight = new Map<string, Promise<CrlIndex>>();
 
   constructor(
@@ -36,7 +37,9 @@ export class CrlService {
     private readonly fetcher: GuardedFetcher,
     private readonly limits: CrlLimits,
     private readonly metrics?: CrlMetricsSink,
-  ) {}
+  ) {
+    this.memory = new BoundedMap(limits.crlMemoryEntries);
+  }
 
   /** The current CRL at `url`, from memory, the database or a download; throws ValidationFailure. */
   async get(url: string, now: Date, depth: number): Promise<CrlLookup> {
@@ -122,10 +125,6 @@ export class CrlService {
   }
 
   private remember(url: string, crl: CrlIndex): void {
-    if (this.memory.size >= this.limits.crlMemoryEntries && !this.memory.has(url)) {
-      const oldest = this.memory.keys().next();
-      if (!oldest.done) this.memory.delete(oldest.value);
-    }
     this.memory.set(url, crl);
   }
 }

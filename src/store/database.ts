@@ -20,15 +20,25 @@ export interface OpenDatabase {
   isReachable(): Promise<boolean>;
   close(): Promise<void>;
   /** Synchronous reads, where the engine allows them (SQLite); absent on PostgreSQL. */
-  readonly readNow?: SyncReader;
+  readonly syncReads?: SyncReads;
 }
 
-/**
- * Runs a compiled read synchronously and returns its rows, or undefined when it cannot be answered
- * right now: the connection is inside a transaction (whose uncommitted rows must not be seen), or the
- * read failed. The caller then takes the ordinary asynchronous path, which waits its turn.
- */
-export type SyncReader = <Row>(query: CompiledQuery<Row>) => readonly Row[] | undefined;
+/** Synchronous access to committed data, for the fast read path (SQLite, one connection per process). */
+export interface SyncReads {
+  /**
+   * Runs a compiled read synchronously and returns its rows, or undefined when it cannot be answered
+   * right now: the connection is inside a transaction (whose uncommitted rows must not be seen), or the
+   * read failed. The caller then takes the ordinary asynchronous path, which waits its turn.
+   */
+  read<Row>(query: CompiledQuery<Row>): readonly Row[] | undefined;
+  /**
+   * A number that stays the same exactly as long as nothing can have been written to the database:
+   * it changes after any write statement of this process and after any commit by another connection
+   * (another process on the same file). Rows read under one value may be reused while it holds.
+   * Undefined when the connection is inside a transaction or closed (read nothing synchronously then).
+   */
+  changeMarker(): number | undefined;
+}
 
 export class DatabaseConfigError extends Error {}
 
@@ -62,29 +72,58 @@ function openSqlite(location: string): OpenDatabase {
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
-  const cached = withStatementCache(raw);
+  const writes = { count: 0 };
+  const cached = withStatementCache(raw, writes);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
-  const readNow: SyncReader = <Row>(query: CompiledQuery<Row>) => {
-    if (!raw.open || raw.inTransaction) return undefined;
-    try {
-      return cached.prepare(query.sql).all(...query.parameters) as Row[];
-    } catch {
-      return undefined;
-    }
+  const syncReads: SyncReads = {
+    read<Row>(query: CompiledQuery<Row>) {
+      if (!raw.open || raw.inTransaction) return undefined;
+      try {
+        return cached.prepare(query.sql).all(...query.parameters) as Row[];
+      } catch {
+        return undefined;
+      }
+    },
+    changeMarker: changeMarkerOf(raw, writes),
   };
   return {
     db,
     dialect: 'sqlite',
-    readNow,
+    syncReads,
     description: file === ':memory:' ? 'SQLite in memory (nothing is kept)' : `SQLite file ${path.resolve(file)}`,
     close: () => db.destroy(),
     isReachable: () => reachable(db),
   };
 }
 
+/**
+ * SyncReads.changeMarker for one SQLite connection. Our own writes: every statement runs through the
+ * statement cache, which counts those that may write (`readonly` is false for INSERT … RETURNING too,
+ * unlike `reader`), and better-sqlite3 runs a statement right after preparing it, synchronously, so a
+ * row read before the count moved was read before the write. Other connections' commits:
+ * `PRAGMA data_version` changes exactly then (it ignores this connection's own commits).
+ */
+function changeMarkerOf(raw: SqliteDatabase.Database, writes: { readonly count: number }): () => number | undefined {
+  const dataVersion = raw.prepare('pragma data_version').pluck();
+  let marker = 0;
+  let seenWrites = writes.count;
+  let seenVersion: unknown;
+  return () => {
+    if (!raw.open || raw.inTransaction) return undefined;
+    const version: unknown = dataVersion.get();
+    if (version !== seenVersion || writes.count !== seenWrites) {
+      marker += 1;
+      seenVersion = version;
+      seenWrites = writes.count;
+    }
+    return marker;
+  };
+}
+
 // Kysely prepares every statement anew; preparing costs more than running a small query on SQLite.
-// Caching prepared statements by SQL text keeps one code path while removing that cost.
-function withStatementCache(raw: SqliteDatabase.Database): SqliteDatabase.Database {
+// Caching prepared statements by SQL text keeps one code path while removing that cost. Statements
+// that may write are counted on the way (see changeMarkerOf).
+function withStatementCache(raw: SqliteDatabase.Database, writes: { count: number }): SqliteDatabase.Database {
   const cache = new Map<string, SqliteDatabase.Statement>();
   const cached = Object.create(raw) as SqliteDatabase.Database;
   cached.prepare = ((source: string) => {
@@ -94,6 +133,7 @@ function withStatementCache(raw: SqliteDatabase.Database): SqliteDatabase.Databa
       statement = raw.prepare(source);
       cache.set(source, statement);
     }
+    if (!statement.readonly) writes.count += 1;
     return statement;
   }) as SqliteDatabase.Database['prepare'];
   cached.close = () => {

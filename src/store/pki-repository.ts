@@ -5,7 +5,8 @@ import type { Kysely, Selectable } from 'kysely';
 import { type Condition, type FieldMap, type KeysetPosition, type ListQuery, runListQuery, textKey, withFilter } from './list-query.ts';
 import { preparedQuery } from './prepared-query.ts';
 import { WriteBatcher } from './write-batcher.ts';
-import type { SyncReader } from './database.ts';
+import { BoundedMap } from '../bounded-map.ts';
+import type { SyncReads } from './database.ts';
 import type { Database, PkiTable } from './schema.ts';
 
 export interface PkiRecord {
@@ -44,13 +45,20 @@ export class CertificateBasedAuthPkiRepository {
   private readonly liveById;
   private readonly insertRow;
   private readonly inserts: WriteBatcher<PkiTable> | undefined;
+  /** Live PKIs read synchronously, each with the database's change marker at the time it was read. */
+  private readonly recentReads: BoundedMap<string, { readonly marker: number; readonly record: PkiRecord }>;
 
-  /** `groupCommit`: batch concurrent inserts into one transaction (the root repository, not one inside a transaction). */
+  /**
+   * `groupCommit`: batch concurrent inserts into one transaction (the root repository, not one inside a
+   * transaction). `syncReads` and `readCacheEntries`: findLiveNow, and how many of its results to keep.
+   */
   constructor(
     private readonly db: Kysely<Database>,
     groupCommit = false,
-    private readonly readNow?: SyncReader,
+    private readonly syncReads?: SyncReads,
+    readCacheEntries = 0,
   ) {
+    this.recentReads = new BoundedMap(syncReads ? readCacheEntries : 0);
     // Compiled once: building and compiling the INSERT with Kysely cost more than running it on SQLite.
     this.insertRow = preparedQuery<keyof PkiTable, never>((p) =>
       db.insertInto('certificate_based_auth_pki').values({
@@ -107,10 +115,21 @@ export class CertificateBasedAuthPkiRepository {
   /**
    * The live PKI read synchronously, for the fast read path; undefined when it is absent or cannot be
    * read synchronously right now (PostgreSQL, or a transaction is open): then ask findById.
+   * A PKI read before is answered from memory while the database's change marker shows that nothing
+   * at all has been written since (by this process or another): the same object, so callers may
+   * remember what they derived from it.
    */
   findLiveNow(tenantId: string, id: string): PkiRecord | undefined {
-    const row = this.readNow?.(this.liveById({ tenantId, id }))?.[0];
-    return row && toRecord(row);
+    const marker = this.syncReads?.changeMarker();
+    if (marker === undefined) return undefined;
+    const key = `${tenantId}/${id}`;
+    const recent = this.recentReads.get(key);
+    if (recent?.marker === marker) return recent.record;
+    const row = this.syncReads?.read(this.liveById({ tenantId, id }))?.[0];
+    if (!row) return undefined;
+    const record = toRecord(row);
+    this.recentReads.set(key, { marker, record });
+    return record;
   }
 
   /** The tenant's PKI with exactly this displayName: a live one if any, else a deleted one; the oldest first. */

@@ -3,7 +3,7 @@
 import type { Kysely } from 'kysely';
 import { CertificateAuthorityRepository } from './ca-repository.ts';
 import { CrlCacheRepository } from './crl-cache-repository.ts';
-import type { DialectName, OpenDatabase, SyncReader } from './database.ts';
+import type { DialectName, OpenDatabase, SyncReads } from './database.ts';
 import { JobRepository } from './job-repository.ts';
 import { CertificateBasedAuthPkiRepository } from './pki-repository.ts';
 import type { Database } from './schema.ts';
@@ -21,12 +21,12 @@ export interface Repositories {
   readonly tenants: TenantRepository;
 }
 
-/** `readNow`: synchronous reads for the root repositories (SQLite), never inside a transaction. */
-function repositoriesOf(db: Kysely<Database>, dialect: DialectName, root = false, readNow?: SyncReader): Repositories {
+/** `syncReads`: synchronous reads for the root repositories (SQLite), never inside a transaction. */
+function repositoriesOf(db: Kysely<Database>, dialect: DialectName, root = false, syncReads?: SyncReads, readCacheEntries = 0): Repositories {
   return {
     // Group commit where our process pays for each commit (SQLite's WAL write); PostgreSQL already
     // shares WAL flushes between concurrent commits, and batching there only adds latency.
-    pkis: new CertificateBasedAuthPkiRepository(db, root && dialect === 'sqlite', root ? readNow : undefined),
+    pkis: new CertificateBasedAuthPkiRepository(db, root && dialect === 'sqlite', root ? syncReads : undefined, readCacheEntries),
     cas: new CertificateAuthorityRepository(db),
     jobs: new JobRepository(db, dialect),
     settings: new SettingsRepository(db),
@@ -39,8 +39,9 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName, root = false
 export class Store {
   readonly repositories: Repositories;
 
-  constructor(private readonly database: OpenDatabase) {
-    this.repositories = repositoriesOf(database.db, database.dialect, true, database.readNow);
+  /** `readCacheEntries`: live PKIs kept in memory for synchronous reads while the database is unchanged. */
+  constructor(private readonly database: OpenDatabase, readCacheEntries = 0) {
+    this.repositories = repositoriesOf(database.db, database.dialect, true, database.syncReads, readCacheEntries);
   }
 
   /** Runs `work` in one database transaction: all of its writes commit together or not at all. */

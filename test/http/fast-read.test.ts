@@ -111,6 +111,33 @@ describe('fast read path of GET one PKI', () => {
     assert.equal((await fastReads(t)) - before, FAST_ON_THIS_BACKEND ? 1 : 0);
   });
 
+  it('sees its own writes at once, though it keeps PKIs it read in memory', async () => {
+    const id = (await t.request('POST', PKIS, { body: { displayName: 'Own 1' } })).body.id;
+    assert.equal((await t.request('GET', `${PKIS}/${id}`)).body.displayName, 'Own 1');
+    const before = await fastReads(t);
+    assert.equal((await t.request('PATCH', `${PKIS}/${id}`, { body: { displayName: 'Own 2' } })).status, 200);
+    const read = await t.request('GET', `${PKIS}/${id}`);
+    assert.equal(read.body.displayName, 'Own 2');
+    assert.equal((await t.request('DELETE', `${PKIS}/${id}`)).status, 204);
+    assert.equal((await t.request('GET', `${PKIS}/${id}`)).status, 404);
+    assert.equal((await fastReads(t)) - before, FAST_ON_THIS_BACKEND ? 1 : 0, 'the read after the PATCH was fast, the 404 was not');
+  });
+
+  it('sees a write committed by another connection to the same database at once', async () => {
+    // `reference` is a second server with its own connection to the same database (on SQLite the same
+    // file): a write there must end what `t` keeps in memory, on its very next read.
+    const id = (await t.request('POST', PKIS, { body: { displayName: 'Shared 1' } })).body.id;
+    for (let i = 0; i < 2; i++) assert.equal((await t.request('GET', `${PKIS}/${id}`)).body.displayName, 'Shared 1');
+    const before = await fastReads(t);
+    assert.equal((await reference.request('PATCH', `${PKIS}/${id}`, { body: { displayName: 'Shared 2' } })).status, 200);
+    const read = await t.request('GET', `${PKIS}/${id}`);
+    assert.equal(read.body.displayName, 'Shared 2');
+    assert.equal(read.body.lastModifiedDateTime, (await reference.request('GET', `${PKIS}/${id}`)).body.lastModifiedDateTime);
+    assert.equal((await fastReads(t)) - before, FAST_ON_THIS_BACKEND ? 1 : 0, 'answered by the fast path, from the new row');
+    assert.equal((await reference.request('DELETE', `${PKIS}/${id}`)).status, 204);
+    assert.equal((await t.request('GET', `${PKIS}/${id}`)).status, 404);
+  });
+
   it('is counted in the request metrics under the route pattern', async () => {
     const metrics = (await t.request('GET', '/metrics', { token: null })).text;
     assert.match(metrics, /graph_pki_http_request_duration_seconds_count\{route="\/beta\/directory\/publicKeyInfrastructure\/certificateBasedAuthConfigurations\/:pkiId",status_code="200"\} \d+/);
