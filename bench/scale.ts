@@ -3,23 +3,26 @@
 // one instance (adding an instance costs no more than 20 % extra CPU per request).
 //
 // The target is judged as the issue states it: the same load (--connections in total) carried by one
-// instance, then split over two. Two controls are reported beside it, to show what else moves CPU per
-// request on this 2-core machine: one instance with half the connections, and two instances with all the
-// connections each (each instance as loaded as the single one was).
+// instance, then split over two. The host's speed drifts by tens of per cent within minutes (BENCHMARKS.md),
+// more than the effect measured, so the two are measured in alternating rounds (--rounds, in the order
+// 1-2, 2-1, 1-2, … so that a drift weighs on both alike) and compared on their pooled CPU per request (all
+// rounds' CPU over all rounds' requests); each round's own ratio is printed too. Two controls are reported
+// beside it, to show what else moves CPU per request on this 2-core machine: one instance with half the
+// connections, and two instances with all the connections each (each instance as loaded as the single one was).
 //
 // Starts, on free 127.0.0.1 ports, `bin/graph-pki serve --log-level silent`: one on SQLite (fresh data
 // folder, default durability) and two on the same fresh PostgreSQL schema (POSTGRES_ADMIN_URL with a
 // search_path; separate data folders, the signing key shared through the database). A PKI is created
 // for the GET scenario (the same id is read from both PostgreSQL instances). Then, per scenario (GET one
 // PKI by id, POST create), after a warm-up, autocannon loads for --duration:
-//   SQLite (--connections), PostgreSQL one instance (--connections, the other instance idle), and
-//   PostgreSQL two instances (two autocannon instances at once, one per instance, half the connections each),
-//   and the two controls: one instance with half the connections, two instances with all the connections each.
+//   SQLite (--connections); then --rounds rounds of PostgreSQL one instance (--connections, the other
+//   instance idle) and PostgreSQL two instances (two autocannon instances at once, one per instance, half the
+//   connections each); then the two controls: one instance with half the connections, two instances with all the connections each.
 // Reported: req/s, p99 (the worse of the two instances), server CPU µs per request from /proc/<pid>/stat
 // utime+stime (summed over the instances), and the CPU of all `postgres` processes per request
 // (informational: it includes other clients of that PostgreSQL). Any non-2xx or error invalidates the run.
 //
-// Flags: --duration S (5), --warmup S (2), --connections N (32), --retries N (1), --quiet-wait S (20).
+// Flags: --duration S (5), --warmup S (2), --connections N (32), --rounds N (3), --retries N (1), --quiet-wait S (20).
 // Exit codes: 0 valid run (target met or not), 1 invalid run, failure or no PostgreSQL, 3 watchdog, 130 signal.
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -35,6 +38,7 @@ import {
   type LoadMeasurement,
   type LoadTarget,
   measureLoad,
+  median,
   mintToken,
   parseFlags,
   postgresAvailable,
@@ -48,7 +52,7 @@ import {
   verdict,
 } from './lib.ts';
 
-const USAGE = 'usage: node --import tsx bench/scale.ts [--duration S=5] [--warmup S=2] [--connections N=32] [--retries N=1] [--quiet-wait S=20]';
+const USAGE = 'usage: node --import tsx bench/scale.ts [--duration S=5] [--warmup S=2] [--connections N=32] [--rounds N=3] [--rate N=0] [--retries N=1] [--quiet-wait S=20]';
 const TARGET = 1.2;
 const POST_BODY = JSON.stringify({ displayName: 'Bench PKI' });
 
@@ -65,11 +69,37 @@ async function createPki(server: Started, token: string): Promise<string> {
   return `${COLLECTION}/${created.id}`;
 }
 
+/** Several measurements of the same configuration as one: CPU and requests summed, worst latencies. */
+function pooled(runs: readonly LoadMeasurement[]): LoadMeasurement {
+  const total = runs.reduce((sum, m) => sum + m.total, 0);
+  const cpu = (pick: (m: LoadMeasurement) => number | undefined) => {
+    const values = runs.map((m) => pick(m));
+    return values.some((v) => v === undefined) ? undefined : values.reduce<number>((sum, v, i) => sum + (v as number) * runs[i]!.total, 0) / total;
+  };
+  const first = runs[0]!;
+  return {
+    reqPerS: total / runs.reduce((sum, m) => sum + m.total / m.reqPerS, 0),
+    total,
+    p50Ms: Math.max(...runs.map((m) => m.p50Ms)),
+    p99Ms: Math.max(...runs.map((m) => m.p99Ms)),
+    bad: runs.reduce((sum, m) => sum + m.bad, 0),
+    statusCodes: runs.map((m) => m.statusCodes).join(' '),
+    serverCpuUsPerReq: cpu((m) => m.serverCpuUsPerReq),
+    perServerCpuUsPerReq: first.perServerCpuUsPerReq.map((_, i) => cpu((m) => m.perServerCpuUsPerReq[i])),
+    postgresCpuUsPerReq: cpu((m) => m.postgresCpuUsPerReq),
+    loaderCpuUsPerReq: cpu((m) => m.loaderCpuUsPerReq) ?? first.loaderCpuUsPerReq,
+    otherCores: Math.max(...runs.map((m) => m.otherCores ?? 0)),
+    stealCores: Math.max(...runs.map((m) => m.stealCores ?? 0)),
+  };
+}
+
 async function main(): Promise<number> {
-  const options = parseFlags(process.argv.slice(2), { duration: 5, warmup: 2, connections: 32, retries: 1, quietWait: 20 }, USAGE);
+  const options = parseFlags(process.argv.slice(2), { duration: 5, warmup: 2, connections: 32, rounds: 3, rate: 0, retries: 1, quietWait: 20 }, USAGE);
   const connections = Math.max(2, Math.round(options.connections));
+  const rounds = Math.max(1, Math.round(options.rounds));
+  const rate = Math.round(options.rate);
   const perLoad = (options.warmup + options.duration + options.quietWait + 2) * (1 + options.retries);
-  startWatchdog('bench/scale', SCENARIOS.length * 5 * perLoad + 120);
+  startWatchdog('bench/scale', SCENARIOS.length * (3 + 2 * rounds) * perLoad + 120);
   if (!(await postgresAvailable())) {
     process.stdout.write('PostgreSQL does not answer at the admin URL (GRAPH_PKI_TEST_POSTGRES_URL or postgres://postgres@127.0.0.1:5432/test): nothing to measure.\n');
     return 1;
@@ -96,21 +126,24 @@ async function main(): Promise<number> {
   const settings = { warmupS: options.warmup, durationS: options.duration, quietWaitS: options.quietWait, retries: options.retries };
   const results = new Map<string, LoadMeasurement>();
   for (const scenario of SCENARIOS) {
+    // With --rate, each autocannon instance offers its share of the rate (in proportion to its connections).
     const target = (server: Started, token: string, getPath: string, conns: number): LoadTarget => ({
       pid: server.pid,
       connections: conns,
-      request: request(server, scenario, token, getPath),
+      request: { ...request(server, scenario, token, getPath), ...(rate > 0 ? { overallRate: Math.round((rate * conns) / connections) } : {}) },
     });
     results.set(`${scenario}/sqlite`, await measureLoad(`${scenario.padEnd(11)} SQLite          `, [target(sqlite, sqliteToken, sqliteGet, connections)], settings));
-    results.set(`${scenario}/pg1`, await measureLoad(`${scenario.padEnd(11)} PostgreSQL × 1  `, [target(pg1, pgToken, pgGet, connections)], { ...settings, postgres: true }));
-    results.set(
-      `${scenario}/pg2`,
-      await measureLoad(
-        `${scenario.padEnd(11)} PostgreSQL × 2  `,
-        [target(pg1, pgToken, pgGet, connections / 2), target(pg2, pgToken, pgGet, connections - connections / 2)],
-        { ...settings, postgres: true },
-      ),
-    );
+    const oneInstance = () => [target(pg1, pgToken, pgGet, connections)];
+    const twoInstances = () => [target(pg1, pgToken, pgGet, connections / 2), target(pg2, pgToken, pgGet, connections - connections / 2)];
+    for (let round = 1; round <= rounds; round++) {
+      const order = round % 2 === 1 ? (['pg1', 'pg2'] as const) : (['pg2', 'pg1'] as const);
+      for (const which of order) {
+        const label = `${scenario.padEnd(11)} PostgreSQL × ${which === 'pg1' ? 1 : 2}, round ${round}`;
+        results.set(`${scenario}/${which}/${round}`, await measureLoad(label, which === 'pg1' ? oneInstance() : twoInstances(), { ...settings, postgres: true }));
+      }
+    }
+    results.set(`${scenario}/pg1`, pooled([...Array(rounds).keys()].map((r) => results.get(`${scenario}/pg1/${r + 1}`)!)));
+    results.set(`${scenario}/pg2`, pooled([...Array(rounds).keys()].map((r) => results.get(`${scenario}/pg2/${r + 1}`)!)));
     results.set(
       `${scenario}/pg1-half`,
       await measureLoad(`${scenario.padEnd(11)} PostgreSQL × 1, half the connections`, [target(pg1, pgToken, pgGet, connections / 2)], { ...settings, postgres: true }),
@@ -139,6 +172,7 @@ async function main(): Promise<number> {
     ],
   ];
   let met = true;
+  const roundLines: string[] = [];
   for (const scenario of SCENARIOS) {
     const s = results.get(`${scenario}/sqlite`)!;
     const one = results.get(`${scenario}/pg1`)!;
@@ -160,6 +194,8 @@ async function main(): Promise<number> {
     const cpuRatio = (a: LoadMeasurement, b: LoadMeasurement) =>
       a.serverCpuUsPerReq && b.serverCpuUsPerReq ? a.serverCpuUsPerReq / b.serverCpuUsPerReq : Number.NaN;
     const split = cpuRatio(two, one);
+    const perRound = [...Array(rounds).keys()].map((r) => cpuRatio(results.get(`${scenario}/pg2/${r + 1}`)!, results.get(`${scenario}/pg1/${r + 1}`)!));
+    roundLines.push(`${scenario}: ${perRound.map((v) => `${fmt(v, 2)}×`).join(', ')} (median ${fmt(median(perRound), 2)}×)`);
     const sameLoad = cpuRatio(two, half);
     const doubledLoad = cpuRatio(doubled, one);
     const ok = split <= TARGET;
@@ -183,7 +219,8 @@ async function main(): Promise<number> {
     ]);
   }
   process.stdout.write(`\nPostgreSQL beside SQLite (one instance each):\n${table(backends)}\n\nOne vs two instances on one PostgreSQL schema:\n${table(instances)}\n\n`);
-  process.stdout.write('CPU/req = utime+stime of the graph-pki process(es) per request; postgres = every process named postgres (other clients included).\n');
+  process.stdout.write(`CPU ×2 / ×1 of each round on its own: ${roundLines.join('; ')}\n`);
+  process.stdout.write(`×1 and ×2 are pooled over ${rounds} alternating rounds (all CPU over all requests); CPU/req = utime+stime of the graph-pki process(es) per request; postgres = every process named postgres (other clients included).\n`);
   if (invalid) {
     process.stdout.write('INVALID RUN: non-2xx responses or connection errors (see the lines above).\n');
     return 1;
