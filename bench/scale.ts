@@ -6,7 +6,8 @@
 // instance, then split over two. The host's speed drifts by tens of per cent within minutes (BENCHMARKS.md),
 // more than the effect measured, so the two are measured in alternating rounds (--rounds, in the order
 // 1-2, 2-1, 1-2, … so that a drift weighs on both alike) and compared on their pooled CPU per request (all
-// rounds' CPU over all rounds' requests); each round's own ratio is printed too. Two controls are reported
+// rounds' CPU over all rounds' requests), after both instances have been warmed up on the scenario; each
+// round's own ratio is printed too. Two controls are reported
 // beside it, to show what else moves CPU per request on this 2-core machine: one instance with half the
 // connections, and two instances with all the connections each (each instance as loaded as the single one was).
 //
@@ -35,6 +36,7 @@ import {
   fmt,
   freshPostgresSchema,
   isDisturbed,
+  load,
   type LoadMeasurement,
   type LoadTarget,
   measureLoad,
@@ -135,6 +137,10 @@ async function main(): Promise<number> {
     results.set(`${scenario}/sqlite`, await measureLoad(`${scenario.padEnd(11)} SQLite          `, [target(sqlite, sqliteToken, sqliteGet, connections)], settings));
     const oneInstance = () => [target(pg1, pgToken, pgGet, connections)];
     const twoInstances = () => [target(pg1, pgToken, pgGet, connections / 2), target(pg2, pgToken, pgGet, connections - connections / 2)];
+    // Both instances warm for this scenario before any round: otherwise the first ×2 round would carry
+    // the second instance's JIT warm-up for code it has not run yet (it idles during every ×1 run), which
+    // the per-run warm-up (half the connections each) does not finish.
+    await Promise.all(twoInstances().map((t) => load({ ...t.request, connections: t.connections }, Math.max(5, 2 * options.warmup))));
     for (let round = 1; round <= rounds; round++) {
       const order = round % 2 === 1 ? (['pg1', 'pg2'] as const) : (['pg2', 'pg1'] as const);
       for (const which of order) {
