@@ -23,7 +23,9 @@
 // utime+stime (summed over the instances), and the CPU of all `postgres` processes per request
 // (informational: it includes other clients of that PostgreSQL). Any non-2xx or error invalidates the run.
 //
-// Flags: --duration S (5), --warmup S (2), --connections N (32), --rounds N (3), --retries N (1), --quiet-wait S (20).
+// Flags: --duration S (5), --warmup S (2), --connections N (32), --rounds N (3), --rate N (0: as fast as the
+// servers answer; else the requests per second offered in total), --split-pool (the two-instance runs on two
+// further instances with half the pool each), --retries N (1), --quiet-wait S (20).
 // Exit codes: 0 valid run (target met or not), 1 invalid run, failure or no PostgreSQL, 3 watchdog, 130 signal.
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -54,8 +56,10 @@ import {
   verdict,
 } from './lib.ts';
 
-const USAGE = 'usage: node --import tsx bench/scale.ts [--duration S=5] [--warmup S=2] [--connections N=32] [--rounds N=3] [--rate N=0] [--retries N=1] [--quiet-wait S=20]';
+const USAGE = 'usage: node --import tsx bench/scale.ts [--duration S=5] [--warmup S=2] [--connections N=32] [--rounds N=3] [--rate N=0] [--split-pool] [--retries N=1] [--quiet-wait S=20]';
 const TARGET = 1.2;
+/** graph-pki's default PostgreSQL pool size per instance (--db-pool-size). */
+const DEFAULT_POOL = 10;
 const POST_BODY = JSON.stringify({ displayName: 'Bench PKI' });
 
 type Scenario = 'GET by id' | 'POST create';
@@ -96,7 +100,7 @@ function pooled(runs: readonly LoadMeasurement[]): LoadMeasurement {
 }
 
 async function main(): Promise<number> {
-  const options = parseFlags(process.argv.slice(2), { duration: 5, warmup: 2, connections: 32, rounds: 3, rate: 0, retries: 1, quietWait: 20 }, USAGE);
+  const options = parseFlags(process.argv.slice(2), { duration: 5, warmup: 2, connections: 32, rounds: 3, rate: 0, splitPool: false, retries: 1, quietWait: 20 }, USAGE);
   const connections = Math.max(2, Math.round(options.connections));
   const rounds = Math.max(1, Math.round(options.rounds));
   const rate = Math.round(options.rate);
@@ -112,6 +116,12 @@ async function main(): Promise<number> {
   const pgUrl = await freshPostgresSchema('scale');
   const [sqlite, pg1] = await Promise.all([startServe('graph-pki sqlite', sqliteDir, undefined), startServe('graph-pki pg 1', dir('pg1'), pgUrl)]);
   const pg2 = await startServe('graph-pki pg 2', dir('pg2'), pgUrl); // after pg 1 has migrated the schema
+  // --split-pool: the two-instance runs use two other instances with half the pool each, so that both
+  // configurations hold the same number of PostgreSQL connections (as a fixed connection budget would).
+  const halfPool = ['--db-pool-size', String(DEFAULT_POOL / 2)];
+  const [pairA, pairB] = options.splitPool
+    ? await Promise.all([startServe('graph-pki pg 2a', dir('pg2a'), pgUrl, halfPool), startServe('graph-pki pg 2b', dir('pg2b'), pgUrl, halfPool)])
+    : [pg1, pg2];
   const sqliteToken = mintToken(sqliteDir);
   const pgToken = mintToken(dir('pgtoken'), pgUrl);
   const sqliteGet = await createPki(sqlite, sqliteToken);
@@ -122,7 +132,7 @@ async function main(): Promise<number> {
   printHeader(
     'scale: PostgreSQL beside SQLite, one vs two instances',
     `${connections} connections in total (two instances: ${connections / 2} each, two autocannon instances at once), ${options.warmup} s warm-up + ${options.duration} s per run, loopback; ` +
-      `PostgreSQL ${new URL(pgUrl).host}, pool 10 per instance; autocannon runs in this process and shares the cores with the servers and PostgreSQL`,
+      `PostgreSQL ${new URL(pgUrl).host}, pool ${DEFAULT_POOL} per instance${options.splitPool ? ` (two-instance runs: ${DEFAULT_POOL / 2} each)` : ''}; autocannon runs in this process and shares the cores with the servers and PostgreSQL`,
   );
 
   const settings = { warmupS: options.warmup, durationS: options.duration, quietWaitS: options.quietWait, retries: options.retries };
@@ -136,7 +146,7 @@ async function main(): Promise<number> {
     });
     results.set(`${scenario}/sqlite`, await measureLoad(`${scenario.padEnd(11)} SQLite          `, [target(sqlite, sqliteToken, sqliteGet, connections)], settings));
     const oneInstance = () => [target(pg1, pgToken, pgGet, connections)];
-    const twoInstances = () => [target(pg1, pgToken, pgGet, connections / 2), target(pg2, pgToken, pgGet, connections - connections / 2)];
+    const twoInstances = () => [target(pairA, pgToken, pgGet, connections / 2), target(pairB, pgToken, pgGet, connections - connections / 2)];
     // Both instances warm for this scenario before any round: otherwise the first ×2 round would carry
     // the second instance's JIT warm-up for code it has not run yet (it idles during every ×1 run), which
     // the per-run warm-up (half the connections each) does not finish.
@@ -158,7 +168,7 @@ async function main(): Promise<number> {
       `${scenario}/pg2-doubled`,
       await measureLoad(
         `${scenario.padEnd(11)} PostgreSQL × 2, all the connections each`,
-        [target(pg1, pgToken, pgGet, connections), target(pg2, pgToken, pgGet, connections)],
+        [target(pairA, pgToken, pgGet, connections), target(pairB, pgToken, pgGet, connections)],
         { ...settings, postgres: true },
       ),
     );
