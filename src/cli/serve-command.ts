@@ -229,19 +229,7 @@ export function serveCommand(): Command {
 
 async function serve(config: ServerConfig): Promise<void> {
   const server = await startServer(config);
-  if (server.seeded && config.seedFile) {
-    const { pkisAdded, certificateAuthoritiesAdded, pkisPresent, certificateAuthoritiesPresent } = server.seeded;
-    process.stdout.write(
-      `seed ${config.seedFile}: added ${pkisAdded} PKIs and ${certificateAuthoritiesAdded} CAs; ${pkisPresent} PKIs and ${certificateAuthoritiesPresent} CAs were already there\n`,
-    );
-  }
-  process.stdout.write(`graph-pki listening on ${server.url} (${server.database.description})\n`);
-  if (server.publicUrl !== server.url) process.stdout.write(`public URL ${server.publicUrl}\n`);
-  if (server.selfSignedCertFile) {
-    const file = server.selfSignedCertFile;
-    process.stdout.write(`HTTPS certificate: ${file}; trust it with NODE_EXTRA_CA_CERTS=${file} (Node) or curl --cacert ${file}\n`);
-  }
-
+  // Signal handlers before the start-up lines: whoever waits for "listening" may signal at once.
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -265,4 +253,16 @@ async function serve(config: ServerConfig): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  if (server.seeded && config.seedFile) {
+    const { pkisAdded, certificateAuthoritiesAdded, pkisPresent, certificateAuthoritiesPresent } = server.seeded;
+    process.stdout.write(
+      `seed ${config.seedFile}: added ${pkisAdded} PKIs and ${certificateAuthoritiesAdded} CAs; ${pkisPresent} PKIs and ${certificateAuthoritiesPresent} CAs were already there\n`,
+    );
+  }
+  process.stdout.write(`graph-pki listening on ${server.url} (${server.database.description})\n`);
+  if (server.publicUrl !== server.url) process.stdout.write(`public URL ${server.publicUrl}\n`);
+  if (server.selfSignedCertFile) {
+    const file = server.selfSignedCertFile;
+    process.stdout.write(`HTTPS certificate: ${file}; trust it with NODE_EXTRA_CA_CERTS=${file} (Node) or curl --cacert ${file}\n`);
+  }
 }
