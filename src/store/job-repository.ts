@@ -43,15 +43,19 @@ export class JobRepository {
 
   /** Claims the oldest queued job, or a running one whose lease has expired (its owner died). */
   async claim(owner: string, now: number, leaseMs: number): Promise<JobRecord | undefined> {
-    const claimable = this.db
+    const candidates = this.db
       .selectFrom('job')
       .select('id')
       .where((eb) =>
         eb.or([eb('state', '=', 'queued'), eb.and([eb('state', '=', 'running'), eb('lease_expires_at', '<', now)])]),
       )
       .orderBy('created_at')
-      .limit(1)
-      .$if(this.dialect === 'postgres', (qb) => qb.forUpdate().skipLocked());
+      .limit(1);
+    // An idle runner asks this twice a second: a plain read first, so that no job means no write
+    // statement (on SQLite a write takes the file's write lock and ends every cached read, see
+    // SyncReads.changeMarker). The UPDATE below decides the claim on its own, races included.
+    if (!(await candidates.executeTakeFirst())) return undefined;
+    const claimable = candidates.$if(this.dialect === 'postgres', (qb) => qb.forUpdate().skipLocked());
     const row = await this.db
       .updateTable('job')
       .set((eb) => ({

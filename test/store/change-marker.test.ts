@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { openDatabase, type OpenDatabase, type SyncReads } from '../../src/store/database.ts';
+import { JobRepository } from '../../src/store/job-repository.ts';
 import { TEST_BACKEND } from '../helpers/backend.ts';
 
 // SQLite-specific (PostgreSQL has no synchronous reads): part of the SQLite run of the suite.
@@ -41,6 +42,13 @@ if (TEST_BACKEND === 'sqlite') {
       await sql`select count(*) from certificate_based_auth_pki`.execute(ours.db);
       await sql`select count(*) from certificate_based_auth_pki`.execute(other.db);
       assert.equal(reads.changeMarker(), first);
+    });
+
+    it('holds while an idle job runner looks for work (no job, no write)', async () => {
+      const jobs = new JobRepository(ours.db, 'sqlite');
+      const before = reads.changeMarker();
+      assert.equal(await jobs.claim('runner-1', Date.now(), 30_000), undefined);
+      assert.equal(reads.changeMarker(), before);
     });
 
     it('moves after a write of this connection', async () => {
