@@ -7,9 +7,9 @@
 // more than the effect measured, so the two are measured in alternating rounds (--rounds, in the order
 // 1-2, 2-1, 1-2, … so that a drift weighs on both alike) and compared on their pooled CPU per request (all
 // rounds' CPU over all rounds' requests), after both instances have been warmed up on the scenario; each
-// round's own ratio is printed too. Two controls are reported
-// beside it, to show what else moves CPU per request on this 2-core machine: one instance with half the
-// connections, and two instances with all the connections each (each instance as loaded as the single one was).
+// round's own ratio is printed too. Two controls are reported beside it, to show what else moves CPU per
+// request on this 2-core machine: one instance with half the connections, and two instances with all the
+// connections each (each instance as loaded as the single one was).
 //
 // Starts, on free 127.0.0.1 ports, `bin/graph-pki serve --log-level silent`: one on SQLite (fresh data
 // folder, default durability) and two on the same fresh PostgreSQL schema (POSTGRES_ADMIN_URL with a

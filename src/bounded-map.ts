@@ -6,16 +6,8 @@ export class BoundedMap<K, V> {
 
   constructor(private readonly capacity: number) {}
 
-  get size(): number {
-    return this.entries.size;
-  }
-
   get(key: K): V | undefined {
     return this.entries.get(key);
-  }
-
-  has(key: K): boolean {
-    return this.entries.has(key);
   }
 
   /** Stores the entry unless the capacity is 0 (caching off), making room by dropping the oldest. */
@@ -30,9 +22,5 @@ export class BoundedMap<K, V> {
 
   delete(key: K): void {
     this.entries.delete(key);
-  }
-
-  clear(): void {
-    this.entries.clear();
   }
 }

@@ -17,7 +17,7 @@ export interface Limits {
   readonly maxDisplayNameLength: number;
   /** Tolerated clock difference when checking a token's exp and nbf, in seconds. */
   readonly tokenClockSkewSeconds: number;
-  /** Verified tokens kept in memory so a repeated token is not verified again. */
+  /** Verified tokens kept in memory so a repeated token is not verified again; 0 verifies every request. */
   readonly tokenCacheEntries: number;
   /** How long a graceful shutdown waits for in-flight requests before closing anyway, in ms. */
   readonly shutdownTimeoutMs: number;
@@ -98,6 +98,7 @@ export interface CrlConfig {
   readonly crlRefreshAheadMs: number;
   /** How often the background refresh runs, in ms. */
   readonly crlRefreshIntervalMs: number;
+  /** Indexed CRLs kept in memory, the oldest dropped first; 0 keeps none (each lookup reads the database). */
   readonly crlMemoryEntries: number;
 }
 

@@ -60,7 +60,7 @@ export class CrlService {
     const stored = await this.store.repositories.crlCache.find(url);
     const crl = stored ? readStored(stored.der) : undefined;
     if (crl && isCurrent(crl, now)) {
-      this.remember(url, crl);
+      this.memory.set(url, crl);
       return { crl, source: 'database' };
     }
     return { crl: await this.download(url, depth), source: 'downloaded' };
@@ -120,12 +120,8 @@ export class CrlService {
       next_update: crl.nextUpdate ? graphTimestamp(crl.nextUpdate) : null,
       fetched_at: graphTimestamp(),
     });
-    this.remember(url, crl);
-    return crl;
-  }
-
-  private remember(url: string, crl: CrlIndex): void {
     this.memory.set(url, crl);
+    return crl;
   }
 }
 

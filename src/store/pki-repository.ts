@@ -121,11 +121,11 @@ export class CertificateBasedAuthPkiRepository {
    */
   findLiveNow(tenantId: string, id: string): PkiRecord | undefined {
     const marker = this.syncReads?.changeMarker();
-    if (marker === undefined) return undefined;
+    if (!this.syncReads || marker === undefined) return undefined;
     const key = `${tenantId}/${id}`;
     const recent = this.recentReads.get(key);
     if (recent?.marker === marker) return recent.record;
-    const row = this.syncReads?.read(this.liveById({ tenantId, id }))?.[0];
+    const row = this.syncReads.read(this.liveById({ tenantId, id }))?.[0];
     if (!row) return undefined;
     const record = toRecord(row);
     this.recentReads.set(key, { marker, record });
