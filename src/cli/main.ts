@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { caCommand } from './ca-command.ts';
 import { hashCommand } from './hash-command.ts';
 import { migrateCommand } from './migrate-command.ts';
+import { readBooleanEnvironment } from './options.ts';
 import { resetCommand } from './reset-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { snapshotCommand } from './snapshot-command.ts';
@@ -13,6 +14,7 @@ const program = new Command('graph-pki')
   .description('A self-hosted Microsoft Graph PKI trust store for certificate-based authentication.')
   .version('0.1.0')
   .showHelpAfterError()
+  .hook('preAction', (_program, actionCommand) => readBooleanEnvironment(actionCommand))
   .addCommand(serveCommand())
   .addCommand(tokenCommand())
   .addCommand(hashCommand())

@@ -1,9 +1,28 @@
 // Option parsers shared by the commands. Every flag also reads GRAPH_PKI_<FLAG> from the environment.
-import { InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 
 export function envOption(flags: string, description: string): Option {
   const long = /--([a-z0-9-]+)/.exec(flags)?.[1] ?? '';
   return new Option(flags, description).env(`GRAPH_PKI_${long.toUpperCase().replaceAll('-', '_')}`);
+}
+
+const ENV_TRUE = /^(?:true|1|yes|on)$/i;
+const ENV_FALSE = /^(?:false|0|no|off|)$/i;
+
+/**
+ * Commander turns a value-less flag on whenever its environment variable exists, whatever it holds,
+ * so GRAPH_PKI_ALLOW_PRIVATE_FETCH=false would open the download guard. Run before an action: it reads
+ * such variables as booleans and refuses (exit 2) a value that is neither.
+ */
+export function readBooleanEnvironment(command: Command): void {
+  for (const option of command.options) {
+    const name = option.attributeName();
+    if (!option.isBoolean() || option.negate || !option.envVar || command.getOptionValueSource(name) !== 'env') continue;
+    const raw = (process.env[option.envVar] ?? '').trim();
+    if (ENV_TRUE.test(raw)) command.setOptionValueWithSource(name, true, 'env');
+    else if (ENV_FALSE.test(raw)) command.setOptionValueWithSource(name, false, 'env');
+    else command.error(`error: environment variable ${option.envVar}='${raw}' is not a boolean: use true or false (1/0, yes/no, on/off)`, { exitCode: 2 });
+  }
 }
 
 export function parseInteger(min: number, max: number) {

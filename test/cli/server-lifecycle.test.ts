@@ -145,6 +145,38 @@ describe('command line', () => {
     }
   });
 
+  it('reads a value-less flag from the environment by its value: false stays off, a non-boolean is refused', async () => {
+    const dir = path.join(dataDir, 'env-boolean');
+    const audienceOf = async (value: string) => decodeJwt((await runCli(['token', '--data', dir], { GRAPH_PKI_ADMIN: value })).stdout.trim()).aud;
+    for (const off of ['false', 'FALSE', '0', 'no', 'off', '']) assert.equal(await audienceOf(off), 'https://graph.microsoft.com', `GRAPH_PKI_ADMIN='${off}'`);
+    for (const on of ['true', '1', 'yes', 'On']) assert.equal(await audienceOf(on), 'urn:graph-pki:admin', `GRAPH_PKI_ADMIN='${on}'`);
+    const refused = await runCli(['token', '--data', dir], { GRAPH_PKI_ADMIN: 'maybe' });
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /GRAPH_PKI_ADMIN='maybe' is not a boolean/);
+    // The flag on the command line wins over the variable, as for every other flag.
+    assert.equal(decodeJwt((await runCli(['token', '--data', dir, '--admin'], { GRAPH_PKI_ADMIN: 'false' })).stdout.trim()).aud, 'urn:graph-pki:admin');
+
+    // The one that matters most: GRAPH_PKI_ALLOW_PRIVATE_FETCH=false keeps the download guard closed.
+    const server = await startCliServer(['--data', dir], { GRAPH_PKI_ALLOW_PRIVATE_FETCH: 'false', GRAPH_PKI_HTTPS: 'false' });
+    try {
+      assert.match(server.url, /^http:/);
+      const token = await mint(dir);
+      const pkiId = (await send(server.url, 'POST', `/beta${PKI_PATH}`, token, { body: {} })).body.id;
+      const upload = { uploadUrl: `${server.url}/cba.p7b`, sha256FileHash: 'a'.repeat(64) };
+      assert.equal((await send(server.url, 'POST', `/beta${PKI_PATH}/${pkiId}/upload`, token, { body: upload })).status, 204);
+      let pki = (await send(server.url, 'GET', `/beta${PKI_PATH}/${pkiId}`, token)).body;
+      for (let i = 0; i < 200 && pki.status === 'running'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        pki = (await send(server.url, 'GET', `/beta${PKI_PATH}/${pkiId}`, token)).body;
+      }
+      assert.equal(pki.status, 'failed');
+      assert.match(String(pki.statusDetails), /127\.0\.0\.1 is a loopback address/);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+
   it('runs a throw-away in-memory database with --database :memory:', async () => {
     const dir = path.join(dataDir, 'memory');
     const server = await startCliServer(['--data', dir, '--database', ':memory:']);
