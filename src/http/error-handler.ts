@@ -12,7 +12,14 @@ export function registerErrorHandler(app: FastifyInstance, maxRequestBodyBytes: 
     const resource = request.routeOptions.config.graphType;
     // A route may have a limit of its own (the admin API's snapshot import).
     const bodyLimit = request.routeOptions.bodyLimit ?? maxRequestBodyBytes;
-    const graphError = toGraphError(error, request.headers['content-type'], bodyLimit, resource);
+    let graphError: GraphError;
+    try {
+      graphError = toGraphError(error, request.headers['content-type'], bodyLimit, resource);
+    } catch (describing) {
+      // Describing the error failed too: still answer in Graph's envelope, never Fastify's own body.
+      request.log.error({ err: describing }, 'describing an error failed');
+      graphError = graphErrors.internal();
+    }
     if (graphError.status === 500) request.log.error({ err: error }, 'request failed');
     else if (graphError.status === 503) request.log.warn({ err: error }, 'database unavailable');
     return sendGraphError(request, reply, graphError);

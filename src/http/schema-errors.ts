@@ -1,5 +1,6 @@
 // Turns the first JSON-schema (ajv) error of a request into a message that names the property and says
 // what is wrong with it, in the words Graph uses for invalid request bodies.
+import { previewJson } from '../json-preview.ts';
 
 export interface SchemaErrorDetail {
   readonly keyword: string;
@@ -16,7 +17,7 @@ export function describeSchemaError(errors: readonly SchemaErrorDetail[], resour
   const first = errors[0];
   if (!first) return 'The request is invalid.';
   const property = first.instancePath.split('/').filter(Boolean).join('.');
-  const value = preview(first.data);
+  const value = previewJson(first.data, 'the value');
   // An object nested in the body (e.g. one item of a collection of a complex type): name its own type
   // and where it is.
   const nested = property ? ` (in '${property}')` : '';
@@ -44,10 +45,6 @@ export function describeSchemaError(errors: readonly SchemaErrorDetail[], resour
   }
 }
 
-function preview(data: unknown): string {
-  const text = data === undefined ? 'the value' : JSON.stringify(data);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
 
 function describeType(type: unknown): string {
   const types = Array.isArray(type) ? type : String(type).split(',');

@@ -4,6 +4,7 @@
 // check found it.
 import type { Static, TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
+import { previewJson } from '../json-preview.ts';
 import { GraphError } from './errors.ts';
 
 /** A problem at one place of a document. */
@@ -78,7 +79,7 @@ function describe(root: TSchema, document: unknown, error: SchemaError): Documen
   const segments = pointerSegments(error.instancePath).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
   const value = valueAt(document, segments);
   const schema = schemaAt(root, error.schemaPath);
-  const found = ` (found ${preview(value)})`;
+  const found = ` (found ${previewJson(value, 'nothing')})`;
   switch (error.keyword) {
     case 'boolean':
       // `additionalProperties: false` reports the extra property itself.
@@ -94,7 +95,7 @@ function describe(root: TSchema, document: unknown, error: SchemaError): Documen
     }
     case 'pattern':
     case 'format':
-      return new DocumentProblem(jsonPath(segments), `${preview(value)} is not ${typeof schema?.description === 'string' ? schema.description : `in the expected form (${error.message})`}`);
+      return new DocumentProblem(jsonPath(segments), `${previewJson(value, 'nothing')} is not ${typeof schema?.description === 'string' ? schema.description : `in the expected form (${error.message})`}`);
     case 'enum':
       return new DocumentProblem(jsonPath(segments), `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}${found}`);
     case 'const':
@@ -138,7 +139,3 @@ function allowedProperties(schema: Record<string, unknown> | undefined): string 
   return ` (expected ${Object.keys(properties).join(', ')})`;
 }
 
-function preview(value: unknown): string {
-  const text = value === undefined ? 'nothing' : JSON.stringify(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}

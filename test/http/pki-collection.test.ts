@@ -187,6 +187,9 @@ describe('bad request bodies', () => {
     ['a boolean status', { body: { status: true } }, 400, 'Request_BadRequest', /'status'/],
     ['another @odata.type', { body: { '@odata.type': '#microsoft.graph.user' } }, 400, 'Request_BadRequest', /@odata.type/],
     ['a prototype-pollution key', { rawBody: '{"__proto__": {"x": 1}}', json: true }, 400, 'BadRequest', /JSON/],
+    // 20 000 levels is 40 KB, far below the body limit, and deeper than JSON.stringify can go.
+    ['a displayName nested 20 000 arrays deep', { rawBody: `{"displayName":${'['.repeat(20_000)}${']'.repeat(20_000)}}`, json: true }, 400, 'Request_BadRequest', /'displayName'.*an array nested too deeply to show is not a string/],
+    ['an object nested 20 000 levels deep', { rawBody: `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`, json: true }, 400, 'Request_BadRequest', /Property 'a' does not exist/],
   ];
   for (const [name, init, status, code, message] of cases) {
     it(`refuses ${name} with ${status} and writes nothing`, async () => {
