@@ -228,6 +228,10 @@ export function serveCommand(): Command {
 
 
 async function serve(config: ServerConfig): Promise<void> {
+  // Whoever reads our output may go away (`serve | head -1`, a supervisor that closes the pipe once it
+  // saw "listening"). A write to that pipe then fails with EPIPE; the server must go on serving, and a
+  // later SIGTERM must still drain in-flight requests. Nothing is left to tell, so the error is dropped.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   const server = await startServer(config);
   // Signal handlers before the start-up lines: whoever waits for "listening" may signal at once.
   let stopping = false;

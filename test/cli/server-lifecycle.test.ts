@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -106,6 +107,27 @@ describe('graceful shutdown', () => {
       }
     });
   }
+
+  it('keeps serving, and still exits 0 on SIGTERM, after whoever read its output has gone (EPIPE)', async () => {
+    const dir = path.join(dataDir, 'graceful-epipe');
+    const server = await startCliServer(['--data', dir, '--https']);
+    // Like `serve | head -1`: the reader closes the pipe once it has the listening line. Every later
+    // line (the certificate hint, "SIGTERM received", "stopped") then meets a closed pipe.
+    server.child.stdout?.destroy();
+    await new Promise((r) => setTimeout(r, 200));
+    const health = await new Promise<number>((resolve, reject) => {
+      httpsRequest(`${server.url}/healthz`, { rejectUnauthorized: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+        .on('error', reject)
+        .end();
+    });
+    assert.equal(health, 200);
+    server.child.kill('SIGTERM');
+    assert.equal(await server.exited, 0, server.stderr());
+    assert.doesNotMatch(server.stderr(), /EPIPE/);
+  });
 });
 
 describe('command line', () => {
