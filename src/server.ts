@@ -52,6 +52,8 @@ export interface RunningServer {
   readonly throttle: Throttle | undefined;
   /** The self-signed certificate `--https` generated or reused in the data folder, if any. */
   readonly selfSignedCertFile: string | undefined;
+  /** What the TLS set-up wants the operator to know (a renewed self-signed certificate, an expired own one). */
+  readonly tlsNotices: readonly string[];
   /** What `--seed` added and found present; undefined without a seed file. */
   readonly seeded: SeedResult | undefined;
   /** Stops accepting connections, lets in-flight requests and the running job finish, closes the database. */
@@ -203,5 +205,5 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     })();
     return closing;
   };
-  return { app, url, publicUrl, database, store, signingKey, jobs: runner, deletedItems, x509Policies, throttle, selfSignedCertFile: tls?.selfSignedCertFile, seeded, close };
+  return { app, url, publicUrl, database, store, signingKey, jobs: runner, deletedItems, x509Policies, throttle, selfSignedCertFile: tls?.selfSignedCertFile, tlsNotices: tls?.notices ?? [], seeded, close };
 }

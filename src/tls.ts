@@ -1,6 +1,6 @@
 // TLS material for `graph-pki serve`: a certificate and key given as files, or a self-signed
 // certificate for localhost generated into the data folder on first use and reused afterwards.
-import { webcrypto } from 'node:crypto';
+import { createPrivateKey, type KeyObject, webcrypto, X509Certificate } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TlsConfig } from './config.ts';
@@ -14,7 +14,12 @@ export interface TlsMaterial {
   readonly key: Buffer;
   /** Path of the generated (or reused) self-signed certificate; undefined for --tls-cert/--tls-key. */
   readonly selfSignedCertFile: string | undefined;
+  /** Things the operator should hear at start-up: a renewed self-signed certificate, an expired own one. */
+  readonly notices: readonly string[];
 }
+
+/** A self-signed certificate this close to its end is replaced at start-up, so it never lapses in use. */
+const SELF_SIGNED_RENEW_BEFORE_MS = 30 * 24 * 3_600_000;
 
 async function readPem(file: string, what: string): Promise<Buffer> {
   try {
@@ -69,15 +74,50 @@ export async function generateSelfSignedTls(): Promise<{ certPem: string; keyPem
   return { certPem: cert.toString('pem') + '\n', keyPem: pem('PRIVATE KEY', pkcs8) };
 }
 
-export async function loadTls(tls: TlsConfig, dataDir: string): Promise<TlsMaterial> {
+/**
+ * Checks a certificate and key before anything else starts, so a wrong file is named in the error
+ * (OpenSSL's own words, "key values mismatch" or "no start line", name neither file).
+ */
+function checkPair(cert: Buffer, key: Buffer, certFile: string, keyFile: string): X509Certificate {
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(cert);
+  } catch {
+    throw new Error(`the TLS certificate ${certFile} is not a PEM certificate (expected -----BEGIN CERTIFICATE-----)`);
+  }
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(key);
+  } catch {
+    throw new Error(`the TLS key ${keyFile} is not an unencrypted PEM private key`);
+  }
+  if (!certificate.checkPrivateKey(privateKey)) throw new Error(`the TLS key ${keyFile} does not belong to the certificate ${certFile}`);
+  return certificate;
+}
+
+export async function loadTls(tls: TlsConfig, dataDir: string, now = new Date()): Promise<TlsMaterial> {
   if ('certFile' in tls) {
     const [cert, key] = [await readPem(tls.certFile, 'certificate'), await readPem(tls.keyFile, 'key')];
-    return { cert, key, selfSignedCertFile: undefined };
+    const certificate = checkPair(cert, key, tls.certFile, tls.keyFile);
+    const validTo = new Date(certificate.validTo);
+    // Served anyway: the operator chose this file, and clients will say why they refuse it.
+    const notices = validTo <= now ? [`warning: the TLS certificate ${tls.certFile} expired on ${validTo.toISOString()}; clients will refuse it`] : [];
+    return { cert, key, selfSignedCertFile: undefined, notices };
   }
   const certFile = path.resolve(dataDir, TLS_CERT_FILE_NAME);
   const keyFile = path.resolve(dataDir, TLS_KEY_FILE_NAME);
   const [cert, key] = [await readIfExists(certFile), await readIfExists(keyFile)];
-  if (cert && key) return { cert, key, selfSignedCertFile: certFile };
+  let replacing: string | undefined;
+  if (cert && key) {
+    let validTo: Date | undefined;
+    try {
+      validTo = new Date(checkPair(cert, key, certFile, keyFile).validTo);
+    } catch (error) {
+      replacing = (error as Error).message;
+    }
+    if (validTo && validTo.getTime() - now.getTime() > SELF_SIGNED_RENEW_BEFORE_MS) return { cert, key, selfSignedCertFile: certFile, notices: [] };
+    if (validTo) replacing = `it ${validTo <= now ? 'expired' : 'expires'} on ${validTo.toISOString()}`;
+  }
   const generated = await generateSelfSignedTls();
   await mkdir(dataDir, { recursive: true });
   // The key first, never readable by others; the certificate is public.
@@ -85,5 +125,6 @@ export async function loadTls(tls: TlsConfig, dataDir: string): Promise<TlsMater
   await chmod(keyFile, 0o600);
   await writeFile(certFile, generated.certPem, { mode: 0o644 });
   await chmod(certFile, 0o644);
-  return { cert: Buffer.from(generated.certPem), key: Buffer.from(generated.keyPem), selfSignedCertFile: certFile };
+  const notices = replacing ? [`HTTPS certificate ${certFile} renewed (${replacing}): clients that trusted the old file must load the new one`] : [];
+  return { cert: Buffer.from(generated.certPem), key: Buffer.from(generated.keyPem), selfSignedCertFile: certFile, notices };
 }

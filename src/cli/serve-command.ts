@@ -263,10 +263,16 @@ async function serve(config: ServerConfig): Promise<void> {
       `seed ${config.seedFile}: added ${pkisAdded} PKIs and ${certificateAuthoritiesAdded} CAs; ${pkisPresent} PKIs and ${certificateAuthoritiesPresent} CAs were already there\n`,
     );
   }
+  for (const notice of server.tlsNotices) process.stderr.write(`graph-pki: ${notice}\n`);
   process.stdout.write(`graph-pki listening on ${server.url} (${server.database.description})\n`);
   if (server.publicUrl !== server.url) process.stdout.write(`public URL ${server.publicUrl}\n`);
   if (server.selfSignedCertFile) {
     const file = server.selfSignedCertFile;
     process.stdout.write(`HTTPS certificate: ${file}; trust it with NODE_EXTRA_CA_CERTS=${file} (Node) or curl --cacert ${file}\n`);
+    // Listening on 0.0.0.0 or another address: the certificate names only the loopback ones.
+    const host = new URL(server.url).hostname.replace(/^\[|\]$/g, '');
+    if (!['localhost', '127.0.0.1', '::1'].includes(host)) {
+      process.stdout.write(`It is valid for localhost, 127.0.0.1 and ::1 only: connect through one of those, or give --tls-cert/--tls-key for ${host}\n`);
+    }
   }
 }

@@ -8,7 +8,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { TLS_CERT_FILE_NAME, TLS_KEY_FILE_NAME } from '../../src/tls.ts';
+import { generateSelfSignedTls, loadTls, TLS_CERT_FILE_NAME, TLS_KEY_FILE_NAME } from '../../src/tls.ts';
 import { createCa, createLeaf, toPem, x509 } from '../helpers/certs.ts';
 import { type CliServer, runCli, startCliServer } from '../helpers/cli.ts';
 import { PKI_PATH } from '../helpers/test-server.ts';
@@ -146,6 +146,41 @@ describe('serve --https', () => {
   });
 });
 
+describe('the self-signed certificate over time', () => {
+  it('is renewed at start-up within 30 days of its end, or when its files no longer match, saying so', async () => {
+    const dir = path.join(root, 'renewal');
+    const certPath = path.join(dir, TLS_CERT_FILE_NAME);
+    const first = await loadTls({ selfSigned: true }, dir);
+    assert.deepEqual(first.notices, []);
+    const original = await readFile(certPath);
+    // Eleven months on: still reused as it is.
+    assert.deepEqual((await loadTls({ selfSigned: true }, dir, new Date(Date.now() + 330 * 86_400_000))).cert, original);
+    // 340 days on it has 25 days left: replaced by a new one-year certificate.
+    const later = new Date(Date.now() + 340 * 86_400_000);
+    const renewed = await loadTls({ selfSigned: true }, dir, later);
+    assert.notDeepEqual(await readFile(certPath), original);
+    assert.deepEqual(renewed.cert, await readFile(certPath));
+    assert.equal(renewed.notices.length, 1);
+    assert.match(renewed.notices[0] ?? '', new RegExp(`HTTPS certificate ${certPath} renewed \\(it expires on .*\\): clients that trusted the old file must load the new one`));
+    assert.equal((await stat(path.join(dir, TLS_KEY_FILE_NAME))).mode & 0o777, 0o600);
+    // A key file that is not the certificate's (say, restored from another backup) is replaced too.
+    await writeFile(path.join(dir, TLS_KEY_FILE_NAME), (await generateSelfSignedTls()).keyPem, { mode: 0o600 });
+    const repaired = await loadTls({ selfSigned: true }, dir);
+    assert.match(repaired.notices[0] ?? '', /renewed \(the TLS key .* does not belong to the certificate/);
+    assert.deepEqual((await loadTls({ selfSigned: true }, dir)).notices, []);
+  });
+
+  it('says which names it covers when the server listens on another address', async () => {
+    const server = await startHttpsServer(path.join(root, 'wildcard'), ['--https', '--host', '0.0.0.0']);
+    try {
+      for (let i = 0; !/valid for localhost/.test(server.server.stdout()) && i < 100; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.match(server.server.stdout(), /It is valid for localhost, 127\.0\.0\.1 and ::1 only: connect through one of those, or give --tls-cert\/--tls-key for 0\.0\.0\.0/);
+    } finally {
+      await stop(server);
+    }
+  });
+});
+
 describe('serve --tls-cert --tls-key', () => {
   it('serves HTTPS with the given certificate and key', async () => {
     const dir = path.join(root, 'files');
@@ -186,6 +221,42 @@ describe('serve --tls-cert --tls-key', () => {
     const both = await runCli(['serve', '--data', dir, '--port', '0', '--https', '--tls-cert', 'a.pem', '--tls-key', 'b.pem']);
     assert.equal(both.code, 2, both.stderr);
     assert.match(both.stderr, /either --https or --tls-cert/);
+  });
+
+  it('names the file at fault when a certificate or key is not one, or the key is not the certificate’s; exits 1 before creating anything', async () => {
+    const dir = path.join(root, 'wrong-files');
+    const own = await createLeaf({ subject: 'CN=localhost', issuer: await createCa({ subject: 'CN=Wrong Files Root' }) });
+    const other = await createLeaf({ subject: 'CN=localhost', issuer: await createCa({ subject: 'CN=Other Root' }) });
+    const certFile = path.join(root, 'own.pem');
+    const otherKeyFile = path.join(root, 'other-key.pem');
+    const garbage = path.join(root, 'garbage.pem');
+    await writeFile(certFile, own.pem);
+    await writeFile(otherKeyFile, toPem(Buffer.from(await webcrypto.subtle.exportKey('pkcs8', other.keys.privateKey)), 'PRIVATE KEY'), { mode: 0o600 });
+    await writeFile(garbage, 'not a PEM file\n');
+    const cases: [string, string, string][] = [
+      [certFile, otherKeyFile, `the TLS key ${otherKeyFile} does not belong to the certificate ${certFile}`],
+      [garbage, otherKeyFile, `the TLS certificate ${garbage} is not a PEM certificate`],
+      [certFile, garbage, `the TLS key ${garbage} is not an unencrypted PEM private key`],
+    ];
+    for (const [cert, key, message] of cases) {
+      const result = await runCli(['serve', '--data', dir, '--port', '0', '--tls-cert', cert, '--tls-key', key]);
+      assert.equal(result.code, 1, result.stderr);
+      assert.ok(result.stderr.includes(message), result.stderr);
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+    }
+    await assert.rejects(stat(dir), { code: 'ENOENT' }, 'nothing is created before the TLS files are checked');
+  });
+
+  it('starts with its own expired certificate but warns that clients will refuse it', async () => {
+    const ca = await createCa({ subject: 'CN=Expired TLS Root' });
+    const leaf = await createLeaf({ subject: 'CN=localhost', issuer: ca, notBefore: new Date(Date.now() - 400 * 86_400_000), notAfter: new Date(Date.now() - 35 * 86_400_000) });
+    const certFile = path.join(root, 'expired.pem');
+    const keyFile = path.join(root, 'expired-key.pem');
+    await writeFile(certFile, leaf.pem);
+    await writeFile(keyFile, toPem(Buffer.from(await webcrypto.subtle.exportKey('pkcs8', leaf.keys.privateKey)), 'PRIVATE KEY'), { mode: 0o600 });
+    const material = await loadTls({ certFile, keyFile }, path.join(root, 'expired-own'));
+    assert.equal(material.notices.length, 1);
+    assert.match(material.notices[0] ?? '', new RegExp(`the TLS certificate ${certFile} expired on .*; clients will refuse it`));
   });
 
   it('exits 1 with a clear error when the certificate or key cannot be read', async () => {
