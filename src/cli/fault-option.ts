@@ -1,8 +1,8 @@
 // `--fault` rules: comma-separated key=value pairs, several rules separated by `;` (or the flag repeated).
 //   status=429|500|503|504 or delay=<ms>   what happens (exactly one of them)
 //   rate=<0..1>                            probability per matching request (default 1)
-//   path=<glob>                            `*` one segment, `**` any (default: this API's Graph paths)
-//   methods=GET+POST                       methods it applies to (default: all)
+//   path=<glob>|<glob>                     `*` one segment, `**` any, `|` or (default: this API's Graph paths)
+//   methods=GET+POST                       methods it applies to (default: all; GET includes HEAD)
 //   retry-after=<seconds>                  Retry-After of 429/503 (default 1), optional on 500/504
 //   times=<n>                              stop after n injections (default: no limit)
 import { InvalidArgumentError } from 'commander';
@@ -11,6 +11,7 @@ import { DEFAULT_FAULT_PATH } from '../http/fault-injection.ts';
 
 const STATUSES = [429, 500, 503, 504] as const;
 const KEYS = new Set(['status', 'delay', 'rate', 'path', 'methods', 'retry-after', 'times']);
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS']);
 
 export function parseFaultRules(value: string, previous: readonly FaultRule[] = []): FaultRule[] {
   const rules = value
@@ -29,6 +30,7 @@ export function parseFaultRule(text: string): FaultRule {
     if (!KEYS.has(key) || rest.length === 0) {
       throw new InvalidArgumentError(`'${pair.trim()}' is not key=value with a key of ${[...KEYS].join(', ')}.`);
     }
+    if (fields.has(key)) throw new InvalidArgumentError(`${key} is given twice.`);
     fields.set(key, rest.join('=').trim());
   }
   const status = fields.get('status');
@@ -45,11 +47,15 @@ export function parseFaultRule(text: string): FaultRule {
     effect = { delayMs: optionalNumber(delay, 'delay', 0, 600_000, true) ?? 0 };
   }
   const path = fields.get('path') ?? DEFAULT_FAULT_PATH;
-  if (!path.startsWith('/')) throw new InvalidArgumentError('path must start with /.');
+  if (!path.split('|').every((p) => p.startsWith('/'))) throw new InvalidArgumentError('path must start with / (each alternative, when separated by |).');
   const methods = (fields.get('methods') ?? '')
     .split('+')
     .map((m) => m.trim().toUpperCase())
     .filter(Boolean);
+  const unknown = methods.find((m) => !METHODS.has(m));
+  if (unknown !== undefined) throw new InvalidArgumentError(`methods: '${unknown}' is not one of ${[...METHODS].join(', ')}.`);
+  // A HEAD is a GET without its body, so a rule for GET covers it.
+  if (methods.includes('GET') && !methods.includes('HEAD')) methods.push('HEAD');
   return {
     methods,
     path,
@@ -61,8 +67,9 @@ export function parseFaultRule(text: string): FaultRule {
 
 function optionalNumber(value: string | undefined, name: string, min: number, max: number, whole: boolean): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value === '' || !Number.isFinite(n) || n < min || n > max || (whole && !Number.isInteger(n))) {
+  // Plain decimal only: Number() would also take 0x10, 1e3 and ' 5 '.
+  const n = /^(?:\d+(?:\.\d+)?|\.\d+)$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isFinite(n) || n < min || n > max || (whole && !Number.isInteger(n))) {
     throw new InvalidArgumentError(`${name} must be a ${whole ? 'whole ' : ''}number from ${min} to ${max}.`);
   }
   return n;

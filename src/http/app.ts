@@ -22,6 +22,8 @@ import { type AdmissionCheck, registerGraphAuth } from './auth-hook.ts';
 import { registerFaultInjection } from './fault-injection.ts';
 import { throttleAdmission } from './throttle-admission.ts';
 import { registerErrorHandler } from './error-handler.ts';
+import { registerJsonBodyParser } from './json-body.ts';
+import { graphClientErrorHandler, graphFrameworkErrors } from './framework-errors.ts';
 import { type AppMetrics, registerMetricsRoute, registerRequestMetrics } from './metrics.ts';
 import { sendGraphError } from './graph-reply.ts';
 import type { GraphRouteContext } from './graph-routes.ts';
@@ -101,15 +103,22 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     ...(deps.https ? { https: deps.https } : {}),
     bodyLimit: deps.limits.maxRequestBodyBytes,
     // Graph treats path segments case-insensitively; parameter values keep their case.
-    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
+    // An id of any length reaches its route and is answered as not found, like any unknown id
+    // (find-my-way's default of 100 characters answers 414 in its own shape; it guards regex
+    // parameters, which no route here has). Node caps the whole request head at 16 KB anyway.
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 16 * 1024 },
     // Requests that arrive while the server closes get a 503 in Graph's envelope (below), not Fastify's own.
     return503OnClosing: false,
     // Strict: an unknown property or a wrongly typed value is refused, never dropped or converted.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, verbose: true } },
+    // A URL that does not decode, and bytes that are not HTTP, get Graph's envelope too.
+    frameworkErrors: graphFrameworkErrors(deps.metrics),
+    clientErrorHandler: graphClientErrorHandler,
   });
 
   // Graph takes JSON bodies only; Fastify's default text/plain parser would let other media types through.
   app.removeContentTypeParser('text/plain');
+  registerJsonBodyParser(app);
   // While closing, a request that arrives on a kept-alive connection gets 503 serviceNotAvailable with
   // Retry-After and Connection: close, so the client retries on a fresh connection (another instance);
   // the fast path steps aside for it. Requests already in flight finish normally.

@@ -20,8 +20,10 @@ export function registerErrorHandler(app: FastifyInstance, maxRequestBodyBytes: 
       request.log.error({ err: describing }, 'describing an error failed');
       graphError = graphErrors.internal();
     }
-    if (graphError.status === 500) request.log.error({ err: error }, 'request failed');
-    else if (graphError.status === 503) request.log.warn({ err: error }, 'database unavailable');
+    // Only the unexpected is an incident: a GraphError (an injected fault, the shutdown 503, a refusal)
+    // is an answer chosen on purpose, and its request line already says how it ended.
+    if (isDatabaseUnavailable(error)) request.log.warn({ err: error }, 'database unavailable');
+    else if (graphError.status === 500 && !(error instanceof GraphError)) request.log.error({ err: error }, 'request failed');
     return sendGraphError(request, reply, graphError);
   });
 }
@@ -48,9 +50,8 @@ function toGraphError(
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return graphErrors.invalidRequest(`The request body is not valid JSON: ${error.message}`);
   }
-  if (error instanceof SyntaxError || error.statusCode === 400) {
-    return graphErrors.invalidRequest(`The request body is not valid JSON: ${error.message}`);
-  }
+  if (error instanceof SyntaxError) return graphErrors.invalidRequest(`The request body is not valid JSON: ${error.message}`);
+  if (error.statusCode === 400) return graphErrors.invalidRequest(error.message);
   if (error.statusCode === 415) return graphErrors.unsupportedMediaType(contentType ?? '');
   if (error.statusCode === 413) return graphErrors.payloadTooLarge(limit);
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {

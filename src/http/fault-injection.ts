@@ -5,8 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import type { FaultConfig, FaultEffect, FaultRule } from '../config.ts';
 import { GraphError, graphErrors } from '../service/errors.ts';
 
-/** Graph paths of this API, the rules' path when none is given. */
-export const DEFAULT_FAULT_PATH = '/*/directory/**';
+/** Graph paths of this API (the PKIs and the x509 policy), the rules' path when none is given. */
+export const DEFAULT_FAULT_PATH = '/*/directory/**|/*/policies/**';
 
 interface CompiledRule {
   readonly rule: FaultRule;
@@ -63,8 +63,15 @@ function withRetryAfter(error: GraphError, seconds: number | undefined): GraphEr
   return seconds === undefined ? error : new GraphError(error.status, error.code, error.message, { 'Retry-After': String(seconds) });
 }
 
-/** `*` matches within one path segment, `**` across segments; case-insensitive like Graph's paths. */
+/**
+ * `*` matches within one path segment, `**` across segments, `|` separates alternatives (a path holds
+ * no unencoded `|`); case-insensitive like Graph's paths.
+ */
 export function globToRegExp(glob: string): RegExp {
+  return new RegExp(`^(?:${glob.split('|').map(globPattern).join('|')})/?$`, 'i');
+}
+
+function globPattern(glob: string): string {
   let pattern = '';
   for (let i = 0; i < glob.length; i += 1) {
     const char = glob[i] as string;
@@ -77,7 +84,7 @@ export function globToRegExp(glob: string): RegExp {
       pattern += char.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
     }
   }
-  return new RegExp(`^${pattern}/?$`, 'i');
+  return pattern;
 }
 
 /** mulberry32: a small, fast, seedable generator; enough to make an injection run repeatable. */

@@ -22,18 +22,18 @@ function errorDate(): string {
   return new Date().toISOString().slice(0, 19);
 }
 
-export function sendGraphError(request: FastifyRequest, reply: FastifyReply, error: GraphError): FastifyReply {
-  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
-  return sendGraphJson(reply, error.status, {
+/** Graph's error envelope, `{ error: { code, message, innerError: { date, request-id, client-request-id } } }`. */
+export function graphErrorBody(error: GraphError, requestId: string, clientRequestId: string): { error: Record<string, unknown> } {
+  return {
     error: {
       code: error.code,
       message: error.message,
-      innerError: {
-        ...error.innerError,
-        date: errorDate(),
-        'request-id': request.id,
-        'client-request-id': request.clientRequestId,
-      },
+      innerError: { ...error.innerError, date: errorDate(), 'request-id': requestId, 'client-request-id': clientRequestId },
     },
-  });
+  };
+}
+
+export function sendGraphError(request: FastifyRequest, reply: FastifyReply, error: GraphError): FastifyReply {
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  return sendGraphJson(reply, error.status, graphErrorBody(error, request.id, request.clientRequestId));
 }

@@ -34,13 +34,23 @@ export interface GraphRouteContext {
 }
 
 /** Makes every method a resource path does not implement answer 405 in Graph's envelope. */
+/**
+ * The other methods Fastify routes, which no Graph path of this API has: refused with 405 like the
+ * missing ones above, rather than 404 as if the path did not exist (no CORS, so OPTIONS too). HEAD is
+ * not here: Fastify answers it for every GET route. Methods Fastify does not route at all (WebDAV's,
+ * SEARCH) reach the not-found handler, and so does QUERY, whose missing Content-Type Fastify would
+ * refuse before any 405.
+ */
+const NEVER_IMPLEMENTED: readonly HTTPMethods[] = ['OPTIONS', 'TRACE'];
+
 export function refuseOtherMethods(app: FastifyInstance, url: string, implemented: readonly Method[]): void {
   const missing = METHODS.filter((m) => !implemented.includes(m));
-  if (missing.length === 0) return;
   app.route({
-    method: missing as HTTPMethods[],
+    method: [...missing, ...NEVER_IMPLEMENTED],
     url,
-    handler: async (request) => {
+    handler: async (request, reply) => {
+      // RFC 9110 asks a 405 to say what the path does take.
+      reply.header('allow', [...implemented, ...(implemented.includes('GET') ? ['HEAD'] : [])].join(', '));
       throw graphErrors.methodNotAllowed(request.method, new URL(request.url, 'http://localhost').pathname);
     },
   });

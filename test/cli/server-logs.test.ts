@@ -152,6 +152,29 @@ describe('serve with standard error not a terminal (auto), at trace level', () =
   });
 });
 
+describe('answers chosen on purpose are not logged as incidents', () => {
+  it('an injected 500 and 503 leave only their request lines, no error or warning', async () => {
+    const dataDir = path.join(root, 'faults');
+    const server = await startCliServer(['--data', dataDir, '--log-level', 'info', '--fault', 'status=500,path=/healthz,times=1', '--fault', 'status=503,path=/readyz,times=1']);
+    try {
+      assert.equal((await send(server.url, 'GET', '/healthz', undefined)).status, 500);
+      assert.equal((await send(server.url, 'GET', '/readyz', undefined)).status, 503);
+      await stop(server);
+    } finally {
+      if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    }
+    const entries = server.stderr().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(
+      entries.filter((e) => e.msg === 'request').map((e) => [e.route, e.status, e.level]),
+      [
+        ['/healthz', 500, 30],
+        ['/readyz', 503, 30],
+      ],
+    );
+    assert.deepEqual(entries.filter((e) => Number(e.level) >= 40), [], server.stderr());
+  });
+});
+
 describe('serve --log-format pretty (here through GRAPH_PKI_LOG_FORMAT)', () => {
   it('writes pino-pretty lines, not JSON, with the request line’s fields and no token or certificate', async () => {
     const { token, forged, pemBase64, log } = await loggedRun('pretty', ['--log-level', 'info'], { GRAPH_PKI_LOG_FORMAT: 'pretty' });

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { FaultRule } from '../../src/config.ts';
 import { parseFaultRule, parseFaultRules } from '../../src/cli/fault-option.ts';
+import { globToRegExp } from '../../src/http/fault-injection.ts';
 import { runCli } from '../helpers/cli.ts';
 import { PKI_PATH, startTestServer, type TestServer } from '../helpers/test-server.ts';
 
@@ -99,13 +100,13 @@ describe('fault injection', () => {
 describe('--fault rules', () => {
   it('parses every key, with defaults', () => {
     assert.deepEqual(parseFaultRule('status=429,rate=0.25,path=/v1.0/**,methods=get+post,retry-after=3,times=2'), {
-      methods: ['GET', 'POST'],
+      methods: ['GET', 'POST', 'HEAD'],
       path: '/v1.0/**',
       rate: 0.25,
       times: 2,
       effect: { status: 429, retryAfterSeconds: 3 },
     });
-    assert.deepEqual(parseFaultRule('delay=1500'), { methods: [], path: '/*/directory/**', rate: 1, times: undefined, effect: { delayMs: 1500 } });
+    assert.deepEqual(parseFaultRule('delay=1500'), { methods: [], path: '/*/directory/**|/*/policies/**', rate: 1, times: undefined, effect: { delayMs: 1500 } });
     assert.equal(parseFaultRules('status=500; delay=10').length, 2);
   });
 
@@ -118,11 +119,27 @@ describe('--fault rules', () => {
     ['delay=10,retry-after=1', /retry-after goes with status/],
     ['status=500,path=beta', /path must start with \//],
     ['status=500,times=0', /times must be a whole number/],
+    ['status=500,times=0x10', /times must be a whole number/],
+    ['delay=1e3', /delay must be a whole number/],
+    ['status=500,rate=.5x', /rate must be a number/],
+    ['status=500,methods=FOO', /methods: 'FOO' is not one of GET, HEAD, POST, PATCH, PUT, DELETE, OPTIONS/],
+    ['status=500,rate=0.1,rate=0.9', /rate is given twice/],
+    ['status=500,path=/beta/**|beta', /path must start with \//],
   ] as const) {
     it(`refuses ${text}`, () => {
       assert.throws(() => parseFaultRule(text), message);
     });
   }
+
+  it('matches this API’s Graph paths by default, the x509 policy included, and | alternatives', () => {
+    const byDefault = globToRegExp(parseFaultRule('status=500').path);
+    for (const path of [`/beta${PKI_PATH}`, `/V1.0${PKI_PATH}/x/upload`, '/beta/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/x509Certificate']) {
+      assert.ok(byDefault.test(path), path);
+    }
+    for (const path of ['/healthz', '/_admin/tenants', '/graph-pki/v1/verify', '/beta/$metadata']) assert.ok(!byDefault.test(path), path);
+    const either = globToRegExp('/healthz|/readyz');
+    assert.ok(either.test('/readyz') && either.test('/healthz') && !either.test('/metrics'));
+  });
 
   it('a bad rule makes `serve` exit 2 with the reason', async () => {
     const result = await runCli(['serve', '--port', '0', '--database', ':memory:', '--fault', 'status=418']);

@@ -123,6 +123,17 @@ describe('paths and methods', () => {
     assertGraphError(await t.request('POST', `/beta${PKI_PATH}/$count`, { body: {} }), 405, 'BadRequest');
   });
 
+  it('answers OPTIONS with 405 too (the path exists; there is no CORS), and every 405 says what the path takes in Allow', async () => {
+    const options = await t.request('OPTIONS', `/beta${PKI_PATH}`);
+    assertGraphError(options, 405, 'BadRequest', /OPTIONS/);
+    assert.equal(options.headers.get('allow'), 'GET, POST, HEAD');
+    const pki = (await t.request('POST', `/beta${PKI_PATH}`, { body: {} })).body;
+    const upload = await t.request('OPTIONS', `/v1.0${PKI_PATH}/${pki.id}/upload`);
+    assertGraphError(upload, 405, 'BadRequest');
+    assert.equal(upload.headers.get('allow'), 'POST');
+    assert.equal((await t.request('PUT', `/beta${PKI_PATH}`, { body: {} })).headers.get('allow'), 'GET, POST, HEAD');
+  });
+
   it('answers 404 in the envelope for unknown paths, inside and outside the Graph prefixes', async () => {
     assertGraphError(await t.request('GET', '/beta/directory/nothingHere'), 404, 'BadRequest', /nothingHere/);
     assertGraphError(await t.request('GET', '/v2.0/directory'), 404, 'BadRequest');
@@ -186,7 +197,10 @@ describe('bad request bodies', () => {
     ['a bad deletedDateTime', { body: { deletedDateTime: '2024-13-45' } }, 400, 'Request_BadRequest', /'deletedDateTime'/],
     ['a boolean status', { body: { status: true } }, 400, 'Request_BadRequest', /'status'/],
     ['another @odata.type', { body: { '@odata.type': '#microsoft.graph.user' } }, 400, 'Request_BadRequest', /@odata.type/],
-    ['a prototype-pollution key', { rawBody: '{"__proto__": {"x": 1}}', json: true }, 400, 'BadRequest', /JSON/],
+    ['a prototype-pollution key', { rawBody: '{"__proto__": {"x": 1}}', json: true }, 400, 'BadRequest', /property named '__proto__'/],
+    ['a constructor.prototype key', { rawBody: '{"constructor": {"prototype": {"x": 1}}}', json: true }, 400, 'BadRequest', /'constructor' with a 'prototype'/],
+    ['malformed JSON, saying where', { rawBody: '{"displayName": "x",}', json: true }, 400, 'BadRequest', /not valid JSON: Expected double-quoted property name in JSON at position 20\./],
+    ['a body with a UTF-8 BOM (PowerShell 5.1 writes one)', { rawBody: '\uFEFF{"displayName": 5}', json: true }, 400, 'Request_BadRequest', /'displayName'/],
     // 20 000 levels is 40 KB, far below the body limit, and deeper than JSON.stringify can go.
     ['a displayName nested 20 000 arrays deep', { rawBody: `{"displayName":${'['.repeat(20_000)}${']'.repeat(20_000)}}`, json: true }, 400, 'Request_BadRequest', /'displayName'.*an array nested too deeply to show is not a string/],
     ['an object nested 20 000 levels deep', { rawBody: `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`, json: true }, 400, 'Request_BadRequest', /Property 'a' does not exist/],
