@@ -1,9 +1,9 @@
 // Where the local token-signing key comes from: the data folder with SQLite (one instance), the shared
 // database with PostgreSQL (any number of instances). Used by `serve` and `token` alike.
 import type { JWK } from 'jose';
-import { generateSigningJwk, loadOrCreateSigningKey, type SigningKey, signingKeyFromJwk } from './auth/signing-key.ts';
+import { generateSigningJwk, loadExistingSigningKey, loadOrCreateSigningKey, type SigningKey, signingKeyFromJwk } from './auth/signing-key.ts';
 import { databaseLocation } from './config.ts';
-import { type OpenDatabase, openDatabase } from './store/database.ts';
+import { isPostgresUrl, type OpenDatabase, openDatabase } from './store/database.ts';
 import { SettingsRepository } from './store/settings-repository.ts';
 
 export const SIGNING_KEY_SETTING = 'token-signing-key';
@@ -19,4 +19,27 @@ export async function resolveSigningKey(dataDir: string, database: OpenDatabase)
 export async function signingKeyOf(dataDir: string, database: string | undefined): Promise<SigningKey> {
   const opened = await openDatabase(databaseLocation({ database, dataDir }));
   return resolveSigningKey(dataDir, opened).finally(() => opened.close());
+}
+
+/**
+ * The key of a server that already runs on this data folder (or shared database), for commands that
+ * talk to it (snapshot, reset): unlike signingKeyOf, it creates no key, folder or schema, so a
+ * mistyped --data fails with a message instead of leaving a new data folder behind.
+ */
+export async function existingSigningKeyOf(dataDir: string, database: string | undefined): Promise<SigningKey> {
+  const location = databaseLocation({ database, dataDir });
+  if (!isPostgresUrl(location)) return loadExistingSigningKey(dataDir);
+  const opened = await openDatabase(location, undefined, false);
+  try {
+    let stored: string | undefined;
+    try {
+      stored = await new SettingsRepository(opened.db).find(SIGNING_KEY_SETTING);
+    } catch {
+      stored = undefined; // no schema yet: no server has run on this database
+    }
+    if (stored === undefined) throw new Error('the database holds no token-signing key: no graph-pki server has run on it (is --database right?)');
+    return signingKeyFromJwk(JSON.parse(stored) as JWK);
+  } finally {
+    await opened.close();
+  }
 }

@@ -35,16 +35,25 @@ export async function signingKeyFromJwk(jwk: JWK): Promise<SigningKey> {
 /** The key of a data folder, created there (mode 0600) if missing. */
 export async function loadOrCreateSigningKey(dataDir: string): Promise<SigningKey> {
   const file = path.join(dataDir, SIGNING_KEY_FILE);
-  let jwk: JWK;
-  try {
-    jwk = JSON.parse(readFileSync(file, 'utf8')) as JWK;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new Error(`cannot read the token-signing key ${file}: ${(error as Error).message}`);
-    }
-    jwk = await createKeyFile(file);
-  }
+  return signingKeyFromJwk(readKeyFile(file) ?? (await createKeyFile(file)));
+}
+
+/** The key of a data folder a server already uses; an error, and nothing created, when there is none. */
+export async function loadExistingSigningKey(dataDir: string): Promise<SigningKey> {
+  const file = path.join(dataDir, SIGNING_KEY_FILE);
+  const jwk = readKeyFile(file);
+  if (jwk === undefined) throw new Error(`there is no token-signing key in ${path.resolve(dataDir)} (no ${SIGNING_KEY_FILE}): is --data the running server's data folder?`);
   return signingKeyFromJwk(jwk);
+}
+
+/** The key file's JWK; undefined when the file does not exist. */
+function readKeyFile(file: string): JWK | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as JWK;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`cannot read the token-signing key ${file}: ${(error as Error).message}`);
+  }
 }
 
 async function createKeyFile(file: string): Promise<JWK> {

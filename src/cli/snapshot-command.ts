@@ -1,5 +1,8 @@
 // `graph-pki snapshot export|import`: a tenant's snapshot through the admin API of a running server.
-import { readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { text as readStream } from 'node:stream/consumers';
 import { Command } from 'commander';
 import type { TenantContentCounts } from '../store/tenant-repository.ts';
 import { type AdminConnectionOptions, callAdminApi, describeCounts, runAdminCommand, withAdminConnection } from './admin-client.ts';
@@ -25,16 +28,16 @@ export function snapshotCommand(): Command {
       new Command('export')
         .description('Write the snapshot of a tenant as JSON (to --out, or standard output).')
         .addOption(envOption('--tenant <guid>', 'tenant to export').argParser(parseGuid).makeOptionMandatory())
-        .addOption(envOption('--out <file>', 'file to write (default: standard output)')),
+        .addOption(envOption('--out <file>', 'file to write, mode 0600 (default, or -: standard output)')),
     ).action((options: ExportOptions) =>
       runAdminCommand('snapshot export', async () => {
         const document = await callAdminApi(options, 'GET', `/tenants/${options.tenant}/snapshot`);
         const text = `${JSON.stringify(document, null, 2)}\n`;
-        if (options.out === undefined) {
+        if (options.out === undefined || options.out === '-') {
           process.stdout.write(text);
           return;
         }
-        await writeFile(options.out, text, { mode: 0o600 });
+        await writeSecretFile(options.out, text);
         process.stdout.write(`exported tenant ${options.tenant} to ${options.out}: ${describeCounts(countsOf(document))}\n`);
       }),
     ),
@@ -44,11 +47,11 @@ export function snapshotCommand(): Command {
       new Command('import')
         .description('Import a snapshot file into a tenant that holds nothing yet (ids and times kept; the tenant may differ from the exported one).')
         .addOption(envOption('--tenant <guid>', 'tenant to import into').argParser(parseGuid).makeOptionMandatory())
-        .addOption(envOption('--in <file>', 'snapshot file written by snapshot export').makeOptionMandatory()),
+        .addOption(envOption('--in <file>', 'snapshot file written by snapshot export (- for standard input)').makeOptionMandatory()),
     ).action(async (options: ImportOptions) => {
       let text: string;
       try {
-        text = await readFile(options.in, 'utf8');
+        text = options.in === '-' ? await readStream(process.stdin) : await readFile(options.in, 'utf8');
       } catch (error) {
         process.stderr.write(`graph-pki snapshot import: cannot read ${options.in}: ${(error as Error).message}\n`);
         process.exitCode = 2;
@@ -61,6 +64,22 @@ export function snapshotCommand(): Command {
     }),
   );
   return snapshot;
+}
+
+/**
+ * Writes a file only its owner can read, whether or not it existed (writeFile's mode applies only to a
+ * new file): a snapshot holds upload URLs, whose queries are often access signatures. Written beside
+ * the target and renamed over it, so a reader never sees half a snapshot.
+ */
+async function writeSecretFile(file: string, text: string): Promise<void> {
+  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(temporary, text, { mode: 0o600, flag: 'wx' });
+    await rename(temporary, file);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
 }
 
 /** What a snapshot holds, counted as the admin API counts tenant content. */

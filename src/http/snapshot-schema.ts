@@ -40,7 +40,9 @@ const PkiSchema = strictObject(
   {
     id: id(),
     displayName: nullableString(),
-    status: Type.Unsafe<'succeeded' | 'failed' | 'running'>({ type: 'string', enum: ['succeeded', 'failed', 'running'] }),
+    // Never 'running': export refuses while an upload runs, and an imported 'running' would have no
+    // job to finish it, so the PKI would refuse every upload for good.
+    status: Type.Unsafe<'succeeded' | 'failed'>({ type: 'string', enum: ['succeeded', 'failed'] }),
     statusDetails: nullableString(),
     createdDateTime: time(),
     lastModifiedDateTime: time(),

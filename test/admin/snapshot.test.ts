@@ -173,6 +173,8 @@ describe('PUT /_admin/tenants/{tenantId}/snapshot', () => {
       [variant((s) => (s.certificateBasedAuthConfigurations[1].id = pki0(s).id)), /\$\.certificateBasedAuthConfigurations\[1\]\.id: the id '.*' is already used by \$\.certificateBasedAuthConfigurations\[0\]/],
       [variant((s) => (s.uploadJobs[0].pkiId = '00000000-0000-4000-8000-00000000dead')), /\$\.uploadJobs\[0\]\.pkiId: no PKI of the snapshot has the id/],
       [variant((s) => (s.uploadJobs[0].status = 'running')), /\$\.uploadJobs\[0\]\.status: must be one of "succeeded", "failed"/],
+      // A PKI 'running' with no job to finish it would refuse every upload for good.
+      [variant((s) => (pki0(s).status = 'running')), /\$\.certificateBasedAuthConfigurations\[0\]\.status: must be one of "succeeded", "failed"/],
       [
         variant((s) => (s.x509CertificatePolicy.configuration.certificateUserBindings[1].priority = 1)),
         /\$\.x509CertificatePolicy\.configuration: .*certificateUserBindings\.1\.priority.*unique priority/,

@@ -64,7 +64,15 @@ describe('DELETE /_admin/tenants/{tenantId}', () => {
     const method = await a.admin('PATCH', `/tenants/${TENANT_A}`, { body: {} });
     assert.equal(method.status, 405);
     assert.equal((await a.admin('GET', '/nowhere')).status, 404);
+    // `/_admin/tenants/$TENANT` with $TENANT empty: the router would take it for the reset of all.
+    await fillTenant(b, 'Untouched B');
+    for (const path of ['/tenants/', '/TENANTS/']) {
+      const empty = await a.admin('DELETE', path);
+      assert.equal(empty.status, 400, empty.text);
+      assert.match(empty.body.error.message, /The tenant id is empty\. To reset every tenant, send DELETE \/_admin\/tenants, without a trailing slash/);
+    }
     assert.equal(await pkiCount(a), 1, 'nothing was removed by the refused requests');
+    assert.ok((await pkiCount(b)) > 0, 'nor in another tenant');
   });
 });
 

@@ -2,7 +2,9 @@
 // export/import and reset through the admin API, and serve --seed (also from GRAPH_PKI_SEED), with their
 // exit codes: 0 done, 1 refused by the server (or unreachable), 2 bad usage or an unreadable file.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -88,6 +90,57 @@ describe('graph-pki snapshot and reset', () => {
     const toStdout = await admin('snapshot', 'export', '--tenant', TENANT_A);
     assert.equal(toStdout.code, 0, toStdout.stderr);
     assert.equal(JSON.parse(toStdout.stdout).certificateBasedAuthConfigurations[0].certificateAuthorities[0].id, ca.body.id);
+  });
+
+  it('export over an existing file leaves it readable by its owner only; - means standard output and input', async () => {
+    // The tenant holds what the test above imported: one PKI with one CA.
+    const file = path.join(dir, 'existing.json');
+    await writeFile(file, 'old content\n', { mode: 0o644 });
+    await chmod(file, 0o644);
+    const exported = await admin('snapshot', 'export', '--tenant', TENANT_A, '--out', file);
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    const text = await readFile(file, 'utf8');
+    assert.equal(JSON.parse(text).certificateBasedAuthConfigurations.length, 1);
+    assert.deepEqual((await readdir(dir)).filter((name) => name.endsWith('.tmp')), [], 'no temporary file is left');
+
+    const dash = await admin('snapshot', 'export', '--tenant', TENANT_A, '--out', '-');
+    assert.equal(dash.code, 0, dash.stderr);
+    assert.deepEqual(JSON.parse(dash.stdout), JSON.parse(text));
+    await assert.rejects(stat(path.join(process.cwd(), '-')), { code: 'ENOENT' });
+
+    const other = '00000000-0000-4000-8000-0000000000d1';
+    const fromStdin = await runCli(['snapshot', 'import', '--tenant', other, '--in', '-', '--url', server.url, '--data', path.join(dir, 'data')], {}, 20_000, text);
+    assert.equal(fromStdin.code, 0, fromStdin.stderr);
+    assert.match(fromStdin.stdout, new RegExp(`^imported into tenant ${other}: 1 PKI`));
+    assert.equal((await admin('reset', '--tenant', other)).code, 0);
+  });
+
+  it('with a --data that holds no key: exit 1 saying so, and nothing created there', async () => {
+    const typo = path.join(dir, 'dta');
+    const result = await runCli(['reset', '--tenant', TENANT_A, '--url', server.url, '--data', typo]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /graph-pki reset: cannot mint an admin token: (there is no token-signing key in .*dta|the database holds no token-signing key).*\(or pass --admin-token\)/);
+    await assert.rejects(stat(typo), { code: 'ENOENT' });
+  });
+
+  it('hints at --url when it has a path, and gives up after --timeout-ms on a server that never answers', async () => {
+    const withPath = await runCli(['reset', '--tenant', TENANT_A, '--url', `${server.url}/beta`, '--data', path.join(dir, 'data')]);
+    assert.equal(withPath.code, 1);
+    assert.match(withPath.stderr, /HTTP 401: .*\(is --url the server's base URL, without a path\?\)/);
+
+    const silent = createServer(() => undefined); // accepts connections, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const started = Date.now();
+      const result = await runCli(['reset', '--tenant', TENANT_A, '--url', `http://127.0.0.1:${port}`, '--data', path.join(dir, 'data'), '--timeout-ms', '500']);
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /did not answer within 500 ms \(--timeout-ms\)/);
+      assert.ok(Date.now() - started < 15_000);
+    } finally {
+      silent.close();
+    }
   });
 
   it('reset --all empties every tenant', async () => {

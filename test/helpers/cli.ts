@@ -25,14 +25,16 @@ async function withTestDatabase(args: readonly string[], env: Record<string, str
   return database ? [...args, '--database', database] : [...args];
 }
 
-export async function runCli(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<CliResult> {
+/** Runs `graph-pki …` to its end; `input`, when given, is its standard input. */
+export async function runCli(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 20_000, input?: string): Promise<CliResult> {
   const fullArgs = await withTestDatabase(args, env);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...fullArgs], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...fullArgs], { env: { ...process.env, ...env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (input !== undefined) child.stdin?.end(input);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`graph-pki ${args.join(' ')} did not finish in ${timeoutMs} ms`));

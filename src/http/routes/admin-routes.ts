@@ -27,6 +27,11 @@ export function registerAdminRoutes(app: FastifyInstance, services: AdminService
   const doc = (summary: string, description: string) => ({ schema: { tags: [ADMIN_TAG], summary, description } });
 
   app.delete('/tenants', doc('Reset every tenant', 'Removes every tenant\'s PKIs, CAs, deleted items, upload jobs and x509 policy.'), async (request, reply) => {
+    // The router ignores a trailing slash, but here it means a tenant id left empty
+    // (`/_admin/tenants/$TENANT` with $TENANT unset): that must never wipe every tenant.
+    if (!/\/tenants$/i.test(new URL(request.url, 'http://localhost').pathname)) {
+      throw graphErrors.badRequest('The tenant id is empty. To reset every tenant, send DELETE /_admin/tenants, without a trailing slash.');
+    }
     refuseQueryOptions(request);
     const { tenants, deleted } = await services.resets.resetAll();
     return sendJson(reply, 200, { tenants, deleted });
