@@ -13,6 +13,7 @@ import type { CaService } from './ca-service.ts';
 import { graphTimestamp } from './clock.ts';
 import { GraphError, graphErrors } from './errors.ts';
 import { newObjectId } from './ids.ts';
+import { eventLoopShare } from './event-loop-share.ts';
 import { DocumentProblem, jsonPath, type PathSegment, problemAt } from './json-document.ts';
 import type { PkiService } from './pki-service.ts';
 import {
@@ -86,7 +87,7 @@ export class SnapshotService {
   async import(tenantId: string, snapshot: TenantSnapshot): Promise<TenantContentCounts> {
     let plan: ImportPlan;
     try {
-      plan = this.plan(snapshot);
+      plan = await this.plan(snapshot);
     } catch (error) {
       if (error instanceof DocumentProblem) throw invalidSnapshot(error);
       throw error;
@@ -120,8 +121,12 @@ export class SnapshotService {
     }
   }
 
-  /** Checks the whole document and turns it into rows; throws a DocumentProblem at the first problem. */
-  private plan(snapshot: TenantSnapshot): ImportPlan {
+  /**
+   * Checks the whole document and turns it into rows; throws a DocumentProblem at the first problem.
+   * 64 MB of snapshot is tens of thousands of certificates to parse: other requests get turns meanwhile.
+   */
+  private async plan(snapshot: TenantSnapshot): Promise<ImportPlan> {
+    const share = eventLoopShare();
     const ids = new Map<string, string>();
     const claimId = (id: string, path: PathSegment[]) => {
       const earlier = ids.get(id);
@@ -130,13 +135,14 @@ export class SnapshotService {
     };
     const pkis: PkiRecord[] = [];
     const cas: CaRecord[] = [];
-    snapshot.certificateBasedAuthConfigurations.forEach((pki, i) => {
+    for (const [i, pki] of snapshot.certificateBasedAuthConfigurations.entries()) {
       const path: PathSegment[] = ['certificateBasedAuthConfigurations', i];
       claimId(pki.id, path);
       problemAt(path, () => this.pkis.checkDisplayName(pki.displayName));
       pkis.push(this.pkiRecord(pki, path));
       const liveThumbprints = new Map<string, number>();
-      pki.certificateAuthorities.forEach((ca, j) => {
+      for (const [j, ca] of pki.certificateAuthorities.entries()) {
+        await share();
         const caPath = [...path, 'certificateAuthorities', j];
         claimId(ca.id, caPath);
         const record = this.caRecord(pki.id, ca, caPath);
@@ -148,14 +154,14 @@ export class SnapshotService {
           liveThumbprints.set(record.thumbprint, j);
         }
         cas.push(record);
-      });
+      }
       if (liveThumbprints.size > this.limits.maxCasPerPki) {
         throw new DocumentProblem(
           jsonPath([...path, 'certificateAuthorities']),
           `${liveThumbprints.size} live certificate authorities, more than a PKI may hold (${this.limits.maxCasPerPki})`,
         );
       }
-    });
+    }
     const pkiIds = new Set(pkis.map((pki) => pki.id));
     const jobIds = new Set<string>();
     const jobs = snapshot.uploadJobs.map((job, i) => {

@@ -6,6 +6,7 @@ import type { Limits } from '../config.ts';
 import { FetchError, type GuardedFetcher } from '../net/guarded-fetcher.ts';
 import { BundleProblem, certificatesOfBundle } from '../pki/certificate-bundle.ts';
 import { type CaCertificate, CertificateProblem, parseCaCertificate } from '../pki/ca-certificate.ts';
+import { eventLoopShare } from './event-loop-share.ts';
 import type { CaRecord } from '../store/ca-repository.ts';
 import { isUniqueViolation } from '../store/database.ts';
 import type { JobRecord } from '../store/job-repository.ts';
@@ -124,7 +125,11 @@ export class UploadService {
       throw new UploadFailure(`the bundle holds ${ders.length} certificates, more than a PKI may hold (${this.limits.maxCasPerPki}).`);
     }
     const seen = new Map<string, number>();
-    return ders.map((der, index) => {
+    // 250 certificates take about half a second to parse: requests get turns meanwhile.
+    const share = eventLoopShare();
+    const certificates: CaCertificate[] = [];
+    for (const [index, der] of ders.entries()) {
+      await share();
       const position = `certificate ${index + 1} of ${ders.length}`;
       let certificate: CaCertificate;
       try {
@@ -138,8 +143,9 @@ export class UploadService {
         throw new UploadFailure(`${position} ('${certificate.subject}') is the same certificate as certificate ${earlier} (Duplicate Certificate exists).`);
       }
       seen.set(certificate.thumbprint, index + 1);
-      return certificate;
-    });
+      certificates.push(certificate);
+    }
+    return certificates;
   }
 
   private async apply(job: JobRecord, context: JobContext, payload: UploadPayload, certificates: CaCertificate[]): Promise<void> {
