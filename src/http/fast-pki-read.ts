@@ -17,7 +17,7 @@ import type { Throttle } from '../service/throttle/throttle.ts';
 import { GRAPH_JSON_CONTENT_TYPE } from './graph-reply.ts';
 import type { AppMetrics } from './metrics.ts';
 import { admittedHeaders, throttlePriority } from './throttle-admission.ts';
-import { MAX_CLIENT_REQUEST_ID_LENGTH } from './request-ids.ts';
+import { clientRequestIdOf } from './request-ids.ts';
 import { logsRequests } from './request-log.ts';
 
 export interface FastPkiReadDependencies {
@@ -74,8 +74,7 @@ export function fastPkiRead(deps: FastPkiReadDependencies): FastHandler {
     }
     const version: ApiVersion = (match[1] as string).toLowerCase() === 'beta' ? 'beta' : 'v1.0';
     const requestId = randomUUID();
-    const supplied = request.headers['client-request-id'];
-    const clientRequestId = typeof supplied === 'string' && supplied.length > 0 && supplied.length <= MAX_CLIENT_REQUEST_ID_LENGTH ? supplied : randomUUID();
+    const clientRequestId = clientRequestIdOf(request.headers['client-request-id']);
     const body = bodyOf(pki, version);
     const headers: Record<string, string | number> = {
       'request-id': requestId,

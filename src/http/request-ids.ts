@@ -22,10 +22,16 @@ export function registerRequestIds(app: FastifyInstance): void {
 
 /** Sets the request's client-request-id and the id headers; also for requests no hook sees (framework-errors.ts). */
 export function applyRequestIds(request: FastifyRequest, reply: FastifyReply): void {
-  const supplied = request.headers['client-request-id'];
-  request.clientRequestId =
-    typeof supplied === 'string' && supplied.length > 0 && supplied.length <= MAX_CLIENT_REQUEST_ID_LENGTH ? supplied : randomUUID();
+  request.clientRequestId = clientRequestIdOf(request.headers['client-request-id']);
   reply.header('request-id', request.id);
   reply.header('client-request-id', request.clientRequestId);
   reply.header('OData-Version', '4.0');
+}
+
+/** Printable ASCII only: a header carries other characters as Latin-1, which the JSON body would garble. */
+const ECHOABLE = /^[\x20-\x7e]+$/;
+
+/** The caller's client-request-id when it can be echoed as it came, else a new GUID. */
+export function clientRequestIdOf(supplied: string | string[] | undefined): string {
+  return typeof supplied === 'string' && supplied.length <= MAX_CLIENT_REQUEST_ID_LENGTH && ECHOABLE.test(supplied) ? supplied : randomUUID();
 }

@@ -140,6 +140,15 @@ describe('paths and methods', () => {
     assertGraphError(await t.request('GET', `/beta${PKI_PATH}/a/b/c`), 404, 'BadRequest');
   });
 
+  it('reads %24 in a path as $, as Graph does ($metadata, $count)', async () => {
+    const metadata = await t.request('GET', '/beta/%24metadata', { token: null });
+    assert.equal(metadata.status, 200, metadata.text);
+    assert.match(metadata.text, /^<\?xml/);
+    const count = await t.request('GET', `/beta${PKI_PATH}/%24count`);
+    assert.equal(count.status, 200, count.text);
+    assert.equal(count.text, (await t.request('GET', `/beta${PKI_PATH}/$count`)).text);
+  });
+
   it('matches path segments case-insensitively, as Graph does', async () => {
     const res = await t.request('GET', '/beta/Directory/PublicKeyInfrastructure/CertificateBasedAuthConfigurations');
     assert.equal(res.status, 200);
@@ -155,6 +164,20 @@ describe('paths and methods', () => {
     const res = await t.request('GET', `/beta${PKI_PATH}`);
     assert.match(res.headers.get('client-request-id') ?? '', GUID);
     assert.notEqual(res.headers.get('client-request-id'), res.headers.get('request-id'));
+  });
+
+  it('replaces a client-request-id it could not echo as it came (not printable ASCII, or over 128 characters)', async () => {
+    const pki = (await t.request('POST', `/beta${PKI_PATH}`, { body: {} })).body;
+    // The collection goes through Fastify, one PKI through the fast read path: both must agree.
+    for (const path of [`/beta${PKI_PATH}`, `/beta${PKI_PATH}/${pki.id}`, `/beta${PKI_PATH}/nothing-here`]) {
+      for (const supplied of ['caf\u00e9', 'x'.repeat(129)]) {
+        const res = await t.request('GET', path, { headers: { 'client-request-id': supplied } });
+        assert.match(res.headers.get('client-request-id') ?? '', GUID, `${path} ${supplied.slice(0, 10)}`);
+        if (res.status >= 400) assert.equal(res.body.error.innerError['client-request-id'], res.headers.get('client-request-id'));
+      }
+      const kept = await t.request('GET', path, { headers: { 'client-request-id': 'Trace 42/abc-DEF_~' } });
+      assert.equal(kept.headers.get('client-request-id'), 'Trace 42/abc-DEF_~');
+    }
   });
 });
 
