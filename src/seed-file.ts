@@ -65,7 +65,8 @@ export async function readSeedFile(file: string): Promise<SeedDocument> {
   }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    // Windows PowerShell 5.1 writes UTF-8 with a byte-order mark; the API's bodies may carry one too.
+    value = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
   } catch (error) {
     throw new SeedFileError(file, `is not valid JSON: ${(error as Error).message}`);
   }

@@ -135,6 +135,7 @@ export class SnapshotService {
     };
     const pkis: PkiRecord[] = [];
     const cas: CaRecord[] = [];
+    checkTime(snapshot.exportedDateTime, ['exportedDateTime']);
     for (const [i, pki] of snapshot.certificateBasedAuthConfigurations.entries()) {
       const path: PathSegment[] = ['certificateBasedAuthConfigurations', i];
       claimId(pki.id, path);
@@ -187,23 +188,25 @@ export class SnapshotService {
   }
 
   private pkiRecord(pki: SnapshotPki, path: PathSegment[]): PkiRecord {
+    const createdDateTime = checkTime(pki.createdDateTime, [...path, 'createdDateTime']);
     return {
       id: pki.id,
       displayName: pki.displayName,
       status: pki.status,
       statusDetails: pki.statusDetails,
-      createdDateTime: checkTime(pki.createdDateTime, [...path, 'createdDateTime']),
-      lastModifiedDateTime: checkTime(pki.lastModifiedDateTime, [...path, 'lastModifiedDateTime']),
-      deletedDateTime: pki.deletedDateTime === null ? null : checkTime(pki.deletedDateTime, [...path, 'deletedDateTime']),
+      createdDateTime,
+      lastModifiedDateTime: checkNotBefore(checkTime(pki.lastModifiedDateTime, [...path, 'lastModifiedDateTime']), createdDateTime, [...path, 'lastModifiedDateTime']),
+      deletedDateTime: pki.deletedDateTime === null ? null : checkNotBefore(checkTime(pki.deletedDateTime, [...path, 'deletedDateTime']), createdDateTime, [...path, 'deletedDateTime']),
     };
   }
 
   /** The CA through the Graph API's own checks, then held to exactly what the certificate determines. */
   private caRecord(pkiId: string, ca: SnapshotCa, path: PathSegment[]): CaRecord {
+    const createdDateTime = checkTime(ca.createdDateTime, [...path, 'createdDateTime']);
     const identity = {
       id: ca.id,
-      createdDateTime: checkTime(ca.createdDateTime, [...path, 'createdDateTime']),
-      deletedDateTime: ca.deletedDateTime === null ? null : checkTime(ca.deletedDateTime, [...path, 'deletedDateTime']),
+      createdDateTime,
+      deletedDateTime: ca.deletedDateTime === null ? null : checkNotBefore(checkTime(ca.deletedDateTime, [...path, 'deletedDateTime']), createdDateTime, [...path, 'deletedDateTime']),
     };
     const { id: _id, createdDateTime: _created, deletedDateTime: _deleted, ...input } = ca;
     const record = problemAt(path, () => this.cas.prepareNew(pkiId, input, identity));
@@ -269,6 +272,7 @@ function snapshotJob(job: JobRecord): SnapshotUploadJob {
 }
 
 function jobRecord(job: SnapshotUploadJob, path: PathSegment[]): Omit<JobRecord, 'tenantId'> {
+  if (!URL.canParse(job.uploadUrl)) throw new DocumentProblem(jsonPath([...path, 'uploadUrl']), 'is not an absolute http or https URL');
   const payload: UploadPayload = { uploadUrl: job.uploadUrl, sha256FileHash: job.sha256FileHash };
   return {
     id: job.id,
@@ -289,6 +293,12 @@ function jobRecord(job: SnapshotUploadJob, path: PathSegment[]): Omit<JobRecord,
 function checkTime(value: string, path: PathSegment[]): string {
   const time = Date.parse(value);
   if (Number.isNaN(time) || graphTimestamp(new Date(time)) !== value) throw new DocumentProblem(jsonPath(path), `${JSON.stringify(value)} is not a valid time`);
+  return value;
+}
+
+/** A time that cannot come before another of the same object (deleted or modified before created). */
+function checkNotBefore(value: string, earliest: string, path: PathSegment[]): string {
+  if (value < earliest) throw new DocumentProblem(jsonPath(path), `${JSON.stringify(value)} is before the object's createdDateTime (${earliest})`);
   return value;
 }
 

@@ -110,6 +110,11 @@ describe('serve --seed', () => {
       assert.deepEqual(await tenantView(a), before);
       assert.equal(await pkiCount(b), 1);
     });
+    // The same seed as Windows PowerShell 5.1 writes it (UTF-8 with a byte-order mark) reads the same.
+    const withBom = await writeSeed('seed-bom.json', `\uFEFF${JSON.stringify(seedDocument())}`);
+    await withServer(withBom, async (server) => {
+      assert.deepEqual(server.seeded, { pkisAdded: 0, certificateAuthoritiesAdded: 0, pkisPresent: 3, certificateAuthoritiesPresent: 3 });
+    });
   });
 
   it('adds only what is new when the seed grows: a CA to a PKI found by its displayName, a new PKI', async () => {

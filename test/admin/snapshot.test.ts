@@ -175,6 +175,10 @@ describe('PUT /_admin/tenants/{tenantId}/snapshot', () => {
       [variant((s) => (s.certificateBasedAuthConfigurations[1].id = pki0(s).id)), /\$\.certificateBasedAuthConfigurations\[1\]\.id: the id '.*' is already used by \$\.certificateBasedAuthConfigurations\[0\]/],
       [variant((s) => (s.uploadJobs[0].pkiId = '00000000-0000-4000-8000-00000000dead')), /\$\.uploadJobs\[0\]\.pkiId: no PKI of the snapshot has the id/],
       [variant((s) => (s.uploadJobs[0].status = 'running')), /\$\.uploadJobs\[0\]\.status: must be one of "succeeded", "failed"/],
+      [variant((s) => (s.exportedDateTime = '2026-13-45T99:00:00Z')), /\$\.exportedDateTime: "2026-13-45T99:00:00Z" is not a valid time/],
+      [variant((s) => (pki0(s).deletedDateTime = '1990-01-01T00:00:00Z')), /\$\.certificateBasedAuthConfigurations\[0\]\.deletedDateTime: "1990-01-01T00:00:00Z" is before the object's createdDateTime/],
+      [variant((s) => (pki0(s).certificateAuthorities[0].deletedDateTime = '1990-01-01T00:00:00Z')), /certificateAuthorities\[0\]\.deletedDateTime: .* is before the object's createdDateTime/],
+      [variant((s) => (s.uploadJobs[0].uploadUrl = 'http://')), /\$\.uploadJobs\[0\]\.uploadUrl: is not an absolute http or https URL/],
       // A PKI 'running' with no job to finish it would refuse every upload for good.
       [variant((s) => (pki0(s).status = 'running')), /\$\.certificateBasedAuthConfigurations\[0\]\.status: must be one of "succeeded", "failed"/],
       [
