@@ -24,6 +24,7 @@ import { throttleAdmission } from './throttle-admission.ts';
 import { registerErrorHandler } from './error-handler.ts';
 import { registerJsonBodyParser } from './json-body.ts';
 import { graphClientErrorHandler, graphFrameworkErrors } from './framework-errors.ts';
+import { documentOperations, OPENAPI_COMPONENTS, OPENAPI_CONVENTIONS } from './openapi-document.ts';
 import { type AppMetrics, registerMetricsRoute, registerRequestMetrics } from './metrics.ts';
 import { sendGraphError } from './graph-reply.ts';
 import type { GraphRouteContext } from './graph-routes.ts';
@@ -146,11 +147,13 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
   app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'graph-pki', version: packageJson.version, description: packageJson.description },
+      info: { title: 'graph-pki', version: packageJson.version, description: `${packageJson.description}. ${OPENAPI_CONVENTIONS}` },
+      components: OPENAPI_COMPONENTS,
     },
     hideUntagged: false,
-    // refuseOtherMethods' catch-all routes (one route, several methods, always 405) are not operations.
-    transform: ({ schema, url, route }) => (Array.isArray(route.method) ? { schema: { ...schema, hide: true }, url } : { schema, url }),
+    // Responses, errors, query options and security are documented here only (openapi-document.ts), never
+    // as route response schemas, whose serializers would change what the routes send.
+    transform: documentOperations(deps.limits),
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
     },
