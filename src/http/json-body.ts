@@ -4,11 +4,23 @@
 // (the route's, else the server's), but the message says what and where.
 import type { FastifyInstance } from 'fastify';
 import secureJson from 'secure-json-parse';
-import { graphErrors } from '../service/errors.ts';
+import { GraphError, graphErrors } from '../service/errors.ts';
 
 export function registerJsonBodyParser(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    // The body is read as UTF-8 text: another charset, or a compressed body, would be misread.
+    const contentType = request.headers['content-type'] ?? '';
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1];
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+      done(new GraphError(415, 'BadRequest', `The charset '${charset}' is not supported; send the JSON body as UTF-8.`), undefined);
+      return;
+    }
+    const encoding = request.headers['content-encoding'];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+      done(new GraphError(415, 'BadRequest', `Content-Encoding '${encoding}' is not supported; send the body uncompressed.`), undefined);
+      return;
+    }
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.length === 0) {
       done(graphErrors.invalidRequest('The request body is empty; a JSON object is required.'), undefined);

@@ -223,6 +223,8 @@ describe('bad request bodies', () => {
     ['a prototype-pollution key', { rawBody: '{"__proto__": {"x": 1}}', json: true }, 400, 'BadRequest', /property named '__proto__'/],
     ['a constructor.prototype key', { rawBody: '{"constructor": {"prototype": {"x": 1}}}', json: true }, 400, 'BadRequest', /'constructor' with a 'prototype'/],
     ['malformed JSON, saying where', { rawBody: '{"displayName": "x",}', json: true }, 400, 'BadRequest', /not valid JSON: Expected double-quoted property name in JSON at position 20\./],
+    ['a UTF-16 charset', { rawBody: '{}', contentType: 'application/json; charset=utf-16' }, 415, 'BadRequest', /charset 'utf-16' is not supported/],
+    ['a gzip Content-Encoding', { rawBody: '{}', contentType: 'application/json', headers: { 'content-encoding': 'gzip' } }, 415, 'BadRequest', /Content-Encoding 'gzip' is not supported/],
     ['a body with a UTF-8 BOM (PowerShell 5.1 writes one)', { rawBody: '\uFEFF{"displayName": 5}', json: true }, 400, 'Request_BadRequest', /'displayName'/],
     // 20 000 levels is 40 KB, far below the body limit, and deeper than JSON.stringify can go.
     ['a displayName nested 20 000 arrays deep', { rawBody: `{"displayName":${'['.repeat(20_000)}${']'.repeat(20_000)}}`, json: true }, 400, 'Request_BadRequest', /'displayName'.*an array nested too deeply to show is not a string/],
@@ -231,7 +233,7 @@ describe('bad request bodies', () => {
   for (const [name, init, status, code, message] of cases) {
     it(`refuses ${name} with ${status} and writes nothing`, async () => {
       const before = Number((await t.request('GET', `${url}/$count`)).text);
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { ...init.headers };
       if (init.json) headers['content-type'] = 'application/json';
       if (init.contentType !== undefined && init.contentType !== '') headers['content-type'] = init.contentType;
       const res = await t.request('POST', url, { ...(init.body !== undefined ? { body: init.body } : { rawBody: init.rawBody ?? '' }), headers });
@@ -273,4 +275,5 @@ interface RequestInitLike {
   rawBody?: string;
   json?: boolean;
   contentType?: string;
+  headers?: Record<string, string>;
 }
