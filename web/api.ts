@@ -12,11 +12,21 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * A request of a session that is over: its token was refused (401) and the page went back to the sign-in
+ * form, which says so; callers report nothing more.
+ */
+export class SessionEndedError extends Error {}
+
 /** Pages followed at most when reading a whole collection (999 objects each). */
 const MAX_PAGES = 20;
 
 export class Api {
-  constructor(private readonly token: () => string | null) {}
+  constructor(
+    private readonly token: () => string | null,
+    /** The server refused `token` (401); answers true when that ended the session (see SessionEndedError). */
+    private readonly tokenRefused: (token: string, error: ApiError) => boolean = () => false,
+  ) {}
 
   async get<T>(path: string): Promise<T> {
     return (await this.send('GET', path)) as T;
@@ -68,7 +78,11 @@ export class Api {
     }
     const text = await response.text();
     const parsed = parseJson(text);
-    if (!response.ok) throw errorOf(response, parsed, text);
+    if (!response.ok) {
+      const error = errorOf(response, parsed, text);
+      if (error.status === 401 && token && this.tokenRefused(token, error)) throw new SessionEndedError(error.message);
+      throw error;
+    }
     return parsed;
   }
 }

@@ -5,15 +5,15 @@ import { DeletedItems } from './deleted-items.ts';
 import { byId, whileBusy } from './dom.ts';
 import { clearMessages, onSubmit, reportFailure, showError, showStatus } from './messages.ts';
 import { PkiDetail } from './pki-detail.ts';
-import { PkiList } from './pki-list.ts';
+import { PkiList, pkiName, typedName } from './pki-list.ts';
 import { currentToken, describeToken, devTokenOffered, fetchDevToken, forgetToken, normaliseToken, storeToken } from './session.ts';
 import { wireVerifyPanel } from './verify-panel.ts';
 
-const api = new Api(currentToken);
+const api = new Api(currentToken, tokenRefused);
 
 const list = new PkiList(api, (pki) => {
   list.select(pki.id);
-  void reportFailure(`Could not open the PKI ${pki.displayName ?? pki.id}`, () => detail.open(pki));
+  void reportFailure(`Could not open the PKI ${pkiName(pki)}`, () => detail.open(pki));
 });
 const deleted = new DeletedItems(api, async () => {
   await Promise.all([list.load(), detail.refresh()]);
@@ -33,7 +33,11 @@ async function enterWorkspace(): Promise<void> {
   try {
     await Promise.all([list.load(), deleted.load()]);
   } catch (error) {
-    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) signOut();
+    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+      // Refused: forget it, but leave the pasted text to correct, with the focus on it.
+      forgetToken();
+      byId('token-input', HTMLTextAreaElement).focus();
+    }
     throw error;
   }
   byId('sign-in', HTMLElement).hidden = true;
@@ -55,6 +59,20 @@ function signOut(): void {
   byId('sign-out', HTMLButtonElement).hidden = true;
   byId('token-input', HTMLTextAreaElement).value = '';
   byId('verdict', HTMLElement).replaceChildren();
+}
+
+/**
+ * A 401 for the session's token (expired or revoked meanwhile): back to the sign-in form, saying so, instead
+ * of a workspace where every action fails. While signing in the sign-in form reports the refusal itself;
+ * answers of an earlier session's requests are dropped.
+ */
+function tokenRefused(token: string, error: ApiError): boolean {
+  if (token !== currentToken()) return true;
+  if (byId('workspace', HTMLElement).hidden) return false;
+  signOut();
+  showError('Signed out: the server refused the token (it may have expired); sign in again with a new one', error);
+  byId('token-input', HTMLTextAreaElement).focus();
+  return true;
 }
 
 function wireSignIn(): void {
@@ -85,9 +103,9 @@ function wireSignIn(): void {
 function wireLists(): void {
   onSubmit(byId('create-pki-form', HTMLFormElement), 'Could not create the PKI', async () => {
     const input = byId('new-pki-name', HTMLInputElement);
-    const pki = await list.create(input.value.trim());
+    const pki = await list.create(typedName(input));
     input.value = '';
-    showStatus(`Created the PKI ${pki.displayName ?? pki.id}.`);
+    showStatus(`Created the PKI ${pkiName(pki)}.`);
   });
   byId('refresh-pkis', HTMLButtonElement).addEventListener('click', () => {
     clearMessages();

@@ -3,7 +3,7 @@
 import type { Api } from './api.ts';
 import { describeError } from './api.ts';
 import { readCertificateFile } from './certificates.ts';
-import { byId, h, safeLink } from './dom.ts';
+import { byId, h, replaceRows, safeLink } from './dom.ts';
 import { expiryNote, formatUtc } from './format.ts';
 import { paths, type CertificateAuthority } from './graph-types.ts';
 
@@ -20,9 +20,10 @@ const CA_PROPERTIES = [
   'isIssuerHintEnabled',
 ].join(',');
 
+/** What the row buttons do; `row` is the CA's row, whose buttons are off while the request runs. */
 export interface CaActions {
-  setIssuerHint(ca: CertificateAuthority, enabled: boolean): void;
-  delete(ca: CertificateAuthority): void;
+  setIssuerHint(ca: CertificateAuthority, enabled: boolean, row: HTMLTableRowElement): void;
+  delete(ca: CertificateAuthority, row: HTMLTableRowElement): void;
 }
 
 export async function loadCas(api: Api, pkiId: string): Promise<CertificateAuthority[]> {
@@ -35,13 +36,13 @@ export function renderCas(cas: readonly CertificateAuthority[], actions: CaActio
     const name = ca.displayName ?? ca.thumbprint;
     const expiry = expiryNote(ca.expirationDateTime);
     const crlUrls = [ca.certificateRevocationListUrl, ca.deltaCertificateRevocationListUrl].filter((url): url is string => Boolean(url));
-    return h(
+    const row: HTMLTableRowElement = h(
       'tr',
-      { attrs: { 'data-ca-id': ca.id } },
+      { attrs: { 'data-id': ca.id } },
       h('td', null, name),
       h('td', null, ca.certificateAuthorityType),
       h('td', { className: expiry.level }, formatUtc(ca.expirationDateTime), expiry.text ? h('br', null) : null, expiry.text),
-      h('td', null, ca.issuer ?? ''),
+      h('td', { className: 'free-text' }, ca.issuer ?? ''),
       h('td', null, ...(crlUrls.length ? crlUrls.map((url, i) => h('span', null, i === 1 ? 'delta: ' : '', safeLink(url))) : ['none'])),
       h(
         'td',
@@ -49,16 +50,34 @@ export function renderCas(cas: readonly CertificateAuthority[], actions: CaActio
         ca.isIssuerHintEnabled ? 'on ' : 'off ',
         h(
           'button',
-          { attrs: { type: 'button', 'aria-label': `Turn issuer hints ${ca.isIssuerHintEnabled ? 'off' : 'on'} for ${name}` }, onClick: () => actions.setIssuerHint(ca, !ca.isIssuerHintEnabled) },
+          {
+            attrs: { type: 'button', 'data-action': 'issuer-hint', 'aria-label': `Turn issuer hints ${ca.isIssuerHintEnabled ? 'off' : 'on'} for ${name}` },
+            onClick: () => actions.setIssuerHint(ca, !ca.isIssuerHintEnabled, row),
+          },
           ca.isIssuerHintEnabled ? 'Turn off' : 'Turn on',
         ),
       ),
       h('td', { className: 'mono' }, ca.thumbprint),
-      h('td', null, h('button', { className: 'danger', attrs: { type: 'button', 'aria-label': `Delete CA ${name}` }, onClick: () => actions.delete(ca) }, 'Delete')),
+      h(
+        'td',
+        null,
+        h('button', { className: 'danger', attrs: { type: 'button', 'data-action': 'delete', 'aria-label': `Delete CA ${name}` }, onClick: () => actions.delete(ca, row) }, 'Delete'),
+      ),
     );
+    return row;
   });
-  byId('ca-rows', HTMLTableSectionElement).replaceChildren(...rows);
-  byId('ca-empty', HTMLElement).hidden = cas.length > 0;
+  replaceRows(byId('ca-rows', HTMLTableSectionElement), rows);
+  const empty = byId('ca-empty', HTMLElement);
+  empty.textContent = 'No certificate authorities in this PKI yet.';
+  empty.hidden = cas.length > 0;
+}
+
+/** Empties the table, saying why in its place (being read, could not be read). */
+export function clearCas(note: string): void {
+  byId('ca-rows', HTMLTableSectionElement).replaceChildren();
+  const empty = byId('ca-empty', HTMLElement);
+  empty.textContent = note;
+  empty.hidden = false;
 }
 
 export interface AddCaOptions {
@@ -72,6 +91,13 @@ export async function addCasFromFile(api: Api, pkiId: string, bytes: Uint8Array,
   if (file.certificates.length === 0) {
     const others = file.otherBlocks.length ? ` (it holds ${file.otherBlocks.join(', ')})` : '';
     throw new Error(`the file has no certificate${others}; a .p7b bundle goes through the upload form or \`graph-pki ca add\``);
+  }
+  if (file.certificates.length > 1 && options.certificateRevocationListUrl) {
+    // A root and its issuing CA never share a CRL: each CA's CRL is the one its own issuer publishes.
+    throw new Error(
+      `the file holds ${file.certificates.length} certificates, and one CRL URL cannot be right for all of them: add them one by one, ` +
+        "or leave the CRL URL empty and set each CA's CRL URL afterwards (PATCH certificateRevocationListUrl through the API)",
+    );
   }
   const refused: string[] = [];
   let added = 0;

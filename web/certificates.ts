@@ -10,6 +10,17 @@ export function bytesToBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
+/** The DER of OID 1.2.840.113549.1.7.2 (pkcs7-signedData) with its tag and length. */
+const SIGNED_DATA_OID = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
+
+/** Whether DER bytes are a PKCS#7 ContentInfo of signedData (a .p7b bundle), which opens with that OID. */
+function isDerPkcs7(bytes: Uint8Array): boolean {
+  if (bytes[0] !== 0x30 || bytes.length < 2) return false;
+  const length = bytes[1] ?? 0;
+  const contentStart = 2 + (length & 0x80 ? length & 0x7f : 0);
+  return SIGNED_DATA_OID.every((byte, i) => bytes[contentStart + i] === byte);
+}
+
 function asText(bytes: Uint8Array): string | undefined {
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   return text.includes('-----BEGIN ') ? text : undefined;
@@ -18,13 +29,13 @@ function asText(bytes: Uint8Array): string | undefined {
 export interface CertificateFile {
   /** base64 of each DER certificate in the file, in file order. */
   readonly certificates: readonly string[];
-  /** Labels of PEM blocks that are not certificates (e.g. PKCS7), which the file also held. */
+  /** Labels of PEM blocks that are not certificates (e.g. PKCS7), which the file also held; 'PKCS7' for a DER .p7b. */
   readonly otherBlocks: readonly string[];
 }
 
 export function readCertificateFile(bytes: Uint8Array): CertificateFile {
   const text = asText(bytes);
-  if (text === undefined) return { certificates: [bytesToBase64(bytes)], otherBlocks: [] };
+  if (text === undefined) return isDerPkcs7(bytes) ? { certificates: [], otherBlocks: ['PKCS7'] } : { certificates: [bytesToBase64(bytes)], otherBlocks: [] };
   const certificates: string[] = [];
   const otherBlocks: string[] = [];
   for (const match of text.matchAll(PEM_BLOCK)) {

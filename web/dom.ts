@@ -43,13 +43,73 @@ export function safeLink(url: string): HTMLElement {
   return h('span', { className: 'url' }, url);
 }
 
-/** Disables the form's buttons while `work` runs, so a slow request cannot be sent twice. */
-export async function whileBusy<T>(form: HTMLElement, work: () => Promise<T>): Promise<T> {
-  const buttons = [...form.querySelectorAll('button')];
+/** Where a control sits in a table body: its row (data-id, position) and its own data-action. */
+interface RowPlace {
+  readonly tbody: HTMLTableSectionElement;
+  readonly id: string | undefined;
+  readonly index: number;
+  readonly action: string | undefined;
+}
+
+function placeOf(element: Element | null): RowPlace | null {
+  const row = element?.closest('tr');
+  if (!(element instanceof HTMLElement) || !row || !(row.parentElement instanceof HTMLTableSectionElement)) return null;
+  return { tbody: row.parentElement, id: row.dataset.id, index: row.sectionRowIndex, action: element.dataset.action };
+}
+
+/** The same control in the table as it is now: in the same row, or (that row gone) in the one now at its place. */
+function sameControl(place: RowPlace | null): HTMLElement | null {
+  if (!place?.action) return null;
+  const rows = [...place.tbody.rows];
+  const row = rows.find((r) => r.dataset.id === place.id) ?? rows[Math.min(place.index, rows.length - 1)];
+  return row?.querySelector<HTMLElement>(`[data-action="${place.action}"]`) ?? null;
+}
+
+/** Whether the focus was lost: it falls back to <body> when its element is disabled, hidden or removed. */
+function focusLost(): boolean {
+  return document.activeElement === null || document.activeElement === document.body;
+}
+
+/** Focuses the first candidate that takes the focus (a hidden or removed one does not). */
+function focusFirst(...candidates: ReadonlyArray<Element | null | undefined>): void {
+  for (const candidate of candidates) {
+    if (!(candidate instanceof HTMLElement) || !candidate.isConnected || candidate === document.body) continue;
+    candidate.focus();
+    if (document.activeElement === candidate) return;
+  }
+}
+
+/** Puts the focus on the first candidate that takes it, if the focus was lost (never takes it from elsewhere). */
+export function focusIfLost(...candidates: ReadonlyArray<Element | null | undefined>): void {
+  if (focusLost()) focusFirst(...candidates);
+}
+
+/** Replaces a table body's rows; a control focused in the old rows hands the focus to the same one in the new. */
+export function replaceRows(tbody: HTMLTableSectionElement, rows: readonly HTMLTableRowElement[]): void {
+  const place = placeOf(document.activeElement);
+  tbody.replaceChildren(...rows);
+  if (place?.tbody === tbody) focusIfLost(sameControl(place));
+}
+
+/**
+ * Disables the buttons of `container` (or the button itself) while `work` runs, so a slow request cannot be
+ * sent twice. Disabling the focused button, or re-rendering its row, drops the focus to <body>; afterwards it
+ * goes back to that button, or the same control of its row re-rendered, or the one now at its place, or
+ * `fallback` (a section heading, say) - unless the user or `work` put it somewhere meanwhile.
+ */
+export async function whileBusy<T>(container: HTMLElement, work: () => Promise<T>, fallback?: HTMLElement): Promise<T> {
+  const focused = document.activeElement;
+  const place = placeOf(focused);
+  const area = place?.tbody ?? container;
+  const buttons = container instanceof HTMLButtonElement ? [container] : [...container.querySelectorAll('button')];
   for (const button of buttons) button.disabled = true;
   try {
     return await work();
   } finally {
     for (const button of buttons) button.disabled = false;
+    // A second click on the disabled button focuses the nearest focusable box around it (a table's scroll
+    // region): that is no better a place than <body>.
+    const now = document.activeElement;
+    if (focusLost() || (now !== focused && now?.contains(area))) focusFirst(focused, sameControl(place), fallback);
   }
 }

@@ -1,6 +1,7 @@
 // The two message lines under the header: a polite status line (role=status) and an error line
-// (role=alert), both read out by screen readers when they change.
-import { describeError } from './api.ts';
+// (role=alert), both read out by screen readers when they change. Their bar stays at the top of the window
+// (app.css), so a message is in view wherever on the page the user acted.
+import { describeError, SessionEndedError } from './api.ts';
 import { byId, whileBusy } from './dom.ts';
 
 export function showStatus(text: string): void {
@@ -9,6 +10,8 @@ export function showStatus(text: string): void {
 }
 
 export function showError(what: string, error: unknown): void {
+  // The sign-in form already says why the session ended; "Could not …" would only hide that.
+  if (error instanceof SessionEndedError) return;
   byId('status', HTMLElement).textContent = '';
   byId('error', HTMLElement).textContent = `${what}: ${describeError(error)}`;
 }

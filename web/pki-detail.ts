@@ -1,15 +1,17 @@
 // One PKI opened: its status (watched live while an upload runs), rename, delete, its CAs, adding a CA
 // from a file and starting an upload.
-import type { Api } from './api.ts';
+import { ApiError, SessionEndedError, type Api } from './api.ts';
 import { readFile, sha256Hex } from './certificates.ts';
-import { addCasFromFile, loadCas, renderCas } from './ca-table.ts';
-import { byId } from './dom.ts';
+import { addCasFromFile, clearCas, loadCas, renderCas } from './ca-table.ts';
+import { byId, focusIfLost, whileBusy } from './dom.ts';
 import { paths, type CertificateAuthority, type Pki } from './graph-types.ts';
 import { onSubmit, reportFailure, showError, showStatus } from './messages.ts';
-import { pkiName, statusBadge } from './pki-list.ts';
+import { pkiName, statusBadge, typedName } from './pki-list.ts';
 
 /** How often the open PKI is read again while its upload runs. */
 const POLL_INTERVAL_MS = 1000;
+/** The longest wait between reads after failed ones (the wait doubles with each failure). */
+const MAX_POLL_INTERVAL_MS = 30_000;
 
 export interface DetailHooks {
   /** The PKI changed (status, name): show it in the list. */
@@ -21,6 +23,8 @@ export interface DetailHooks {
 export class PkiDetail {
   private pki: Pki | null = null;
   private pollTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Reads of the status that failed in a row, for the back-off. */
+  private pollFailures = 0;
 
   constructor(
     private readonly api: Api,
@@ -35,13 +39,16 @@ export class PkiDetail {
 
   async open(pki: Pki): Promise<void> {
     this.stopPolling();
+    this.pollFailures = 0;
     this.pki = pki;
     this.show(pki);
+    // No row of the PKI shown before stays under this one's name (its buttons would act on that PKI).
+    clearCas('Reading the certificate authorities…');
     byId('pki-detail', HTMLElement).hidden = false;
     byId('rename-input', HTMLInputElement).value = pki.displayName ?? '';
     byId('pki-detail-heading', HTMLElement).focus();
-    await this.reloadCas();
     if (pki.status === 'running') this.schedulePoll();
+    await this.reloadCas();
   }
 
   /** Reads the open PKI's CAs again (after a CA was restored from deleted items, say). */
@@ -62,15 +69,35 @@ export class PkiDetail {
   }
 
   private async reloadCas(): Promise<void> {
-    const pkiId = this.pki?.id;
-    if (!pkiId) return;
-    const cas = await loadCas(this.api, pkiId);
-    if (this.pki?.id === pkiId) renderCas(cas, { setIssuerHint: (ca, on) => this.setIssuerHint(ca, on), delete: (ca) => this.deleteCa(ca) });
+    const pki = this.pki;
+    if (!pki) return;
+    let cas: CertificateAuthority[];
+    try {
+      cas = await loadCas(this.api, pki.id);
+    } catch (error) {
+      if (this.pki?.id !== pki.id) return;
+      if (error instanceof ApiError && error.status === 404) throw this.closeGone(pki);
+      clearCas('The certificate authorities could not be read.');
+      throw error;
+    }
+    if (this.pki?.id === pki.id) {
+      renderCas(cas, { setIssuerHint: (ca, on, row) => this.setIssuerHint(ca, on, row), delete: (ca, row) => this.deleteCa(ca, row) });
+    }
+  }
+
+  /** The open PKI is gone (404: deleted in another tab or by a script): closes it, reads the list again, says why. */
+  private closeGone(pki: Pki): Error {
+    this.close();
+    focusIfLost(byId('pkis-heading', HTMLElement));
+    void reportFailure('Could not list the PKIs', () => this.hooks.changed());
+    return new Error(`the PKI ${pkiName(pki)} no longer exists (deleted elsewhere?); it is closed and the list is read again`);
   }
 
   private schedulePoll(): void {
     this.stopPolling();
-    this.pollTimer = setTimeout(() => void this.poll(), POLL_INTERVAL_MS);
+    // After failed reads the wait doubles (2, 4 … 30 s), rather than the same error every second.
+    const delay = Math.min(POLL_INTERVAL_MS * 2 ** this.pollFailures, MAX_POLL_INTERVAL_MS);
+    this.pollTimer = setTimeout(() => void this.poll(), delay);
   }
 
   private stopPolling(): void {
@@ -80,17 +107,27 @@ export class PkiDetail {
 
   /** Reads the PKI again; keeps going while its status is running, then shows how the upload ended. */
   private async poll(): Promise<void> {
-    const id = this.pki?.id;
-    if (!id) return;
+    const open = this.pki;
+    if (!open) return;
+    const id = open.id;
     let pki: Pki;
     try {
       pki = await this.api.get<Pki>(paths.pki(id));
     } catch (error) {
+      if (this.pki?.id !== id || error instanceof SessionEndedError) return;
+      if (error instanceof ApiError && error.status === 404) {
+        showError('Stopped watching the upload', this.closeGone(open));
+        return;
+      }
       showError('Could not read the PKI status', error);
+      // A refused token or a missing permission does not get better by asking again.
+      if (error instanceof ApiError && (error.status === 401 || error.status === 403)) return;
+      this.pollFailures++;
       this.schedulePoll();
       return;
     }
     if (this.pki?.id !== id) return;
+    this.pollFailures = 0;
     this.pki = pki;
     this.show(pki);
     this.hooks.updated(pki);
@@ -108,22 +145,29 @@ export class PkiDetail {
     onSubmit(byId('rename-form', HTMLFormElement), 'Could not rename the PKI', async () => {
       const pki = this.pki;
       if (!pki) return;
-      const renamed = await this.api.patch<Pki>(paths.pki(pki.id), { displayName: byId('rename-input', HTMLInputElement).value.trim() });
+      const renamed = await this.api.patch<Pki>(paths.pki(pki.id), { displayName: typedName(byId('rename-input', HTMLInputElement)) });
       this.pki = renamed;
       this.show(renamed);
       this.hooks.updated(renamed);
       showStatus(`Renamed the PKI to ${pkiName(renamed)}.`);
     });
 
-    byId('delete-pki', HTMLButtonElement).addEventListener('click', () => {
+    const deleteButton = byId('delete-pki', HTMLButtonElement);
+    deleteButton.addEventListener('click', () => {
       const pki = this.pki;
       if (!pki || !confirm(`Delete the PKI "${pkiName(pki)}" and its certificate authorities? It can be restored from Deleted items.`)) return;
-      void reportFailure('Could not delete the PKI', async () => {
-        await this.api.delete(paths.pki(pki.id));
-        this.close();
-        showStatus(`Deleted the PKI ${pkiName(pki)}; it is listed under Deleted items.`);
-        await this.hooks.changed();
-      });
+      void reportFailure('Could not delete the PKI', () =>
+        whileBusy(
+          deleteButton,
+          async () => {
+            await this.api.delete(paths.pki(pki.id));
+            this.close();
+            showStatus(`Deleted the PKI ${pkiName(pki)}; it is listed under Deleted items.`);
+            await this.hooks.changed();
+          },
+          byId('pkis-heading', HTMLElement),
+        ),
+      );
     });
 
     const addForm = byId('add-ca-form', HTMLFormElement);
@@ -158,29 +202,43 @@ export class PkiDetail {
       const sha256FileHash = byId('upload-hash', HTMLInputElement).value.trim();
       await this.api.post(paths.upload(pki.id), { uploadUrl, sha256FileHash });
       showStatus('Upload started; its status below updates every second.');
+      this.pollFailures = 0;
       await this.poll();
     });
   }
 
-  private setIssuerHint(ca: CertificateAuthority, enabled: boolean): void {
+  /** `row`'s buttons are off until the table is read again, which brings the focus to the new row's toggle. */
+  private setIssuerHint(ca: CertificateAuthority, enabled: boolean, row: HTMLElement): void {
     const pkiId = this.pki?.id;
     if (!pkiId) return;
-    void reportFailure('Could not change issuer hints', async () => {
-      await this.api.patch(paths.ca(pkiId, ca.id), { isIssuerHintEnabled: enabled });
-      showStatus(`Issuer hints ${enabled ? 'on' : 'off'} for ${ca.displayName ?? ca.thumbprint}.`);
-      await this.reloadCas();
-    });
+    void reportFailure('Could not change issuer hints', () =>
+      whileBusy(
+        row,
+        async () => {
+          await this.api.patch(paths.ca(pkiId, ca.id), { isIssuerHintEnabled: enabled });
+          showStatus(`Issuer hints ${enabled ? 'on' : 'off'} for ${ca.displayName ?? ca.thumbprint}.`);
+          await this.reloadCas();
+        },
+        byId('cas-heading', HTMLElement),
+      ),
+    );
   }
 
-  private deleteCa(ca: CertificateAuthority): void {
+  private deleteCa(ca: CertificateAuthority, row: HTMLElement): void {
     const pkiId = this.pki?.id;
     const name = ca.displayName ?? ca.thumbprint;
     if (!pkiId || !confirm(`Delete the CA "${name}"? It can be restored from Deleted items.`)) return;
-    void reportFailure('Could not delete the CA', async () => {
-      await this.api.delete(paths.ca(pkiId, ca.id));
-      showStatus(`Deleted the CA ${name}.`);
-      await this.reloadCas();
-      await this.hooks.changed();
-    });
+    void reportFailure('Could not delete the CA', () =>
+      whileBusy(
+        row,
+        async () => {
+          await this.api.delete(paths.ca(pkiId, ca.id));
+          showStatus(`Deleted the CA ${name}.`);
+          await this.reloadCas();
+          await this.hooks.changed();
+        },
+        byId('cas-heading', HTMLElement),
+      ),
+    );
   }
 }

@@ -1,6 +1,6 @@
 // The PKI table: every PKI of the tenant with its status, and the create form above it.
 import type { Api } from './api.ts';
-import { byId, h } from './dom.ts';
+import { byId, h, replaceRows } from './dom.ts';
 import { formatUtc } from './format.ts';
 import { paths, type Pki } from './graph-types.ts';
 
@@ -8,8 +8,17 @@ export function statusBadge(status: string): HTMLElement {
   return h('span', { className: `badge ${status}` }, status);
 }
 
+/** The PKI's name for people; an empty one (or only spaces, as other clients may send) is "(no name)". */
 export function pkiName(pki: Pki): string {
-  return pki.displayName ?? '(no name)';
+  return pki.displayName?.trim() ? pki.displayName : '(no name)';
+}
+
+/** The name typed in `input`, trimmed; a name of only spaces is refused, with the focus put back there. */
+export function typedName(input: HTMLInputElement): string {
+  const name = input.value.trim();
+  if (name) return name;
+  input.focus();
+  throw new Error('the display name is empty or only spaces; type a name');
 }
 
 export class PkiList {
@@ -49,15 +58,16 @@ export class PkiList {
       const name = pkiName(pki);
       return h(
         'tr',
-        { className: pki.id === this.selectedId ? 'selected' : '', attrs: { 'data-pki-id': pki.id } },
+        { className: pki.id === this.selectedId ? 'selected' : '', attrs: { 'data-id': pki.id } },
         h('td', null, name),
         h('td', null, statusBadge(pki.status)),
-        h('td', null, pki.statusDetails ?? ''),
+        h('td', { className: 'free-text' }, pki.statusDetails ?? ''),
         h('td', null, formatUtc(pki.lastModifiedDateTime)),
-        h('td', null, h('button', { attrs: { type: 'button', 'aria-label': `Open PKI ${name}` }, onClick: () => this.onOpen(pki) }, 'Open')),
+        h('td', null, h('button', { attrs: { type: 'button', 'data-action': 'open', 'aria-label': `Open PKI ${name}` }, onClick: () => this.onOpen(pki) }, 'Open')),
       );
     });
-    byId('pki-rows', HTMLTableSectionElement).replaceChildren(...rows);
+    // Re-rendered every second while an upload runs: a focused Open button keeps the focus.
+    replaceRows(byId('pki-rows', HTMLTableSectionElement), rows);
     byId('pki-empty', HTMLElement).hidden = this.pkis.length > 0;
   }
 }

@@ -1,6 +1,6 @@
 // Verify a certificate against the tenant's trust store: paste, choose or drop a PEM (or DER) file and
 // see the verdict, its reason and the path it found.
-import type { Api } from './api.ts';
+import { describeError, SessionEndedError, type Api } from './api.ts';
 import { certificateTextOf, pemBlocks, readFile } from './certificates.ts';
 import { byId, h } from './dom.ts';
 import { formatUtc } from './format.ts';
@@ -35,12 +35,31 @@ export function wireVerifyPanel(api: Api): void {
     if (file) void useFile(file);
   });
 
+  const verdictBox = byId('verdict', HTMLElement);
+  // Below the Verify button, perhaps below the window's edge: scrolled into view.
+  const showVerdict = (content: HTMLElement) => {
+    verdictBox.replaceChildren(content);
+    verdictBox.scrollIntoView({ block: 'nearest' });
+  };
   onSubmit(byId('verify-form', HTMLFormElement), 'Could not verify the certificate', async () => {
+    // The verdict on screen is about the certificate sent before: gone as soon as another is sent.
+    verdictBox.replaceChildren();
     const intermediates = pemBlocks(byId('verify-intermediates', HTMLTextAreaElement).value);
-    const verdict = await api.post<Verdict>(paths.verify, { certificate: textarea.value.trim(), ...(intermediates.length ? { intermediates } : {}) });
-    byId('verdict', HTMLElement).replaceChildren(renderVerdict(verdict));
+    let verdict: Verdict;
+    try {
+      verdict = await api.post<Verdict>(paths.verify, { certificate: textarea.value.trim(), ...(intermediates.length ? { intermediates } : {}) });
+    } catch (error) {
+      // Said where the verdict would be, beside the Verify button, as well as in the message bar.
+      if (!(error instanceof SessionEndedError)) showVerdict(renderFailure(error));
+      throw error;
+    }
+    showVerdict(renderVerdict(verdict));
     showStatus(verdict.trusted ? 'Verified: trusted.' : `Verified: not trusted (${verdict.reason ?? 'no reason given'}).`);
   });
+}
+
+function renderFailure(error: unknown): HTMLElement {
+  return h('div', { className: 'verdict failed' }, h('h3', null, 'Could not verify'), h('p', null, describeError(error)));
 }
 
 function renderVerdict(verdict: Verdict): HTMLElement {
