@@ -96,7 +96,8 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
         })
       : undefined;
   const app: FastifyInstance = Fastify({
-    ...(fast ? { serverFactory: serverWithFastPath(fast, deps.https, (error) => app.log.error({ err: error }, 'fast read path failed')) } : {}),
+    // Our own server (http-server.ts): the fast read path when there is one, and `%24` read as `$`.
+    serverFactory: serverWithFastPath(fast, deps.https, (error) => app.log.error({ err: error }, 'fast read path failed')),
     logger: { level: deps.logLevel, stream: deps.logStream ?? process.stderr, redact: ['req.headers.authorization'] },
     // request-log.ts writes the one line per request instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
@@ -112,9 +113,6 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     return503OnClosing: false,
     // Strict: an unknown property or a wrongly typed value is refused, never dropped or converted.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, verbose: true } },
-    // `%24` is `$` in a path, as Graph reads it: /beta/%24metadata, …/%24count (clients that encode
-    // every reserved character send these). The query string's keys are decoded by its parser anyway.
-    rewriteUrl: (request) => decodeDollarInPath(request.url ?? '/'),
     // A URL that does not decode, and bytes that are not HTTP, get Graph's envelope too.
     frameworkErrors: graphFrameworkErrors(deps.metrics),
     clientErrorHandler: graphClientErrorHandler,
@@ -244,12 +242,4 @@ function routeContext(version: ApiVersion, deps: AppDependencies): GraphRouteCon
 function lastSegment(url: string): string {
   const path = new URL(url, 'http://localhost').pathname;
   return decodeURIComponent(path.split('/').filter(Boolean).pop() ?? '/');
-}
-
-/** The URL with every `%24` of its path (not its query) written as `$`. */
-export function decodeDollarInPath(url: string): string {
-  const queryAt = url.indexOf('?');
-  const path = queryAt < 0 ? url : url.slice(0, queryAt);
-  if (!/%24/i.test(path)) return url;
-  return path.replace(/%24/gi, '$') + (queryAt < 0 ? '' : url.slice(queryAt));
 }

@@ -5,9 +5,21 @@ import https from 'node:https';
 import type { FastifyServerFactory } from 'fastify';
 import type { FastHandler } from './fast-pki-read.ts';
 
-export function serverWithFastPath(fast: FastHandler, tls: { readonly cert: Buffer; readonly key: Buffer } | undefined, onError: (error: unknown) => void): FastifyServerFactory {
+export function serverWithFastPath(
+  fast: FastHandler | undefined,
+  tls: { readonly cert: Buffer; readonly key: Buffer } | undefined,
+  onError: (error: unknown) => void,
+): FastifyServerFactory {
   return (handler, options) => {
     const listener = (request: IncomingMessage, response: ServerResponse) => {
+      // `%24` is `$` in a path, as Graph reads it (/beta/%24metadata, …/%24count). Done here, and only
+      // when present, rather than with Fastify's rewriteUrl, which adds a property to every request and
+      // cost POST about a tenth of its throughput.
+      if (request.url?.includes('%24')) request.url = decodeDollarInPath(request.url);
+      if (!fast) {
+        handler(request, response);
+        return;
+      }
       let answered = false;
       try {
         answered = fast(request, response);
@@ -29,4 +41,12 @@ export function serverWithFastPath(fast: FastHandler, tls: { readonly cert: Buff
     if (typeof connectionTimeout === 'number') server.setTimeout(connectionTimeout);
     return server;
   };
+}
+
+/** The URL with every `%24` of its path (not its query) written as `$`. */
+export function decodeDollarInPath(url: string): string {
+  const queryAt = url.indexOf('?');
+  const path = queryAt < 0 ? url : url.slice(0, queryAt);
+  if (!path.includes('%24')) return url;
+  return path.replaceAll('%24', '$') + (queryAt < 0 ? '' : url.slice(queryAt));
 }
