@@ -59,10 +59,11 @@ const UploadJobSchema = strictObject(
     uploadUrl: Type.String({ pattern: '^https?://', description: 'an http or https URL' }),
     sha256FileHash: Type.String({ pattern: '^[0-9A-F]{64}$', description: 'a SHA-256 hash in upper-case hex' }),
     status: Type.Unsafe<'succeeded' | 'failed'>({ type: 'string', enum: ['succeeded', 'failed'] }),
-    statusDetails: nullableString(),
+    // A finished job always has its outcome and the time it ended (the job runner writes both at once).
+    statusDetails: Type.String(),
     attempts: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
     createdDateTime: Type.String(MILLISECOND_TIME),
-    finishedDateTime: Type.Unsafe<string | null>({ type: ['string', 'null'], ...MILLISECOND_TIME }),
+    finishedDateTime: Type.String(MILLISECOND_TIME),
   },
   'uploadJob',
 );

@@ -285,7 +285,8 @@ function jobRecord(job: SnapshotUploadJob, path: PathSegment[]): Omit<JobRecord,
     leaseExpiresAt: null,
     result: job.statusDetails,
     createdAt: checkMillisecondTime(job.createdDateTime, [...path, 'createdDateTime']),
-    finishedAt: job.finishedDateTime === null ? null : checkMillisecondTime(job.finishedDateTime, [...path, 'finishedDateTime']),
+    // The schema already refuses null here; a finished job always ended at some time.
+    finishedAt: checkMillisecondTime(job.finishedDateTime ?? '', [...path, 'finishedDateTime']),
   };
 }
 

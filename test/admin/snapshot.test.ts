@@ -179,6 +179,8 @@ describe('PUT /_admin/tenants/{tenantId}/snapshot', () => {
       [variant((s) => (pki0(s).deletedDateTime = '1990-01-01T00:00:00Z')), /\$\.certificateBasedAuthConfigurations\[0\]\.deletedDateTime: "1990-01-01T00:00:00Z" is before the object's createdDateTime/],
       [variant((s) => (pki0(s).certificateAuthorities[0].deletedDateTime = '1990-01-01T00:00:00Z')), /certificateAuthorities\[0\]\.deletedDateTime: .* is before the object's createdDateTime/],
       [variant((s) => (s.uploadJobs[0].uploadUrl = 'http://')), /\$\.uploadJobs\[0\]\.uploadUrl: is not an absolute http or https URL/],
+      [variant((s) => (s.uploadJobs[0].finishedDateTime = null)), /\$\.uploadJobs\[0\]\.finishedDateTime: /],
+      [variant((s) => (s.uploadJobs[0].statusDetails = null)), /\$\.uploadJobs\[0\]\.statusDetails: /],
       // A PKI 'running' with no job to finish it would refuse every upload for good.
       [variant((s) => (pki0(s).status = 'running')), /\$\.certificateBasedAuthConfigurations\[0\]\.status: must be one of "succeeded", "failed"/],
       [
