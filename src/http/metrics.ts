@@ -80,6 +80,8 @@ export class AppMetrics {
       labelNames: ['effect'],
       registers,
     });
+    // Zero series from the start, so a rate() over them is defined before the first fault.
+    for (const effect of ['429', '500', '503', '504', 'delay']) this.faults.inc({ effect }, 0);
     this.fastReads = new Counter({
       name: 'graph_pki_fast_read_requests_total',
       help: 'GETs of one PKI answered by the fast read path (also counted in the request duration histogram)',

@@ -93,7 +93,9 @@ describe('fault injection', () => {
     const t = await startTestServer();
     servers.push(t);
     for (let i = 0; i < 5; i++) assert.equal((await t.request('GET', PKIS)).status, 200);
-    assert.doesNotMatch((await t.request('GET', '/metrics', { token: null })).text, /graph_pki_injected_faults_total\{/);
+    // Every series is there from the start, at zero, and stays there.
+    const metrics = (await t.request('GET', '/metrics', { token: null })).text;
+    for (const effect of ['429', '500', '503', '504', 'delay']) assert.match(metrics, new RegExp(`graph_pki_injected_faults_total\\{effect="${effect}"\\} 0\\b`));
   });
 });
 
