@@ -34,8 +34,10 @@ export async function existingSigningKeyOf(dataDir: string, database: string | u
     let stored: string | undefined;
     try {
       stored = await new SettingsRepository(opened.db).find(SIGNING_KEY_SETTING);
-    } catch {
-      stored = undefined; // no schema yet: no server has run on this database
+    } catch (error) {
+      // No schema yet (undefined_table): no server has run on this database. Anything else is reported as it is.
+      if ((error as { code?: unknown }).code !== '42P01') throw error;
+      stored = undefined;
     }
     if (stored === undefined) throw new Error('the database holds no token-signing key: no graph-pki server has run on it (is --database right?)');
     return signingKeyFromJwk(JSON.parse(stored) as JWK);
