@@ -56,6 +56,11 @@ export interface Principal {
   readonly directoryRoles: ReadonlySet<string>;
 }
 
+/** The permissions of which a token needs one for `access` (an application role or a delegated scope). */
+export function permissionsFor(access: Access): readonly string[] {
+  return [...ACCESS_RULES[access].permissions];
+}
+
 export function isAllowed(principal: Principal, access: Access): boolean {
   const rule = ACCESS_RULES[access];
   if (!hasAny(principal.permissions, rule.permissions)) return false;

@@ -23,7 +23,7 @@ export class AdminApiError extends Error {}
 const MINTED_TOKEN_TTL_SECONDS = 300;
 
 /** How long one admin call may take by default: a 64 MB snapshot import takes minutes. */
-export const DEFAULT_ADMIN_TIMEOUT_MS = 600_000;
+const DEFAULT_ADMIN_TIMEOUT_MS = 600_000;
 
 export function withAdminConnection(command: Command): Command {
   return command

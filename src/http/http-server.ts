@@ -44,7 +44,7 @@ export function serverWithFastPath(
 }
 
 /** The URL with every `%24` of its path (not its query) written as `$`. */
-export function decodeDollarInPath(url: string): string {
+function decodeDollarInPath(url: string): string {
   const queryAt = url.indexOf('?');
   const path = queryAt < 0 ? url : url.slice(0, queryAt);
   if (!path.includes('%24')) return url;

@@ -8,13 +8,7 @@
 import type { SwaggerTransform } from '@fastify/swagger';
 import type { FastifySchema } from 'fastify';
 import type { OpenAPIV3 } from 'openapi-types';
-import {
-  PERMISSION_POLICY_READ,
-  PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD,
-  PERMISSION_READ,
-  PERMISSION_READ_WRITE,
-  type Access,
-} from '../auth/permissions.ts';
+import { permissionsFor } from '../auth/permissions.ts';
 import { PKI_COLLECTION_PATH, ROOT_PATH } from '../graph/context.ts';
 import { asDeletedItems, CA_ENTITY, type EntityDefinition, PKI_ENTITY } from '../graph/entities.ts';
 import { EDM_NAMESPACE, type EdmStructuredType, GRAPH_PKI_SCHEMA } from '../graph/metadata-model.ts';
@@ -28,9 +22,9 @@ type Schema = OpenAPIV3.SchemaObject | OpenAPIV3.ReferenceObject;
 const ref = (name: string): OpenAPIV3.ReferenceObject => ({ $ref: `#/components/schemas/${name}` });
 const graphType = (local: string) => `${EDM_NAMESPACE}.${local}`;
 
-export const GRAPH_SECURITY = 'graphToken';
-export const ADMIN_SECURITY = 'adminToken';
-export const ERROR_SCHEMA = 'microsoft.graph.ODataErrors.ODataError';
+const GRAPH_SECURITY = 'graphToken';
+const ADMIN_SECURITY = 'adminToken';
+const ERROR_SCHEMA = 'microsoft.graph.ODataErrors.ODataError';
 const PKI = PKI_ENTITY.typeName;
 const CA = CA_ENTITY.typeName;
 const ROOT = graphType('publicKeyInfrastructureRoot');
@@ -396,13 +390,6 @@ const AREA_SECURITY: Readonly<Record<Area, FastifySchema['security']>> = {
   public: [],
 };
 
-const PERMISSIONS: Readonly<Record<Access, string>> = {
-  read: `${PERMISSION_READ} or ${PERMISSION_READ_WRITE}`,
-  write: PERMISSION_READ_WRITE,
-  'policy-read': `${PERMISSION_POLICY_READ} or ${PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD}`,
-  'policy-write': PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD,
-};
-
 function areaOf(url: string): { area: Area; path: string } {
   const version = /^\/(?:beta|v1\.0)(\/.*)$/.exec(url);
   if (version?.[1] !== undefined) return { area: 'graph', path: version[1] };
@@ -438,12 +425,12 @@ export function documentOperations(limits: PageLimits): SwaggerTransform {
   return ({ schema, url, route }) => {
     // refuseOtherMethods' catch-all routes (one route, several methods, always 405) are not operations, and
     // neither is the deletedItems list without a type cast, which always answers 400.
-    if (Array.isArray(route.method) || (areaOf(url).path === DELETED && route.method === 'GET')) return { schema: { ...schema, hide: true }, url };
-    const method = String(route.method);
     const { area, path } = areaOf(url);
+    if (Array.isArray(route.method) || (path === DELETED && route.method === 'GET')) return { schema: { ...schema, hide: true }, url };
+    const method = String(route.method);
     const doc = area === 'graph' ? graph.get(`${method} ${path}`) : OTHER_OPERATIONS.get(`${method} ${path}`);
     const access = route.config?.access;
-    const permission = access && area !== 'public' ? `Permission: ${PERMISSIONS[access]}.` : undefined;
+    const permission = access && area !== 'public' ? `Permission: ${permissionsFor(access).join(' or ')}.` : undefined;
     const documented: FastifySchema = {
       ...schema,
       ...(permission ? { description: [schema?.description, permission].filter(Boolean).join(' ') } : {}),

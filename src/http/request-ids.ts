@@ -10,7 +10,7 @@ declare module 'fastify' {
 }
 
 /** Longest client-request-id echoed back; a longer one is replaced by a fresh GUID. */
-export const MAX_CLIENT_REQUEST_ID_LENGTH = 128;
+const MAX_CLIENT_REQUEST_ID_LENGTH = 128;
 
 export function registerRequestIds(app: FastifyInstance): void {
   app.decorateRequest('clientRequestId', '');

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /** How long a slice of CPU work runs before others get a turn, in ms. */
-export const CPU_SLICE_MS = 20;
+const CPU_SLICE_MS = 20;
 
 export function eventLoopShare(sliceMs = CPU_SLICE_MS): () => Promise<void> {
   let sliceStart = performance.now();
