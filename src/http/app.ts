@@ -32,6 +32,7 @@ import { registerRequestIds } from './request-ids.ts';
 import { fastPkiRead } from './fast-pki-read.ts';
 import { serverWithFastPath } from './http-server.ts';
 import { registerRequestLog } from './request-log.ts';
+import { registerStorableInputCheck } from './storable-input.ts';
 import { registerAdminAuth } from './admin-auth-hook.ts';
 import { ADMIN_PREFIX, type AdminServices, registerAdminRoutes } from './routes/admin-routes.ts';
 import { registerCaRoutes } from './routes/ca-routes.ts';
@@ -147,6 +148,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
   registerRequestLog(app);
   registerFaultInjection(app, deps.faults, (effect) => deps.metrics.faultInjected(effect));
   registerErrorHandler(app, deps.limits.maxRequestBodyBytes);
+  registerStorableInputCheck(app);
 
   // Before any route, so its onRoute hook sees them all. Shared schemas are named by their $id.
   app.register(swagger, {

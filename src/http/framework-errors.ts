@@ -2,13 +2,13 @@
 // error instead of Fastify's own bodies: a URL whose percent-encoding cannot be decoded (Fastify's
 // frameworkErrors), and bytes that are not valid HTTP at all (Node's clientError, raw socket).
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphError, graphErrors } from '../service/errors.ts';
 import { GRAPH_JSON_CONTENT_TYPE, graphErrorBody, sendGraphError } from './graph-reply.ts';
 import type { AppMetrics } from './metrics.ts';
-import { applyRequestIds } from './request-ids.ts';
+import { applyRequestIds, clientRequestIdOf } from './request-ids.ts';
 import { logRequest } from './request-log.ts';
 
 /** The route label of such requests in logs and metrics: they never reached a route. */
@@ -48,6 +48,26 @@ export function graphClientErrorHandler(this: FastifyInstance, error: NodeJS.Err
     socket.write(rawGraphErrorResponse(clientErrorAnswer(error.code), { head: isHeadRequest(error.rawPacket) }));
   }
   socket.destroy(error);
+}
+
+/**
+ * Answers a request Node handles before Fastify sees it (an Expect header other than 100-continue) in
+ * Graph's envelope, echoing the client-request-id as every other answer does.
+ */
+export function writeGraphError(request: IncomingMessage, response: ServerResponse, answer: GraphError): void {
+  const requestId = randomUUID();
+  const clientRequestId = clientRequestIdOf(request.headers['client-request-id']);
+  const body = JSON.stringify(graphErrorBody(answer, requestId, clientRequestId));
+  response.writeHead(answer.status, {
+    ...answer.headers,
+    'content-type': GRAPH_JSON_CONTENT_TYPE,
+    'content-length': Buffer.byteLength(body),
+    'request-id': requestId,
+    'client-request-id': clientRequestId,
+    'odata-version': '4.0',
+    connection: 'close',
+  });
+  response.end(request.method === 'HEAD' ? undefined : body);
 }
 
 /**

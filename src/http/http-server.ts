@@ -10,7 +10,7 @@ import type { FastifyServerFactory } from 'fastify';
 import type { Limits } from '../config.ts';
 import { GraphError, graphErrors } from '../service/errors.ts';
 import type { FastHandler } from './fast-pki-read.ts';
-import { answeredBeforeBody, rawGraphErrorResponse } from './framework-errors.ts';
+import { answeredBeforeBody, rawGraphErrorResponse, writeGraphError } from './framework-errors.ts';
 
 export type ConnectionLimits = Pick<Limits, 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections' | 'maxConnectionsPerAddress'>;
 
@@ -75,6 +75,14 @@ export function serverWithFastPath({ fast, tls, limits, onError }: HttpServerOpt
     };
     const server = tls ? https.createServer({ cert: tls.cert, key: tls.key, ...timeouts }, listener) : http.createServer(timeouts, listener);
     admitConnections(server, limits, Boolean(tls));
+    // Node answers an Expect other than 100-continue itself, with an empty 417; this one is Graph's.
+    server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
+      writeGraphError(
+        request,
+        response,
+        new GraphError(417, 'BadRequest', `The Expect header '${String(request.headers.expect)}' is not supported; only 100-continue is.`),
+      );
+    });
 
     // Closing: stop accepting connections at once, but keep kept-alive idle connections open while any
     // request is still in flight, so that a request arriving on one is answered 503 with Connection: close

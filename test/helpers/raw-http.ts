@@ -62,6 +62,8 @@ export class RawConnection {
       const parsed = parseResponse(this.buffer, head);
       if (parsed) {
         this.buffer = this.buffer.subarray(parsed.length);
+        // An interim answer (100 Continue) precedes the response proper.
+        if (parsed.response.status >= 100 && parsed.response.status < 200 && parsed.response.status !== 101) continue;
         return parsed.response;
       }
       if (this.ended) return undefined;
@@ -81,6 +83,8 @@ function parseResponse(buffer: Buffer, head: boolean): { response: RawResponse; 
   if (end < 0) return undefined;
   const [statusLine = '', ...lines] = buffer.subarray(0, end).toString('latin1').split('\r\n');
   const headers = new Map(lines.map((line) => [line.slice(0, line.indexOf(':')).trim().toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+  const status = Number(statusLine.split(' ')[1]);
+  if (status < 200 || status === 204 || status === 304) return { response: { status, headers, body: '' }, length: end + 4 };
   if (!head && headers.get('transfer-encoding')?.toLowerCase() === 'chunked') return parseChunked(buffer, end + 4, statusLine, headers);
   const bodyLength = head ? 0 : Number(headers.get('content-length') ?? 0);
   if (buffer.length < end + 4 + bodyLength) return undefined;
