@@ -2,17 +2,18 @@
 // intermediates and CRLs in files; or, with --url, through a running server's verification API (its
 // trust store, CRLs and x509 policy). Exit 0 trusted, 1 not trusted, 2 bad usage or unreadable input.
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type Certificate, CertificateParseError, parseCertificate } from '../pki/certificate.ts';
 import { certificatesOfFile } from '../pki/certificate-bundle.ts';
 import { type CrlIndex, CrlProblem, crlDerFromPem, indexCrl } from '../pki/crl.ts';
 import { looksLikePem } from '../pki/encoding.ts';
 import { verifyOffline } from '../pki/offline-verify.ts';
 import { DEFAULT_VALIDATION_LIMITS, ipBytes, type Purpose } from '../pki/path-validation.ts';
+import { REVOCATION_MODES, type RevocationMode } from '../pki/revocation-mode.ts';
 import type { PathVerdict } from '../pki/verdict.ts';
 import { GraphClient, type GraphConnectionOptions, withGraphConnection } from './graph-client.ts';
 import { parseInteger } from './options.ts';
-import { runServerCommand } from './server-call.ts';
+import { ServerCallError } from './server-call.ts';
 
 interface VerifyOptions extends Omit<GraphConnectionOptions, 'url'> {
   url?: string;
@@ -27,7 +28,19 @@ interface VerifyOptions extends Omit<GraphConnectionOptions, 'url'> {
   maxDepth: number;
   json: boolean;
   allowSha1: boolean;
+  revocation: RevocationMode;
 }
+
+/** Where the command writes: the process's streams, or buffers when it is run in-process (tests). */
+export interface CommandOutput {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const PROCESS_OUTPUT: CommandOutput = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
 
 /** Input that cannot be read or parsed: exit 2. */
 class UnreadableInput extends Error {}
@@ -35,11 +48,11 @@ class UnreadableInput extends Error {}
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** Options that only the offline check has: with --url the server's trust store, CRLs and policy decide. */
-const OFFLINE_ONLY = ['trust', 'crl', 'purpose', 'dns', 'ip', 'email', 'maxDepth', 'allowSha1'] as const;
+const OFFLINE_ONLY = ['trust', 'crl', 'revocation', 'purpose', 'dns', 'ip', 'email', 'maxDepth', 'allowSha1'] as const;
 /** Options that only a check through a server has. */
 const SERVER_ONLY = ['token', 'data', 'database', 'tenant', 'timeoutMs'] as const;
 
-export function verifyCommand(): Command {
+export function verifyCommand(output: CommandOutput = PROCESS_OUTPUT, done: (code: number) => void = (code) => (process.exitCode = code)): Command {
   const command = new Command('verify')
     .description(
       'Verify a certificate offline against trusted certificates and CRLs in files (PEM or DER), or with --url through a running server ' +
@@ -48,7 +61,15 @@ export function verifyCommand(): Command {
     .argument('<leaf>', 'the certificate to verify (PEM or DER)')
     .option('--trust <file>', 'trusted CA certificates; repeatable; PEM files may hold several', collect, [])
     .option('--intermediates <file>', 'untrusted intermediate certificates that may help build the path; repeatable', collect, [])
-    .option('--crl <file>', 'CRLs (PEM with several, or DER); repeatable. An issuer without a CRL here is not checked for revocation', collect, [])
+    .option('--crl <file>', 'CRLs (PEM with several, or DER); repeatable. What happens to a certificate whose issuer has no CRL here: see --revocation', collect, [])
+    .addOption(
+      new Option(
+        '--revocation <mode>',
+        'require: every certificate below the trust anchor needs its status proven by a CRL given with --crl (as openssl -crl_check_all); given: a certificate is checked where a CRL of its issuer is given, and a given CRL that names a CA of the path but does not validate for it fails; off: no revocation checks',
+      )
+        .choices(REVOCATION_MODES)
+        .default('given'),
+    )
     .addOption(new Option('--at <iso-time>', 'validation time (default: now)').argParser(parseTime))
     .addOption(new Option('--purpose <purpose>', 'what the certificate is for').choices(['clientAuth', 'serverAuth', 'any']).default('clientAuth'))
     .option('--dns <name>', 'the certificate must be valid for this DNS name')
@@ -66,12 +87,12 @@ export function verifyCommand(): Command {
     if (options.url === undefined && given(SERVER_ONLY).length > 0) {
       self.error(`error: ${given(SERVER_ONLY).map(flag).join(', ')} apply only with --url (verification through a running server)`, { exitCode: 2 });
     }
-    process.exitCode = options.url === undefined ? await run(leafFile, options) : await runThroughServer(leafFile, { ...options, url: options.url });
+    done(options.url === undefined ? await run(leafFile, options, output) : await runThroughServer(leafFile, { ...options, url: options.url }, output));
   });
 }
 
 /** Sends the leaf and intermediates to the server's verification API; exit 0 trusted, 1 not trusted or refused. */
-async function runThroughServer(leafFile: string, options: VerifyOptions & { url: string }): Promise<number> {
+async function runThroughServer(leafFile: string, options: VerifyOptions & { url: string }, output: CommandOutput): Promise<number> {
   let leaf: Certificate;
   let intermediates: Certificate[];
   try {
@@ -79,22 +100,48 @@ async function runThroughServer(leafFile: string, options: VerifyOptions & { url
     intermediates = options.intermediates.flatMap(certificatesIn);
   } catch (error) {
     if (!(error instanceof UnreadableInput)) throw error;
-    return usage(error.message);
+    output.err(`graph-pki verify: ${error.message}\n`);
+    return 2;
   }
-  let exitCode = 1;
-  await runServerCommand('verify', async () => {
-    const verdict = await new GraphClient(options).call<ServerVerdict>('POST', '/graph-pki/v1/verify', {
+  let verdict: ServerVerdict;
+  try {
+    verdict = await new GraphClient(options).call<ServerVerdict>('POST', '/graph-pki/v1/verify', {
       certificate: leaf.der.toString('base64'),
       ...(intermediates.length > 0 ? { intermediates: intermediates.map((c) => c.der.toString('base64')) } : {}),
       ...(options.at ? { validationTime: options.at.toISOString() } : {}),
     });
-    process.stdout.write(options.json ? `${JSON.stringify(verdict, null, 2)}\n` : describe(verdict));
-    exitCode = verdict.trusted ? 0 : 1;
-  });
-  return exitCode;
+  } catch (error) {
+    if (!(error instanceof ServerCallError)) throw error;
+    output.err(`graph-pki verify: ${error.message}\n`);
+    return 1;
+  }
+  output.out(options.json ? `${JSON.stringify(verdict, null, 2)}\n` : describe(verdict));
+  return verdict.trusted ? 0 : 1;
 }
 
-async function run(leafFile: string, options: VerifyOptions): Promise<number> {
+/**
+ * Runs `graph-pki verify ARGS…` in this process (the same command bin/graph-pki runs) and returns its
+ * exit code, its output going to `output`: for callers that run it many times, such as the PKITS runner.
+ */
+export async function runVerifyCommand(args: readonly string[], output: CommandOutput): Promise<number> {
+  let code = 0;
+  const command = verifyCommand(output, (result) => (code = result))
+    .configureOutput({ writeOut: (text) => output.out(text), writeErr: (text) => output.err(text) })
+    .exitOverride();
+  try {
+    await command.parseAsync([...args], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    throw error;
+  }
+  return code;
+}
+
+async function run(leafFile: string, options: VerifyOptions, output: CommandOutput): Promise<number> {
+  const usage = (message: string): number => {
+    output.err(`graph-pki verify: ${message}\n`);
+    return 2;
+  };
   if (options.ip !== undefined && !ipBytes(options.ip)) return usage(`--ip ${options.ip} is not an IPv4 or IPv6 address`);
   if (options.trust.length === 0) return usage('give at least one --trust file');
   let leaf: Certificate;
@@ -107,10 +154,7 @@ async function run(leafFile: string, options: VerifyOptions): Promise<number> {
     intermediates = options.intermediates.flatMap(certificatesIn);
     crls = options.crl.flatMap(crlsIn);
   } catch (error) {
-    if (error instanceof UnreadableInput) {
-      process.stderr.write(`graph-pki verify: ${error.message}\n`);
-      return 2;
-    }
+    if (error instanceof UnreadableInput) return usage(error.message);
     throw error;
   }
   const verdict = await verifyOffline({
@@ -125,14 +169,10 @@ async function run(leafFile: string, options: VerifyOptions): Promise<number> {
     ip: options.ip,
     email: options.email,
     signaturePolicy: { allowSha1: options.allowSha1 },
+    revocation: options.revocation,
   });
-  process.stdout.write(options.json ? `${JSON.stringify(verdict, null, 2)}\n` : describe(verdict));
+  output.out(options.json ? `${JSON.stringify(verdict, null, 2)}\n` : describe(verdict));
   return verdict.trusted ? 0 : 1;
-}
-
-function usage(message: string): number {
-  process.stderr.write(`graph-pki verify: ${message}\n`);
-  return 2;
 }
 
 function singleLeaf(leafFile: string): Certificate {
@@ -197,9 +237,10 @@ interface RevocationDetails {
   deltaCrlNumber?: string;
 }
 
+/** ", CRL 7 from http://… checked" (the URL when a server checked it), or why it was not checked. */
 function describeRevocation(revocation: RevocationDetails | undefined): string {
   if (revocation === undefined) return '';
-  if (!revocation.checked) return `, CRL not checked: ${revocation.why ?? 'no CRL given'}`;
+  if (!revocation.checked) return revocation.why ? `, CRL not checked: ${revocation.why}` : ', no CRL given';
   const base = `, CRL ${revocation.crlNumber}${revocation.crlUrl ? ` from ${revocation.crlUrl}` : ''} checked`;
   return revocation.deltaCrlNumber ? `${base}, delta CRL ${revocation.deltaCrlNumber}${revocation.deltaCrlUrl ? ` from ${revocation.deltaCrlUrl}` : ''}` : base;
 }
