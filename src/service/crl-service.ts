@@ -76,7 +76,7 @@ export class CrlService {
           return await pending;
         } catch (error) {
           // The same failure, placed where this path meets it.
-          if (error instanceof ValidationFailure && error.depth !== depth) throw new ValidationFailure(error.reason, error.message, depth);
+          if (error instanceof ValidationFailure && error.depth !== depth) throw new ValidationFailure(error.reason, error.message, depth, error.crl);
           throw error;
         }
       },
