@@ -428,6 +428,15 @@ export function nameText(der: Buffer, name: Tlv): string {
   return rdnTexts(der, name).join(', ');
 }
 
+/** nameText of a whole DER Name (e.g. a CRL's issuer); '(unreadable name)' when it cannot be decoded. */
+export function nameTextOf(name: Buffer): string {
+  try {
+    return nameText(name, expectTlv(name, 0, DER_TAG.sequence, 'Name'));
+  } catch {
+    return '(unreadable name)';
+  }
+}
+
 /**
  * A Name as Entra writes it in certificateUserIds: RDNs in reverse order, joined by commas without
  * spaces (e.g. `DC=com,DC=contoso,CN=Contoso Issuing CA`).

@@ -13,6 +13,7 @@ import {
   ValidationFailure,
   validatePath,
 } from './path-validation.ts';
+import type { RevocationMode } from './revocation-mode.ts';
 import type { SignaturePolicy } from './signature.ts';
 import { type PathVerdict, verdictOf } from './verdict.ts';
 
@@ -31,10 +32,13 @@ export interface OfflineInput {
   readonly signaturePolicy?: SignaturePolicy;
   /** Key usages the leaf must assert (names as in RFC 5280, e.g. digitalSignature). */
   readonly keyUsage?: readonly string[];
+  /** Default 'given'. */
+  readonly revocation?: RevocationMode;
 }
 
 export async function verifyOffline(input: OfflineInput): Promise<PathVerdict> {
   const policy = input.signaturePolicy ?? { allowSha1: false };
+  const mode = input.revocation ?? 'given';
   const anchors: TrustAnchor<{ source: 'file' }>[] = input.trusted.map((certificate) => ({ certificate, meta: { source: 'file' } }));
   let path: ValidPath<{ source: 'file' }>;
   try {
@@ -51,7 +55,8 @@ export async function verifyOffline(input: OfflineInput): Promise<PathVerdict> {
       email: input.email,
       commonNameAsDns: input.commonNameAsDns ?? false,
       requiredKeyUsage: input.keyUsage ?? [],
-      revocation: async (certificate, issuer, _anchor, depth) => checkWithGivenCrls(certificate, issuer, input.crls, input.validationTime, policy, depth),
+      revocation:
+        mode === 'off' ? undefined : async (certificate, issuer, _anchor, depth) => checkWithGivenCrls(certificate, issuer, input.crls, input.validationTime, policy, depth, mode),
     });
   } catch (error) {
     if (error instanceof ValidationFailure) return verdictOf(input.leaf, error);
@@ -67,6 +72,7 @@ function checkWithGivenCrls(
   at: Date,
   policy: SignaturePolicy,
   depth: number,
+  mode: RevocationMode,
 ): RevocationResult {
   const mine = crls.filter(
     (crl) => crl.issuer.equals(issuer.subject) && (!crl.authorityKeyIdentifier || !issuer.subjectKeyIdentifier || crl.authorityKeyIdentifier === issuer.subjectKeyIdentifier),
@@ -76,6 +82,7 @@ function checkWithGivenCrls(
   const delta = newest(mine.filter((crl) => crl.deltaBaseCrlNumber !== undefined));
   if (!base) {
     if (delta) throw new ValidationFailure('crl_unavailable', `a delta CRL of '${issuer.subjectText}' was given without its base CRL`, depth);
+    if (mode === 'require') throw new ValidationFailure('crl_unavailable', `no CRL of '${issuer.subjectText}' was given, and revocation checks are required`, depth);
     return { details: { checked: false, source: 'file' } };
   }
   const result = checkAgainstCrls(certificate, issuer, base, delta, at, policy, depth);

@@ -7,6 +7,7 @@
 import { type Certificate, EXT, KEY_USAGE, nameAttributes, OID_COMMON_NAME } from './certificate.ts';
 import { type Budget, checkNameConstraints, parseNameConstraints, subjectNamesOf } from './name-constraints.ts';
 import { checkPublicKeyFacts as checkKeyAllowed } from './algorithms.ts';
+import type { CrlFailureDetail } from './crl-failure.ts';
 import { children, expectTlv } from './der.ts';
 import { type SignaturePolicy, verifySignature } from './signature.ts';
 
@@ -40,6 +41,8 @@ export class ValidationFailure extends Error {
     message: string,
     /** Which certificate of the path (0 = leaf) failed, when known. */
     readonly depth?: number,
+    /** For crl_invalid and revoked: the CRL concerned (its number and dates) and why it was unusable. */
+    readonly crl?: CrlFailureDetail,
   ) {
     super(message);
   }

@@ -5,6 +5,7 @@
 import { BoundedMap } from '../bounded-map.ts';
 import type { CrlConfig } from '../config.ts';
 import { FetchError, type GuardedFetcher } from '../net/guarded-fetcher.ts';
+import { crlDetail } from '../pki/crl-check.ts';
 import { type CrlIndex, CrlProblem, indexCrl } from '../pki/crl.ts';
 import { ValidationFailure } from '../pki/path-validation.ts';
 import type { Store } from '../store/store.ts';
@@ -103,13 +104,13 @@ export class CrlService {
     try {
       crl = indexCrl(body);
     } catch (error) {
-      if (error instanceof CrlProblem) throw new ValidationFailure('crl_invalid', `the CRL at ${url} cannot be used: ${error.message}`, depth);
+      if (error instanceof CrlProblem) throw new ValidationFailure('crl_invalid', `the CRL at ${url} cannot be used: ${error.message}`, depth, { kind: 'base', why: 'malformed' });
       throw error;
     }
     const previous = await this.store.repositories.crlCache.find(url);
     const highest = previous?.highest_crl_number ? BigInt(previous.highest_crl_number) : undefined;
     if (highest !== undefined && crl.crlNumber !== undefined && crl.crlNumber < highest) {
-      throw new ValidationFailure('crl_invalid', `the CRL at ${url} has CRL number ${crl.crlNumber}, lower than ${highest} seen before (a replayed CRL)`, depth);
+      throw new ValidationFailure('crl_invalid', `the CRL at ${url} has CRL number ${crl.crlNumber}, lower than ${highest} seen before (a replayed CRL)`, depth, crlDetail(crl, 'base', 'number_regressed'));
     }
     const newHighest = crl.crlNumber !== undefined && (highest === undefined || crl.crlNumber > highest) ? crl.crlNumber : highest;
     await this.store.repositories.crlCache.save({
