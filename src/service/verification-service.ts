@@ -59,15 +59,6 @@ export interface VerificationResult extends PathVerdict {
   readonly failure: FailureDetail | null;
 }
 
-/** What the engine's ValidationFailure may say about the CRL it failed on (CrlFailureDetail). */
-interface EngineCrlDetail {
-  readonly kind: 'base' | 'delta';
-  readonly why?: string;
-  readonly crlNumber?: string;
-  readonly thisUpdate?: string;
-  readonly nextUpdate?: string | null;
-}
-
 /** A failure found through one copy of the issuing CA, with what the verdict says about it. */
 interface CopyFailure {
   readonly failure: ValidationFailure;
@@ -279,7 +270,7 @@ export class VerificationService {
       };
     } catch (error) {
       if (!(error instanceof ValidationFailure)) throw error;
-      const engine = (error as ValidationFailure & { readonly crl?: EngineCrlDetail }).crl;
+      const engine = error.crl;
       // Without the engine's word on which CRL it was: the delta when it was being fetched, else the base.
       const kind = engine?.kind ?? (base === undefined ? 'base' : deltaUrl !== null && delta === undefined ? 'delta' : 'base');
       const held = kind === 'delta' ? delta?.crl : base?.crl;

@@ -121,6 +121,8 @@ describe('a root + issuing CA .p7b uploaded, then the issuing CA given its CRL U
       assert.match(body.message, /is its own CRL distribution point, which names the CRL of its issuer 'CN=Store Root, O=Fabrikam'/);
       assert.equal(body.failure.certificateAuthorityId, ids['Store Issuing CA 1']);
       assert.equal(body.failure.crlUrl, `${files.url}/root.crl`);
+      assert.equal(body.failure.crlKind, 'base');
+      assert.equal(body.failure.why, 'signer');
       assert.match(body.failure.crlNumber, /^\d+$/);
     } finally {
       await setCrlUrl(pkiId, ids['Store Issuing CA 1'] as string, `${files.url}/issuing.crl`);
