@@ -14,7 +14,7 @@ import { DEFAULT_VALIDATION_LIMITS, type TrustAnchor, type ValidPath, Validation
 import { type PathVerdict, verdictOf } from '../pki/verdict.ts';
 import type { CaRecord } from '../store/ca-repository.ts';
 import type { Store } from '../store/store.ts';
-import type { CrlLookup, CrlService } from './crl-service.ts';
+import type { CrlLookup, CrlLookups, CrlService } from './crl-service.ts';
 import { graphErrors } from './errors.ts';
 import { evaluatePolicy, type PolicyVerdict } from './policy-evaluation.ts';
 import type { X509Policy, X509PolicyService } from './x509-policy-service.ts';
@@ -116,6 +116,7 @@ export class VerificationService {
     const chosen = new Map<string, StoreAnchor>();
     const failures = new WeakMap<ValidationFailure, CopyFailure>();
 
+    const crls = this.crls.forOneVerification();
     let path: ValidPath<readonly StoreAnchor[]>;
     try {
       path = await validatePath(leaf, anchors, intermediates, {
@@ -125,7 +126,7 @@ export class VerificationService {
         signaturePolicy: { allowSha1: false },
         revocation: async (certificate, issuer, _anchor, depth) => {
           const copies = copiesOf.get(issuer.fingerprint);
-          const outcome = await this.checkRevocation(certificate, issuer, copies, policy, validationTime, depth);
+          const outcome = await this.checkRevocation(crls, certificate, issuer, copies, policy, validationTime, depth);
           if (!outcome.ok) {
             failures.set(outcome.failure, outcome);
             throw outcome.failure;
@@ -210,6 +211,7 @@ export class VerificationService {
    * when none passes, the first copy's failure is the answer.
    */
   private async checkRevocation(
+    crls: CrlLookups,
     certificate: Certificate,
     issuer: Certificate,
     copies: readonly StoreAnchor[] | undefined,
@@ -232,7 +234,7 @@ export class VerificationService {
       const configuration = `${copy.certificateRevocationListUrl}\n${copy.deltaCertificateRevocationListUrl}`;
       if (seen.has(configuration)) continue;
       seen.add(configuration);
-      outcomes.push(await this.checkCopy(certificate, issuer, copy, policy, at, depth));
+      outcomes.push(await this.checkCopy(crls, certificate, issuer, copy, policy, at, depth));
     }
     const revoked = outcomes.find((o) => !o.ok && o.failure.reason === 'revoked');
     if (revoked) return revoked;
@@ -240,7 +242,15 @@ export class VerificationService {
     return passed ?? (outcomes[0] as CopyOutcome);
   }
 
-  private async checkCopy(certificate: Certificate, issuer: Certificate, copy: StoreAnchor, policy: X509Policy, at: Date, depth: number): Promise<CopyOutcome> {
+  private async checkCopy(
+    crls: CrlLookups,
+    certificate: Certificate,
+    issuer: Certificate,
+    copy: StoreAnchor,
+    policy: X509Policy,
+    at: Date,
+    depth: number,
+  ): Promise<CopyOutcome> {
     const url = copy.certificateRevocationListUrl;
     const where = { certificateAuthorityId: copy.certificateAuthorityId, publicKeyInfrastructureId: copy.publicKeyInfrastructureId };
     if (url === null) {
@@ -254,8 +264,8 @@ export class VerificationService {
     let base: CrlLookup | undefined;
     let delta: CrlLookup | undefined;
     try {
-      base = await this.crls.get(url, new Date(), depth);
-      delta = deltaUrl === null ? undefined : await this.crls.get(deltaUrl, new Date(), depth);
+      base = await crls.get(url, new Date(), depth);
+      delta = deltaUrl === null ? undefined : await crls.get(deltaUrl, new Date(), depth);
       const result = checkAgainstCrls(certificate, issuer, base.crl, delta?.crl, at, { allowSha1: false }, depth);
       return {
         ok: true,
