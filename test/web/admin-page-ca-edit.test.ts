@@ -12,6 +12,7 @@ import type { Page } from 'playwright-core';
 import { TEST_BACKEND } from '../helpers/backend.ts';
 import { buildAdminPage, clearScreenshots, launchChromium, SCREENSHOT_DIR, type TestBrowser } from '../helpers/browser.ts';
 import { createCa, createLeaf, p7bOf, p7bPemOf, type TestCert, x509 } from '../helpers/certs.ts';
+import { assertFocusSettles, countPageRequests, FOCUSED } from '../helpers/page-probes.ts';
 import { PKI_PATH, startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 const SCREENSHOT_PREFIX = `admin-page-ca-edit-${TEST_BACKEND}-`;
@@ -36,32 +37,8 @@ async function screenshot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${SCREENSHOT_PREFIX}${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
 }
 
-/** What has the focus: its id, else its aria-label, else its text; 'body' when the focus was lost. */
-const FOCUSED = `(() => {
-  const a = document.activeElement;
-  if (!a || a === document.body) return 'body';
-  return a.id || a.getAttribute('aria-label') || a.textContent?.trim() || a.tagName;
-})()`;
-
-async function assertFocusSettlesOn(expected: string): Promise<void> {
-  await page.waitForFunction(`${FOCUSED} === ${JSON.stringify(expected)}`, undefined, { timeout: 3000 }).catch(() => undefined);
-  assert.equal(await page.evaluate(FOCUSED), expected);
-}
-
-/** Counts the requests the page sends with `method` to paths matching `pattern` while `action` runs. */
-async function countRequests(method: string, pattern: RegExp, action: () => Promise<void>): Promise<number> {
-  let count = 0;
-  const seen = (request: { method(): string; url(): string }) => {
-    if (request.method() === method && pattern.test(new URL(request.url()).pathname)) count++;
-  };
-  page.on('request', seen);
-  try {
-    await action();
-  } finally {
-    page.off('request', seen);
-  }
-  return count;
-}
+const assertFocusSettlesOn = (expected: string) => assertFocusSettles(page, expected);
+const countRequests = (method: string, pathPattern: RegExp, action: () => Promise<void>) => countPageRequests(page, method, pathPattern, action);
 
 function rowNamed(name: string) {
   return page.locator('#ca-rows tr').filter({ has: page.locator('td:first-child', { hasText: new RegExp(`^${name}$`) }) });
