@@ -78,7 +78,11 @@ export interface ValidationOptions<Meta> {
   readonly maxDepth: number;
   readonly maxSignatureChecks: number;
   readonly nameConstraintBudget: number;
-  /** Wall-clock cap for the whole validation, in ms. */
+  /**
+   * Wall-clock cap for path building and signature checks, in ms. Time spent waiting for the
+   * revocation callback (CRL downloads, which have their own timeout) is not counted, so a slow CRL
+   * server is reported as such rather than as a path-building budget running out.
+   */
   readonly timeLimitMs: number;
   readonly signaturePolicy: SignaturePolicy;
   readonly dns?: string | undefined;
@@ -144,7 +148,7 @@ function terminalAnchors<Meta>(anchors: readonly TrustAnchor<Meta>[]): TrustAnch
 
 interface SearchState {
   signatureChecks: number;
-  readonly deadline: number;
+  deadline: number;
   /** The failure of the longest candidate path, reported when no path is valid. */
   best: { failure: ValidationFailure; length: number } | undefined;
   readonly verified: Map<string, SignatureOutcome>;
@@ -214,13 +218,23 @@ async function tryCandidate<Meta>(
   }
   try {
     failClosed(() => checkPath(path, options), undefined);
-    const revocation = await checkRevocation(path, anchor, options);
+    const revocation = await outsideTimeLimit(state, () => checkRevocation(path, anchor, options));
     return { certificates: path, anchor, revocation };
   } catch (error) {
     if (!(error instanceof ValidationFailure)) throw error;
     remember(state, error, path.length);
     // Revocation and the like are facts about this path; another path may still be valid.
     return undefined;
+  }
+}
+
+/** Runs `wait` with the time it takes added to the deadline: the time limit covers path building only. */
+async function outsideTimeLimit<T>(state: SearchState, wait: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  try {
+    return await wait();
+  } finally {
+    state.deadline += Date.now() - started;
   }
 }
 

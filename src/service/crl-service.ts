@@ -18,7 +18,7 @@ export interface CrlLookup {
   readonly source: CrlSource;
 }
 
-type CrlLimits = Pick<CrlConfig, 'maxCrlBytes' | 'crlRefreshAheadMs' | 'crlMemoryEntries'>;
+type CrlLimits = Pick<CrlConfig, 'maxCrlBytes' | 'crlDownloadTimeoutMs' | 'crlRefreshAheadMs' | 'crlMemoryEntries'>;
 
 /** How a CRL lookup for a verification ended: a cache hit, a fresh download, or no usable CRL. */
 export type CrlLookupResult = CrlSource | 'failed';
@@ -27,6 +27,10 @@ export type CrlLookupResult = CrlSource | 'failed';
 export interface CrlMetricsSink {
   lookup(result: CrlLookupResult): void;
   downloadedBytes(bytes: number): void;
+}
+
+export interface CrlLookups {
+  get(url: string, now: Date, depth: number): Promise<CrlLookup>;
 }
 
 export class CrlService {
@@ -53,6 +57,30 @@ export class CrlService {
     }
     this.metrics?.lookup(lookup.source);
     return lookup;
+  }
+
+  /**
+   * Lookups for one verification: each URL is looked up once however many candidate paths need it, so
+   * a CRL server that times out costs one download timeout, not one per path.
+   */
+  forOneVerification(): CrlLookups {
+    const seen = new Map<string, Promise<CrlLookup>>();
+    return {
+      get: async (url, now, depth) => {
+        let pending = seen.get(url);
+        if (!pending) {
+          pending = this.get(url, now, depth);
+          seen.set(url, pending);
+        }
+        try {
+          return await pending;
+        } catch (error) {
+          // The same failure, placed where this path meets it.
+          if (error instanceof ValidationFailure && error.depth !== depth) throw new ValidationFailure(error.reason, error.message, depth, error.crl);
+          throw error;
+        }
+      },
+    };
   }
 
   private async lookup(url: string, now: Date, depth: number): Promise<CrlLookup> {
@@ -97,7 +125,11 @@ export class CrlService {
       body = (await this.fetcher.fetch(url, { maxBytes: this.limits.maxCrlBytes })).body;
       this.metrics?.downloadedBytes(body.length);
     } catch (error) {
-      if (error instanceof FetchError) throw new ValidationFailure('crl_unavailable', `the CRL at ${url} cannot be downloaded: ${error.message}`, depth);
+      if (error instanceof FetchError) {
+        // The download's own budget ran out: say so in its terms (not the fetcher's), with the configured figure.
+        const why = error.kind === 'timeout' ? `the download took longer than ${durationText(this.limits.crlDownloadTimeoutMs)}` : error.message;
+        throw new ValidationFailure('crl_unavailable', `the CRL at ${url} cannot be downloaded: ${why}`, depth);
+      }
       throw error;
     }
     let crl: CrlIndex;
@@ -133,6 +165,11 @@ function readStored(base64: string): CrlIndex | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** 10000 → '10 s', 1500 → '1.5 s', 800 → '800 ms'. */
+function durationText(ms: number): string {
+  return ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 function isCurrent(crl: CrlIndex, now: Date): boolean {

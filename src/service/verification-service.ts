@@ -11,7 +11,7 @@ import { DEFAULT_VALIDATION_LIMITS, type RevocationResult, type TrustAnchor, typ
 import { type PathVerdict, verdictOf } from '../pki/verdict.ts';
 import type { CaRecord } from '../store/ca-repository.ts';
 import type { Store } from '../store/store.ts';
-import type { CrlService } from './crl-service.ts';
+import type { CrlLookups, CrlService } from './crl-service.ts';
 import { graphErrors } from './errors.ts';
 import { evaluatePolicy, type PolicyVerdict } from './policy-evaluation.ts';
 import type { X509Policy, X509PolicyService } from './x509-policy-service.ts';
@@ -69,6 +69,7 @@ export class VerificationService {
     // Store CAs also serve as intermediates, so a path reaches the root and every CA's CRL is checked.
     const intermediates = [...supplied, ...anchors.map((a) => a.certificate).filter((c) => !c.subject.equals(c.issuer))];
 
+    const crls = this.crls.forOneVerification();
     let path: ValidPath<StoreAnchor>;
     try {
       path = await validatePath(leaf, anchors, intermediates, {
@@ -76,7 +77,7 @@ export class VerificationService {
         purpose: 'clientAuth',
         ...DEFAULT_VALIDATION_LIMITS,
         signaturePolicy: { allowSha1: false },
-        revocation: (certificate, issuer, _anchor, depth) => this.checkRevocation(certificate, issuer, byFingerprint.get(issuer.fingerprint), policy, validationTime, depth),
+        revocation: (certificate, issuer, _anchor, depth) => this.checkRevocation(crls, certificate, issuer, byFingerprint.get(issuer.fingerprint), policy, validationTime, depth),
       });
     } catch (error) {
       if (!(error instanceof ValidationFailure)) throw error;
@@ -96,6 +97,7 @@ export class VerificationService {
   }
 
   private async checkRevocation(
+    crls: CrlLookups,
     certificate: Certificate,
     issuer: Certificate,
     issuerInStore: StoreAnchor | undefined,
@@ -114,9 +116,9 @@ export class VerificationService {
       }
       return { details: { checked: false, why: issuerInStore ? 'the CA has no CRL URL' : 'the issuer is not in the trust store' } };
     }
-    const base = await this.crls.get(url, new Date(), depth);
+    const base = await crls.get(url, new Date(), depth);
     const deltaUrl = issuerInStore?.deltaCertificateRevocationListUrl ?? null;
-    const delta = deltaUrl === null ? undefined : await this.crls.get(deltaUrl, new Date(), depth);
+    const delta = deltaUrl === null ? undefined : await crls.get(deltaUrl, new Date(), depth);
     const result = checkAgainstCrls(certificate, issuer, base.crl, delta?.crl, at, { allowSha1: false }, depth);
     return {
       details: {

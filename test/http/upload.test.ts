@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_LIMITS } from '../../src/config.ts';
-import { createCa, createLeaf, p7bOf, p7bPemOf, sha256Hex, type TestCert } from '../helpers/certs.ts';
+import { createCa, createCaWithOffCurveKey, createLeaf, p7bOf, p7bPemOf, sha256Hex, type TestCert } from '../helpers/certs.ts';
 import { startFileServer, type FileServer } from '../helpers/file-server.ts';
 import { PKI_PATH, send, startTestServer, TENANT_B, tokens, type TestServer } from '../helpers/test-server.ts';
 
@@ -226,6 +226,14 @@ describe('failed uploads: status failed, statusDetails says why, CAs as they wer
     const weak = p7bOf([await createCa({ subject: 'CN=Weak', key: 'rsa1024' })]);
     files.set('/weak.p7b', { body: weak });
     await expectFailure(async () => [`${files.url}/weak.p7b`, sha256Hex(weak)], /certificate 1 of 1: 'CN=Weak': RSA key of 1024 bits/);
+  });
+
+  it('a CA whose EC key is off its curve fails the upload at once, saying so (not after three leases)', async () => {
+    const bad = p7bOf([root, await createCaWithOffCurveKey(root, 'CN=Off Curve')]);
+    files.set('/off-curve.p7b', { body: bad });
+    const started = Date.now();
+    await expectFailure(async () => [`${files.url}/off-curve.p7b`, sha256Hex(bad)], /^Upload failed: certificate 2 of 2: not a usable X\.509 certificate: the EC public key is not a point on P-256\.$/);
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
   });
 
   it('a duplicate of a CA already in the PKI, named by its id', async () => {
