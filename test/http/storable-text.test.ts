@@ -59,7 +59,7 @@ describe('in the query', () => {
     ['$skiptoken', 'abc\u0000'],
     ['$select', 'displayName\u0000'],
     ['x', '\u0000'],
-  ]) {
+  ] as [string, string][]) {
     it(`${option}=${JSON.stringify(value)}: 400 naming the option`, async () => {
       const res = await t.request('GET', `/beta${PKI_PATH}?${encodeURIComponent(option)}=${encodeURIComponent(value)}`);
       assertRefused(res, new RegExp(`^The query option '\\${option}' holds`));
