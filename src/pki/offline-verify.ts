@@ -13,6 +13,7 @@ import {
   ValidationFailure,
   validatePath,
 } from './path-validation.ts';
+import type { PolicyInputs } from './policy-tree.ts';
 import type { SignaturePolicy } from './signature.ts';
 import { type PathVerdict, verdictOf } from './verdict.ts';
 
@@ -31,6 +32,8 @@ export interface OfflineInput {
   readonly signaturePolicy?: SignaturePolicy;
   /** Key usages the leaf must assert (names as in RFC 5280, e.g. digitalSignature). */
   readonly keyUsage?: readonly string[];
+  /** The RFC 5280 policy inputs, as in ValidationOptions. */
+  readonly policyInputs?: PolicyInputs;
 }
 
 export async function verifyOffline(input: OfflineInput): Promise<PathVerdict> {
@@ -51,6 +54,7 @@ export async function verifyOffline(input: OfflineInput): Promise<PathVerdict> {
       email: input.email,
       commonNameAsDns: input.commonNameAsDns ?? false,
       requiredKeyUsage: input.keyUsage ?? [],
+      ...input.policyInputs,
       revocation: async (certificate, issuer, _anchor, depth) => checkWithGivenCrls(certificate, issuer, input.crls, input.validationTime, policy, depth),
     });
   } catch (error) {
