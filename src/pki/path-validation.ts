@@ -68,8 +68,20 @@ export interface RevocationResult {
   readonly details: unknown;
 }
 
+/** The candidate path a revocation check is made for: leaf first, trust anchor last. */
+export interface RevocationPath<Meta> {
+  readonly certificates: readonly Certificate[];
+  readonly anchor: TrustAnchor<Meta>;
+}
+
 /** Checks one certificate against its issuer's CRLs; throws ValidationFailure (revoked, crl_*). */
-export type RevocationChecker<Meta> = (certificate: Certificate, issuer: Certificate, issuerAnchor: TrustAnchor<Meta> | undefined, depth: number) => Promise<RevocationResult | undefined>;
+export type RevocationChecker<Meta> = (
+  certificate: Certificate,
+  issuer: Certificate,
+  issuerAnchor: TrustAnchor<Meta> | undefined,
+  depth: number,
+  path: RevocationPath<Meta>,
+) => Promise<RevocationResult | undefined>;
 
 export interface ValidationOptions<Meta> {
   readonly validationTime: Date;
@@ -679,7 +691,7 @@ async function checkRevocation<Meta>(path: readonly Certificate[], anchor: Trust
   for (let depth = 0; depth < path.length - 1; depth++) {
     const issuer = path[depth + 1] as Certificate;
     const issuerAnchor = depth + 1 === path.length - 1 ? anchor : undefined;
-    results.push(await options.revocation(path[depth] as Certificate, issuer, issuerAnchor, depth));
+    results.push(await options.revocation(path[depth] as Certificate, issuer, issuerAnchor, depth, { certificates: path, anchor }));
   }
   results.push(undefined);
   return results;
