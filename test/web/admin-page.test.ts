@@ -10,11 +10,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Page, Request, Route } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
 import { TEST_BACKEND } from '../helpers/backend.ts';
 import { buildAdminPage, clearScreenshots, launchChromium, SCREENSHOT_DIR, type TestBrowser } from '../helpers/browser.ts';
 import { createCa, createChain, createCrl, createLeaf, p7bOf, sha256Hex, type TestCert, x509 } from '../helpers/certs.ts';
 import { startFileServer, type FileServer } from '../helpers/file-server.ts';
+import { assertFocusSettles, countPageRequests, FOCUSED } from '../helpers/page-probes.ts';
 import { PKI_PATH, startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 const DAY_MS = 86_400_000;
@@ -45,33 +46,8 @@ function rowNamed(tbody: string, name: string) {
   return page.locator(`${tbody} tr`).filter({ has: page.locator('td:first-child', { hasText: new RegExp(`^${name}$`) }) });
 }
 
-/** What has the focus: its id, else its aria-label, else its text; 'body' when the focus was lost. */
-const FOCUSED = `(() => {
-  const a = document.activeElement;
-  if (!a || a === document.body) return 'body';
-  return a.id || a.getAttribute('aria-label') || a.textContent?.trim() || a.tagName;
-})()`;
-
-/** The focus comes back when the request ends: waits for `expected` to have it, then says what has it. */
-async function assertFocusSettlesOn(expected: string): Promise<void> {
-  await page.waitForFunction(`${FOCUSED} === ${JSON.stringify(expected)}`, undefined, { timeout: 3000 }).catch(() => undefined);
-  assert.equal(await page.evaluate(FOCUSED), expected);
-}
-
-/** Runs `action` and counts the requests the page sent meanwhile with this method to a path matching `pathPattern`. */
-async function countRequests(method: string, pathPattern: RegExp, action: () => Promise<void>): Promise<number> {
-  let count = 0;
-  const seen = (request: Request) => {
-    if (request.method() === method && pathPattern.test(new URL(request.url()).pathname)) count++;
-  };
-  page.on('request', seen);
-  try {
-    await action();
-  } finally {
-    page.off('request', seen);
-  }
-  return count;
-}
+const assertFocusSettlesOn = (expected: string) => assertFocusSettles(page, expected);
+const countRequests = (method: string, pathPattern: RegExp, action: () => Promise<void>) => countPageRequests(page, method, pathPattern, action);
 
 /** Holds back the page's requests to matching URLs; the function returned lets them go and stops holding. */
 async function holdRequests(matches: (url: URL) => boolean): Promise<() => Promise<void>> {
