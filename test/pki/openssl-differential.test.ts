@@ -5,8 +5,7 @@
 // OpenSSL rejects fails the test, except where the case names the purpose rule (laxerByDesign) or the
 // -x509_strict profile error that RFC 5280's algorithm and PKITS do not apply (laxerPerRfc5280).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -14,9 +13,9 @@ import { parseCertificate } from '../../src/pki/certificate.ts';
 import { indexCrl } from '../../src/pki/crl.ts';
 import { verifyOffline } from '../../src/pki/offline-verify.ts';
 import type { PathVerdict } from '../../src/pki/verdict.ts';
+import { OPENSSL, opensslVerify, type OpensslVerdict } from '../helpers/openssl-verify.ts';
 import { createCa, createCrl, createLeaf, derTlv, type CertOptions, type TestCert, type TestCrl, x509 } from '../helpers/certs.ts';
 
-const OPENSSL = '/usr/bin/openssl';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
@@ -334,26 +333,9 @@ const CASES: readonly Case[] = [
 const work = mkdtempSync(path.join(tmpdir(), 'graph-pki-openssl-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-interface OpensslVerdict {
-  readonly accepted: boolean;
-  readonly output: string;
-}
-
 function runOpenssl(dir: string, material: Material, extraArgs: readonly string[] = []): OpensslVerdict {
-  const write = (name: string, text: string) => {
-    writeFileSync(path.join(dir, name), text);
-    return path.join(dir, name);
-  };
-  const args = ['verify', '-x509_strict', '-purpose', 'sslclient', '-attime', String(AT_SECONDS), ...extraArgs, '-CAfile', write('root.pem', material.root.pem)];
-  if (material.intermediates.length > 0) args.push('-untrusted', write('int.pem', material.intermediates.map((c) => c.pem).join('')));
-  if (material.crls) args.push('-crl_check_all', '-CRLfile', write('crls.pem', material.crls.map((c) => c.pem).join('')));
-  args.push(write('leaf.pem', material.leaf.pem));
-  const result = spawnSync(OPENSSL, args, { encoding: 'utf8', timeout: 30_000 });
-  if (result.error) throw result.error;
-  const output = `${result.stdout}${result.stderr}`.trim();
-  // 0: verified; 2: verification failed. Anything else is a harness problem, not a verdict.
-  assert.ok(result.status === 0 || result.status === 2, `openssl exited with ${result.status}: ${output}`);
-  return { accepted: result.status === 0 && /: OK$/m.test(result.stdout), output };
+  const args = ['-x509_strict', '-purpose', 'sslclient', '-attime', String(AT_SECONDS), ...extraArgs, ...(material.crls ? ['-crl_check_all'] : [])];
+  return opensslVerify(dir, material, args);
 }
 
 async function runOurs(material: Material): Promise<PathVerdict> {
