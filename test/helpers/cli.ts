@@ -27,9 +27,36 @@ async function withTestDatabase(args: readonly string[], env: Record<string, str
 
 /** Runs `graph-pki …` to its end; `input`, when given, is its standard input. */
 export async function runCli(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 20_000, input?: string): Promise<CliResult> {
-  const fullArgs = await withTestDatabase(args, env);
+  return runProcess(await withTestDatabase(args, env), { env, timeoutMs, input });
+}
+
+/**
+ * Runs `graph-pki …` exactly as given (no test database added), in the folder `cwd`, as a user who typed
+ * it there would; `uid`/`gid` run it as another user (only root may).
+ */
+export function runCliIn(cwd: string, args: readonly string[], options: { env?: Record<string, string>; uid?: number; gid?: number } = {}): Promise<CliResult> {
+  return runProcess(args, { env: options.env ?? {}, timeoutMs: 20_000, cwd, uid: options.uid, gid: options.gid });
+}
+
+interface ProcessOptions {
+  readonly env: Record<string, string>;
+  readonly timeoutMs: number;
+  readonly input?: string | undefined;
+  readonly cwd?: string;
+  readonly uid?: number | undefined;
+  readonly gid?: number | undefined;
+}
+
+function runProcess(fullArgs: readonly string[], { env, timeoutMs, input, cwd, uid, gid }: ProcessOptions): Promise<CliResult> {
+  const args = fullArgs;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...fullArgs], { env: { ...process.env, ...env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...fullArgs], {
+      env: { ...process.env, ...env },
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      ...(cwd ? { cwd } : {}),
+      ...(uid === undefined ? {} : { uid }),
+      ...(gid === undefined ? {} : { gid }),
+    });
     if (input !== undefined) child.stdin?.end(input);
     let stdout = '';
     let stderr = '';
