@@ -4,9 +4,10 @@
 import { Command } from 'commander';
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT } from '../config.ts';
 import { mintAdminToken } from '../auth/token-issuer.ts';
-import { existingSigningKeyOf } from '../signing-key-source.ts';
 import type { TenantContentCounts } from '../store/tenant-repository.ts';
 import { envOption, parseDatabaseLocation, parseHttpUrl, parseInteger } from './options.ts';
+import { callServer, ServerCallError, serverMessageOf } from './server-call.ts';
+import { keyOfRunningServer } from './server-key.ts';
 
 export interface AdminConnectionOptions {
   url: string;
@@ -15,9 +16,6 @@ export interface AdminConnectionOptions {
   adminToken?: string;
   timeoutMs: number;
 }
-
-/** The server answered with an error, or could not be reached: exit 1. */
-export class AdminApiError extends Error {}
 
 /** Lifetime of an admin token minted for one command. */
 const MINTED_TOKEN_TTL_SECONDS = 300;
@@ -36,44 +34,27 @@ export function withAdminConnection(command: Command): Command {
 
 async function adminToken(options: AdminConnectionOptions): Promise<string> {
   if (options.adminToken !== undefined) return options.adminToken;
-  try {
-    return await mintAdminToken(await existingSigningKeyOf(options.data, options.database), { ttlSeconds: MINTED_TOKEN_TTL_SECONDS });
-  } catch (error) {
-    throw new AdminApiError(`cannot mint an admin token: ${(error as Error).message} (or pass --admin-token)`);
-  }
+  return mintAdminToken(await keyOfRunningServer(options, '--admin-token'), { ttlSeconds: MINTED_TOKEN_TTL_SECONDS });
 }
 
-/** Calls the admin API; the parsed JSON answer, or an AdminApiError saying what the server said. */
+/** Calls the admin API; the parsed JSON answer, or a ServerCallError saying what the server said. */
 export async function callAdminApi(options: AdminConnectionOptions, method: string, path: string, body?: string): Promise<unknown> {
   const token = await adminToken(options);
-  const url = `${options.url}/_admin${path}`;
-  let response: Response;
-  let text: string;
-  try {
-    response = await fetch(url, {
+  const answer = await callServer(
+    `${options.url}/_admin${path}`,
+    {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body }),
-      signal: AbortSignal.timeout(options.timeoutMs),
-    });
-    text = await response.text();
-  } catch (error) {
-    if ((error as Error).name === 'TimeoutError') throw new AdminApiError(`${url} did not answer within ${options.timeoutMs} ms (--timeout-ms)`);
-    throw new AdminApiError(`cannot reach ${url}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  if (!response.ok) {
-    const message = (parsed as { error?: { message?: unknown } } | undefined)?.error?.message;
+    },
+    options.timeoutMs,
+  );
+  if (answer.status < 200 || answer.status > 299) {
     // `--url http://host:8080/beta` sends /beta/_admin/… to Graph's routes, which refuse the admin token.
-    const hint = new URL(options.url).pathname.length > 1 && (response.status === 401 || response.status === 404) ? ' (is --url the server\'s base URL, without a path?)' : '';
-    throw new AdminApiError(`the server answered HTTP ${response.status}: ${typeof message === 'string' ? message : text.slice(0, 200)}${hint}`);
+    const hint = new URL(options.url).pathname.length > 1 && (answer.status === 401 || answer.status === 404) ? ' (is --url the server\'s base URL, without a path?)' : '';
+    throw new ServerCallError(`the server answered HTTP ${answer.status}: ${serverMessageOf(answer)}${hint}`, answer.status);
   }
-  return parsed;
+  return answer.body;
 }
 
 /** e.g. "2 PKIs, 5 certificate authorities, 1 job, 0 x509 policies" (deleted items included). */
@@ -85,15 +66,4 @@ export function describeCounts(counts: TenantContentCounts): string {
     plural(counts.jobs, 'upload job', 'upload jobs'),
     plural(counts.x509CertificatePolicies, 'x509 policy', 'x509 policies'),
   ].join(', ');
-}
-
-/** Runs an admin command's work: exit 1 with the server's message when the API refuses. */
-export async function runAdminCommand(name: string, work: () => Promise<void>): Promise<void> {
-  try {
-    await work();
-  } catch (error) {
-    if (!(error instanceof AdminApiError)) throw error;
-    process.stderr.write(`graph-pki ${name}: ${error.message}\n`);
-    process.exitCode = 1;
-  }
 }

@@ -3,11 +3,13 @@ import { Command } from 'commander';
 import { caCommand } from './ca-command.ts';
 import { hashCommand } from './hash-command.ts';
 import { migrateCommand } from './migrate-command.ts';
+import { pkiCommand } from './pki-command.ts';
 import { readBooleanEnvironment } from './options.ts';
 import { resetCommand } from './reset-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { snapshotCommand } from './snapshot-command.ts';
 import { tokenCommand } from './token-command.ts';
+import { uploadCommand } from './upload-command.ts';
 import { verifyCommand } from './verify-command.ts';
 
 const program = new Command('graph-pki')
@@ -18,7 +20,9 @@ const program = new Command('graph-pki')
   .addCommand(serveCommand())
   .addCommand(tokenCommand())
   .addCommand(hashCommand())
+  .addCommand(pkiCommand())
   .addCommand(caCommand())
+  .addCommand(uploadCommand())
   .addCommand(migrateCommand())
   .addCommand(snapshotCommand())
   .addCommand(resetCommand())

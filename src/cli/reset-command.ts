@@ -3,7 +3,8 @@
 // a leftover variable can never wipe data.
 import { Command, Option } from 'commander';
 import type { TenantContentCounts } from '../store/tenant-repository.ts';
-import { type AdminConnectionOptions, callAdminApi, describeCounts, runAdminCommand, withAdminConnection } from './admin-client.ts';
+import { type AdminConnectionOptions, callAdminApi, describeCounts, withAdminConnection } from './admin-client.ts';
+import { runServerCommand } from './server-call.ts';
 import { parseGuid } from './options.ts';
 
 interface ResetOptions extends AdminConnectionOptions {
@@ -24,7 +25,7 @@ export function resetCommand(): Command {
     if ((options.tenant === undefined) === (options.all === undefined)) {
       command.error('error: give exactly one of --tenant GUID (one tenant) or --all (every tenant)', { exitCode: 2 });
     }
-    return runAdminCommand('reset', async () => {
+    return runServerCommand('reset', async () => {
       if (options.tenant !== undefined) {
         const answer = (await callAdminApi(options, 'DELETE', `/tenants/${options.tenant}`)) as { deleted: TenantContentCounts };
         process.stdout.write(`reset tenant ${options.tenant}: removed ${describeCounts(answer.deleted)}\n`);

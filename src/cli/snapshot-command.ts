@@ -5,7 +5,8 @@ import path from 'node:path';
 import { text as readStream } from 'node:stream/consumers';
 import { Command } from 'commander';
 import type { TenantContentCounts } from '../store/tenant-repository.ts';
-import { type AdminConnectionOptions, callAdminApi, describeCounts, runAdminCommand, withAdminConnection } from './admin-client.ts';
+import { type AdminConnectionOptions, callAdminApi, describeCounts, withAdminConnection } from './admin-client.ts';
+import { runServerCommand } from './server-call.ts';
 import { envOption, parseGuid } from './options.ts';
 
 interface ExportOptions extends AdminConnectionOptions {
@@ -30,7 +31,7 @@ export function snapshotCommand(): Command {
         .addOption(envOption('--tenant <guid>', 'tenant to export').argParser(parseGuid).makeOptionMandatory())
         .addOption(envOption('--out <file>', 'file to write, mode 0600 (default, or -: standard output)')),
     ).action((options: ExportOptions) =>
-      runAdminCommand('snapshot export', async () => {
+      runServerCommand('snapshot export', async () => {
         const document = await callAdminApi(options, 'GET', `/tenants/${options.tenant}/snapshot`);
         const text = `${JSON.stringify(document, null, 2)}\n`;
         if (options.out === undefined || options.out === '-') {
@@ -57,7 +58,7 @@ export function snapshotCommand(): Command {
         process.exitCode = 2;
         return;
       }
-      await runAdminCommand('snapshot import', async () => {
+      await runServerCommand('snapshot import', async () => {
         const answer = (await callAdminApi(options, 'PUT', `/tenants/${options.tenant}/snapshot`, text)) as { imported: TenantContentCounts };
         process.stdout.write(`imported into tenant ${options.tenant}: ${describeCounts(answer.imported)}\n`);
       });

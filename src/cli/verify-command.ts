@@ -1,17 +1,22 @@
 // `graph-pki verify LEAF`: verifies a certificate offline, with no server, from trusted certificates,
-// intermediates and CRLs in files. Exit 0 trusted, 1 not trusted, 2 bad usage or unreadable input.
+// intermediates and CRLs in files; or, with --url, through a running server's verification API (its
+// trust store, CRLs and x509 policy). Exit 0 trusted, 1 not trusted, 2 bad usage or unreadable input.
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type Certificate, CertificateParseError, parseCertificate } from '../pki/certificate.ts';
 import { certificatesOfFile } from '../pki/certificate-bundle.ts';
 import { type CrlIndex, CrlProblem, crlDerFromPem, indexCrl } from '../pki/crl.ts';
 import { looksLikePem } from '../pki/encoding.ts';
 import { verifyOffline } from '../pki/offline-verify.ts';
 import { DEFAULT_VALIDATION_LIMITS, ipBytes, type Purpose } from '../pki/path-validation.ts';
+import { REVOCATION_MODES, type RevocationMode } from '../pki/revocation-mode.ts';
 import type { PathVerdict } from '../pki/verdict.ts';
+import { GraphClient, type GraphConnectionOptions, withGraphConnection } from './graph-client.ts';
 import { parseInteger } from './options.ts';
+import { ServerCallError } from './server-call.ts';
 
-interface VerifyOptions {
+interface VerifyOptions extends Omit<GraphConnectionOptions, 'url'> {
+  url?: string;
   trust: string[];
   intermediates: string[];
   crl: string[];
@@ -23,20 +28,48 @@ interface VerifyOptions {
   maxDepth: number;
   json: boolean;
   allowSha1: boolean;
+  revocation: RevocationMode;
 }
+
+/** Where the command writes: the process's streams, or buffers when it is run in-process (tests). */
+export interface CommandOutput {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const PROCESS_OUTPUT: CommandOutput = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
 
 /** Input that cannot be read or parsed: exit 2. */
 class UnreadableInput extends Error {}
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-export function verifyCommand(): Command {
-  return new Command('verify')
-    .description('Verify a certificate offline against trusted certificates and CRLs in files (PEM or DER). Exit 0 trusted, 1 not trusted, 2 bad usage or unreadable input.')
+/** Options that only the offline check has: with --url the server's trust store, CRLs and policy decide. */
+const OFFLINE_ONLY = ['trust', 'crl', 'revocation', 'purpose', 'dns', 'ip', 'email', 'maxDepth', 'allowSha1'] as const;
+/** Options that only a check through a server has. */
+const SERVER_ONLY = ['token', 'data', 'database', 'tenant', 'timeoutMs'] as const;
+
+export function verifyCommand(output: CommandOutput = PROCESS_OUTPUT, done: (code: number) => void = (code) => (process.exitCode = code)): Command {
+  const command = new Command('verify')
+    .description(
+      'Verify a certificate offline against trusted certificates and CRLs in files (PEM or DER), or with --url through a running server ' +
+        '(POST /graph-pki/v1/verify: its trust store, CRLs and x509 policy). Exit 0 trusted, 1 not trusted, 2 bad usage or unreadable input.',
+    )
     .argument('<leaf>', 'the certificate to verify (PEM or DER)')
     .option('--trust <file>', 'trusted CA certificates; repeatable; PEM files may hold several', collect, [])
     .option('--intermediates <file>', 'untrusted intermediate certificates that may help build the path; repeatable', collect, [])
-    .option('--crl <file>', 'CRLs (PEM with several, or DER); repeatable. An issuer without a CRL here is not checked for revocation', collect, [])
+    .option('--crl <file>', 'CRLs (PEM with several, or DER); repeatable. What happens to a certificate whose issuer has no CRL here: see --revocation', collect, [])
+    .addOption(
+      new Option(
+        '--revocation <mode>',
+        'require: every certificate below the trust anchor needs its status proven by a CRL given with --crl (as openssl -crl_check_all); given: a certificate is checked where a CRL of its issuer is given, and a given CRL that names a CA of the path but does not validate for it fails; off: no revocation checks',
+      )
+        .choices(REVOCATION_MODES)
+        .default('given'),
+    )
     .addOption(new Option('--at <iso-time>', 'validation time (default: now)').argParser(parseTime))
     .addOption(new Option('--purpose <purpose>', 'what the certificate is for').choices(['clientAuth', 'serverAuth', 'any']).default('clientAuth'))
     .option('--dns <name>', 'the certificate must be valid for this DNS name')
@@ -44,13 +77,71 @@ export function verifyCommand(): Command {
     .option('--email <address>', 'the certificate must be valid for this email address')
     .addOption(new Option('--max-depth <n>', 'most CA certificates in the path').default(DEFAULT_VALIDATION_LIMITS.maxDepth).argParser(parseInteger(1, 64)))
     .option('--allow-sha1', 'accept SHA-1 signatures (refused by default)', false)
-    .option('--json', 'print the verdict as JSON (the same object the verification API returns)', false)
-    .action(async (leafFile: string, options: VerifyOptions) => {
-      process.exitCode = await run(leafFile, options);
-    });
+    .option('--json', 'print the verdict as JSON (the same object the verification API returns)', false);
+  return withGraphConnection(command, { offlineByDefault: true }).action(async (leafFile: string, options: VerifyOptions, self: Command) => {
+    const given = (names: readonly string[]) => names.filter((name) => self.getOptionValueSource(name) === 'cli');
+    const flag = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    if (options.url !== undefined && given(OFFLINE_ONLY).length > 0) {
+      self.error(`error: ${given(OFFLINE_ONLY).map(flag).join(', ')} apply to the offline check; with --url the server's trust store, CRLs and policy decide`, { exitCode: 2 });
+    }
+    if (options.url === undefined && given(SERVER_ONLY).length > 0) {
+      self.error(`error: ${given(SERVER_ONLY).map(flag).join(', ')} apply only with --url (verification through a running server)`, { exitCode: 2 });
+    }
+    done(options.url === undefined ? await run(leafFile, options, output) : await runThroughServer(leafFile, { ...options, url: options.url }, output));
+  });
 }
 
-async function run(leafFile: string, options: VerifyOptions): Promise<number> {
+/** Sends the leaf and intermediates to the server's verification API; exit 0 trusted, 1 not trusted or refused. */
+async function runThroughServer(leafFile: string, options: VerifyOptions & { url: string }, output: CommandOutput): Promise<number> {
+  let leaf: Certificate;
+  let intermediates: Certificate[];
+  try {
+    leaf = singleLeaf(leafFile);
+    intermediates = options.intermediates.flatMap(certificatesIn);
+  } catch (error) {
+    if (!(error instanceof UnreadableInput)) throw error;
+    output.err(`graph-pki verify: ${error.message}\n`);
+    return 2;
+  }
+  let verdict: ServerVerdict;
+  try {
+    verdict = await new GraphClient(options).call<ServerVerdict>('POST', '/graph-pki/v1/verify', {
+      certificate: leaf.der.toString('base64'),
+      ...(intermediates.length > 0 ? { intermediates: intermediates.map((c) => c.der.toString('base64')) } : {}),
+      ...(options.at ? { validationTime: options.at.toISOString() } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof ServerCallError)) throw error;
+    output.err(`graph-pki verify: ${error.message}\n`);
+    return 1;
+  }
+  output.out(options.json ? `${JSON.stringify(verdict, null, 2)}\n` : describe(verdict));
+  return verdict.trusted ? 0 : 1;
+}
+
+/**
+ * Runs `graph-pki verify ARGS…` in this process (the same command bin/graph-pki runs) and returns its
+ * exit code, its output going to `output`: for callers that run it many times, such as the PKITS runner.
+ */
+export async function runVerifyCommand(args: readonly string[], output: CommandOutput): Promise<number> {
+  let code = 0;
+  const command = verifyCommand(output, (result) => (code = result))
+    .configureOutput({ writeOut: (text) => output.out(text), writeErr: (text) => output.err(text) })
+    .exitOverride();
+  try {
+    await command.parseAsync([...args], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    throw error;
+  }
+  return code;
+}
+
+async function run(leafFile: string, options: VerifyOptions, output: CommandOutput): Promise<number> {
+  const usage = (message: string): number => {
+    output.err(`graph-pki verify: ${message}\n`);
+    return 2;
+  };
   if (options.ip !== undefined && !ipBytes(options.ip)) return usage(`--ip ${options.ip} is not an IPv4 or IPv6 address`);
   if (options.trust.length === 0) return usage('give at least one --trust file');
   let leaf: Certificate;
@@ -58,18 +149,12 @@ async function run(leafFile: string, options: VerifyOptions): Promise<number> {
   let intermediates: Certificate[];
   let crls: CrlIndex[];
   try {
-    const [leafCertificate, ...rest] = certificatesIn(leafFile);
-    if (!leafCertificate) throw new UnreadableInput(`${leafFile} holds no certificate`);
-    if (rest.length > 0) throw new UnreadableInput(`${leafFile} holds ${rest.length + 1} certificates; give the leaf alone and the others with --intermediates`);
-    leaf = leafCertificate;
+    leaf = singleLeaf(leafFile);
     trusted = options.trust.flatMap(certificatesIn);
     intermediates = options.intermediates.flatMap(certificatesIn);
     crls = options.crl.flatMap(crlsIn);
   } catch (error) {
-    if (error instanceof UnreadableInput) {
-      process.stderr.write(`graph-pki verify: ${error.message}\n`);
-      return 2;
-    }
+    if (error instanceof UnreadableInput) return usage(error.message);
     throw error;
   }
   const verdict = await verifyOffline({
@@ -84,14 +169,17 @@ async function run(leafFile: string, options: VerifyOptions): Promise<number> {
     ip: options.ip,
     email: options.email,
     signaturePolicy: { allowSha1: options.allowSha1 },
+    revocation: options.revocation,
   });
-  process.stdout.write(options.json ? `${JSON.stringify(verdict, null, 2)}\n` : describe(verdict));
+  output.out(options.json ? `${JSON.stringify(verdict, null, 2)}\n` : describe(verdict));
   return verdict.trusted ? 0 : 1;
 }
 
-function usage(message: string): number {
-  process.stderr.write(`graph-pki verify: ${message}\n`);
-  return 2;
+function singleLeaf(leafFile: string): Certificate {
+  const [leaf, ...rest] = certificatesIn(leafFile);
+  if (!leaf) throw new UnreadableInput(`${leafFile} holds no certificate`);
+  if (rest.length > 0) throw new UnreadableInput(`${leafFile} holds ${rest.length + 1} certificates; give the leaf alone and the others with --intermediates`);
+  return leaf;
 }
 
 function read(file: string): Buffer {
@@ -131,12 +219,45 @@ function parseTime(value: string): Date {
   return new Date(time);
 }
 
-function describe(verdict: PathVerdict): string {
+/** The server's verdict: the offline one plus the x509 policy's (null when not trusted). */
+interface ServerVerdict extends PathVerdict {
+  readonly policy: {
+    readonly authenticationMode: string;
+    readonly requiredAffinityLevel: string;
+    readonly userBindingCandidates: readonly { readonly userProperty: string; readonly affinity: string; readonly values: readonly string[]; readonly usable: boolean }[];
+  } | null;
+}
+
+interface RevocationDetails {
+  checked?: boolean;
+  why?: string;
+  crlUrl?: string;
+  crlNumber?: string;
+  deltaCrlUrl?: string;
+  deltaCrlNumber?: string;
+}
+
+/** ", CRL 7 from http://… checked" (the URL when a server checked it), or why it was not checked. */
+function describeRevocation(revocation: RevocationDetails | undefined): string {
+  if (revocation === undefined) return '';
+  if (!revocation.checked) return revocation.why ? `, CRL not checked: ${revocation.why}` : ', no CRL given';
+  const base = `, CRL ${revocation.crlNumber}${revocation.crlUrl ? ` from ${revocation.crlUrl}` : ''} checked`;
+  return revocation.deltaCrlNumber ? `${base}, delta CRL ${revocation.deltaCrlNumber}${revocation.deltaCrlUrl ? ` from ${revocation.deltaCrlUrl}` : ''}` : base;
+}
+
+function describe(verdict: PathVerdict | ServerVerdict): string {
   const lines = verdict.trusted ? [`TRUSTED: ${verdict.message}`] : [`NOT TRUSTED (${verdict.reason}): ${verdict.message}`];
   for (const [depth, entry] of verdict.path.entries()) {
-    const revocation = entry.revocation as { checked?: boolean; crlNumber?: string } | undefined;
-    const crl = revocation === undefined ? '' : revocation.checked ? `, CRL ${revocation.crlNumber} checked` : ', no CRL given';
+    const crl = describeRevocation(entry.revocation as RevocationDetails | undefined);
     lines.push(`  ${depth} ${entry.role.padEnd(12)} ${entry.subject} (serial ${entry.serialNumber}, valid to ${entry.notAfter}${crl})`);
+  }
+  const policy = 'policy' in verdict ? verdict.policy : null;
+  if (policy) {
+    lines.push(`policy: ${policy.authenticationMode}, user binding affinity ${policy.requiredAffinityLevel} required; certificateUserIds candidates:`);
+    for (const candidate of policy.userBindingCandidates) {
+      if (candidate.values.length === 0) continue;
+      lines.push(`  ${candidate.usable ? 'usable  ' : 'unusable'} ${candidate.affinity.padEnd(13)} ${candidate.userProperty}: ${candidate.values.join(', ')}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,8 +1,8 @@
 // Parses and checks a CA certificate for the trust store, and derives what the certificate determines:
 // thumbprint, subject (the issuer name its certificates carry), SKI, expiry, root or intermediate, CRL URLs.
-import { createHash, X509Certificate as NodeX509Certificate } from 'node:crypto';
+import { createHash, type KeyObject, X509Certificate as NodeX509Certificate } from 'node:crypto';
 import { checkPublicKey, checkSignatureAlgorithm } from './algorithms.ts';
-import { parseCertificate } from './certificate.ts';
+import { type Certificate, parseCertificate } from './certificate.ts';
 import { children, decodeOid, DER_TAG, DerError, expectTlv } from './der.ts';
 import { type EncodingError, isBase64, looksLikePem, pemBlocks } from './encoding.ts';
 import { x509 } from './x509-library.ts';
@@ -13,6 +13,7 @@ export type CertificateProblemReason =
   | 'trailing_data'
   | 'too_large'
   | 'not_a_ca'
+  | 'key_invalid'
   | 'key_not_allowed'
   | 'signature_not_allowed';
 
@@ -73,10 +74,18 @@ export function parseCaCertificate(der: Buffer, maxBytes: number): CaCertificate
   }
   const signatureOid = readSignatureAlgorithmOid(der);
   // The store keeps only what the verification engine can use: its strict parser must accept it too.
+  let certificate: Certificate;
   try {
-    parseCertificate(der);
+    certificate = parseCertificate(der);
   } catch (error) {
     throw new CertificateProblem('not_a_certificate', `not a usable X.509 certificate: ${(error as Error).message}`);
+  }
+  // Fully checked now: a key that cannot be imported would otherwise fail only when it first verifies.
+  let publicKey: KeyObject;
+  try {
+    publicKey = certificate.publicKey;
+  } catch (error) {
+    throw new CertificateProblem('key_invalid', `the public key cannot be used: ${(error as Error).message}`);
   }
   let node: NodeX509Certificate;
   let parsed: InstanceType<typeof x509.X509Certificate>;
@@ -90,7 +99,7 @@ export function parseCaCertificate(der: Buffer, maxBytes: number): CaCertificate
   if (!node.ca) {
     throw new CertificateProblem('not_a_ca', `'${subject}' is not a CA certificate (basicConstraints cA is not TRUE)`);
   }
-  const key = checkPublicKey(node.publicKey);
+  const key = checkPublicKey(publicKey);
   if (!key.ok) throw new CertificateProblem('key_not_allowed', `'${subject}': ${key.reason}`);
   const signature = checkSignatureAlgorithm(signatureOid);
   if (!signature.ok) throw new CertificateProblem('signature_not_allowed', `'${subject}': ${signature.reason}`);

@@ -3,7 +3,8 @@
 // with their criticality so the validator can refuse unknown critical ones.
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import type { PublicKeyFacts } from './algorithms.ts';
-import { children, decodeOid, DER_TAG, DerError, expectTlv, readTlv, type Tlv } from './der.ts';
+import { children, decodeBitString, decodeOid, DER_TAG, DerError, expectTlv, readTlv, type Tlv } from './der.ts';
+import { ecPointProblem } from './ec-point.ts';
 
 export const EXT = {
   subjectKeyIdentifier: '2.5.29.14',
@@ -141,6 +142,8 @@ function parse(der: Buffer): Certificate {
     }
   };
   refuseExplicitCurve(der, spki);
+  const publicKeyFacts = publicKeyFactsOf(der, spki) ?? publicKeyFactsOf(importKey());
+  refuseBadEcPoint(der, spki, publicKeyFacts);
   const bits = bitStringBytes(der, signature);
   const certificate: Omit<Certificate, 'basicConstraints' | 'keyUsage' | 'extKeyUsage' | 'subjectKeyIdentifier' | 'authorityKeyIdentifier' | 'policies' | 'policyConstraints' | 'inhibitAnyPolicy' | 'crlDistributionUrls'> = {
     der,
@@ -164,7 +167,7 @@ function parse(der: Buffer): Certificate {
     get publicKey() {
       return importKey();
     },
-    publicKeyFacts: publicKeyFactsOf(der, spki) ?? publicKeyFactsOf(importKey()),
+    publicKeyFacts,
     extensions,
   };
   return Object.assign(certificate, decodeExtensions(extensions));
@@ -218,6 +221,17 @@ function refuseExplicitCurve(der: Buffer, spki: Tlv): void {
   if (oid && decodeOid(der, oid) === EC_PUBLIC_KEY && params?.tag !== DER_TAG.oid) {
     throw new CertificateParseError('the EC public key has explicit curve parameters instead of a named curve');
   }
+}
+
+/** An EC key's point must be on its curve (checked here so that a bad one is refused by name, not by a later import). */
+function refuseBadEcPoint(der: Buffer, spki: Tlv, facts: PublicKeyFacts): void {
+  if (facts.type !== 'ec' || facts.namedCurve === undefined) return;
+  const [, bits] = children(der, spki);
+  if (!bits || bits.tag !== DER_TAG.bitString) throw new DerError('SubjectPublicKeyInfo without a subjectPublicKey BIT STRING');
+  const point = decodeBitString(der, bits);
+  if (point.unusedBits !== 0) throw new CertificateParseError('the EC public key BIT STRING has unused bits');
+  const problem = ecPointProblem(facts.namedCurve, point.bytes);
+  if (problem) throw new CertificateParseError(problem);
 }
 
 function readExtensions(der: Buffer, wrapper: Tlv, into: Map<string, Extension>): void {
@@ -426,6 +440,15 @@ const ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
 /** A readable form of a Name, RDNs in the order they are encoded (for messages). */
 export function nameText(der: Buffer, name: Tlv): string {
   return rdnTexts(der, name).join(', ');
+}
+
+/** nameText of a whole DER Name (e.g. a CRL's issuer); '(unreadable name)' when it cannot be decoded. */
+export function nameTextOf(name: Buffer): string {
+  try {
+    return nameText(name, expectTlv(name, 0, DER_TAG.sequence, 'Name'));
+  } catch {
+    return '(unreadable name)';
+  }
 }
 
 /**

@@ -25,6 +25,7 @@ import {
   tlvBytes,
   tlvValue,
 } from './der.ts';
+import { type GeneralName, generalNames } from './distribution-points.ts';
 import { signedObjectOf, type SignedObject } from './signature.ts';
 
 export type CrlProblemReason = 'malformed' | 'unsupported';
@@ -44,6 +45,13 @@ export interface CrlRevocation {
   /** CRLReason (RFC 5280 §5.3.1) when the entry carries a reasonCode extension. */
   readonly reason: number | undefined;
 }
+
+/**
+ * Which entries a lookup may return, by the certificate issuer the entry is for: undefined = the CRL's
+ * own issuer, else the names of the last certificateIssuer entry extension before it (indirect CRLs,
+ * RFC 5280 §5.3.3). The default takes only entries for the CRL's own issuer.
+ */
+export type EntryIssuerFilter = (certificateIssuer: readonly GeneralName[] | undefined) => boolean;
 
 export interface CrlIndex {
   readonly der: Buffer;
@@ -65,16 +73,22 @@ export interface CrlIndex {
   /** Microsoft "Next CRL Publish" (1.3.6.1.4.1.311.21.4), when present and readable: when to pre-fetch. */
   readonly nextCrlPublish: Date | undefined;
   /**
-   * OIDs of critical CRL extensions we do not handle: anything but cRLNumber, deltaCRLIndicator and
-   * authorityKeyIdentifier. A critical issuingDistributionPoint is listed too (its scoping is not
-   * implemented). A relying party must not use a CRL that lists any.
+   * OIDs of critical CRL extensions we do not handle: anything but cRLNumber, deltaCRLIndicator,
+   * authorityKeyIdentifier and issuingDistributionPoint (whose scope the revocation check applies).
+   * A relying party must not use a CRL that lists any.
    */
   readonly unknownCriticalExtensions: readonly string[];
   readonly entryCount: number;
-  /** Revocation of a serial (hex as `serialKey` returns it; case and leading zero octets do not matter), or undefined. */
-  lookup(serialHex: string): CrlRevocation | undefined;
-  /** Serials (serialKey form) listed with reason removeFromCRL (8) — meaningful in delta CRLs. */
+  /**
+   * Revocation of a serial (hex of the INTEGER contents, as `serialKey` returns it: compared as signed
+   * integers, so 00FF is 255 and FF is -1; case does not matter), or undefined. A real revocation wins
+   * over a removeFromCRL entry for the same serial.
+   */
+  lookup(serialHex: string, issuerFilter?: EntryIssuerFilter): CrlRevocation | undefined;
+  /** Serials (serialKey form) listed for the CRL's own issuer with reason removeFromCRL (8) — meaningful in delta CRLs. */
   readonly removedFromCrl: ReadonlySet<string>;
+  /** Whether any entry carries a certificateIssuer extension (entries for other CAs: an indirect CRL). */
+  readonly hasCertificateIssuers: boolean;
 }
 
 export interface CrlLimits {
@@ -107,6 +121,7 @@ const OID_MS_NEXT_CRL_PUBLISH = '1.3.6.1.4.1.311.21.4';
 // recognised without decoding the OID.
 const REASON_CODE_OID_BYTES = Buffer.from('551d15', 'hex');
 const INVALIDITY_DATE_OID_BYTES = Buffer.from('551d18', 'hex');
+const CERTIFICATE_ISSUER_OID_BYTES = Buffer.from('551d1d', 'hex');
 
 /** The shortest possible revoked entry: 30 12 | 02 01 xx | 17 0d YYMMDDHHMMSSZ. */
 const MIN_ENTRY_BYTES = 20;
@@ -127,14 +142,25 @@ const TAG_UTC_TIME = DER_PRIMITIVE_TAG.utcTime;
 const TAG_GENERALIZED_TIME = DER_PRIMITIVE_TAG.generalizedTime;
 
 /**
- * The lookup key of a serial number: its INTEGER contents as uppercase hex, without leading zero
- * octets (one "00" stays for the serial 0). The same certificate serial gives the same key whether
- * it was read from a certificate or a CRL.
+ * The lookup key of a serial number: its INTEGER contents, minimal two's complement, as uppercase hex.
+ * Serials are signed integers: 00FF (255) and FF (-1) are different serials; a redundant sign octet
+ * (00 before 00..7F, FF before 80..FF) does not change the key. The same serial gives the same key
+ * whether it was read from a certificate or a CRL.
  */
-export function serialKey(serialDer: Buffer): string {
-  let start = 0;
-  while (start < serialDer.length - 1 && serialDer[start] === 0) start++;
-  return serialDer.toString('hex', start).toUpperCase();
+export function serialKey(serialDer: Uint8Array): string {
+  const start = minimalStart(serialDer, 0, serialDer.length);
+  return Buffer.from(serialDer.buffer, serialDer.byteOffset + start, serialDer.length - start).toString('hex').toUpperCase();
+}
+
+/** Where the minimal two's complement encoding of the INTEGER contents bytes[start, end) begins. */
+function minimalStart(bytes: Uint8Array, start: number, end: number): number {
+  while (end - start > 1) {
+    const first = bytes[start] as number;
+    const second = bytes[start + 1] as number;
+    if ((first === 0x00 && second < 0x80) || (first === 0xff && second >= 0x80)) start++;
+    else break;
+  }
+  return start;
 }
 
 /** The DER of every "X509 CRL" block of PEM text, in order (other blocks are skipped). Linear scan, no regex. */
@@ -158,20 +184,20 @@ export function crlDerFromPem(text: string): Buffer[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Serial hashing (FNV-1a over the serial without leading zero octets, seeded per process so crafted
+// Serial hashing (FNV-1a over the serial's minimal encoding, seeded per process so crafted
 // serials cannot be made to collide on purpose without knowing the seed).
 
 const HASH_SEED = randomBytes(4).readUInt32LE(0) ^ 0x811c9dc5;
 
 function hashSerial(bytes: Uint8Array, start: number, end: number): number {
-  while (start < end - 1 && bytes[start] === 0) start++;
+  start = minimalStart(bytes, start, end);
   let hash = HASH_SEED;
   for (let i = start; i < end; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
   return hash >>> 0;
 }
 
 function sameSerial(bytes: Uint8Array, start: number, end: number, wanted: Uint8Array): boolean {
-  while (start < end - 1 && bytes[start] === 0) start++;
+  start = minimalStart(bytes, start, end);
   if (end - start !== wanted.length) return false;
   for (let i = 0; i < wanted.length; i++) if (bytes[start + i] !== wanted[i]) return false;
   return true;
@@ -180,9 +206,7 @@ function sameSerial(bytes: Uint8Array, start: number, end: number, wanted: Uint8
 function serialBytesOf(serialHex: string): Buffer {
   if (!/^[0-9A-Fa-f]+$/.test(serialHex)) throw new RangeError(`'${serialHex}' is not a hexadecimal serial number`);
   const bytes = Buffer.from(serialHex.length % 2 === 1 ? `0${serialHex}` : serialHex, 'hex');
-  let start = 0;
-  while (start < bytes.length - 1 && bytes[start] === 0) start++;
-  return bytes.subarray(start);
+  return bytes.subarray(minimalStart(bytes, 0, bytes.length));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -251,18 +275,22 @@ const scratchExtension = newTlv();
 const scratchOid = newTlv();
 const scratchField = newTlv();
 const scratchValue = newTlv();
+/** Set by entryReason: the certificateIssuer extension value (its OCTET STRING) of the entry read, if any. */
+const scratchCertificateIssuer = newTlv();
+let sawCertificateIssuer = false;
 
 /**
- * Reads a revoked entry's crlEntryExtensions: returns the reasonCode (or -1 when absent); throws
- * CrlProblem('unsupported') for a critical extension other than reasonCode and invalidityDate (e.g.
- * certificateIssuer of an indirect CRL, which would change whose serial the entry names). An empty
- * list is accepted (RFC 5280 says SIZE (1..MAX), but @peculiar/x509, for one, writes empty ones).
+ * Reads a revoked entry's crlEntryExtensions: returns the reasonCode (or -1 when absent) and notes a
+ * certificateIssuer (sawCertificateIssuer, scratchCertificateIssuer); throws CrlProblem('unsupported')
+ * for another critical extension than reasonCode, invalidityDate and certificateIssuer. An empty list
+ * is accepted (RFC 5280 says SIZE (1..MAX), but @peculiar/x509, for one, writes empty ones).
  */
 function entryReason(der: Buffer, list: Tlv): number {
   if (list.tag !== TAG_SEQUENCE) throw new DerError(`expected crlEntryExtensions SEQUENCE at offset ${list.start}`);
   let reason = -1;
   let offset = list.valueStart;
   let sawInvalidity = false;
+  sawCertificateIssuer = false;
   while (offset < list.end) {
     const extension = readInto(der, offset, list.end, scratchExtension);
     if (extension.tag !== TAG_SEQUENCE) throw new DerError(`expected Extension SEQUENCE at offset ${extension.start}`);
@@ -285,9 +313,14 @@ function entryReason(der: Buffer, list: Tlv): number {
     } else if (oidIs(der, oid, INVALIDITY_DATE_OID_BYTES)) {
       if (sawInvalidity) throw new DerError(`invalidityDate appears twice at offset ${list.start}`);
       sawInvalidity = true;
+    } else if (oidIs(der, oid, CERTIFICATE_ISSUER_OID_BYTES)) {
+      if (sawCertificateIssuer) throw new DerError(`certificateIssuer appears twice at offset ${list.start}`);
+      sawCertificateIssuer = true;
+      scratchCertificateIssuer.start = next.start;
+      scratchCertificateIssuer.valueStart = next.valueStart;
+      scratchCertificateIssuer.end = next.end;
     } else if (critical) {
-      const name = decodeOid(der, oid);
-      throw new CrlProblem('unsupported', `revoked entry at offset ${list.start} has the critical extension ${name}${name === '2.5.29.29' ? ' (certificateIssuer: indirect CRLs are not supported)' : ''}`);
+      throw new CrlProblem('unsupported', `revoked entry at offset ${list.start} has the critical extension ${decodeOid(der, oid)}`);
     }
     offset = extension.end;
   }
@@ -311,7 +344,7 @@ function isTime(tag: number): boolean {
  * Parses and indexes a DER CRL (PEM: see crlDerFromPem). Strict DER; every entry is validated (serial
  * INTEGER, revocation time, entry extensions). Throws CrlProblem: 'malformed' for anything that is not
  * a well-formed v1/v2 CRL, 'unsupported' for a version above v2, an entry with an unknown critical
- * extension (indirect CRLs), or more entries than limits.maxEntries. The signature is not checked
+ * extension, or more entries than limits.maxEntries. The signature is not checked
  * here: verifySignature(index.signed, issuerKey, policy).
  */
 export function indexCrl(der: Buffer, limits: CrlLimits = {}): CrlIndex {
@@ -408,7 +441,6 @@ function buildIndex(der: Buffer, limits: CrlLimits): CrlIndex {
       case OID_ISSUING_DISTRIBUTION_POINT:
         extensionContent(der, extension, DER_TAG.sequence, 'issuingDistributionPoint');
         issuingDistributionPoint = tlvValue(der, extension.value);
-        if (extension.critical) unknownCriticalExtensions.push(extension.oid);
         break;
       case OID_MS_NEXT_CRL_PUBLISH:
         nextCrlPublish = msNextPublishOf(der, extension);
@@ -426,7 +458,8 @@ function buildIndex(der: Buffer, limits: CrlLimits): CrlIndex {
   const entryOffsets = new Uint32Array(capacity);
   let count = 0;
   const removedFromCrl = new Set<string>();
-  if (revoked) count = scanEntries(der, revoked, version === 2, maxEntries, entryHashes, entryOffsets, removedFromCrl);
+  const issuers: EntryIssuers = { names: [], ofEntry: new Map() };
+  if (revoked) count = scanEntries(der, revoked, version === 2, maxEntries, entryHashes, entryOffsets, removedFromCrl, issuers);
   const table = bucketTable(entryHashes, entryOffsets, count);
 
   const readEntry = (entryOffset: number): { serial: Tlv; date: Tlv; extensions: Tlv | undefined } => {
@@ -436,7 +469,7 @@ function buildIndex(der: Buffer, limits: CrlLimits): CrlIndex {
     return { serial, date, extensions: date.end < entry.end ? readTlv(der, date.end, entry.end) : undefined };
   };
 
-  const lookup = (serialHex: string): CrlRevocation | undefined => {
+  const lookup = (serialHex: string, issuerFilter: EntryIssuerFilter = ownIssuerOnly): CrlRevocation | undefined => {
     const wanted = serialBytesOf(serialHex);
     const hash = hashSerial(wanted, 0, wanted.length);
     const bucket = table.shift === 32 ? 0 : hash >>> table.shift;
@@ -446,6 +479,8 @@ function buildIndex(der: Buffer, limits: CrlLimits): CrlIndex {
       if (table.hashes[i] !== hash) continue;
       const { serial, date, extensions } = readEntry(table.offsets[i] as number);
       if (!sameSerial(der, serial.valueStart, serial.end, wanted)) continue;
+      const issuerIndex = issuers.ofEntry.get(table.offsets[i] as number);
+      if (!issuerFilter(issuerIndex === undefined ? undefined : issuers.names[issuerIndex])) continue;
       const reason = extensions ? entryReason(der, extensions) : -1;
       const revocation = { revokedAt: new Date(decodeTimeMillis(der, date)), reason: reason === -1 ? undefined : reason };
       // A serial listed twice: a real revocation wins over removeFromCRL.
@@ -471,7 +506,17 @@ function buildIndex(der: Buffer, limits: CrlLimits): CrlIndex {
     entryCount: count,
     lookup,
     removedFromCrl,
+    hasCertificateIssuers: issuers.names.length > 0,
   };
+}
+
+const ownIssuerOnly: EntryIssuerFilter = (certificateIssuer) => certificateIssuer === undefined;
+
+/** The certificateIssuer names of an indirect CRL, and which entries (by offset) each applies to. */
+interface EntryIssuers {
+  readonly names: GeneralName[][];
+  /** Entry offset → index in names; entries of the CRL's own issuer are not listed. */
+  readonly ofEntry: Map<number, number>;
 }
 
 /**
@@ -487,7 +532,10 @@ function scanEntries(
   hashes: Uint32Array,
   offsets: Uint32Array,
   removedFromCrl: Set<string>,
+  issuers: EntryIssuers,
 ): number {
+  // RFC 5280 §5.3.3: a certificateIssuer applies to its entry and every later one until the next.
+  let currentIssuer = -1;
   const entry = newTlv();
   const serial = newTlv();
   const date = newTlv();
@@ -508,13 +556,20 @@ function scanEntries(
       if (!v2) throw new DerError('a v1 CRL carries crlEntryExtensions');
       readInto(der, date.end, entry.end, list);
       if (list.end !== entry.end) throw new DerError(`unexpected data after the entry extensions at offset ${list.end}`);
-      if (entryReason(der, list) === REMOVE_FROM_CRL) removedFromCrl.add(serialKey(tlvValue(der, serial)));
+      const reason = entryReason(der, list);
+      if (sawCertificateIssuer) {
+        const names = readTlv(der, scratchCertificateIssuer.valueStart, scratchCertificateIssuer.end);
+        if (names.tag !== TAG_SEQUENCE || names.end !== scratchCertificateIssuer.end) throw new DerError(`malformed certificateIssuer at offset ${scratchCertificateIssuer.start}`);
+        issuers.names.push(generalNames(der, names));
+        currentIssuer = issuers.names.length - 1;
+      }
+      if (reason === REMOVE_FROM_CRL && currentIssuer === -1) removedFromCrl.add(serialKey(tlvValue(der, serial)));
     }
+    if (currentIssuer !== -1) issuers.ofEntry.set(entry.start, currentIssuer);
     if (count >= maxEntries) throw new CrlProblem('unsupported', `the CRL has more than ${maxEntries} revoked entries`);
-    // FNV-1a of the serial without leading zero octets (hashSerial, inlined).
-    let start = serial.valueStart;
+    // FNV-1a of the serial (hashSerial, inlined; the serial was checked to be minimally encoded).
+    const start = serial.valueStart;
     const stop = serial.end;
-    while (start < stop - 1 && der[start] === 0) start++;
     let hash = HASH_SEED;
     for (let i = start; i < stop; i++) hash = Math.imul(hash ^ (der[i] as number), 0x01000193);
     hashes[count] = hash >>> 0;

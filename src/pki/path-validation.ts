@@ -7,6 +7,7 @@
 import { type Certificate, EXT, KEY_USAGE, nameAttributes, OID_COMMON_NAME } from './certificate.ts';
 import { type Budget, checkNameConstraints, parseNameConstraints, subjectNamesOf } from './name-constraints.ts';
 import { checkPublicKeyFacts as checkKeyAllowed } from './algorithms.ts';
+import type { CrlFailureDetail } from './crl-failure.ts';
 import { children, expectTlv } from './der.ts';
 import { type SignaturePolicy, verifySignature } from './signature.ts';
 
@@ -40,6 +41,8 @@ export class ValidationFailure extends Error {
     message: string,
     /** Which certificate of the path (0 = leaf) failed, when known. */
     readonly depth?: number,
+    /** For crl_invalid and revoked: the CRL concerned (its number and dates) and why it was unusable. */
+    readonly crl?: CrlFailureDetail,
   ) {
     super(message);
   }
@@ -65,8 +68,20 @@ export interface RevocationResult {
   readonly details: unknown;
 }
 
+/** The candidate path a revocation check is made for: leaf first, trust anchor last. */
+export interface RevocationPath<Meta> {
+  readonly certificates: readonly Certificate[];
+  readonly anchor: TrustAnchor<Meta>;
+}
+
 /** Checks one certificate against its issuer's CRLs; throws ValidationFailure (revoked, crl_*). */
-export type RevocationChecker<Meta> = (certificate: Certificate, issuer: Certificate, issuerAnchor: TrustAnchor<Meta> | undefined, depth: number) => Promise<RevocationResult | undefined>;
+export type RevocationChecker<Meta> = (
+  certificate: Certificate,
+  issuer: Certificate,
+  issuerAnchor: TrustAnchor<Meta> | undefined,
+  depth: number,
+  path: RevocationPath<Meta>,
+) => Promise<RevocationResult | undefined>;
 
 export interface ValidationOptions<Meta> {
   readonly validationTime: Date;
@@ -75,7 +90,11 @@ export interface ValidationOptions<Meta> {
   readonly maxDepth: number;
   readonly maxSignatureChecks: number;
   readonly nameConstraintBudget: number;
-  /** Wall-clock cap for the whole validation, in ms. */
+  /**
+   * Wall-clock cap for path building and signature checks, in ms. Time spent waiting for the
+   * revocation callback (CRL downloads, which have their own timeout) is not counted, so a slow CRL
+   * server is reported as such rather than as a path-building budget running out.
+   */
   readonly timeLimitMs: number;
   readonly signaturePolicy: SignaturePolicy;
   readonly dns?: string | undefined;
@@ -141,7 +160,7 @@ function terminalAnchors<Meta>(anchors: readonly TrustAnchor<Meta>[]): TrustAnch
 
 interface SearchState {
   signatureChecks: number;
-  readonly deadline: number;
+  deadline: number;
   /** The failure of the longest candidate path, reported when no path is valid. */
   best: { failure: ValidationFailure; length: number } | undefined;
   readonly verified: Map<string, SignatureOutcome>;
@@ -211,13 +230,23 @@ async function tryCandidate<Meta>(
   }
   try {
     failClosed(() => checkPath(path, options), undefined);
-    const revocation = await checkRevocation(path, anchor, options);
+    const revocation = await outsideTimeLimit(state, () => checkRevocation(path, anchor, options));
     return { certificates: path, anchor, revocation };
   } catch (error) {
     if (!(error instanceof ValidationFailure)) throw error;
     remember(state, error, path.length);
     // Revocation and the like are facts about this path; another path may still be valid.
     return undefined;
+  }
+}
+
+/** Runs `wait` with the time it takes added to the deadline: the time limit covers path building only. */
+async function outsideTimeLimit<T>(state: SearchState, wait: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  try {
+    return await wait();
+  } finally {
+    state.deadline += Date.now() - started;
   }
 }
 
@@ -662,7 +691,7 @@ async function checkRevocation<Meta>(path: readonly Certificate[], anchor: Trust
   for (let depth = 0; depth < path.length - 1; depth++) {
     const issuer = path[depth + 1] as Certificate;
     const issuerAnchor = depth + 1 === path.length - 1 ? anchor : undefined;
-    results.push(await options.revocation(path[depth] as Certificate, issuer, issuerAnchor, depth));
+    results.push(await options.revocation(path[depth] as Certificate, issuer, issuerAnchor, depth, { certificates: path, anchor }));
   }
   results.push(undefined);
   return results;

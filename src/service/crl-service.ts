@@ -5,6 +5,7 @@
 import { BoundedMap } from '../bounded-map.ts';
 import type { CrlConfig } from '../config.ts';
 import { FetchError, type GuardedFetcher } from '../net/guarded-fetcher.ts';
+import { crlDetail } from '../pki/crl-check.ts';
 import { type CrlIndex, CrlProblem, indexCrl } from '../pki/crl.ts';
 import { ValidationFailure } from '../pki/path-validation.ts';
 import type { Store } from '../store/store.ts';
@@ -17,7 +18,7 @@ export interface CrlLookup {
   readonly source: CrlSource;
 }
 
-type CrlLimits = Pick<CrlConfig, 'maxCrlBytes' | 'crlRefreshAheadMs' | 'crlMemoryEntries'>;
+type CrlLimits = Pick<CrlConfig, 'maxCrlBytes' | 'crlDownloadTimeoutMs' | 'crlRefreshAheadMs' | 'crlMemoryEntries'>;
 
 /** How a CRL lookup for a verification ended: a cache hit, a fresh download, or no usable CRL. */
 export type CrlLookupResult = CrlSource | 'failed';
@@ -26,6 +27,10 @@ export type CrlLookupResult = CrlSource | 'failed';
 export interface CrlMetricsSink {
   lookup(result: CrlLookupResult): void;
   downloadedBytes(bytes: number): void;
+}
+
+export interface CrlLookups {
+  get(url: string, now: Date, depth: number): Promise<CrlLookup>;
 }
 
 export class CrlService {
@@ -52,6 +57,30 @@ export class CrlService {
     }
     this.metrics?.lookup(lookup.source);
     return lookup;
+  }
+
+  /**
+   * Lookups for one verification: each URL is looked up once however many candidate paths need it, so
+   * a CRL server that times out costs one download timeout, not one per path.
+   */
+  forOneVerification(): CrlLookups {
+    const seen = new Map<string, Promise<CrlLookup>>();
+    return {
+      get: async (url, now, depth) => {
+        let pending = seen.get(url);
+        if (!pending) {
+          pending = this.get(url, now, depth);
+          seen.set(url, pending);
+        }
+        try {
+          return await pending;
+        } catch (error) {
+          // The same failure, placed where this path meets it.
+          if (error instanceof ValidationFailure && error.depth !== depth) throw new ValidationFailure(error.reason, error.message, depth, error.crl);
+          throw error;
+        }
+      },
+    };
   }
 
   private async lookup(url: string, now: Date, depth: number): Promise<CrlLookup> {
@@ -96,20 +125,24 @@ export class CrlService {
       body = (await this.fetcher.fetch(url, { maxBytes: this.limits.maxCrlBytes })).body;
       this.metrics?.downloadedBytes(body.length);
     } catch (error) {
-      if (error instanceof FetchError) throw new ValidationFailure('crl_unavailable', `the CRL at ${url} cannot be downloaded: ${error.message}`, depth);
+      if (error instanceof FetchError) {
+        // The download's own budget ran out: say so in its terms (not the fetcher's), with the configured figure.
+        const why = error.kind === 'timeout' ? `the download took longer than ${durationText(this.limits.crlDownloadTimeoutMs)}` : error.message;
+        throw new ValidationFailure('crl_unavailable', `the CRL at ${url} cannot be downloaded: ${why}`, depth);
+      }
       throw error;
     }
     let crl: CrlIndex;
     try {
       crl = indexCrl(body);
     } catch (error) {
-      if (error instanceof CrlProblem) throw new ValidationFailure('crl_invalid', `the CRL at ${url} cannot be used: ${error.message}`, depth);
+      if (error instanceof CrlProblem) throw new ValidationFailure('crl_invalid', `the CRL at ${url} cannot be used: ${error.message}`, depth, { kind: 'base', why: 'malformed' });
       throw error;
     }
     const previous = await this.store.repositories.crlCache.find(url);
     const highest = previous?.highest_crl_number ? BigInt(previous.highest_crl_number) : undefined;
     if (highest !== undefined && crl.crlNumber !== undefined && crl.crlNumber < highest) {
-      throw new ValidationFailure('crl_invalid', `the CRL at ${url} has CRL number ${crl.crlNumber}, lower than ${highest} seen before (a replayed CRL)`, depth);
+      throw new ValidationFailure('crl_invalid', `the CRL at ${url} has CRL number ${crl.crlNumber}, lower than ${highest} seen before (a replayed CRL)`, depth, crlDetail(crl, 'base', 'number_regressed'));
     }
     const newHighest = crl.crlNumber !== undefined && (highest === undefined || crl.crlNumber > highest) ? crl.crlNumber : highest;
     await this.store.repositories.crlCache.save({
@@ -132,6 +165,11 @@ function readStored(base64: string): CrlIndex | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** 10000 → '10 s', 1500 → '1.5 s', 800 → '800 ms'. */
+function durationText(ms: number): string {
+  return ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 function isCurrent(crl: CrlIndex, now: Date): boolean {

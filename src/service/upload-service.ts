@@ -6,6 +6,8 @@ import type { Limits } from '../config.ts';
 import { FetchError, type GuardedFetcher } from '../net/guarded-fetcher.ts';
 import { BundleProblem, certificatesOfBundle } from '../pki/certificate-bundle.ts';
 import { type CaCertificate, CertificateProblem, parseCaCertificate } from '../pki/ca-certificate.ts';
+import { parseCertificate } from '../pki/certificate.ts';
+import { crlUrlsOfBundle } from '../pki/crl-url-assignment.ts';
 import { eventLoopShare } from './event-loop-share.ts';
 import type { CaRecord } from '../store/ca-repository.ts';
 import { isUniqueViolation } from '../store/database.ts';
@@ -151,6 +153,8 @@ export class UploadService {
   private async apply(job: JobRecord, context: JobContext, payload: UploadPayload, certificates: CaCertificate[]): Promise<void> {
     const { tenantId, subjectId: pkiId } = job;
     const now = graphTimestamp();
+    // Outside the transaction (signature checks). parseCaCertificate accepted each with this parser.
+    const crlUrls = crlUrlsOfBundle(certificates.map((certificate) => parseCertificate(certificate.der)));
     await this.store.transaction(async (repos) => {
       if (!(await repos.pkis.touch(tenantId, pkiId, now))) {
         // The PKI was deleted while the job ran: nothing to apply to. Its status says so, for a restore.
@@ -174,7 +178,7 @@ export class UploadService {
           `adding ${certificates.length} certificate authorities to the ${count} the PKI holds would exceed the limit of ${this.limits.maxCasPerPki}.`,
         );
       }
-      await repos.cas.insert(tenantId, certificates.map((certificate) => newCaFromBundle(pkiId, certificate, now)));
+      await repos.cas.insert(tenantId, certificates.map((certificate, index) => newCaFromBundle(pkiId, certificate, crlUrls[index] ?? null, now)));
       const summary = `Upload succeeded: added ${certificates.length} certificate ${certificates.length === 1 ? 'authority' : 'authorities'} from ${displayUrl(payload.uploadUrl)}.`;
       await repos.pkis.setStatus(tenantId, pkiId, PKI_STATUS_IDLE, summary, now);
       // Last, and conditional on our lease: if another instance took the job over, roll everything back.
@@ -199,13 +203,14 @@ function displayUrl(value: string): string {
   return `${url.origin}${url.pathname}${url.search ? '?…' : ''}`;
 }
 
-function newCaFromBundle(pkiId: string, certificate: CaCertificate, now: string): CaRecord {
+/** `crlUrl`: the URL of the CRL this CA issues as the bundle tells it (crlUrlsOfBundle), never its own CDP. */
+function newCaFromBundle(pkiId: string, certificate: CaCertificate, crlUrl: string | null, now: string): CaRecord {
   return {
     id: newObjectId(),
     pkiId,
     ...derivedProperties(certificate),
     displayName: certificate.subjectCommonName,
-    certificateRevocationListUrl: certificate.crlDistributionUrls[0] ?? null,
+    certificateRevocationListUrl: crlUrl,
     deltaCertificateRevocationListUrl: null,
     isIssuerHintEnabled: false,
     createdDateTime: now,

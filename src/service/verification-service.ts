@@ -1,17 +1,20 @@
 // "May this certificate sign in, and how strongly?": builds a path from a client certificate to the CAs of
-// the tenant's PKIs, checks revocation with each issuing CA's CRLs as Entra does (a configured CRL that
-// cannot be had fails; no CRL URL, no check, unless the policy requires CRL validation for the issuing
-// CA), then applies the tenant's x509 authentication-method policy.
+// the tenant's PKIs (looked up by key identifier and name, so the cost does not grow with the store),
+// checks revocation with each issuing CA's CRLs as Entra does (a configured CRL that cannot be had fails;
+// no CRL URL, no check, unless the policy requires CRL validation for the issuing CA; the same CA in
+// several PKIs is checked through every copy), then applies the tenant's x509 authentication-method policy.
 import type { Limits } from '../config.ts';
 import { CertificateProblem, decodeCertificateValue } from '../pki/ca-certificate.ts';
 import { type Certificate, CertificateParseError, parseCertificate } from '../pki/certificate.ts';
 import { checkAgainstCrls } from '../pki/crl-check.ts';
+import { namesIssuersCrl } from '../pki/crl-url-assignment.ts';
+import { x509 } from '../pki/x509-library.ts';
 import { pemBlocks } from '../pki/encoding.ts';
-import { DEFAULT_VALIDATION_LIMITS, type RevocationResult, type TrustAnchor, type ValidPath, ValidationFailure, validatePath } from '../pki/path-validation.ts';
+import { DEFAULT_VALIDATION_LIMITS, type TrustAnchor, type ValidPath, ValidationFailure, validatePath } from '../pki/path-validation.ts';
 import { type PathVerdict, verdictOf } from '../pki/verdict.ts';
 import type { CaRecord } from '../store/ca-repository.ts';
 import type { Store } from '../store/store.ts';
-import type { CrlService } from './crl-service.ts';
+import type { CrlLookup, CrlLookups, CrlService } from './crl-service.ts';
 import { graphErrors } from './errors.ts';
 import { evaluatePolicy, type PolicyVerdict } from './policy-evaluation.ts';
 import type { X509Policy, X509PolicyService } from './x509-policy-service.ts';
@@ -24,6 +27,7 @@ export interface VerificationRequest {
   readonly validationTime?: string | undefined;
 }
 
+/** One copy of a CA in the trust store: the same certificate may be in several PKIs of the tenant. */
 export interface StoreAnchor {
   readonly certificateAuthorityId: string;
   readonly publicKeyInfrastructureId: string;
@@ -31,11 +35,41 @@ export interface StoreAnchor {
   readonly deltaCertificateRevocationListUrl: string | null;
 }
 
+/**
+ * What a failed verdict names besides its reason, when a CRL decided or failed it: the store CA whose
+ * CRL it is (the issuer of the certificate at failedAt), the CRL's URL, number and dates, and for
+ * crl_invalid why the CRL could not be used. Fields the failure does not know are null.
+ */
+export interface FailureDetail {
+  readonly certificateAuthorityId: string;
+  readonly publicKeyInfrastructureId: string;
+  readonly crlUrl: string | null;
+  readonly crlKind: 'base' | 'delta' | null;
+  readonly crlNumber: string | null;
+  readonly thisUpdate: string | null;
+  readonly nextUpdate: string | null;
+  readonly why: string | null;
+}
+
 export interface VerificationResult extends PathVerdict {
   readonly validationTime: string;
   /** The policy's verdict; null when the path is not trusted. */
   readonly policy: PolicyVerdict | null;
+  /** When not trusted because of a CRL: which CA, PKI and CRL; else null. */
+  readonly failure: FailureDetail | null;
 }
+
+/** A failure found through one copy of the issuing CA, with what the verdict says about it. */
+interface CopyFailure {
+  readonly failure: ValidationFailure;
+  readonly detail: FailureDetail;
+  /** Added to the verdict's message (a CA URL that names its issuer's CRL). */
+  readonly hint: string | null;
+}
+
+type CopyOutcome = { readonly ok: true; readonly copy: StoreAnchor | undefined; readonly details: RevocationDetails } | ({ readonly ok: false } & CopyFailure);
+
+type RevocationDetails = Readonly<Record<string, unknown>> & { readonly checked: boolean };
 
 /** Most CAs of a path whose CRLs are checked, counted from the leaf (Entra: 10). */
 const MAX_CRL_CHECKS = 10;
@@ -60,73 +94,211 @@ export class VerificationService {
     if ((request.intermediates?.length ?? 0) > MAX_INTERMEDIATES) throw graphErrors.badRequest(`At most ${MAX_INTERMEDIATES} intermediates may be sent.`);
     const supplied = (request.intermediates ?? []).map((value, i) => this.parseInput(value, `intermediates[${i}]`));
 
-    const [cas, policy] = await Promise.all([this.store.repositories.cas.trustStore(tenantId), this.policies.getPolicy(tenantId)]);
-    const anchors: TrustAnchor<StoreAnchor>[] = cas.flatMap((ca) => {
+    const [cas, policy] = await Promise.all([this.candidates(tenantId, [leaf, ...supplied]), this.policies.getPolicy(tenantId)]);
+    // One anchor per certificate; its copies (one per PKI holding it) are all candidates.
+    const copiesOf = new Map<string, StoreAnchor[]>();
+    const anchors: TrustAnchor<readonly StoreAnchor[]>[] = [];
+    for (const ca of cas) {
       const certificate = this.parsedCa(ca);
-      return certificate ? [{ certificate, meta: anchorMeta(ca) }] : [];
-    });
-    const byFingerprint = new Map(anchors.map((a) => [a.certificate.fingerprint, a.meta]));
+      if (!certificate) continue;
+      const copies = copiesOf.get(certificate.fingerprint);
+      if (copies) {
+        copies.push(anchorMeta(ca));
+        continue;
+      }
+      const meta = [anchorMeta(ca)];
+      copiesOf.set(certificate.fingerprint, meta);
+      anchors.push({ certificate, meta });
+    }
     // Store CAs also serve as intermediates, so a path reaches the root and every CA's CRL is checked.
     const intermediates = [...supplied, ...anchors.map((a) => a.certificate).filter((c) => !c.subject.equals(c.issuer))];
+    // The copy whose checks passed, per (certificate, issuer) pair: the one the verdict names.
+    const chosen = new Map<string, StoreAnchor>();
+    const failures = new WeakMap<ValidationFailure, CopyFailure>();
 
-    let path: ValidPath<StoreAnchor>;
+    const crls = this.crls.forOneVerification();
+    let path: ValidPath<readonly StoreAnchor[]>;
     try {
       path = await validatePath(leaf, anchors, intermediates, {
         validationTime,
         purpose: 'clientAuth',
         ...DEFAULT_VALIDATION_LIMITS,
         signaturePolicy: { allowSha1: false },
-        revocation: (certificate, issuer, _anchor, depth) => this.checkRevocation(certificate, issuer, byFingerprint.get(issuer.fingerprint), policy, validationTime, depth),
+        revocation: async (certificate, issuer, _anchor, depth) => {
+          const copies = copiesOf.get(issuer.fingerprint);
+          const outcome = await this.checkRevocation(crls, certificate, issuer, copies, policy, validationTime, depth);
+          if (!outcome.ok) {
+            failures.set(outcome.failure, outcome);
+            throw outcome.failure;
+          }
+          if (outcome.copy) chosen.set(`${certificate.fingerprint}:${issuer.fingerprint}`, outcome.copy);
+          return { details: outcome.details };
+        },
       });
     } catch (error) {
       if (!(error instanceof ValidationFailure)) throw error;
-      return { ...verdictOf(leaf, error), validationTime: validationTime.toISOString(), policy: null };
+      const known = failures.get(error);
+      const verdict = verdictOf(leaf, error);
+      return {
+        ...verdict,
+        message: known?.hint ? `${verdict.message} (${known.hint})` : verdict.message,
+        validationTime: validationTime.toISOString(),
+        policy: null,
+        failure: known?.detail ?? null,
+      };
     }
     const verdict = verdictOf(leaf, path);
     return {
       ...verdict,
-      // Every CA of the path that is in the trust store names its CA and PKI.
+      // Every CA of the path that is in the trust store names its CA and PKI: the copy whose checks passed.
       path: verdict.path.map(({ anchor: _anchor, ...entry }, depth) => {
-        const meta = depth > 0 ? byFingerprint.get((path.certificates[depth] as Certificate).fingerprint) : undefined;
-        return meta ? { ...entry, trustStore: meta } : entry;
+        if (depth === 0) return entry;
+        const certificate = path.certificates[depth] as Certificate;
+        const below = path.certificates[depth - 1] as Certificate;
+        const copy = chosen.get(`${below.fingerprint}:${certificate.fingerprint}`) ?? copiesOf.get(certificate.fingerprint)?.[0];
+        if (!copy) return entry;
+        const warning = ownCdpHint(certificate, copy);
+        return { ...entry, trustStore: copy, ...(warning ? { warnings: [warning] } : {}) };
       }),
       validationTime: validationTime.toISOString(),
       policy: evaluatePolicy(policy, path.certificates),
+      failure: null,
     };
   }
 
+  /**
+   * The store CAs a path from these certificates can go through, found by subject key identifier and
+   * subject name level by level up to self-signed roots (indexed lookups: the cost does not grow with
+   * the tenant's other CAs). Every copy of each CA is returned.
+   */
+  private async candidates(tenantId: string, start: readonly Certificate[]): Promise<CaRecord[]> {
+    const found = new Map<string, CaRecord>();
+    const askedKeys = new Set<string>();
+    const askedNames = new Set<string>();
+    let frontier = start;
+    // A path has at most maxDepth CAs; one more level finds the CAs a too-long path fails on.
+    for (let level = 0; level <= DEFAULT_VALIDATION_LIMITS.maxDepth && frontier.length > 0; level++) {
+      const keys: string[] = [];
+      const names: string[] = [];
+      for (const certificate of frontier) {
+        const key = certificate.authorityKeyIdentifier;
+        if (key !== undefined && !askedKeys.has(key)) {
+          askedKeys.add(key);
+          keys.push(key);
+        }
+        const name = issuerNameKey(certificate);
+        if (!askedNames.has(name)) {
+          askedNames.add(name);
+          names.push(name);
+        }
+      }
+      const rows = await this.store.repositories.cas.trustStoreCandidates(tenantId, keys, names);
+      const next: Certificate[] = [];
+      for (const row of rows) {
+        if (found.has(row.id)) continue;
+        found.set(row.id, row);
+        const certificate = this.parsedCa(row);
+        if (certificate && !looksSelfSigned(certificate)) next.push(certificate);
+      }
+      frontier = next;
+    }
+    return [...found.values()];
+  }
+
+  /**
+   * Checks `certificate` with the CRLs of every copy of its issuer: a revocation found through any copy
+   * revokes it; otherwise it passes through a copy whose checks pass (one that checked a CRL first);
+   * when none passes, the first copy's failure is the answer.
+   */
   private async checkRevocation(
+    crls: CrlLookups,
     certificate: Certificate,
     issuer: Certificate,
-    issuerInStore: StoreAnchor | undefined,
+    copies: readonly StoreAnchor[] | undefined,
     policy: X509Policy,
     at: Date,
     depth: number,
-  ): Promise<RevocationResult> {
-    if (depth >= MAX_CRL_CHECKS) return { details: { checked: false, why: `beyond the ${MAX_CRL_CHECKS} CAs whose CRLs are checked` } };
-    const url = issuerInStore?.certificateRevocationListUrl ?? null;
-    if (url === null) {
-      const exempt = policy.crlValidationConfiguration.exemptedCertificateAuthoritiesSubjectKeyIdentifiers.some(
-        (ski) => ski.replace(/[\s:]/g, '').toUpperCase() === issuer.subjectKeyIdentifier,
-      );
-      if (depth === 0 && policy.crlValidationConfiguration.state === 'enabled' && !exempt) {
+  ): Promise<CopyOutcome> {
+    if (!copies) {
+      if (depth === 0 && crlRequiredFor(issuer, policy)) {
         throw new ValidationFailure('crl_unavailable', `the policy requires CRL validation, but the issuing CA '${issuer.subjectText}' has no CRL URL and is not exempted`, depth);
       }
-      return { details: { checked: false, why: issuerInStore ? 'the CA has no CRL URL' : 'the issuer is not in the trust store' } };
+      return { ok: true, copy: undefined, details: { checked: false, why: 'the issuer is not in the trust store' } };
     }
-    const base = await this.crls.get(url, new Date(), depth);
-    const deltaUrl = issuerInStore?.deltaCertificateRevocationListUrl ?? null;
-    const delta = deltaUrl === null ? undefined : await this.crls.get(deltaUrl, new Date(), depth);
-    const result = checkAgainstCrls(certificate, issuer, base.crl, delta?.crl, at, { allowSha1: false }, depth);
-    return {
-      details: {
-        checked: true,
-        crlUrl: url,
-        crlNumber: result.crlNumber,
-        source: base.source,
-        ...(delta ? { deltaCrlUrl: deltaUrl, deltaCrlNumber: result.deltaCrlNumber, deltaSource: delta.source } : {}),
-      },
-    };
+    const first = copies[0] as StoreAnchor;
+    if (depth >= MAX_CRL_CHECKS) return { ok: true, copy: first, details: { checked: false, why: `beyond the ${MAX_CRL_CHECKS} CAs whose CRLs are checked` } };
+    // Copies configured alike give the same answer: each configuration is checked once.
+    const outcomes: CopyOutcome[] = [];
+    const seen = new Set<string>();
+    for (const copy of copies) {
+      const configuration = `${copy.certificateRevocationListUrl}\n${copy.deltaCertificateRevocationListUrl}`;
+      if (seen.has(configuration)) continue;
+      seen.add(configuration);
+      outcomes.push(await this.checkCopy(crls, certificate, issuer, copy, policy, at, depth));
+    }
+    const revoked = outcomes.find((o) => !o.ok && o.failure.reason === 'revoked');
+    if (revoked) return revoked;
+    const passed = outcomes.find((o) => o.ok && o.details.checked) ?? outcomes.find((o) => o.ok);
+    return passed ?? (outcomes[0] as CopyOutcome);
+  }
+
+  private async checkCopy(
+    crls: CrlLookups,
+    certificate: Certificate,
+    issuer: Certificate,
+    copy: StoreAnchor,
+    policy: X509Policy,
+    at: Date,
+    depth: number,
+  ): Promise<CopyOutcome> {
+    const url = copy.certificateRevocationListUrl;
+    const where = { certificateAuthorityId: copy.certificateAuthorityId, publicKeyInfrastructureId: copy.publicKeyInfrastructureId };
+    if (url === null) {
+      if (depth === 0 && crlRequiredFor(issuer, policy)) {
+        const failure = new ValidationFailure('crl_unavailable', `the policy requires CRL validation, but the issuing CA '${issuer.subjectText}' has no CRL URL and is not exempted`, depth);
+        return { ok: false, failure, hint: null, detail: { ...where, crlUrl: null, crlKind: null, crlNumber: null, thisUpdate: null, nextUpdate: null, why: null } };
+      }
+      return { ok: true, copy, details: { checked: false, why: 'the CA has no CRL URL' } };
+    }
+    const deltaUrl = copy.deltaCertificateRevocationListUrl;
+    let base: CrlLookup | undefined;
+    let delta: CrlLookup | undefined;
+    try {
+      base = await crls.get(url, new Date(), depth);
+      delta = deltaUrl === null ? undefined : await crls.get(deltaUrl, new Date(), depth);
+      const result = checkAgainstCrls(certificate, issuer, base.crl, delta?.crl, at, { allowSha1: false }, depth);
+      return {
+        ok: true,
+        copy,
+        details: {
+          checked: true,
+          crlUrl: url,
+          crlNumber: result.crlNumber,
+          source: base.source,
+          ...(delta ? { deltaCrlUrl: deltaUrl, deltaCrlNumber: result.deltaCrlNumber, deltaSource: delta.source } : {}),
+        },
+      };
+    } catch (error) {
+      if (!(error instanceof ValidationFailure)) throw error;
+      const engine = error.crl;
+      // Without the engine's word on which CRL it was: the delta when it was being fetched, else the base.
+      const kind = engine?.kind ?? (base === undefined ? 'base' : deltaUrl !== null && delta === undefined ? 'delta' : 'base');
+      const held = kind === 'delta' ? delta?.crl : base?.crl;
+      return {
+        ok: false,
+        failure: error,
+        hint: error.reason === 'crl_invalid' ? ownCdpHint(issuer, copy) : null,
+        detail: {
+          ...where,
+          crlUrl: kind === 'delta' ? deltaUrl : url,
+          crlKind: kind,
+          crlNumber: engine?.crlNumber ?? held?.crlNumber?.toString() ?? null,
+          thisUpdate: engine?.thisUpdate ?? held?.thisUpdate.toISOString() ?? null,
+          nextUpdate: engine?.nextUpdate ?? held?.nextUpdate?.toISOString() ?? null,
+          why: engine?.why ?? null,
+        },
+      };
+    }
   }
 
   private parseInput(value: string, property: string): Certificate {
@@ -157,6 +329,30 @@ export class VerificationService {
     }
     return certificate;
   }
+}
+
+/** No CRL URL (or no copy in the store): fails when the policy requires CRL validation of the issuing CA. */
+function crlRequiredFor(issuer: Certificate, policy: X509Policy): boolean {
+  const configuration = policy.crlValidationConfiguration;
+  const exempt = configuration.exemptedCertificateAuthoritiesSubjectKeyIdentifiers.some((ski) => ski.replace(/[\s:]/g, '').toUpperCase() === issuer.subjectKeyIdentifier);
+  return configuration.state === 'enabled' && !exempt;
+}
+
+/** The CA's URL is its own CDP, which names the CRL of its issuer: said in the verdict (README). */
+function ownCdpHint(ca: Certificate, copy: StoreAnchor): string | null {
+  const url = copy.certificateRevocationListUrl;
+  if (!namesIssuersCrl(ca, url)) return null;
+  return `the certificateRevocationListUrl ${url} of '${ca.subjectText}' is its own CRL distribution point, which names the CRL of its issuer '${ca.issuerText}', not the CRL this CA issues`;
+}
+
+/** The child's issuer name as the store keeps CA names (the `issuer` property, @peculiar/x509's text). */
+function issuerNameKey(certificate: Certificate): string {
+  return new x509.Name(certificate.issuer).toString();
+}
+
+/** Same name and key identifier as its issuer: where a lookup upwards stops (a rollover certificate goes on). */
+function looksSelfSigned(certificate: Certificate): boolean {
+  return certificate.subject.equals(certificate.issuer) && (certificate.authorityKeyIdentifier === undefined || certificate.authorityKeyIdentifier === certificate.subjectKeyIdentifier);
 }
 
 function anchorMeta(ca: CaRecord): StoreAnchor {

@@ -76,8 +76,15 @@ export class CertificateAuthorityRepository {
     return Number(row.n);
   }
 
-  /** Every live CA of the tenant's live PKIs: the trust store a verification builds paths to. */
-  async trustStore(tenantId: string): Promise<CaRecord[]> {
+  /**
+   * The live CAs of the tenant's live PKIs that may have issued a certificate: those whose subject key
+   * identifier is one of `subjectKeyIdentifiers` (uppercase hex) or whose subject name (as the CA's
+   * `issuer` property writes it) is one of `subjects`, compared case-insensitively. Every copy of a CA
+   * (the same certificate in several PKIs) is returned. Indexed (migration 008): the cost depends on
+   * the matches, not on how many CAs the tenant holds.
+   */
+  async trustStoreCandidates(tenantId: string, subjectKeyIdentifiers: readonly string[], subjects: readonly string[]): Promise<CaRecord[]> {
+    if (subjectKeyIdentifiers.length === 0 && subjects.length === 0) return [];
     const rows = await this.db
       .selectFrom('certificate_authority as ca')
       .innerJoin('certificate_based_auth_pki as pki', (join) => join.onRef('pki.tenant_id', '=', 'ca.tenant_id').onRef('pki.id', '=', 'ca.pki_id'))
@@ -85,6 +92,14 @@ export class CertificateAuthorityRepository {
       .where('ca.tenant_id', '=', tenantId)
       .where('ca.deleted_date_time', 'is', null)
       .where('pki.deleted_date_time', 'is', null)
+      .where((eb) =>
+        eb.or([
+          ...(subjectKeyIdentifiers.length > 0 ? [eb('ca.issuer_subject_key_identifier', 'in', subjectKeyIdentifiers.map(upper))] : []),
+          ...(subjects.length > 0 ? [eb('ca.issuer_key', 'in', subjects.map(textKey))] : []),
+        ]),
+      )
+      .orderBy('ca.pki_id')
+      .orderBy('ca.id')
       .execute();
     return rows.map(toRecord);
   }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_LIMITS } from '../../src/config.ts';
-import { createCa, p7bOf, sha256Hex } from '../helpers/certs.ts';
+import { createCa, createCaWithOffCurveKey, p7bOf, sha256Hex } from '../helpers/certs.ts';
 import { startFileServer, type FileServer } from '../helpers/file-server.ts';
 import { PKI_PATH, send, startTestServer, TENANT_A, TENANT_B, type TestServer } from '../helpers/test-server.ts';
 import { type Clients, clientsFor, fillTenant, pkiCount, tenantView, withoutExportTime } from './admin-helpers.ts';
@@ -162,6 +162,7 @@ describe('PUT /_admin/tenants/{tenantId}/snapshot', () => {
       return copy;
     };
     const pki0 = (s: typeof good) => s.certificateBasedAuthConfigurations[0];
+    const offCurve = (await createCaWithOffCurveKey(await createCa({ subject: 'CN=Snapshot Parent' }))).toString('base64');
     const cases: [unknown, RegExp][] = [
       [variant((s) => (s.formatVersion = 2)), /\$\.formatVersion: must be 1 \(found 2\)/],
       [variant((s) => (s.extra = true)), /\$\.extra: unknown property/],
@@ -169,6 +170,7 @@ describe('PUT /_admin/tenants/{tenantId}/snapshot', () => {
       [variant((s) => (pki0(s).id = 'PKI-1')), /\$\.certificateBasedAuthConfigurations\[0\]\.id: "PKI-1" is not a GUID in lower case/],
       [variant((s) => (pki0(s).lastModifiedDateTime = '2024-02-30T10:00:00Z')), /\$\.certificateBasedAuthConfigurations\[0\]\.lastModifiedDateTime: "2024-02-30T10:00:00Z" is not a valid time/],
       [variant((s) => (pki0(s).certificateAuthorities[0].certificate = 'bm90IGEgY2VydGlmaWNhdGU=')), /\$\.certificateBasedAuthConfigurations\[0\]\.certificateAuthorities\[0\]: Invalid value specified for property 'certificate'/],
+      [variant((s) => (pki0(s).certificateAuthorities[0].certificate = offCurve)), /certificateAuthorities\[0\]: Invalid value specified for property 'certificate'.*the EC public key is not a point on P-256/],
       [variant((s) => (pki0(s).certificateAuthorities[0].thumbprint = '0'.repeat(40))), /\$\.certificateBasedAuthConfigurations\[0\]\.certificateAuthorities\[0\]: Invalid value specified for property 'thumbprint'.*does not match the certificate/],
       [variant((s) => (pki0(s).certificateAuthorities[0].issuerSubjectKeyIdentifier = null)), /certificateAuthorities\[0\]\.issuerSubjectKeyIdentifier: null is not what the certificate determines/],
       [variant((s) => (pki0(s).certificateAuthorities[0].certificateRevocationListUrl = 'ftp://crl.test/x')), /certificateAuthorities\[0\]: Invalid value specified for property 'certificateRevocationListUrl'/],

@@ -81,6 +81,6 @@ describe('graph-pki ca add', () => {
     assert.match(broken.stderr, /cannot read certificates/);
     const missing = await runCli(['ca', 'add', path.join(dir, 'extra.cer')]);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /--url/);
+    assert.match(missing.stderr, /--pki/);
   });
 });

@@ -8,7 +8,7 @@
 // but two RSA certificates may share a key and therefore a SKI. Pass `freshKey: true` or `keys` to
 // control this per certificate.
 import 'reflect-metadata';
-import { createHash, webcrypto } from 'node:crypto';
+import { createHash, KeyObject, sign, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -557,4 +557,24 @@ export function sha256Hex(data: Buffer): string {
 /** SHA-1 over the DER as uppercase hex: the thumbprint Windows and Graph show. */
 export function sha1ThumbprintHex(cert: TestCert): string {
   return createHash('sha1').update(cert.der).digest('hex').toUpperCase();
+}
+
+/**
+ * An intermediate CA signed properly by `issuer` whose P-256 public key is not on the curve (the last
+ * byte of the point's y coordinate changed): only the key is wrong, the signature over it is valid.
+ */
+export async function createCaWithOffCurveKey(issuer: TestCert, subject = 'CN=Off-Curve Key CA'): Promise<Buffer> {
+  const base = await createCa({ subject, issuer, key: 'p256', freshKey: true });
+  const der = Buffer.from(base.der);
+  const spkiAt = der.indexOf(Buffer.from(base.cert.publicKey.rawData));
+  if (spkiAt < 0) throw new Error('SubjectPublicKeyInfo not found in the certificate');
+  const pointEnd = spkiAt + base.cert.publicKey.rawData.byteLength;
+  der[pointEnd - 1] = (der[pointEnd - 1] as number) ^ 0x01;
+  // Certificate = SEQUENCE { tbs, algorithm, signature }: re-sign the changed tbs with the issuer's key.
+  const tbsAt = der[1] === 0x82 ? 4 : der[1] === 0x81 ? 3 : 2;
+  const tbsLength = der[tbsAt + 1] === 0x82 ? 4 + der.readUInt16BE(tbsAt + 2) : der[tbsAt + 1] === 0x81 ? 3 + (der[tbsAt + 2] as number) : 2 + (der[tbsAt + 1] as number);
+  const tbs = der.subarray(tbsAt, tbsAt + tbsLength);
+  const algorithm = Buffer.from('300a06082a8648ce3d040302', 'hex'); // ecdsa-with-SHA256
+  const signature = sign('sha256', tbs, { key: KeyObject.from(issuer.keys.privateKey), dsaEncoding: 'der' });
+  return derTlv(0x30, tbs, algorithm, derTlv(0x03, Buffer.from([0]), signature));
 }

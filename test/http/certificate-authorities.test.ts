@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { API_VERSIONS } from '../../src/graph/context.ts';
-import { createCa, createLeaf, sha1ThumbprintHex, type TestCert, x509 } from '../helpers/certs.ts';
+import { createCa, createCaWithOffCurveKey, createLeaf, sha1ThumbprintHex, type TestCert, x509 } from '../helpers/certs.ts';
 import { PKI_PATH, send, startTestServer, TENANT_B, type TestServer } from '../helpers/test-server.ts';
 
 let t: TestServer;
@@ -116,6 +116,7 @@ describe('certificate checks (400 saying why, nothing written)', () => {
     ['a leaf (no basicConstraints cA)', async () => ({ certificate: (await createLeaf({ subject: 'CN=alice', issuer: root })).base64 }), /not a CA certificate/],
     ['a CA:FALSE certificate with keyCertSign', async () => ({ certificate: (await createCa({ subject: 'CN=fake CA', ca: false })).base64 }), /not a CA/],
     ['an RSA 1024 key', async () => ({ certificate: (await createCa({ subject: 'CN=weak', key: 'rsa1024' })).base64 }), /RSA key of 1024 bits/],
+    ['an EC key off its curve (properly signed)', async () => ({ certificate: (await createCaWithOffCurveKey(root)).toString('base64') }), /'certificate'.*the EC public key is not a point on P-256/],
     ['a SHA-1 signature', async () => ({ certificate: (await createCa({ subject: 'CN=sha1', key: 'rsa2048', signatureHash: 'SHA-1' })).base64 }), /sha1WithRSAEncryption/],
     ['over 8 KB', async () => ({ certificate: (await createCa({ subject: `CN=${'x'.repeat(60)}`, certificatePolicies: Array.from({ length: 1200 }, (_, i) => `1.2.3.4.${i}`) })).base64 }), /more than the limit of 8192 bytes/],
     ['a wrong thumbprint', async () => ({ certificate: root.base64, thumbprint: 'AA'.repeat(20) }), /'thumbprint'.*does not match/],
@@ -175,6 +176,14 @@ describe('certificate checks (400 saying why, nothing written)', () => {
     assert.equal(swapped.status, 200);
     assert.equal(swapped.body.issuer, 'CN=Replacement Root');
     assert.equal(swapped.body.thumbprint, sha1ThumbprintHex(replacement));
+  });
+
+  it('refuses a PATCH to a certificate whose EC key is off its curve, and keeps the CA as it was', async () => {
+    const target = await newPki();
+    const created = (await t.request('POST', casOf(target), { body: { certificate: root.base64 } })).body;
+    const bad = await createCaWithOffCurveKey(root);
+    assertBadRequest(await t.request('PATCH', `${casOf(target)}/${created.id}`, { body: { certificate: bad.toString('base64') } }), /'certificate'.*the EC public key is not a point on P-256/);
+    assert.equal((await t.request('GET', `${casOf(target)}/${created.id}`)).body.thumbprint, sha1ThumbprintHex(root));
   });
 
   it('enforces the per-PKI CA limit (configured 5 here), also against concurrent creates', async () => {

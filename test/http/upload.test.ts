@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_LIMITS } from '../../src/config.ts';
-import { createCa, createLeaf, p7bOf, p7bPemOf, sha256Hex, type TestCert } from '../helpers/certs.ts';
+import { createCa, createCaWithOffCurveKey, createLeaf, p7bOf, p7bPemOf, sha256Hex, type TestCert } from '../helpers/certs.ts';
 import { startFileServer, type FileServer } from '../helpers/file-server.ts';
 import { PKI_PATH, send, startTestServer, TENANT_B, tokens, type TestServer } from '../helpers/test-server.ts';
 
@@ -25,7 +25,8 @@ before(async () => {
   issuing1 = await createCa({
     subject: 'CN=Upload Issuing CA 1, O=Contoso',
     issuer: root,
-    crlDistributionPoints: ['ldap://dc.contoso.test/crl', 'http://crl.contoso.test/issuing1.crl', 'http://crl2.contoso.test/issuing1.crl'],
+    // Issuing CA 1's CDP names the CRL of its issuer, the root.
+    crlDistributionPoints: ['ldap://dc.contoso.test/crl', 'http://crl.contoso.test/root.crl', 'http://crl2.contoso.test/root.crl'],
   });
   issuing2 = await createCa({ subject: 'CN=Upload Issuing CA 2, O=Contoso', issuer: root });
   bundle = p7bOf([root, issuing1, issuing2]);
@@ -78,9 +79,36 @@ describe('a successful upload', () => {
     const byName = new Map(cas.map((ca) => [ca.displayName, ca]));
     assert.equal(byName.get('Upload Root CA')?.certificateAuthorityType, 'root');
     assert.equal(byName.get('Upload Issuing CA 1')?.certificateAuthorityType, 'intermediate');
-    assert.equal(byName.get('Upload Issuing CA 1')?.certificateRevocationListUrl, 'http://crl.contoso.test/issuing1.crl');
+    // The root's URL from the CDP of the CA it signed; never a CA's URL from its own CDP.
+    assert.equal(byName.get('Upload Root CA')?.certificateRevocationListUrl, 'http://crl.contoso.test/root.crl');
+    assert.equal(byName.get('Upload Issuing CA 1')?.certificateRevocationListUrl, null);
     assert.equal(byName.get('Upload Issuing CA 2')?.certificateRevocationListUrl, null);
     for (const ca of cas) assert.equal(ca.isIssuerHintEnabled, false);
+  });
+
+  it("sets a CA's CRL URL only from a CA of the bundle it signed, or a self-signed root's own CDP", async () => {
+    const selfRoot = await createCa({ subject: 'CN=Upload Self CDP Root, O=Contoso', crlDistributionPoints: ['http://crl.contoso.test/self-root.crl'] });
+    const issuing = await createCa({ subject: 'CN=Upload CDP Issuing, O=Contoso', issuer: selfRoot, crlDistributionPoints: ['http://crl.contoso.test/self-root-from-child.crl'] });
+    const sub = await createCa({ subject: 'CN=Upload CDP Sub CA, O=Contoso', issuer: issuing, crlDistributionPoints: ['http://crl.contoso.test/issuing.crl'] });
+    const lonelyRoot = await createCa({ subject: 'CN=Upload Lonely Root, O=Contoso', crlDistributionPoints: ['http://crl.contoso.test/lonely-root.crl'] });
+    const orphan = await createCa({ subject: 'CN=Upload Orphan CA, O=Contoso', issuer: root, crlDistributionPoints: ['http://crl.contoso.test/not-mine.crl'] });
+    const body = p7bOf([selfRoot, issuing, sub, lonelyRoot, orphan]);
+    files.set('/cdp.p7b', { body });
+    const pkiId = await newPki();
+    assert.equal((await upload(pkiId, `${files.url}/cdp.p7b`, sha256Hex(body))).status, 204);
+    assert.equal((await settled(pkiId)).status, 'succeeded');
+    const urls = new Map((await casOf(pkiId)).map((ca) => [ca.displayName, ca.certificateRevocationListUrl]));
+    assert.deepEqual(Object.fromEntries(urls), {
+      // A CA it signed names its CRL; that wins over the root's own CDP.
+      'Upload Self CDP Root': 'http://crl.contoso.test/self-root-from-child.crl',
+      'Upload CDP Issuing': 'http://crl.contoso.test/issuing.crl',
+      // Signs nothing in the bundle, and its own CDP names its issuer's CRL.
+      'Upload CDP Sub CA': null,
+      // Self-signed: its own CDP names its own CRL.
+      'Upload Lonely Root': 'http://crl.contoso.test/lonely-root.crl',
+      // Its issuer is not in the bundle.
+      'Upload Orphan CA': null,
+    });
   });
 
   it('accepts a PEM .p7b, a lowercase hash and the qualified action name, and appends to existing CAs', async () => {
@@ -226,6 +254,14 @@ describe('failed uploads: status failed, statusDetails says why, CAs as they wer
     const weak = p7bOf([await createCa({ subject: 'CN=Weak', key: 'rsa1024' })]);
     files.set('/weak.p7b', { body: weak });
     await expectFailure(async () => [`${files.url}/weak.p7b`, sha256Hex(weak)], /certificate 1 of 1: 'CN=Weak': RSA key of 1024 bits/);
+  });
+
+  it('a CA whose EC key is off its curve fails the upload at once, saying so (not after three leases)', async () => {
+    const bad = p7bOf([root, await createCaWithOffCurveKey(root, 'CN=Off Curve')]);
+    files.set('/off-curve.p7b', { body: bad });
+    const started = Date.now();
+    await expectFailure(async () => [`${files.url}/off-curve.p7b`, sha256Hex(bad)], /^Upload failed: certificate 2 of 2: not a usable X\.509 certificate: the EC public key is not a point on P-256\.$/);
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
   });
 
   it('a duplicate of a CA already in the PKI, named by its id', async () => {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_CRL_CONFIG } from '../../src/config.ts';
 import { databaseForDataDir } from '../helpers/backend.ts';
 import { createCa, createCrl, createLeaf, type TestCert } from '../helpers/certs.ts';
 import { startFileServer, type FileServer } from '../helpers/file-server.ts';
@@ -232,6 +233,31 @@ describe('an intermediate CA is checked against its root\'s CRL even though it i
       assert.equal(verdict.path.length, 3);
       assert.equal(verdict.path[1].revocation.checked, true);
     });
+  });
+});
+
+describe('a CRL server that does not answer', () => {
+  it('gives crl_unavailable naming the download timeout (not budget_exceeded), after about that timeout', async () => {
+    // Longer than the 2000 ms path-building budget, which must not count the wait for a CRL.
+    const slow = await startTestServer({ allowPrivateFetch: true, crl: { ...DEFAULT_CRL_CONFIG, crlDownloadTimeoutMs: 2500 } });
+    try {
+      const pki = (await slow.request('POST', `/beta${PKI_PATH}`, { body: { displayName: 'Slow CRL PKI' } })).body.id;
+      for (const cert of [root, issuing]) {
+        const body = { certificate: cert.base64, ...(cert === issuing ? { certificateRevocationListUrl: `${files.url}/stalled.crl` } : {}) };
+        assert.equal((await slow.request('POST', `/beta${PKI_PATH}/${pki}/certificateAuthorities`, { body })).status, 201);
+      }
+      files.set('/stalled.crl', { stall: true });
+      const started = Date.now();
+      const verdict = await verify(slow, await newLeaf());
+      const took = Date.now() - started;
+      assert.equal(verdict.trusted, false);
+      assert.equal(verdict.reason, 'crl_unavailable', verdict.message);
+      assert.match(verdict.message, /stalled\.crl cannot be downloaded: the download took longer than 2\.5 s$/);
+      // One download timeout, not one per candidate path (the issuing CA is an anchor and an intermediate).
+      assert.ok(took >= 2400 && took < 3500, `verify took ${took} ms`);
+    } finally {
+      await slow.close();
+    }
   });
 });
 

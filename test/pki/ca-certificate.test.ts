@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { CertificateProblem, decodeCertificateValue, parseCaCertificate } from '../../src/pki/ca-certificate.ts';
 import { BundleProblem, certificatesOfBundle, certificatesOfFile } from '../../src/pki/certificate-bundle.ts';
 import { DerError, readTlv } from '../../src/pki/der.ts';
-import { createCa, p7bOf, p7bPemOf, sha1ThumbprintHex, type KeyKind } from '../helpers/certs.ts';
+import { createCa, createCaWithOffCurveKey, p7bOf, p7bPemOf, sha1ThumbprintHex, type KeyKind } from '../helpers/certs.ts';
 
 const LIMIT = 8192;
 
@@ -31,6 +31,13 @@ describe('parseCaCertificate', () => {
       assert.match(parsed.subjectKeyIdentifier ?? '', /^[0-9A-F]+$/);
     });
   }
+
+  it('refuses an EC key whose point is off its curve, naming the curve (the signature over it is valid)', async () => {
+    const offCurveDer = await createCaWithOffCurveKey(await createCa({ subject: 'CN=Parent' }));
+    const problem = problemOf(() => parseCaCertificate(offCurveDer, LIMIT));
+    assert.equal(problem.reason, 'not_a_certificate');
+    assert.match(problem.message, /the EC public key is not a point on P-256$/);
+  });
 
   it('calls a self-issued certificate signed by another key intermediate, not root', async () => {
     const signer = await createCa({ subject: 'CN=Signer' });

@@ -40,8 +40,10 @@ function skiOf(ca: TestCert): string {
 }
 
 /** Serial hex as @peculiar/x509 shows it (lowercase, maybe a 00 sign octet) → our key form. */
+/** The lookup key of a serial given as unsigned hex, as @peculiar/x509 reports serial numbers. */
 function keyOfHex(hex: string): string {
-  return serialKey(Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex'));
+  const bytes = Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex');
+  return serialKey((bytes[0] ?? 0) >= 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
 }
 
 
@@ -141,11 +143,15 @@ describe('indexCrl agrees with @peculiar/x509', () => {
         assert.equal(found.reason, wanted?.reason);
         if (entry.reason !== undefined) assert.equal(found.reason, entry.reason);
       }
-      // Case and leading zero octets do not matter; odd-length hex is read with a leading 0.
+      // Serials are signed: 0080AABBCC is positive, 80AABBCC negative; 00FF is 255, FF is -1. Case and
+      // a redundant sign octet do not matter; odd-length hex is read with a leading 0.
       assert.ok(index.lookup('0080AABBCC'));
-      assert.ok(index.lookup('80aabbcc'));
+      assert.ok(index.lookup('0080aabbcc'));
+      assert.equal(index.lookup('80aabbcc'), undefined);
       assert.ok(index.lookup('1'));
-      assert.ok(index.lookup('FF'));
+      assert.ok(index.lookup('0001'));
+      assert.ok(index.lookup('00FF'));
+      assert.equal(index.lookup('FF'), undefined);
       assert.equal(index.lookup('02'), undefined);
       assert.equal(index.lookup('7F112233445566778899AABBCCDDEEFE'), undefined);
       assert.throws(() => index.lookup('not hex'), RangeError);
@@ -166,11 +172,26 @@ describe('indexCrl agrees with @peculiar/x509', () => {
     assert.ok(one.lookup('0A'));
   });
 
-  it('serialKey strips leading zero octets and upper-cases', () => {
-    assert.equal(serialKey(Buffer.from('0080ab', 'hex')), '80AB');
+  it('serialKey keeps the sign: minimal two\'s complement, upper-case', () => {
+    assert.equal(serialKey(Buffer.from('0080ab', 'hex')), '0080AB');
+    assert.equal(serialKey(Buffer.from('00ff', 'hex')), '00FF');
+    assert.equal(serialKey(Buffer.from('ff', 'hex')), 'FF');
+    assert.equal(serialKey(Buffer.from('ffff', 'hex')), 'FF');
+    assert.equal(serialKey(Buffer.from('00007f', 'hex')), '7F');
     assert.equal(serialKey(Buffer.from('7f', 'hex')), '7F');
     assert.equal(serialKey(Buffer.from('00', 'hex')), '00');
     assert.equal(serialKey(Buffer.from('ff01', 'hex')), 'FF01');
+  });
+
+  it('a CRL entry for -1 (FF) does not match the serial 255 (00FF), and the other way round', async () => {
+    const ca = await signer();
+    const date = utcTime(new Date());
+    const minusOne = indexCrl(rawCrl({ signer: ca, entries: [{ serial: Buffer.from([0xff]), date }] }));
+    assert.equal(minusOne.lookup(serialKey(Buffer.from('00ff', 'hex'))), undefined);
+    assert.ok(minusOne.lookup(serialKey(Buffer.from('ff', 'hex'))));
+    const plus255 = indexCrl(rawCrl({ signer: ca, entries: [{ serial: Buffer.from('00ff', 'hex'), date }] }));
+    assert.equal(plus255.lookup(serialKey(Buffer.from('ff', 'hex'))), undefined);
+    assert.ok(plus255.lookup(serialKey(Buffer.from('00ff', 'hex'))));
   });
 });
 
@@ -250,11 +271,11 @@ describe('extensions', () => {
     assert.deepEqual(indexCrl(der).unknownCriticalExtensions, ['1.2.3.4.5']);
   });
 
-  it('reports a critical issuingDistributionPoint and returns its value; a non-critical one is only returned', async () => {
+  it('returns the issuingDistributionPoint, critical or not (the revocation check applies its scope)', async () => {
     const ca = await createCa({ subject: 'CN=IDP CA' });
     const idp = derTlv(0x30, Buffer.from('8101ff', 'hex')); // onlyContainsUserCerts TRUE
     const critical = indexCrl((await createCrl({ issuer: ca, extraExtensions: [new x509.Extension('2.5.29.28', true, idp)] })).der);
-    assert.deepEqual(critical.unknownCriticalExtensions, ['2.5.29.28']);
+    assert.deepEqual(critical.unknownCriticalExtensions, []);
     assert.deepEqual(critical.issuingDistributionPoint, idp);
     const plain = indexCrl((await createCrl({ issuer: ca, extraExtensions: [new x509.Extension('2.5.29.28', false, idp)] })).der);
     assert.deepEqual(plain.unknownCriticalExtensions, []);
@@ -272,13 +293,33 @@ describe('extensions', () => {
     assert.equal(index.nextCrlPublish?.getTime(), publish.getTime());
   });
 
-  it('refuses an entry with certificateIssuer (indirect CRL) or another unknown critical entry extension as unsupported', async () => {
+  it('certificateIssuer (indirect CRLs) applies to its entry and the ones after it; lookups filter by it', async () => {
+    const ca = await signer();
+    const other = await createCa({ subject: 'CN=Other CA of an indirect CRL' });
+    const date = utcTime(new Date());
+    const issuerIs = (name: Buffer) => derTlv(0x30, derTlv(0xa4, name));
+    const index = indexCrl(
+      rawCrl({
+        signer: ca,
+        entries: [
+          { serial: Buffer.from([1]), date },
+          { serial: Buffer.from([2]), date, extensions: [extension('2.5.29.29', true, issuerIs(issuerNameOf(other)))] },
+          { serial: Buffer.from([3]), date },
+          { serial: Buffer.from([4]), date, extensions: [extension('2.5.29.29', true, issuerIs(issuerNameOf(ca)))] },
+        ],
+      }),
+    );
+    assert.equal(index.hasCertificateIssuers, true);
+    const isOther = (names: readonly { tag: number; value: Buffer }[] | undefined) => names?.some((n) => n.value.equals(issuerNameOf(other))) === true;
+    // The default takes the CRL issuer's own entries only: 1 (before any certificateIssuer).
+    assert.ok(index.lookup('01'));
+    for (const serial of ['02', '03', '04']) assert.equal(index.lookup(serial), undefined, serial);
+    assert.deepEqual(['01', '02', '03', '04'].map((serial) => index.lookup(serial, isOther) !== undefined), [false, true, true, false]);
+  });
+
+  it('refuses an entry with an unknown critical entry extension as unsupported', async () => {
     const ca = await signer();
     const date = utcTime(new Date());
-    const certificateIssuer = extension('2.5.29.29', true, derTlv(0x30, derTlv(0xa4, issuerNameOf(ca))));
-    const indirect = problemOf(() => indexCrl(rawCrl({ signer: ca, entries: [{ serial: Buffer.from([1]), date, extensions: [certificateIssuer] }] })));
-    assert.equal(indirect.reason, 'unsupported');
-    assert.match(indirect.message, /certificateIssuer/);
     const unknown = problemOf(() => indexCrl(rawCrl({ signer: ca, entries: [{ serial: Buffer.from([1]), date, extensions: [REASON(1), extension('1.2.3.4', true, derTlv(0x05))] }] })));
     assert.equal(unknown.reason, 'unsupported');
     // Non-critical unknown and invalidityDate entry extensions are fine.

@@ -8,6 +8,7 @@ import * as x509CertificatePolicy from './004-x509-certificate-policy.ts';
 import * as crlCache from './005-crl-cache.ts';
 import * as dropRedundantIndex from './006-drop-redundant-index.ts';
 import * as throttleBuckets from './007-throttle-buckets.ts';
+import * as crlUrlRepairAndTrustStoreLookup from './008-crl-url-repair-and-trust-store-lookup.ts';
 
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '005-crl-cache': crlCache,
   '006-drop-redundant-index': dropRedundantIndex,
   '007-throttle-buckets': throttleBuckets,
+  '008-crl-url-repair-and-trust-store-lookup': crlUrlRepairAndTrustStoreLookup,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,77 @@
+// checkAgainstCrls (src/pki/crl-check.ts) on generated CAs and CRLs: the ValidationFailure it throws
+// names the CRL concerned (kind, number, dates, issuer) and, for crl_invalid, why the CRL is unusable.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseCertificate } from '../../src/pki/certificate.ts';
+import { checkAgainstCrls } from '../../src/pki/crl-check.ts';
+import { indexCrl } from '../../src/pki/crl.ts';
+import { ValidationFailure } from '../../src/pki/path-validation.ts';
+import { createCa, createCrl, createLeaf, type TestCrl } from '../helpers/certs.ts';
+
+const DAY = 86_400_000;
+const POLICY = { allowSha1: false };
+
+function failureOf(run: () => unknown): ValidationFailure {
+  try {
+    run();
+  } catch (error) {
+    assert.ok(error instanceof ValidationFailure, String(error));
+    return error;
+  }
+  assert.fail('expected a ValidationFailure');
+}
+
+describe('the CRL detail of a failure', async () => {
+  const ca = await createCa({ subject: 'CN=crl-check CA, O=graph-pki tests' });
+  const leaf = await createLeaf({ subject: 'CN=crl-check leaf', issuer: ca });
+  const caCert = parseCertificate(ca.der);
+  const leafCert = parseCertificate(leaf.der);
+  const check = (base: TestCrl, delta?: TestCrl) => () => checkAgainstCrls(leafCert, caCert, indexCrl(base.der), delta && indexCrl(delta.der), new Date(), POLICY, 0);
+
+  it('revoked: names the base CRL that lists the certificate, its number and dates', async () => {
+    const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000 - DAY);
+    const nextUpdate = new Date(thisUpdate.getTime() + 7 * DAY);
+    const crl = await createCrl({ issuer: ca, crlNumber: 41, thisUpdate, nextUpdate, revoked: [{ serialNumber: leaf.serialNumber }] });
+    const failure = failureOf(check(crl));
+    assert.equal(failure.reason, 'revoked');
+    assert.deepEqual(failure.crl, { kind: 'base', crlNumber: '41', thisUpdate: thisUpdate.toISOString(), nextUpdate: nextUpdate.toISOString(), issuer: 'CN=crl-check CA, O=graph-pki tests' });
+  });
+
+  it('revoked by a delta CRL: kind delta', async () => {
+    const base = await createCrl({ issuer: ca, crlNumber: 50 });
+    const delta = await createCrl({ issuer: ca, crlNumber: 51, deltaBaseCrlNumber: 50, revoked: [{ serialNumber: leaf.serialNumber }] });
+    const failure = failureOf(check(base, delta));
+    assert.equal(failure.reason, 'revoked');
+    assert.equal(failure.crl?.kind, 'delta');
+    assert.equal(failure.crl?.crlNumber, '51');
+  });
+
+  it('crl_invalid says why: signer, expired, not yet valid, malformed (no nextUpdate)', async () => {
+    const impostor = await createCa({ subject: 'CN=crl-check CA, O=graph-pki tests' });
+    const cases: Array<[TestCrl, string]> = [
+      [await createCrl({ issuer: impostor, authorityKeyIdentifier: false }), 'signature'],
+      [await createCrl({ issuer: impostor }), 'authority_key_identifier'],
+      [await createCrl({ issuer: ca, thisUpdate: new Date(Date.now() - 9 * DAY), nextUpdate: new Date(Date.now() - DAY) }), 'expired'],
+      [await createCrl({ issuer: ca, thisUpdate: new Date(Date.now() + DAY) }), 'not_yet_valid'],
+      [await createCrl({ issuer: ca, nextUpdate: null }), 'malformed'],
+    ];
+    for (const [crl, why] of cases) {
+      const failure = failureOf(check(crl));
+      assert.equal(failure.reason, 'crl_invalid', failure.message);
+      assert.equal(failure.crl?.why, why, failure.message);
+      assert.equal(failure.crl?.kind, 'base');
+    }
+    const other = await createCa({ subject: 'CN=another CA' });
+    const failure = failureOf(check(await createCrl({ issuer: other, authorityKeyIdentifier: false })));
+    assert.equal(failure.crl?.why, 'signer');
+    assert.equal(failure.crl?.issuer, 'CN=another CA');
+  });
+
+  it('a delta CRL for a newer base than the one held: delta_base_mismatch on the delta', async () => {
+    const base = await createCrl({ issuer: ca, crlNumber: 60 });
+    const delta = await createCrl({ issuer: ca, crlNumber: 62, deltaBaseCrlNumber: 61 });
+    const failure = failureOf(check(base, delta));
+    assert.equal(failure.reason, 'crl_invalid');
+    assert.deepEqual([failure.crl?.kind, failure.crl?.why, failure.crl?.crlNumber], ['delta', 'delta_base_mismatch', '62']);
+  });
+});
