@@ -87,18 +87,28 @@ export interface CliServer {
 /** Starts `graph-pki serve …` and resolves once it prints the URL it listens on. */
 export async function startCliServer(args: readonly string[], env: Record<string, string> = {}): Promise<CliServer> {
   const fullArgs = (await withTestDatabase(['serve', ...args], env)).slice(1);
+  return startServerProcess(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'warn', ...fullArgs], { env: { ...process.env, ...env } }, 20_000);
+}
+
+/**
+ * `COMMAND serve --port 0 --log-level warn` started in the folder `cwd`, as a user starts it there (data
+ * in ./data, no test database): for a graph-pki reached through a symlink or installed from the package.
+ */
+export function startServerIn(cwd: string, command: string): Promise<CliServer> {
+  return startServerProcess(command, ['serve', '--port', '0', '--log-level', 'warn'], { cwd }, 30_000);
+}
+
+/** Spawns a server process and resolves once it prints the URL it listens on. */
+function startServerProcess(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string }, timeoutMs: number): Promise<CliServer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'warn', ...fullArgs], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`server did not start: ${out} ${err}`));
-    }, 20_000);
+      reject(new Error(`server did not start in ${timeoutMs} ms: ${out} ${err}`));
+    }, timeoutMs);
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();

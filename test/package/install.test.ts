@@ -11,12 +11,13 @@
 // install. GRAPH_PKI_TEST_PACKAGE_NATIVE_BUILD=1 runs the whole install, native build included: .ci/run
 // does that as its own step after `npm test`.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFile, cp, mkdir, mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { startServerIn } from '../helpers/cli.ts';
+import { type CommandResult, runCommand } from '../helpers/run-command.ts';
 import { send } from '../helpers/test-server.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -24,28 +25,8 @@ const NATIVE_BUILD = process.env.GRAPH_PKI_TEST_PACKAGE_NATIVE_BUILD === '1';
 /** What `npm pack` needs of the sources to build dist/. */
 const SOURCES = ['package.json', 'package-lock.json', 'README.md', 'bin', 'src', 'web', 'scripts', 'tsconfig.json'];
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function run(command: string, args: readonly string[], cwd: string, timeoutMs: number): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, npm_config_update_notifier: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${command} ${args.join(' ')} did not finish in ${timeoutMs} ms:\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function run(command: string, args: readonly string[], cwd: string, timeoutMs: number): Promise<CommandResult> {
+  return runCommand(command, args, { cwd, env: { npm_config_update_notifier: 'false' }, timeoutMs });
 }
 
 async function versionOf(packageDir: string): Promise<string> {
@@ -109,24 +90,10 @@ describe('the npm package', () => {
     const command = path.join(prefix, 'bin', 'graph-pki');
     const elsewhere = path.join(work, 'elsewhere');
     await mkdir(elsewhere);
-    const server = spawn(command, ['serve', '--port', '0', '--log-level', 'warn'], { cwd: elsewhere, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    server.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const server = await startServerIn(elsewhere, command);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no listening line: ${out} ${err}`)), 30_000);
-        server.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          const match = /listening on (http:\/\/\S+)/.exec(out);
-          if (match?.[1]) {
-            clearTimeout(timer);
-            resolve(match[1]);
-          }
-        });
-        server.on('exit', (code) => reject(new Error(`graph-pki serve exited ${code}: ${out} ${err}`)));
-      });
-      assert.match(out, new RegExp(`SQLite file ${path.join(elsewhere, 'data', 'graph-pki.db').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+      const url = server.url;
+      assert.match(server.stdout(), new RegExp(`SQLite file ${path.join(elsewhere, 'data', 'graph-pki.db').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
       assert.equal((await send(url, 'GET', '/healthz', undefined)).status, 200);
       const page = await send(url, 'GET', '/', undefined);
       assert.equal(page.status, 200, 'the admin page is served from the packed dist/web');
@@ -136,8 +103,8 @@ describe('the npm package', () => {
       assert.equal(listed.status, 200, listed.text);
       assert.deepEqual(listed.body.value, []);
     } finally {
-      server.kill('SIGTERM');
-      await new Promise((done) => (server.exitCode === null ? server.on('exit', done) : done(undefined)));
+      server.child.kill('SIGTERM');
+      await server.exited;
     }
   });
 });

@@ -7,14 +7,14 @@
 // `http://127.0.0.1:8080` becomes its URL (and GRAPH_PKI_URL is set for the commands that default to it),
 // and `<id from the create answer>` becomes the id the create example printed.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createCa, createCrl, createLeaf, p7bOf, type TestCert, x509 } from '../helpers/certs.ts';
-import { BIN, type CliServer } from '../helpers/cli.ts';
+import { BIN, type CliServer, startServerIn } from '../helpers/cli.ts';
+import { type CommandResult, runCommand } from '../helpers/run-command.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The examples this test runs: a marker removed or renamed in the README fails it. */
@@ -38,28 +38,10 @@ async function readmeExamples(): Promise<Map<string, Example>> {
   return found;
 }
 
-interface Ran {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type Ran = CommandResult;
 
 function run(command: string, args: readonly string[], cwd: string, env: Record<string, string>): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${command} ${args.join(' ')} did not finish in 60 s: ${stdout} ${stderr}`));
-    }, 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runCommand(command, args, { cwd, env, timeoutMs: 60_000 });
 }
 
 let examples: Map<string, Example>;
@@ -118,7 +100,7 @@ describe('the README examples', () => {
       writeFile(path.join(folder, 'issuing.crl'), (await createCrl({ issuer: issuing })).der),
     ]);
     // As in the quick start: `bin/graph-pki serve` in this folder, data in ./data.
-    server = await startServerIn(folder);
+    server = await startServerIn(folder, path.join(folder, 'bin', 'graph-pki'));
   });
 
   after(async () => {
@@ -192,20 +174,3 @@ describe('the README examples', () => {
     assert.ok(snapshot.includes('Contoso PKI'), 'the export holds the PKIs made above');
   });
 });
-
-/** `bin/graph-pki serve --port 0` started in `cwd`, as the quick start starts it (data in ./data). */
-function startServerIn(cwd: string): Promise<CliServer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(cwd, 'bin', 'graph-pki'), ['serve', '--port', '0', '--log-level', 'warn'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match?.[1]) resolve({ url: match[1], child, stdout: () => out, stderr: () => err, exited });
-    });
-    void exited.then((code) => reject(new Error(`graph-pki serve exited ${code}: ${out} ${err}`)));
-  });
-}
