@@ -39,6 +39,13 @@ export interface Limits {
   readonly jobPollIntervalMs: number;
   /** Claims of one job before it is failed as repeatedly interrupted. */
   readonly jobMaxAttempts: number;
+  /** Upload jobs one instance runs at once. */
+  readonly uploadConcurrency: number;
+  /**
+   * Upload jobs one tenant may have running at once over every instance: a tenant whose downloads
+   * stall holds at most this many of the slots, and its other jobs wait their turn behind other tenants'.
+   */
+  readonly uploadConcurrencyPerTenant: number;
   /** Largest tenant snapshot the admin API imports, in bytes (413 above); larger than Graph's body limit. */
   readonly maxSnapshotBytes: number;
   /**
@@ -67,6 +74,8 @@ export const DEFAULT_LIMITS: Limits = {
   jobLeaseMs: 30_000,
   jobPollIntervalMs: 500,
   jobMaxAttempts: 3,
+  uploadConcurrency: 4,
+  uploadConcurrencyPerTenant: 1,
   maxSnapshotBytes: 64 * 1024 * 1024,
   pkiReadCacheEntries: 10_000,
 };

@@ -1,7 +1,7 @@
 // A PKI's certificate authorities: the table (type, expiry with a 30-day warning, CRL URLs, issuer
-// hints) and adding CAs from a PEM or DER file, one POST per certificate in the file.
+// hints, Edit and Delete) and adding CAs from a PEM, DER or .p7b file, one POST per certificate in the file.
 import type { Api } from './api.ts';
-import { describeError } from './api.ts';
+import { ApiError, describeError, SessionEndedError } from './api.ts';
 import { readCertificateFile } from './certificates.ts';
 import { byId, h, replaceRows, safeLink } from './dom.ts';
 import { expiryNote, formatUtc } from './format.ts';
@@ -22,6 +22,7 @@ const CA_PROPERTIES = [
 
 /** What the row buttons do; `row` is the CA's row, whose buttons are off while the request runs. */
 export interface CaActions {
+  edit(ca: CertificateAuthority, row: HTMLTableRowElement): void;
   setIssuerHint(ca: CertificateAuthority, enabled: boolean, row: HTMLTableRowElement): void;
   delete(ca: CertificateAuthority, row: HTMLTableRowElement): void;
 }
@@ -61,6 +62,11 @@ export function renderCas(cas: readonly CertificateAuthority[], actions: CaActio
       h(
         'td',
         null,
+        h(
+          'button',
+          { attrs: { type: 'button', 'data-action': 'edit', 'aria-label': `Edit CRL URLs and issuer hints of ${name}` }, onClick: () => actions.edit(ca, row) },
+          'Edit',
+        ),
         h('button', { className: 'danger', attrs: { type: 'button', 'data-action': 'delete', 'aria-label': `Delete CA ${name}` }, onClick: () => actions.delete(ca, row) }, 'Delete'),
       ),
     );
@@ -82,38 +88,68 @@ export function clearCas(note: string): void {
 
 export interface AddCaOptions {
   readonly certificateRevocationListUrl: string | null;
+  readonly deltaCertificateRevocationListUrl: string | null;
   readonly isIssuerHintEnabled: boolean;
 }
 
-/** Adds every certificate of the file; says how many were added and why any was refused. */
+/** Adds every certificate of a PEM or DER file; says how many were added and why any was refused. */
 export async function addCasFromFile(api: Api, pkiId: string, bytes: Uint8Array, options: AddCaOptions): Promise<string> {
   const file = readCertificateFile(bytes);
   if (file.certificates.length === 0) {
     const others = file.otherBlocks.length ? ` (it holds ${file.otherBlocks.join(', ')})` : '';
-    throw new Error(`the file has no certificate${others}; a .p7b bundle goes through the upload form or \`graph-pki ca add\``);
+    throw new Error(
+      `the file has no certificate${others}; a .p7b bundle goes through the upload form (from a URL, or "Add the CAs of a local bundle") or \`graph-pki ca add\``,
+    );
   }
-  if (file.certificates.length > 1 && options.certificateRevocationListUrl) {
+  if (file.certificates.length > 1 && (options.certificateRevocationListUrl || options.deltaCertificateRevocationListUrl)) {
     // A root and its issuing CA never share a CRL: each CA's CRL is the one its own issuer publishes.
     throw new Error(
       `the file holds ${file.certificates.length} certificates, and one CRL URL cannot be right for all of them: add them one by one, ` +
-        "or leave the CRL URL empty and set each CA's CRL URL afterwards (PATCH certificateRevocationListUrl through the API)",
+        "or leave the CRL URL empty and set each CA's CRL URL afterwards (its Edit button)",
     );
   }
+  if (options.deltaCertificateRevocationListUrl && !options.certificateRevocationListUrl) {
+    throw new Error('a delta CRL URL needs a CRL URL: the delta CRL only lists what changed since that base CRL');
+  }
+  return addCertificates(api, pkiId, file.certificates, { ...options, skipDuplicates: false });
+}
+
+export interface AddCertificatesOptions extends AddCaOptions {
+  /** Count a certificate already in the PKI as skipped rather than refused (a bundle re-added after a change). */
+  readonly skipDuplicates: boolean;
+}
+
+/**
+ * POSTs each certificate (base64 DER) on its own; one refused does not stop the others, and what was added
+ * stays. Resolves with the summary when none was refused; otherwise rejects with it and each refusal.
+ */
+export async function addCertificates(
+  api: Api,
+  pkiId: string,
+  certificates: readonly string[],
+  options: AddCertificatesOptions,
+  progress: (done: number) => void = () => {},
+): Promise<string> {
   const refused: string[] = [];
   let added = 0;
-  for (const [index, certificate] of file.certificates.entries()) {
+  let skipped = 0;
+  for (const [index, certificate] of certificates.entries()) {
     try {
       await api.post(paths.cas(pkiId), {
         certificate,
         isIssuerHintEnabled: options.isIssuerHintEnabled,
         ...(options.certificateRevocationListUrl ? { certificateRevocationListUrl: options.certificateRevocationListUrl } : {}),
+        ...(options.deltaCertificateRevocationListUrl ? { deltaCertificateRevocationListUrl: options.deltaCertificateRevocationListUrl } : {}),
       });
       added++;
     } catch (error) {
-      refused.push(`certificate ${index + 1} of ${file.certificates.length}: ${describeError(error)}`);
+      if (options.skipDuplicates && error instanceof ApiError && error.status === 400 && /Duplicate Certificate exists/.test(error.message)) skipped++;
+      else if (error instanceof SessionEndedError) throw error;
+      else refused.push(`certificate ${index + 1} of ${certificates.length}: ${describeError(error)}`);
     }
+    progress(index + 1);
   }
-  const summary = `Added ${added} certificate authorit${added === 1 ? 'y' : 'ies'}.`;
+  const summary = `Added ${added} certificate authorit${added === 1 ? 'y' : 'ies'}.${skipped ? ` Skipped ${skipped} already in the PKI.` : ''}`;
   if (refused.length === 0) return summary;
   throw new Error(`${summary} Refused ${refused.join('; ')}`);
 }

@@ -1,8 +1,10 @@
-// One PKI opened: its status (watched live while an upload runs), rename, delete, its CAs, adding a CA
-// from a file and starting an upload.
+// One PKI opened: its status (watched live while an upload runs), rename, delete, its CAs (edited with
+// CaEditor), adding a CA from a file, adding the CAs of a local bundle and starting an upload.
 import { ApiError, SessionEndedError, type Api } from './api.ts';
 import { readFile, sha256Hex } from './certificates.ts';
-import { addCasFromFile, clearCas, loadCas, renderCas } from './ca-table.ts';
+import { CaEditor } from './ca-editor.ts';
+import { addCasFromFile, addCertificates, clearCas, loadCas, renderCas } from './ca-table.ts';
+import { certificatesOfBundleFile } from './pkcs7.ts';
 import { byId, focusIfLost, whileBusy } from './dom.ts';
 import { paths, type CertificateAuthority, type Pki } from './graph-types.ts';
 import { onSubmit, reportFailure, showError, showStatus } from './messages.ts';
@@ -25,11 +27,13 @@ export class PkiDetail {
   private pollTimer: ReturnType<typeof setTimeout> | undefined;
   /** Reads of the status that failed in a row, for the back-off. */
   private pollFailures = 0;
+  private readonly editor: CaEditor;
 
   constructor(
     private readonly api: Api,
     private readonly hooks: DetailHooks,
   ) {
+    this.editor = new CaEditor(api, () => this.reloadCas());
     this.wireForms();
   }
 
@@ -42,6 +46,7 @@ export class PkiDetail {
     this.pollFailures = 0;
     this.pki = pki;
     this.show(pki);
+    this.editor.close(false);
     // No row of the PKI shown before stays under this one's name (its buttons would act on that PKI).
     clearCas('Reading the certificate authorities…');
     byId('pki-detail', HTMLElement).hidden = false;
@@ -58,6 +63,7 @@ export class PkiDetail {
 
   close(): void {
     this.stopPolling();
+    this.editor.close(false);
     this.pki = null;
     byId('pki-detail', HTMLElement).hidden = true;
   }
@@ -81,7 +87,12 @@ export class PkiDetail {
       throw error;
     }
     if (this.pki?.id === pki.id) {
-      renderCas(cas, { setIssuerHint: (ca, on, row) => this.setIssuerHint(ca, on, row), delete: (ca, row) => this.deleteCa(ca, row) });
+      renderCas(cas, {
+        edit: (ca) => this.editor.open(pki.id, ca),
+        setIssuerHint: (ca, on, row) => this.setIssuerHint(ca, on, row),
+        delete: (ca, row) => this.deleteCa(ca, row),
+      });
+      this.editor.tableChanged(cas);
     }
   }
 
@@ -177,11 +188,41 @@ export class PkiDetail {
       const file = caFile();
       if (!pki || !file) return;
       const crlUrl = byId('ca-crl-url', HTMLInputElement).value.trim();
+      const deltaUrl = byId('ca-delta-crl-url', HTMLInputElement).value.trim();
       const isIssuerHintEnabled = byId('ca-issuer-hint', HTMLInputElement).checked;
       try {
-        showStatus(await addCasFromFile(this.api, pki.id, await readFile(file), { certificateRevocationListUrl: crlUrl || null, isIssuerHintEnabled }));
+        showStatus(
+          await addCasFromFile(this.api, pki.id, await readFile(file), {
+            certificateRevocationListUrl: crlUrl || null,
+            deltaCertificateRevocationListUrl: deltaUrl || null,
+            isIssuerHintEnabled,
+          }),
+        );
         addForm.reset();
       } finally {
+        await this.reloadCas();
+      }
+    });
+
+    const bundleForm = byId('local-bundle-form', HTMLFormElement);
+    const bundleFile = () => byId('local-bundle-file', HTMLInputElement).files?.[0];
+    onSubmit(bundleForm, () => `Could not add every CA of ${bundleFile()?.name ?? 'the bundle'}`, async () => {
+      const pki = this.pki;
+      const file = bundleFile();
+      if (!pki || !file) return;
+      const certificates = certificatesOfBundleFile(await readFile(file));
+      if (certificates.length === 0) throw new Error('the bundle holds no certificate');
+      const progress = byId('local-bundle-progress', HTMLProgressElement);
+      progress.max = certificates.length;
+      progress.value = 0;
+      progress.hidden = false;
+      try {
+        const options = { certificateRevocationListUrl: null, deltaCertificateRevocationListUrl: null, isIssuerHintEnabled: false, skipDuplicates: true };
+        const summary = await addCertificates(this.api, pki.id, certificates, options, (done) => (progress.value = done));
+        showStatus(`${file.name}: ${summary}`);
+        bundleForm.reset();
+      } finally {
+        progress.hidden = true;
         await this.reloadCas();
       }
     });

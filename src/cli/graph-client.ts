@@ -107,6 +107,8 @@ export class GraphClient {
       items.push(...body.value);
       next = body['@odata.nextLink'];
     }
+    // Never a silently partial list: a table that looks whole but is not would mislead.
+    if (next !== undefined) throw new ServerCallError(`the list has more than ${MAX_PAGES} pages (${items.length} objects read); narrow it down`);
     return items;
   }
 

@@ -19,7 +19,7 @@ export function pkiCommand(): Command {
   pki.addCommand(
     withGraphConnection(new Command('list').description('List the PKIs: id, name, status, last change.')).action((options: GraphConnectionOptions) =>
       runServerCommand('pki list', async () => {
-        const pkis = await new GraphClient(options).getAll<Pki>(`${PKIS_PATH}?$orderby=displayName`);
+        const pkis = await new GraphClient(options).getAll<Pki>(`${PKIS_PATH}?$top=999&$orderby=displayName`);
         if (options.json) return printJson(pkis);
         if (pkis.length === 0) return void process.stdout.write('no PKIs\n');
         process.stdout.write(formatTable(['ID', 'NAME', 'STATUS', 'LAST MODIFIED'], pkis.map((p) => [p.id, p.displayName, p.status, p.lastModifiedDateTime])));
@@ -42,7 +42,7 @@ export function pkiCommand(): Command {
         runServerCommand('pki show', async () => {
           const client = new GraphClient(options);
           const found = await client.call<Pki>('GET', paths.pki(id));
-          const cas = await client.getAll<CertificateAuthority>(`${paths.cas(id)}?$select=${CA_PROPERTIES}`);
+          const cas = await client.getAll<CertificateAuthority>(`${paths.cas(id)}?$top=999&$orderby=expirationDateTime&$select=${CA_PROPERTIES}`);
           if (options.json) return printJson({ ...found, certificateAuthorities: cas });
           process.stdout.write(
             formatFields([

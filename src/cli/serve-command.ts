@@ -43,6 +43,8 @@ interface ServeOptions {
   maxUploadBytes: number;
   uploadTimeoutMs: number;
   jobLeaseMs: number;
+  uploadConcurrency: number;
+  uploadConcurrencyPerTenant: number;
   dbPoolSize: number;
   dbStatementTimeoutMs: number;
   dbConnectTimeoutMs: number;
@@ -108,6 +110,14 @@ export function serveCommand(): Command {
     )
     .addOption(
       envOption('--job-lease-ms <ms>', "how long a claimed job stays a dead runner's before another takes it").default(DEFAULT_LIMITS.jobLeaseMs).argParser(parseInteger(300, 3_600_000)),
+    )
+    .addOption(
+      envOption('--upload-concurrency <n>', 'upload jobs one instance runs at once').default(DEFAULT_LIMITS.uploadConcurrency).argParser(parseInteger(1, 1000)),
+    )
+    .addOption(
+      envOption('--upload-concurrency-per-tenant <n>', 'upload jobs one tenant may have running at once, over all instances')
+        .default(DEFAULT_LIMITS.uploadConcurrencyPerTenant)
+        .argParser(parseInteger(1, 1000)),
     )
     .addOption(
       envOption('--deleted-item-retention-days <n>', 'days a deleted PKI or CA can be restored before it is purged')
@@ -206,6 +216,8 @@ export function serveCommand(): Command {
           maxUploadBytes: options.maxUploadBytes,
           uploadDownloadTimeoutMs: options.uploadTimeoutMs,
           jobLeaseMs: options.jobLeaseMs,
+          uploadConcurrency: options.uploadConcurrency,
+          uploadConcurrencyPerTenant: options.uploadConcurrencyPerTenant,
           deletedItemRetentionDays: options.deletedItemRetentionDays,
           maxSnapshotBytes: options.maxSnapshotBytes,
           pkiReadCacheEntries: options.pkiReadCache,

@@ -29,6 +29,10 @@ interface VerifyOptions extends Omit<GraphConnectionOptions, 'url'> {
   json: boolean;
   allowSha1: boolean;
   revocation: RevocationMode;
+  initialPolicy: string[];
+  requireExplicitPolicy: boolean;
+  inhibitPolicyMapping: boolean;
+  inhibitAnyPolicy: boolean;
 }
 
 /** Where the command writes: the process's streams, or buffers when it is run in-process (tests). */
@@ -48,7 +52,10 @@ class UnreadableInput extends Error {}
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** Options that only the offline check has: with --url the server's trust store, CRLs and policy decide. */
-const OFFLINE_ONLY = ['trust', 'crl', 'revocation', 'purpose', 'dns', 'ip', 'email', 'maxDepth', 'allowSha1'] as const;
+const OFFLINE_ONLY = [
+  'trust', 'crl', 'revocation', 'purpose', 'dns', 'ip', 'email', 'maxDepth', 'allowSha1',
+  'initialPolicy', 'requireExplicitPolicy', 'inhibitPolicyMapping', 'inhibitAnyPolicy',
+] as const;
 /** Options that only a check through a server has. */
 const SERVER_ONLY = ['token', 'data', 'database', 'tenant', 'timeoutMs'] as const;
 
@@ -77,6 +84,10 @@ export function verifyCommand(output: CommandOutput = PROCESS_OUTPUT, done: (cod
     .option('--email <address>', 'the certificate must be valid for this email address')
     .addOption(new Option('--max-depth <n>', 'most CA certificates in the path').default(DEFAULT_VALIDATION_LIMITS.maxDepth).argParser(parseInteger(1, 64)))
     .option('--allow-sha1', 'accept SHA-1 signatures (refused by default)', false)
+    .addOption(new Option('--initial-policy <oid>', 'RFC 5280 user-initial-policy-set: a certificate policy OID the path must be valid for; repeatable (default: any policy, 2.5.29.32.0)').argParser(collectOid).default([]))
+    .option('--require-explicit-policy', 'RFC 5280 initial-explicit-policy: the path must be valid for a policy of the initial set', false)
+    .option('--inhibit-policy-mapping', 'RFC 5280 initial-policy-mapping-inhibit: policy mappings in CA certificates are not followed', false)
+    .option('--inhibit-any-policy', 'RFC 5280 initial-any-policy-inhibit: anyPolicy in a CA certificate does not stand for every policy', false)
     .option('--json', 'print the verdict as JSON (the same object the verification API returns)', false);
   return withGraphConnection(command, { offlineByDefault: true }).action(async (leafFile: string, options: VerifyOptions, self: Command) => {
     const given = (names: readonly string[]) => names.filter((name) => self.getOptionValueSource(name) === 'cli');
@@ -170,6 +181,12 @@ async function run(leafFile: string, options: VerifyOptions, output: CommandOutp
     email: options.email,
     signaturePolicy: { allowSha1: options.allowSha1 },
     revocation: options.revocation,
+    policyInputs: {
+      ...(options.initialPolicy.length > 0 ? { initialPolicySet: options.initialPolicy } : {}),
+      requireExplicitPolicy: options.requireExplicitPolicy,
+      inhibitPolicyMapping: options.inhibitPolicyMapping,
+      inhibitAnyPolicy: options.inhibitAnyPolicy,
+    },
   });
   output.out(options.json ? `${JSON.stringify(verdict, null, 2)}\n` : describe(verdict));
   return verdict.trusted ? 0 : 1;
@@ -211,6 +228,11 @@ function crlsIn(file: string): CrlIndex[] {
     if (error instanceof CrlProblem) throw new UnreadableInput(`${file}: ${error.message}`);
     throw error;
   }
+}
+
+function collectOid(value: string, previous: string[]): string[] {
+  if (!/^[0-2](\.(0|[1-9]\d*))+$/.test(value)) throw new InvalidArgumentError('expected an object identifier such as 2.16.840.1.101.3.2.1.48.1.');
+  return [...previous, value];
 }
 
 function parseTime(value: string): Date {

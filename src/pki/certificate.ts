@@ -37,6 +37,11 @@ export const KEY_USAGE = {
 
 export class CertificateParseError extends Error {}
 
+export interface PolicyMapping {
+  readonly issuerDomainPolicy: string;
+  readonly subjectDomainPolicy: string;
+}
+
 export interface Extension {
   readonly critical: boolean;
   readonly value: Buffer;
@@ -74,7 +79,9 @@ export interface Certificate {
   readonly extKeyUsage: readonly string[] | undefined;
   readonly subjectKeyIdentifier: string | undefined;
   readonly authorityKeyIdentifier: string | undefined;
+  /** certificatePolicies OIDs (qualifiers are checked for form, not kept: they decide nothing). */
   readonly policies: readonly string[] | undefined;
+  readonly policyMappings: readonly PolicyMapping[] | undefined;
   readonly policyConstraints: { readonly requireExplicitPolicy: number | undefined; readonly inhibitPolicyMapping: number | undefined } | undefined;
   readonly inhibitAnyPolicy: number | undefined;
   readonly crlDistributionUrls: readonly string[];
@@ -145,7 +152,7 @@ function parse(der: Buffer): Certificate {
   const publicKeyFacts = publicKeyFactsOf(der, spki) ?? publicKeyFactsOf(importKey());
   refuseBadEcPoint(der, spki, publicKeyFacts);
   const bits = bitStringBytes(der, signature);
-  const certificate: Omit<Certificate, 'basicConstraints' | 'keyUsage' | 'extKeyUsage' | 'subjectKeyIdentifier' | 'authorityKeyIdentifier' | 'policies' | 'policyConstraints' | 'inhibitAnyPolicy' | 'crlDistributionUrls'> = {
+  const certificate: Omit<Certificate, 'basicConstraints' | 'keyUsage' | 'extKeyUsage' | 'subjectKeyIdentifier' | 'authorityKeyIdentifier' | 'policies' | 'policyMappings' | 'policyConstraints' | 'inhibitAnyPolicy' | 'crlDistributionUrls'> = {
     der,
     fingerprint: createHash('sha256').update(der).digest('hex'),
     sha1Thumbprint: createHash('sha1').update(der).digest('hex').toUpperCase(),
@@ -269,8 +276,9 @@ function decodeExtensions(extensions: ReadonlyMap<string, Extension>) {
     }),
     authorityKeyIdentifier: mapOptional(value(EXT.authorityKeyIdentifier), decodeAuthorityKeyId),
     policies: mapOptional(value(EXT.certificatePolicies), decodePolicies),
+    policyMappings: mapOptional(value(EXT.policyMappings), decodePolicyMappings),
     policyConstraints: mapOptional(value(EXT.policyConstraints), decodePolicyConstraints),
-    inhibitAnyPolicy: mapOptional(value(EXT.inhibitAnyPolicy), (v) => Number(integerValue(v, expectTlv(v, 0, DER_TAG.integer, 'SkipCerts')))),
+    inhibitAnyPolicy: mapOptional(value(EXT.inhibitAnyPolicy), (v) => skipCerts(v, expectTlv(v, 0, DER_TAG.integer, 'SkipCerts'))),
     crlDistributionUrls: mapOptional(value(EXT.crlDistributionPoints), decodeCrlUrls) ?? [],
     ...validateAuthorityInfoAccess(value(EXT.authorityInfoAccess)),
   };
@@ -349,13 +357,40 @@ function decodePolicies(v: Buffer): string[] {
   const seq = expectTlv(v, 0, DER_TAG.sequence, 'CertificatePolicies');
   const oids = new Set<string>();
   for (const info of children(v, seq)) {
-    const [oid] = children(v, info);
-    if (!oid || oid.tag !== DER_TAG.oid) throw new DerError('PolicyInformation without an OID');
+    const [oid, qualifiers, extra] = children(v, info);
+    if (info.tag !== DER_TAG.sequence || !oid || oid.tag !== DER_TAG.oid || extra) throw new DerError('malformed PolicyInformation');
+    if (qualifiers) checkPolicyQualifiers(v, qualifiers);
     const text = decodeOid(v, oid);
     if (oids.has(text)) throw new CertificateParseError(`policy ${text} appears twice`);
     oids.add(text);
   }
+  if (oids.size === 0) throw new CertificateParseError('empty certificatePolicies');
   return [...oids];
+}
+
+/** SEQUENCE SIZE (1..MAX) OF PolicyQualifierInfo { policyQualifierId OID, qualifier ANY }. */
+function checkPolicyQualifiers(v: Buffer, list: Tlv): void {
+  if (list.tag !== DER_TAG.sequence) throw new DerError('policyQualifiers is not a SEQUENCE');
+  let count = 0;
+  for (const info of children(v, list)) {
+    const [id, qualifier, extra] = children(v, info);
+    if (info.tag !== DER_TAG.sequence || !id || id.tag !== DER_TAG.oid || !qualifier || extra) throw new DerError('malformed PolicyQualifierInfo');
+    count++;
+  }
+  if (count === 0) throw new CertificateParseError('empty policyQualifiers');
+}
+
+/** PolicyMappings: SEQUENCE SIZE (1..MAX) OF SEQUENCE { issuerDomainPolicy, subjectDomainPolicy }. */
+function decodePolicyMappings(v: Buffer): PolicyMapping[] {
+  const seq = expectTlv(v, 0, DER_TAG.sequence, 'PolicyMappings');
+  const mappings: PolicyMapping[] = [];
+  for (const mapping of children(v, seq)) {
+    const [issuer, subject, extra] = children(v, mapping);
+    if (mapping.tag !== DER_TAG.sequence || issuer?.tag !== DER_TAG.oid || subject?.tag !== DER_TAG.oid || extra) throw new DerError('malformed policy mapping');
+    mappings.push({ issuerDomainPolicy: decodeOid(v, issuer), subjectDomainPolicy: decodeOid(v, subject) });
+  }
+  if (mappings.length === 0) throw new CertificateParseError('empty policyMappings');
+  return mappings;
 }
 
 function decodePolicyConstraints(v: Buffer): { requireExplicitPolicy: number | undefined; inhibitPolicyMapping: number | undefined } {
@@ -363,12 +398,20 @@ function decodePolicyConstraints(v: Buffer): { requireExplicitPolicy: number | u
   let requireExplicitPolicy: number | undefined;
   let inhibitPolicyMapping: number | undefined;
   for (const field of children(v, seq)) {
-    const n = Number(integerValue(v, field));
-    if (field.tag === 0x80) requireExplicitPolicy = n;
-    else if (field.tag === 0x81) inhibitPolicyMapping = n;
+    const n = skipCerts(v, field);
+    if (field.tag === 0x80 && requireExplicitPolicy === undefined && inhibitPolicyMapping === undefined) requireExplicitPolicy = n;
+    else if (field.tag === 0x81 && inhibitPolicyMapping === undefined) inhibitPolicyMapping = n;
+    else throw new DerError('unexpected field in policyConstraints');
   }
   if (requireExplicitPolicy === undefined && inhibitPolicyMapping === undefined) throw new CertificateParseError('empty policyConstraints');
   return { requireExplicitPolicy, inhibitPolicyMapping };
+}
+
+/** SkipCerts ::= INTEGER (0..MAX), capped: a path is never that long. */
+function skipCerts(v: Buffer, field: Tlv): number {
+  const n = integerValue(v, field);
+  if (n < 0n) throw new CertificateParseError('negative SkipCerts');
+  return Number(n > 1000n ? 1000n : n);
 }
 
 function decodeCrlUrls(v: Buffer): string[] {

@@ -87,9 +87,13 @@ export async function statusFromGivenCrls(input: GivenCrlsInput): Promise<GivenC
     return { checked: true, crlNumber: first.base.crlNumber?.toString(), ...(first.delta ? { deltaCrlNumber: first.delta.crlNumber?.toString() } : {}) };
   }
   if (failure) throw failure;
-  const orphanDelta = deltas.some((crl) => sameName(crl.issuer, certificate.issuer));
-  if (covered === 0 && input.mode === 'given' && !orphanDelta) return { checked: false };
-  const what = covered === 0 ? (orphanDelta ? 'only a delta CRL, without its base CRL,' : 'no CRL') : 'no CRL for every revocation reason';
+  // 'given' leaves a certificate unchecked only when no CRL at all names its issuer: a CRL of the issuer
+  // that is out of scope, or a delta without its base, says the status should be known and is not.
+  const namesIssuer = input.crls.some((crl) => sameName(crl.issuer, certificate.issuer));
+  if (covered === 0 && input.mode === 'given' && !namesIssuer) return { checked: false };
+  const onlyDeltas = bases.every((crl) => !sameName(crl.issuer, certificate.issuer)) && namesIssuer;
+  const what =
+    covered !== 0 ? 'no CRL that covers every revocation reason' : onlyDeltas ? 'only a delta CRL, without its base CRL,' : namesIssuer ? 'no CRL whose scope (issuingDistributionPoint) covers it' : 'no CRL';
   throw new ValidationFailure('crl_unavailable', `${what} of '${certificate.issuerText}' was given for '${certificate.subjectText}'${input.mode === 'require' ? ', and its revocation status is required' : ''}`, depth);
 }
 

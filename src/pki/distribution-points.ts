@@ -2,6 +2,7 @@
 // (§5.2.5), decoded for §6.3's scope checks: which CRL may speak for which certificate, and for which
 // revocation reasons. Names are compared with sameName (RFC 5280 §7.1) where they are directory names.
 import { children, decodeBitString, decodeBoolean, DerError, expectTlv, readTlv, tlvBytes, type Tlv } from './der.ts';
+import { namesEqual } from './name-compare.ts';
 
 /** A GeneralName: its context tag (0x86 URI, 0xa4 directoryName, …) and its DER (for a directoryName, the Name). */
 export interface GeneralName {
@@ -37,12 +38,9 @@ export const ALL_REASONS = 0x1fe;
 
 const DIRECTORY_NAME = 0xa4;
 
-/**
- * Whether two Names are the same. The one place the CRL code compares names: byte for byte until the
- * engine's RFC 5280 §7.1 comparison (name-compare.ts) is on main.
- */
+/** Whether two Names are the same (RFC 5280 §7.1, name-compare.ts). The one place the CRL code compares names. */
 export function sameName(a: Buffer, b: Buffer): boolean {
-  return a.equals(b);
+  return namesEqual(a, b);
 }
 
 /** CRLDistributionPoints ::= SEQUENCE SIZE (1..MAX) OF DistributionPoint. Throws DerError when malformed. */

@@ -3,12 +3,14 @@
 // names against the constraints with a comparison budget. No I/O; the path validator decides which
 // certificates a CA's constraints apply to (RFC: all below it, except self-issued intermediates).
 //
-// Supported forms: dNSName, rfc822Name, iPAddress, directoryName. Any other form in the constraints
-// (URI, otherName, x400Address, ediPartyName, registeredID) fails closed as soon as the certificate
-// carries a name of that form. Where RFC 5280 leaves room, the choice that rejects is taken for
+// Supported forms: dNSName, rfc822Name, iPAddress, directoryName (compared per RFC 5280 §7.1, see
+// name-compare.ts), uniformResourceIdentifier (its host, per §4.2.1.10). Any other form in the
+// constraints (otherName, x400Address, ediPartyName, registeredID) fails closed as soon as the
+// certificate carries a name of that form. Where RFC 5280 leaves room, the choice that rejects is taken for
 // excluded subtrees (a name that might be excluded is) and the literal one for permitted subtrees (a
 // name that cannot be shown to be permitted is not).
 import { children, decodeOid, DerError, expectTlv, readTlv, type Tlv } from './der.ts';
+import { canonicalRdn, directoryStringText } from './name-compare.ts';
 
 export type GeneralNameForm =
   | 'dns'
@@ -24,6 +26,8 @@ export type GeneralNameForm =
 export type Subtree =
   | { readonly form: 'dns'; readonly value: string }
   | { readonly form: 'email'; readonly value: string }
+  /** A host (`example.com`: that host only) or a domain (`.example.com`: hosts under it). */
+  | { readonly form: 'uri'; readonly value: string }
   | { readonly form: 'ip'; readonly address: Buffer; readonly mask: Buffer }
   | { readonly form: 'directoryName'; readonly rdns: readonly Buffer[] /* DER of each RDN SET */ }
   /** A form we do not check; `tag` is the GeneralName context tag number (0 otherName … 8 registeredID). */
@@ -47,7 +51,9 @@ export interface SubjectNames {
   readonly directoryNames: readonly Buffer[];
   /** Subject commonName values (for `checkCommonNameAsDns`). */
   readonly commonNames: readonly string[];
-  /** SAN forms present that we cannot check (uri, otherName, x400Address, ediPartyName, registeredID), each once. */
+  /** SAN uniformResourceIdentifiers as written (latin1). */
+  readonly uris: readonly string[];
+  /** SAN forms present that we cannot check (otherName, x400Address, ediPartyName, registeredID), each once. */
   readonly otherForms: readonly GeneralNameForm[];
 }
 
@@ -109,7 +115,6 @@ const UNCHECKED_IDENTIFIERS: ReadonlyMap<number, GeneralNameForm> = new Map([
   [GN.otherName, 'otherName'],
   [GN.x400Address, 'x400Address'],
   [GN.ediPartyName, 'ediPartyName'],
-  [GN.uri, 'uri'],
   [GN.registeredID, 'registeredID'],
 ]);
 
@@ -236,6 +241,11 @@ function parseSubtreeBase(bytes: Uint8Array, base: Tlv): Subtree {
       if (!isContiguousMask(mask)) throw new DerError(`iPAddress constraint has a non-contiguous mask ${mask.toString('hex')}`);
       return { form: 'ip', address, mask };
     }
+    case GN.uri: {
+      const value = ia5(bytes, base, 'uniformResourceIdentifier constraint');
+      if (!isEmailHostConstraint(value)) throw new DerError(`uniformResourceIdentifier constraint ${JSON.stringify(value)} is not a host or .domain`);
+      return { form: 'uri', value };
+    }
     case GN.directoryName: {
       const name = expectTlv(bytes, base.valueStart, 0x30, 'Name', base.end);
       expectEnd(base, name.end, 'directoryName constraint');
@@ -319,34 +329,7 @@ export function parseNameConstraints(extensionValue: Buffer): NameConstraints {
 
 /** A directory string's text (for CN and emailAddress values); other value types give null. */
 function directoryStringOf(bytes: Uint8Array, value: Tlv): string | null {
-  const content = Buffer.from(bytes.subarray(value.valueStart, value.end));
-  switch (value.tag) {
-    case 0x0c: // UTF8String
-      return content.toString('utf8');
-    case 0x13: // PrintableString
-    case 0x14: // TeletexString (approximated as latin1)
-    case 0x16: // IA5String
-    case 0x1a: // VisibleString
-      return content.toString('latin1');
-    case 0x1e: {
-      // BMPString: UTF-16BE
-      if (content.length % 2 !== 0) return null;
-      return Buffer.from(content).swap16().toString('utf16le');
-    }
-    case 0x1c: {
-      // UniversalString: UTF-32BE
-      if (content.length % 4 !== 0) return null;
-      let text = '';
-      for (let i = 0; i < content.length; i += 4) {
-        const codePoint = content.readUInt32BE(i);
-        if (codePoint > 0x10ffff) return null;
-        text += String.fromCodePoint(codePoint);
-      }
-      return text;
-    }
-    default:
-      return null;
-  }
+  return directoryStringText(Buffer.from(bytes.subarray(value.valueStart, value.end)), value.tag) ?? null;
 }
 
 function addForm(forms: GeneralNameForm[], form: GeneralNameForm): void {
@@ -386,6 +369,7 @@ export function subjectNamesOf(subjectDer: Buffer, subjectAltNameExtension: Buff
   const ips: Buffer[] = [];
   const sanEmails: string[] = [];
   const directoryNames: Buffer[] = [];
+  const uris: string[] = [];
   const otherForms: GeneralNameForm[] = [];
   if (subjectAltNameExtension !== undefined) {
     const bytes = subjectAltNameExtension;
@@ -397,6 +381,9 @@ export function subjectNamesOf(subjectDer: Buffer, subjectAltNameExtension: Buff
       switch (name.tag) {
         case GN.dNSName:
           dns.push(Buffer.from(bytes.subarray(name.valueStart, name.end)).toString('latin1'));
+          break;
+        case GN.uri:
+          uris.push(Buffer.from(bytes.subarray(name.valueStart, name.end)).toString('latin1'));
           break;
         case GN.rfc822Name:
           sanEmails.push(Buffer.from(bytes.subarray(name.valueStart, name.end)).toString('latin1'));
@@ -431,6 +418,7 @@ export function subjectNamesOf(subjectDer: Buffer, subjectAltNameExtension: Buff
     emails: sanEmails.length > 0 ? sanEmails : subjectEmails,
     directoryNames,
     commonNames,
+    uris,
     otherForms,
   };
 }
@@ -501,6 +489,32 @@ export function emailMatches(address: string, constraint: string): boolean {
   return domain === c;
 }
 
+/**
+ * The host of a URI with an authority (`scheme://[userinfo@]host[:port]...`), lower-cased, or null when
+ * it has none or names an IP address (a URI constraint names hosts; such URIs cannot satisfy one).
+ */
+export function uriHost(uri: string): string | null {
+  const match = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(uri);
+  if (!match) return null;
+  const authority = match[1] as string;
+  const host = authority.slice(authority.lastIndexOf('@') + 1).replace(/:\d*$/, '');
+  if (host.startsWith('[') || /^[\d.]+$/.test(host) || !isHostName(host)) return null;
+  return asciiLower(host);
+}
+
+/**
+ * Whether a URI's host is within a URI constraint (RFC 5280 §4.2.1.10): `.example.com` covers the
+ * hosts under example.com (not example.com itself), `example.com` that host only, '' every host.
+ */
+export function uriMatches(uri: string, constraint: string): boolean {
+  const host = uriHost(uri);
+  if (host === null) return false;
+  if (constraint === '') return true;
+  const c = asciiLower(constraint);
+  if (c.startsWith('.')) return host.length > c.length && host.endsWith(c);
+  return host === c;
+}
+
 /** Whether `address` (4 or 16 octets) is within the iPAddress subtree: same family and (addr & mask) == (base & mask). */
 export function ipMatches(address: Uint8Array, subtree: { readonly address: Uint8Array; readonly mask: Uint8Array }): boolean {
   if (address.length !== subtree.address.length || subtree.mask.length !== subtree.address.length) return false;
@@ -519,39 +533,15 @@ export function ipv4MappedOf(address: Uint8Array): Uint8Array | null {
   return address.subarray(12);
 }
 
-/** Whether the Name (as RDN DERs) starts with the constraint's RDNs, RDN by RDN, by DER bytes. */
+/**
+ * Whether the Name (as RDN DERs) starts with the constraint's RDNs, each RDN compared as RFC 5280 §7.1
+ * compares names (name-compare.ts: string type, case and insignificant spaces aside).
+ */
 export function directoryNameMatches(name: readonly Buffer[], constraint: readonly Buffer[]): boolean {
   if (constraint.length > name.length) return false;
   for (let i = 0; i < constraint.length; i++) {
-    if (!(name[i] as Buffer).equals(constraint[i] as Buffer)) return false;
-  }
-  return true;
-}
-
-/**
- * A comparison key of an RDN that ignores string encoding, case and insignificant spaces (in the spirit
- * of RFC 4518; NFKC and toLowerCase as the approximation): attribute values of the directory string
- * types compare as text, everything else by DER. Used for excluded subtrees only.
- */
-function looseRdnKey(rdn: Buffer): string {
-  const set = readTlv(rdn, 0);
-  const parts: string[] = [];
-  for (const atv of children(rdn, set)) {
-    const { type, value } = attributeOf(rdn, atv);
-    const text = directoryStringOf(rdn, value);
-    const normal =
-      text === null ? `#${rdn.subarray(value.start, value.end).toString('hex')}` : `"${text.normalize('NFKC').toLowerCase().trim().replace(/\s+/g, ' ')}`;
-    parts.push(`${type}=${normal}`);
-  }
-  return parts.sort().join('+');
-}
-
-/** directoryNameMatches, or the same with each RDN compared by looseRdnKey. */
-export function directoryNameMayMatch(name: readonly Buffer[], constraint: readonly Buffer[]): boolean {
-  if (directoryNameMatches(name, constraint)) return true;
-  if (constraint.length > name.length) return false;
-  for (let i = 0; i < constraint.length; i++) {
-    if (looseRdnKey(name[i] as Buffer) !== looseRdnKey(constraint[i] as Buffer)) return false;
+    const [a, b] = [name[i] as Buffer, constraint[i] as Buffer];
+    if (!a.equals(b) && canonicalRdn(a) !== canonicalRdn(b)) return false;
   }
   return true;
 }
@@ -559,7 +549,7 @@ export function directoryNameMayMatch(name: readonly Buffer[], constraint: reado
 // ---------------------------------------------------------------------------------------------
 // Checking
 
-type Form = 'dns' | 'email' | 'ip' | 'directoryName';
+type Form = 'dns' | 'email' | 'uri' | 'ip' | 'directoryName';
 
 interface FormCheck<N> {
   readonly form: Form;
@@ -576,6 +566,7 @@ function showSubtree(subtree: Subtree): string {
   switch (subtree.form) {
     case 'dns':
     case 'email':
+    case 'uri':
       return JSON.stringify(subtree.value);
     case 'ip':
       return `${subtree.address.toString('hex')}/${subtree.mask.toString('hex')}`;
@@ -696,6 +687,21 @@ export function checkNameConstraints(
   );
   if (email) return email;
 
+  const uri = checkForm<string>(
+    {
+      form: 'uri',
+      label: 'uniformResourceIdentifier',
+      names: names.uris,
+      show: (n) => JSON.stringify(n),
+      unusable: (n) => (uriHost(n) === null ? 'has no host name (none, or an IP address)' : null),
+      permittedBy: (n, s) => s.form === 'uri' && uriMatches(n, s.value),
+      excludedBy: (n, s) => s.form === 'uri' && uriMatches(n, s.value),
+    },
+    constraints,
+    budget,
+  );
+  if (uri) return uri;
+
   const ip = checkForm<Buffer>(
     {
       form: 'ip',
@@ -725,7 +731,7 @@ export function checkNameConstraints(
       show: (rdns) => Buffer.concat([...rdns]).toString('hex'),
       unusable: () => null,
       permittedBy: (n, s) => s.form === 'directoryName' && directoryNameMatches(n, s.rdns),
-      excludedBy: (n, s) => s.form === 'directoryName' && directoryNameMayMatch(n, s.rdns),
+      excludedBy: (n, s) => s.form === 'directoryName' && directoryNameMatches(n, s.rdns),
     },
     constraints,
     budget,

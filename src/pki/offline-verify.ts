@@ -14,6 +14,7 @@ import {
   ValidationFailure,
   validatePath,
 } from './path-validation.ts';
+import type { PolicyInputs } from './policy-tree.ts';
 import type { RevocationMode } from './revocation-mode.ts';
 import type { SignaturePolicy } from './signature.ts';
 import { type PathVerdict, verdictOf } from './verdict.ts';
@@ -33,6 +34,8 @@ export interface OfflineInput {
   readonly signaturePolicy?: SignaturePolicy;
   /** Key usages the leaf must assert (names as in RFC 5280, e.g. digitalSignature). */
   readonly keyUsage?: readonly string[];
+  /** The RFC 5280 policy inputs, as in ValidationOptions (for the leaf's path, not CRL signers'). */
+  readonly policyInputs?: PolicyInputs;
   /** Default 'given'. */
   readonly revocation?: RevocationMode;
 }
@@ -93,6 +96,7 @@ export async function verifyOffline(input: OfflineInput): Promise<PathVerdict> {
       email: input.email,
       commonNameAsDns: input.commonNameAsDns ?? false,
       requiredKeyUsage: input.keyUsage ?? [],
+      ...input.policyInputs,
       revocation: checkerAt(0),
     });
   } catch (error) {

@@ -9,6 +9,8 @@ import { type Budget, checkNameConstraints, parseNameConstraints, subjectNamesOf
 import { checkPublicKeyFacts as checkKeyAllowed } from './algorithms.ts';
 import type { CrlFailureDetail } from './crl-failure.ts';
 import { children, expectTlv } from './der.ts';
+import { isSelfIssued, namesEqual } from './name-compare.ts';
+import { processPolicies } from './policy-tree.ts';
 import { type SignaturePolicy, verifySignature } from './signature.ts';
 
 export type ReasonCode =
@@ -107,6 +109,14 @@ export interface ValidationOptions<Meta> {
   readonly revocation?: RevocationChecker<Meta> | undefined;
   /** Lets the store restrict which anchors a path may end in (e.g. CA scoping); default all. */
   readonly anchorAllowed?: (anchor: TrustAnchor<Meta>) => boolean;
+  /** RFC 5280 §6.1.1 (c) user-initial-policy-set: policy OIDs the caller accepts; default anyPolicy (2.5.29.32.0). */
+  readonly initialPolicySet?: readonly string[];
+  /** §6.1.1 (f) initial-explicit-policy: the path must be valid for a policy of the initial set. */
+  readonly requireExplicitPolicy?: boolean;
+  /** §6.1.1 (e) initial-policy-mapping-inhibit: policy mappings are not allowed. */
+  readonly inhibitPolicyMapping?: boolean;
+  /** §6.1.1 (g) initial-any-policy-inhibit: anyPolicy in a certificate does not stand for every policy. */
+  readonly inhibitAnyPolicy?: boolean;
 }
 
 /** The options every check reads (everything but the callbacks typed by the anchors' metadata). */
@@ -117,6 +127,12 @@ export interface ValidPath<Meta> {
   readonly certificates: readonly Certificate[];
   readonly anchor: TrustAnchor<Meta>;
   readonly revocation: readonly (RevocationResult | undefined)[];
+  /**
+   * The user-constrained policy set of RFC 5280 §6.1.5 (g): the certificate policies (in the trust
+   * anchor's domain, after mappings) the path is valid for, within the initial policy set. Holds
+   * anyPolicy when every policy is; empty when the path asserts none usable and none was required.
+   */
+  readonly policies: readonly string[];
 }
 
 export const DEFAULT_VALIDATION_LIMITS = {
@@ -229,9 +245,12 @@ async function tryCandidate<Meta>(
     return undefined;
   }
   try {
-    failClosed(() => checkPath(path, options), undefined);
+    let policies: readonly string[] = [];
+    failClosed(() => {
+      policies = checkPath(path, options);
+    }, undefined);
     const revocation = await outsideTimeLimit(state, () => checkRevocation(path, anchor, options));
-    return { certificates: path, anchor, revocation };
+    return { certificates: path, anchor, revocation, policies };
   } catch (error) {
     if (!(error instanceof ValidationFailure)) throw error;
     remember(state, error, path.length);
@@ -274,9 +293,9 @@ function checkBudget(state: SearchState, options: CommonOptions): void {
   if (Date.now() > state.deadline) throw new ValidationFailure('budget_exceeded', `path building took longer than ${options.timeLimitMs} ms`);
 }
 
-/** Same issuer name (DER) and, when both carry key identifiers, the same key identifier. */
+/** Same issuer name (RFC 5280 §7.1) and, when both carry key identifiers, the same key identifier. */
 function isCandidateIssuer(issuer: Certificate, child: Certificate): boolean {
-  if (!issuer.subject.equals(child.issuer)) return false;
+  if (!namesEqual(issuer.subject, child.issuer)) return false;
   if (child.authorityKeyIdentifier && issuer.subjectKeyIdentifier && child.authorityKeyIdentifier !== issuer.subjectKeyIdentifier) return false;
   return true;
 }
@@ -323,7 +342,7 @@ function checkSignature(child: Certificate, issuer: Certificate, depth: number, 
 
 const HANDLED_EXTENSIONS: ReadonlySet<string> = new Set([
   EXT.subjectKeyIdentifier, EXT.keyUsage, EXT.subjectAltName, EXT.basicConstraints, EXT.nameConstraints,
-  EXT.crlDistributionPoints, EXT.certificatePolicies, EXT.authorityKeyIdentifier, EXT.policyConstraints,
+  EXT.crlDistributionPoints, EXT.certificatePolicies, EXT.policyMappings, EXT.authorityKeyIdentifier, EXT.policyConstraints,
   EXT.extKeyUsage, EXT.inhibitAnyPolicy, EXT.authorityInfoAccess,
 ]);
 
@@ -339,13 +358,13 @@ function checkLeafAlone(leaf: Certificate, options: CommonOptions): void {
   checkIdentity(leaf, options);
 }
 
-/** RFC 5280 §6.1.3–6.1.5 over one candidate path (leaf first, anchor last). */
-function checkPath(path: readonly Certificate[], options: CommonOptions): void {
+/** RFC 5280 §6.1.3–6.1.5 over one candidate path (leaf first, anchor last); returns its valid policies. */
+function checkPath(path: readonly Certificate[], options: CommonOptions): readonly string[] {
   const anchorIndex = path.length - 1;
   for (const [depth, certificate] of path.entries()) {
     checkValidity(certificate, depth, options.validationTime);
     checkCriticalExtensions(certificate, depth);
-    checkExtensionProfile(certificate, depth, depth > 0);
+    checkExtensionProfile(certificate, depth, depth > 0, depth === anchorIndex && depth > 0);
     checkPublicKey(certificate, depth);
     checkSubjectAltNameSyntax(certificate, depth);
     if (depth > 0) {
@@ -356,7 +375,7 @@ function checkPath(path: readonly Certificate[], options: CommonOptions): void {
   }
   if (options.purpose === 'serverAuth') checkServerProfile(path);
   checkNameConstraintsOfPath(path, options);
-  checkPolicies(path);
+  return checkPolicies(path, options);
 }
 
 function checkValidity(certificate: Certificate, depth: number, validationTime: Date): void {
@@ -374,15 +393,23 @@ function checkValidity(certificate: Certificate, depth: number, validationTime: 
  * RFC 5280's MUSTs on extensions that decide how a certificate may be used: key identifiers present
  * (Entra builds chains on AKI/SKI), criticality as mandated, name constraints only in CAs, and an
  * empty subject only with a critical subjectAltName.
+ *
+ * basicConstraints and policyConstraints are acted on whatever their criticality (RFC 5280 §6.1 does
+ * not look at it; PKITS 4.6.4, 4.8 and 4.12 expect CAs that mark them non-critical to work). Two
+ * profile rules stay, where no PKITS test needs the leniency and x509-limbo expects the refusal: the
+ * trust anchor's basicConstraints must be critical, and a non-critical policyConstraints is refused in
+ * a CA that asserts no certificatePolicies (every non-critical one in PKITS comes with policies).
  */
-function checkExtensionProfile(certificate: Certificate, depth: number, isCa: boolean): void {
+function checkExtensionProfile(certificate: Certificate, depth: number, isCa: boolean, isAnchor: boolean): void {
   const fail = (message: string) => new ValidationFailure('malformed', `'${certificate.subjectText || certificate.sha1Thumbprint}' ${message}`, depth);
   const ext = certificate.extensions;
   const selfSigned = isSelfIssued(certificate) && (certificate.authorityKeyIdentifier === undefined || certificate.authorityKeyIdentifier === certificate.subjectKeyIdentifier);
   if (ext.get(EXT.authorityKeyIdentifier)?.critical) throw fail('marks authorityKeyIdentifier critical (RFC 5280: must not)');
   if (ext.get(EXT.subjectKeyIdentifier)?.critical) throw fail('marks subjectKeyIdentifier critical (RFC 5280: must not)');
   if (ext.get(EXT.authorityInfoAccess)?.critical) throw fail('marks authorityInfoAccess critical (RFC 5280: must not)');
-  if (ext.has(EXT.policyConstraints) && !ext.get(EXT.policyConstraints)?.critical) throw fail('has a non-critical policyConstraints extension (RFC 5280: must be critical)');
+  if (ext.has(EXT.policyConstraints) && !ext.get(EXT.policyConstraints)?.critical && !certificate.policies) {
+    throw fail('has a non-critical policyConstraints extension and no certificatePolicies (RFC 5280: policyConstraints must be critical)');
+  }
   if (ext.has(EXT.nameConstraints)) {
     if (!ext.get(EXT.nameConstraints)?.critical) throw fail('has non-critical name constraints (RFC 5280: must be critical)');
     if (!isCa) throw fail('is an end-entity certificate with name constraints (only CAs may have them)');
@@ -394,7 +421,7 @@ function checkExtensionProfile(certificate: Certificate, depth: number, isCa: bo
   if (selfSigned && aki && certificate.authorityKeyIdentifier === undefined) throw fail('has an authorityKeyIdentifier without a key identifier');
   if (isCa) {
     if (certificate.subjectKeyIdentifier === undefined) throw fail('is a CA without a subjectKeyIdentifier (required for CAs)');
-    if (certificate.basicConstraints && !ext.get(EXT.basicConstraints)?.critical) throw fail('is a CA whose basicConstraints is not critical');
+    if (isAnchor && certificate.basicConstraints && !ext.get(EXT.basicConstraints)?.critical) throw fail('is a trust anchor whose basicConstraints is not critical');
     if (certificate.subject.length <= 2) throw fail('is a CA with an empty subject');
   }
   if (certificate.subject.length <= 2) {
@@ -501,10 +528,6 @@ function checkCa(certificate: Certificate, depth: number, path: readonly Certifi
       throw new ValidationFailure('path_len_exceeded', `'${certificate.subjectText}' allows ${pathLen} intermediate CA(s) below it, the path has ${below}`, depth);
     }
   }
-}
-
-function isSelfIssued(certificate: Certificate): boolean {
-  return certificate.subject.equals(certificate.issuer);
 }
 
 function checkSerial(certificate: Certificate, depth: number): void {
@@ -627,62 +650,15 @@ function checkNameConstraintsOfPath(path: readonly Certificate[], options: Commo
   }
 }
 
-const ANY_POLICY = '2.5.29.32.0';
-
 /**
- * Certificate policies as far as Entra's use needs them: the valid policy set is narrowed down the
- * path (anyPolicy matching everything until inhibited), and where a CA requires an explicit policy the
- * set must not end empty. Policy mappings are not processed; when they could matter (a CA maps
- * policies and an explicit policy is required) the path fails closed.
+ * RFC 5280 §6.1 policy processing (policy-tree.ts) with the caller's four policy inputs; the trust
+ * anchor is an input of the algorithm, not a certificate of the path. policyMappings, policyConstraints
+ * and inhibitAnyPolicy are acted on whatever their criticality.
  */
-function checkPolicies(fullPath: readonly Certificate[]): void {
-  // RFC 5280 §6.1: the trust anchor is an input to the algorithm, not a certificate of the path.
-  const path = fullPath.slice(0, -1);
-  const n = path.length;
-  let explicitPolicy = n + 1;
-  let inhibitAny = n + 1;
-  let mappingSeen = false;
-  // The valid policy set: 'any' (anyPolicy, matches everything), a set, or null (no policy tree).
-  let valid: Set<string> | 'any' | null = 'any';
-  const empty = () => valid === null || (valid !== 'any' && valid.size === 0);
-  for (let i = n - 1; i >= 0; i--) {
-    const certificate = path[i] as Certificate;
-    const isLeaf = i === 0;
-    // §6.1.3 (d), (e): narrow the valid set by this certificate's policies.
-    if (certificate.policies && valid !== null) {
-      const anyUsable = inhibitAny > 0 || (!isLeaf && isSelfIssued(certificate));
-      const asserted = certificate.policies.filter((p) => p !== ANY_POLICY || anyUsable);
-      const current = valid as Set<string> | 'any';
-      if (asserted.includes(ANY_POLICY)) valid = current;
-      else if (current === 'any') valid = new Set(asserted);
-      else valid = new Set(asserted.filter((p) => current.has(p)));
-    } else {
-      valid = null;
-    }
-    // §6.1.3 (f)
-    if (explicitPolicy === 0 && empty()) {
-      throw new ValidationFailure('policy_violation', `'${certificate.subjectText}' leaves no valid certificate policy where an explicit policy is required`, i);
-    }
-    if (isLeaf) break;
-    // §6.1.4 (h), (i), (j): prepare for the certificate below.
-    if (certificate.extensions.has(EXT.policyMappings)) mappingSeen = true;
-    if (!isSelfIssued(certificate)) {
-      if (explicitPolicy > 0) explicitPolicy--;
-      if (inhibitAny > 0) inhibitAny--;
-    }
-    const requireExplicit = certificate.policyConstraints?.requireExplicitPolicy;
-    if (requireExplicit !== undefined) explicitPolicy = Math.min(explicitPolicy, requireExplicit);
-    if (certificate.inhibitAnyPolicy !== undefined) inhibitAny = Math.min(inhibitAny, certificate.inhibitAnyPolicy);
-  }
-  // §6.1.5 (a), (b), (g)
-  if (explicitPolicy > 0) explicitPolicy--;
-  if ((path[0] as Certificate).policyConstraints?.requireExplicitPolicy === 0) explicitPolicy = 0;
-  if (explicitPolicy === 0 && empty()) {
-    throw new ValidationFailure('policy_violation', 'the path has no valid certificate policy but an explicit policy is required', 0);
-  }
-  if (explicitPolicy === 0 && mappingSeen) {
-    throw new ValidationFailure('policy_violation', 'policy mappings are not supported where an explicit policy is required');
-  }
+function checkPolicies(fullPath: readonly Certificate[], options: CommonOptions): readonly string[] {
+  const outcome = processPolicies(fullPath.slice(0, -1), options);
+  if (!outcome.ok) throw new ValidationFailure(outcome.reason, outcome.message, outcome.depth);
+  return outcome.policies;
 }
 
 async function checkRevocation<Meta>(path: readonly Certificate[], anchor: TrustAnchor<Meta>, options: ValidationOptions<Meta>): Promise<(RevocationResult | undefined)[]> {

@@ -1,4 +1,5 @@
-// Claims jobs from the database and runs them, one at a time per runner. A claimed job carries a lease
+// Claims jobs from the database and runs up to `uploadConcurrency` of them at once, at most
+// `uploadConcurrencyPerTenant` per tenant over every instance (the claim decides). A claimed job carries a lease
 // that a heartbeat extends while it runs; if this process dies, the lease expires and any runner (after a
 // restart, or another instance) claims the job again. Finishing is conditional on still holding the
 // lease, so a job's outcome is written once.
@@ -30,14 +31,15 @@ class ShuttingDown extends Error {
 
 export type JobHandler = (job: JobRecord, context: JobContext) => Promise<void>;
 
-type RunnerLimits = Pick<Limits, 'jobLeaseMs' | 'jobPollIntervalMs'>;
+type RunnerLimits = Pick<Limits, 'jobLeaseMs' | 'jobPollIntervalMs' | 'uploadConcurrency' | 'uploadConcurrencyPerTenant'>;
 
 export class JobRunner {
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
-  private current: { job: JobRecord; controller: AbortController } | undefined;
+  /** The jobs in hand, by id: each with the controller that interrupts it and its end. */
+  private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private wakeRequested = false;
 
   constructor(
@@ -75,33 +77,43 @@ export class JobRunner {
   }
 
   /**
-   * Stops claiming and interrupts the job in hand, giving it back to the queue so that the next runner
+   * Stops claiming and interrupts the jobs in hand, giving them back to the queue so that the next runner
    * (after a restart, or another instance) starts it again at once.
    */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    this.current?.controller.abort(new ShuttingDown());
+    const interrupt = () => {
+      for (const { controller } of this.active.values()) controller.abort(new ShuttingDown());
+    };
+    interrupt();
     await this.running;
+    interrupt(); // a claim that was under way when stop began
+    await Promise.all([...this.active.values()].map((entry) => entry.done));
   }
 
+  /** Claims jobs while a slot is free; each runs on its own and, when it ends, looks for more work. */
   private async drain(): Promise<void> {
-    while (!this.stopped) {
+    while (!this.stopped && this.active.size < this.limits.uploadConcurrency) {
       let job: JobRecord | undefined;
       try {
-        job = await this.store.repositories.jobs.claim(this.owner, Date.now(), this.limits.jobLeaseMs);
+        job = await this.store.repositories.jobs.claim(this.owner, Date.now(), this.limits.jobLeaseMs, this.limits.uploadConcurrencyPerTenant);
       } catch (error) {
         this.log.error({ err: error }, 'claiming a job failed');
         return;
       }
       if (!job) return;
-      await this.runClaimed(job);
+      const controller = new AbortController();
+      const id = job.id;
+      const done = this.runClaimed(job, controller).finally(() => {
+        this.active.delete(id);
+        this.wake();
+      });
+      this.active.set(id, { controller, done });
     }
   }
 
-  private async runClaimed(job: JobRecord): Promise<void> {
-    const controller = new AbortController();
-    this.current = { job, controller };
+  private async runClaimed(job: JobRecord, controller: AbortController): Promise<void> {
     const heartbeat = setInterval(() => {
       this.store.repositories.jobs.heartbeat(job.id, this.owner, Date.now() + this.limits.jobLeaseMs).then(
         (ours) => {
@@ -127,7 +139,6 @@ export class JobRunner {
       }
     } finally {
       clearInterval(heartbeat);
-      this.current = undefined;
     }
   }
 }

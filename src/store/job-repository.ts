@@ -1,11 +1,14 @@
 // The jobs table as a work queue: enqueue, claim with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL, so
 // several instances never claim the same job; SQLite serialises writers anyway), heartbeat, and finish
 // only while the lease is still ours, so a job taken over after its lease expired completes once.
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { DialectName } from './database.ts';
 import type { Database, JobTable } from './schema.ts';
 
 export type JobState = JobTable['state'];
+
+/** pg_advisory_xact_lock key that serialises job claims across instances ('jobc' in ASCII). */
+const CLAIM_LOCK_KEY = 0x6a6f6263;
 
 export interface JobRecord {
   readonly id: string;
@@ -41,33 +44,55 @@ export class JobRepository {
     await this.insertRecord({ ...job, state: 'queued', attempts: 0, leaseOwner: null, leaseExpiresAt: null, result: null, finishedAt: null });
   }
 
-  /** Claims the oldest queued job, or a running one whose lease has expired (its owner died). */
-  async claim(owner: string, now: number, leaseMs: number): Promise<JobRecord | undefined> {
-    const candidates = this.db
-      .selectFrom('job')
-      .select('id')
-      .where((eb) =>
-        eb.or([eb('state', '=', 'queued'), eb.and([eb('state', '=', 'running'), eb('lease_expires_at', '<', now)])]),
-      )
-      .orderBy('created_at')
-      .limit(1);
+  /**
+   * Claims the oldest queued job, or a running one whose lease has expired (its owner died), of a
+   * tenant that has fewer than `perTenant` jobs running (leases alive, over every instance): a tenant's
+   * stalled jobs never hold more than that many runners, so other tenants' jobs go ahead of its queue.
+   */
+  async claim(owner: string, now: number, leaseMs: number, perTenant: number): Promise<JobRecord | undefined> {
+    const busyTenants = (db: Kysely<Database>) =>
+      db
+        .selectFrom('job')
+        .select('tenant_id')
+        .where('state', '=', 'running')
+        .where('lease_expires_at', '>=', now)
+        .groupBy('tenant_id')
+        .having((eb) => eb.fn.countAll(), '>=', perTenant);
+    const candidates = (db: Kysely<Database>) =>
+      db
+        .selectFrom('job')
+        .select('id')
+        .where((eb) =>
+          eb.or([eb('state', '=', 'queued'), eb.and([eb('state', '=', 'running'), eb('lease_expires_at', '<', now)])]),
+        )
+        .where('tenant_id', 'not in', busyTenants(db))
+        .orderBy('created_at')
+        .limit(1);
     // An idle runner asks this twice a second: a plain read first, so that no job means no write
     // statement (on SQLite a write takes the file's write lock and ends every cached read, see
     // SyncReads.changeMarker). The UPDATE below decides the claim on its own, races included.
-    if (!(await candidates.executeTakeFirst())) return undefined;
-    const claimable = candidates.$if(this.dialect === 'postgres', (qb) => qb.forUpdate().skipLocked());
-    const row = await this.db
-      .updateTable('job')
-      .set((eb) => ({
-        state: 'running',
-        lease_owner: owner,
-        lease_expires_at: now + leaseMs,
-        attempts: eb('attempts', '+', 1),
-      }))
-      .where('id', '=', claimable)
-      .returningAll()
-      .executeTakeFirst();
-    return row && toRecord(row);
+    if (!(await candidates(this.db).executeTakeFirst())) return undefined;
+    const claimIn = async (db: Kysely<Database>) => {
+      const row = await db
+        .updateTable('job')
+        .set((eb) => ({
+          state: 'running',
+          lease_owner: owner,
+          lease_expires_at: now + leaseMs,
+          attempts: eb('attempts', '+', 1),
+        }))
+        .where('id', '=', candidates(db).$if(this.dialect === 'postgres', (qb) => qb.forUpdate().skipLocked()))
+        .returningAll()
+        .executeTakeFirst();
+      return row && toRecord(row);
+    };
+    if (this.dialect !== 'postgres') return claimIn(this.db); // one writer at a time: the UPDATE is the whole claim
+    // Instances claim one after another (a transaction-scoped advisory lock, held for the claim's few
+    // milliseconds): two concurrent claims would each see the other's tenant as idle and break the cap.
+    return this.db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`.execute(trx);
+      return claimIn(trx);
+    });
   }
 
   /** Extends the lease; false when the job is no longer ours. */

@@ -22,6 +22,8 @@ let openKey: string[];
 let strict: TestServer;
 let strictKey: string[];
 let chain: Chain;
+/** Its own chain, so that no CA another test adds (with or without CRL URLs) to the tenant's trust store decides its verdict. */
+let verifyChain: Chain;
 
 /** Where the CLI finds the server's token-signing key: the data folder, or the database on PostgreSQL. */
 async function serverWithKey(overrides: { allowPrivateFetch?: boolean } = {}): Promise<[TestServer, string[]]> {
@@ -35,10 +37,12 @@ before(async () => {
   files = await startFileServer();
   [open, openKey] = await serverWithKey({ allowPrivateFetch: true });
   [strict, strictKey] = await serverWithKey();
-  chain = await createChain({ name: 'CLI Verify' });
+  [chain, verifyChain] = await Promise.all([createChain({ name: 'CLI' }), createChain({ name: 'CLI Verify' })]);
   await writeFile(path.join(dir, 'root.pem'), chain.root.pem);
   await writeFile(path.join(dir, 'issuing.pem'), chain.intermediates[0]?.pem ?? '');
-  await writeFile(path.join(dir, 'leaf.pem'), chain.leaf.pem);
+  await writeFile(path.join(dir, 'verify-root.pem'), verifyChain.root.pem);
+  await writeFile(path.join(dir, 'verify-issuing.pem'), verifyChain.intermediates[0]?.pem ?? '');
+  await writeFile(path.join(dir, 'leaf.pem'), verifyChain.leaf.pem);
   await writeFile(path.join(dir, 'bundle.p7b'), p7bOf([chain.root, ...chain.intermediates]));
 });
 after(async () => {
@@ -106,15 +110,15 @@ describe('graph-pki ca list|set|remove', () => {
     assert.equal(added.code, 0, added.stderr);
     const listed = await runCli(['ca', 'list', '--pki', pkiId, '--json', ...openKey]);
     const cas = JSON.parse(listed.stdout) as { id: string; displayName: string }[];
-    assert.deepEqual(cas.map((ca) => ca.displayName).sort(), ['CLI Verify Issuing CA 1', 'CLI Verify Root CA']);
-    const issuingId = cas.find((ca) => ca.displayName === 'CLI Verify Issuing CA 1')?.id ?? '';
+    assert.deepEqual(cas.map((ca) => ca.displayName).sort(), ['CLI Issuing CA 1', 'CLI Root CA']);
+    const issuingId = cas.find((ca) => ca.displayName === 'CLI Issuing CA 1')?.id ?? '';
 
     const set = await runCli([
       'ca', 'set', issuingId, '--pki', pkiId, ...openKey,
       '--crl-url', 'http://crl.contoso.example/issuing.crl', '--delta-crl-url', 'http://crl.contoso.example/issuing-delta.crl', '--issuer-hints', 'on',
     ]);
     assert.equal(set.code, 0, set.stderr);
-    assert.match(set.stdout, /updated CA CLI Verify Issuing CA 1 .*CRL http:\/\/crl\.contoso\.example\/issuing\.crl, delta CRL http:\/\/crl\.contoso\.example\/issuing-delta\.crl, issuer hints on/);
+    assert.match(set.stdout, /updated CA CLI Issuing CA 1 .*CRL http:\/\/crl\.contoso\.example\/issuing\.crl, delta CRL http:\/\/crl\.contoso\.example\/issuing-delta\.crl, issuer hints on/);
     const stored = (await open.request('GET', `/beta${PKI_PATH}/${pkiId}/certificateAuthorities/${issuingId}`)).body;
     assert.equal(stored.certificateRevocationListUrl, 'http://crl.contoso.example/issuing.crl');
     assert.equal(stored.deltaCertificateRevocationListUrl, 'http://crl.contoso.example/issuing-delta.crl');
@@ -122,7 +126,7 @@ describe('graph-pki ca list|set|remove', () => {
 
     const table = await runCli(['ca', 'list', '--pki', pkiId, ...openKey]);
     assert.match(table.stdout, /^ID +NAME +TYPE +EXPIRES +CRL URL +DELTA CRL URL +HINTS +THUMBPRINT$/m);
-    assert.match(table.stdout, /CLI Verify Issuing CA 1 +intermediate +\S+ +http:\/\/crl\.contoso\.example\/issuing\.crl +http:\/\/crl\.contoso\.example\/issuing-delta\.crl +on /);
+    assert.match(table.stdout, /CLI Issuing CA 1 +intermediate +\S+ +http:\/\/crl\.contoso\.example\/issuing\.crl +http:\/\/crl\.contoso\.example\/issuing-delta\.crl +on /);
 
     // A delta CRL without a base CRL is refused by the server, with its message; nothing changes.
     const refused = await runCli(['ca', 'set', issuingId, '--pki', pkiId, '--crl-url', 'none', ...openKey]);
@@ -202,10 +206,10 @@ describe('graph-pki verify --url', () => {
   it("verifies through the server's trust store: path with the CRL used, policy and certificateUserIds candidates", async () => {
     const pkiId = await pkiOf('CLI verify');
     const ids: string[] = [];
-    for (const cert of [chain.root, ...chain.intermediates]) {
+    for (const cert of [verifyChain.root, ...verifyChain.intermediates]) {
       ids.push((await open.request('POST', `/beta${PKI_PATH}/${pkiId}/certificateAuthorities`, { body: { certificate: cert.base64 } })).body.id);
     }
-    const issuing = chain.intermediates[0];
+    const issuing = verifyChain.intermediates[0];
     assert.ok(issuing);
     files.set('/cli-issuing.crl', { body: (await createCrl({ issuer: issuing, crlNumber: 7 })).der });
     const patched = await open.request('PATCH', `/beta${PKI_PATH}/${pkiId}/certificateAuthorities/${ids[1]}`, {
@@ -236,7 +240,7 @@ describe('graph-pki verify --url', () => {
   });
 
   it('keeps offline checking the default, and refuses options of the other mode (exit 2)', async () => {
-    const offline = await runCli(['verify', path.join(dir, 'leaf.pem'), '--trust', path.join(dir, 'root.pem'), '--intermediates', path.join(dir, 'issuing.pem')]);
+    const offline = await runCli(['verify', path.join(dir, 'leaf.pem'), '--trust', path.join(dir, 'verify-root.pem'), '--intermediates', path.join(dir, 'verify-issuing.pem')]);
     assert.equal(offline.code, 0, offline.stderr);
     assert.match(offline.stdout, /^TRUSTED: /);
     const mixed = await runCli(['verify', path.join(dir, 'leaf.pem'), '--trust', path.join(dir, 'root.pem'), ...openKey]);

@@ -9,9 +9,9 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium as playwrightChromium, type BrowserContext, type Page } from 'playwright-core';
 import { buildWebBundle, WEB_BUNDLE_DIR } from '../../scripts/web-bundle.mjs';
-import type { TestInput } from './test-inputs.ts';
+import { skipUnlessPresent, type TestInput } from './test-inputs.ts';
 
 const SYSTEM_CHROMIUM = '/usr/bin/chromium';
 /** A package name in a variable: the type check must not need the package, which an older install may lack. */
@@ -59,9 +59,17 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-export async function launchChromium(executablePath: string): Promise<TestBrowser> {
+/** The `skip` option of a browser suite: false when a Chromium is found, else why not (see test-inputs.ts). */
+export async function skipUnlessChromium(suiteUrl: string): Promise<string | false> {
+  return skipUnlessPresent(CHROMIUM_INPUT, (await findChromium()) !== undefined, suiteUrl);
+}
+
+/** Starts Chromium (the one findChromium picks, unless given) with a fresh profile. */
+export async function launchChromium(chromium?: string): Promise<TestBrowser> {
+  const executablePath = chromium ?? (await findChromium());
+  if (executablePath === undefined) throw new Error(`no Chromium to run: ${CHROMIUM_INPUT.howToRun}`);
   const profile = await mkdtemp(path.join(tmpdir(), 'graph-pki-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
+  const context = await playwrightChromium.launchPersistentContext(profile, {
     executablePath,
     headless: true,
     args: CHROMIUM_FLAGS,

@@ -477,7 +477,7 @@ const crlCounters = new WeakMap<TestCert, number>();
 export interface CrlOptions {
   issuer: TestCert;
   /** reason: RFC 5280 CRLReason (x509.X509CrlReason); written even when 0 (unspecified). */
-  revoked?: Array<{ serialNumber: string; date?: Date; reason?: number; invalidity?: Date }>;
+  revoked?: Array<{ serialNumber: string; date?: Date; reason?: number; invalidity?: Date; extensions?: x509.Extension[] }>;
   /** Default now - 1 h. */
   thisUpdate?: Date;
   /** Default now + 7 d; null = omit. */
@@ -527,6 +527,7 @@ export async function createCrl(options: CrlOptions): Promise<TestCrl> {
     if (r.reason !== undefined) {
       entry.extensions = [new x509.Extension(OID_CRL_REASON, false, derTlv(0x0a, Buffer.from([r.reason])))];
     }
+    if (r.extensions) entry.extensions = [...(entry.extensions ?? []), ...r.extensions];
     return entry;
   });
 

@@ -353,3 +353,41 @@ describe('the guarded fetcher, without --allow-private-fetch', () => {
     assert.match(pki.statusDetails ?? '', /169\.254\.169\.254/);
   });
 });
+
+describe('uploads of several tenants at once', () => {
+  it("tenant A's uploads to a URL that never answers do not hold tenant B's upload", async () => {
+    // Its own server: a 5 s download timeout, so one job at a time would keep B waiting 20 s.
+    const s = await startTestServer({ allowPrivateFetch: true, limits: { ...DEFAULT_LIMITS, uploadDownloadTimeoutMs: 5000, jobPollIntervalMs: 100 } });
+    try {
+      const tokenB = await s.token({ tenantId: TENANT_B });
+      const pkiOf = async (token?: string) => (await s.request('POST', `/beta${PKI_PATH}`, { body: { displayName: 'Concurrent uploads' }, ...(token ? { token } : {}) })).body.id as string;
+      files.set('/never.p7b', { stall: true });
+      const stalled: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const pkiId = await pkiOf();
+        stalled.push(pkiId);
+        const res = await s.request('POST', `/beta${PKI_PATH}/${pkiId}/upload`, { body: { uploadUrl: `${files.url}/never.p7b?n=${i}`, sha256FileHash: 'A'.repeat(64) } });
+        assert.equal(res.status, 204);
+      }
+      await new Promise((r) => setTimeout(r, 300)); // A's jobs are claimed and stalled (as many as A may hold)
+      const pkiB = await pkiOf(tokenB);
+      const started = Date.now();
+      const res = await s.request('POST', `/beta${PKI_PATH}/${pkiB}/upload`, { body: { uploadUrl: `${files.url}/contoso.p7b`, sha256FileHash: sha256Hex(bundle) }, token: tokenB });
+      assert.equal(res.status, 204);
+      let pki: { status: string; statusDetails: string | null };
+      do {
+        await new Promise((r) => setTimeout(r, 50));
+        pki = (await s.request('GET', `/beta${PKI_PATH}/${pkiB}`, { token: tokenB })).body;
+        assert.ok(Date.now() - started < 4000, `tenant B's upload still ${pki.status} after ${Date.now() - started} ms`);
+      } while (pki.status === 'running');
+      assert.equal(pki.status, 'succeeded', pki.statusDetails ?? '');
+      const took = Date.now() - started;
+      assert.ok(took < 2000, `tenant B's 3-CA upload took ${took} ms`);
+      // A holds one runner at a time (the per-tenant default): its other uploads wait their turn.
+      const statuses = await Promise.all(stalled.map(async (id) => (await s.request('GET', `/beta${PKI_PATH}/${id}`)).body.status));
+      assert.deepEqual(statuses, ['running', 'running', 'running', 'running']);
+    } finally {
+      await s.close();
+    }
+  });
+});

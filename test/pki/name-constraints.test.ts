@@ -9,7 +9,6 @@ import {
   checkNameConstraints,
   type ConstraintVerdict,
   directoryNameMatches,
-  directoryNameMayMatch,
   dnsNameMatches,
   dnsNameMayMatch,
   emailMatches,
@@ -196,7 +195,7 @@ describe('parseNameConstraints', () => {
     assert.ok(dn?.form === 'directoryName');
     assert.deepEqual(dn.rdns, rdnsOfName(nameDer('C=US, O=Contoso')));
     assert.equal(dn.rdns.length, 2);
-    assert.deepEqual(nc.permitted[5], { form: 'other', tag: 6 });
+    assert.deepEqual(nc.permitted[5], { form: 'uri', value: '.example.com' });
     assert.deepEqual(nc.excluded, [{ form: 'dns', value: 'bad.example.com' }, { form: 'other', tag: 0 }, { form: 'other', tag: 8 }]);
     assert.equal(generalNameFormOfTag(6), 'uri');
     assert.equal(generalNameFormOfTag(0), 'otherName');
@@ -264,7 +263,8 @@ describe('subjectNamesOf', () => {
     assert.deepEqual(names.dns, ['a.example.com', 'B.example.com']);
     assert.deepEqual(names.ips, [Buffer.from([192, 168, 1, 10]), ipBytes('2001:db8::1')]);
     assert.deepEqual(names.emails, ['user@example.com'], 'the SAN rfc822Name wins over the subject emailAddress');
-    assert.deepEqual(names.otherForms, ['otherName', 'uri']);
+    assert.deepEqual(names.otherForms, ['otherName']);
+    assert.deepEqual(names.uris, ['https://example.com/x']);
     assert.deepEqual(names.commonNames, ['host.example.com']);
     assert.deepEqual(names.directoryNames, []);
     assert.deepEqual(names.subject, partsOf(leaf).subject);
@@ -364,7 +364,7 @@ describe('matchers', () => {
     assert.ok(ipMatches(Buffer.from([10, 1, 2, 3]), { address: Buffer.from([10, 1, 2, 3]), mask: Buffer.from([255, 255, 255, 255]) }));
   });
 
-  it('directoryNameMatches: RDN prefix by DER bytes', () => {
+  it('directoryNameMatches: RDN prefix, RDN by RDN', () => {
     const full = rdnsOfName(nameDer('C=US, O=Contoso, OU=Sales, CN=User'));
     assert.ok(directoryNameMatches(full, rdnsOfName(nameDer('C=US, O=Contoso'))));
     assert.ok(directoryNameMatches(full, rdnsOfName(nameDer('C=US, O=Contoso, OU=Sales, CN=User'))));
@@ -372,16 +372,20 @@ describe('matchers', () => {
     assert.ok(!directoryNameMatches(full, rdnsOfName(nameDer('O=Contoso'))), 'a prefix, not a subsequence');
     assert.ok(!directoryNameMatches(full, rdnsOfName(nameDer('C=US, O=Fabrikam'))));
     assert.ok(!directoryNameMatches(rdnsOfName(nameDer('C=US')), rdnsOfName(nameDer('C=US, O=Contoso'))));
-    assert.ok(!directoryNameMatches(full, rdnsOfName(nameDer('C=US, O=contoso'))), 'bytes: case matters');
+    assert.ok(directoryNameMatches(full, rdnsOfName(nameDer('C=US, O=contoso'))), 'RFC 5280 §7.1: case does not matter');
   });
 
-  it('directoryNameMayMatch: also ignores string type, case and spaces', () => {
+  it('directoryNameMatches: ignores string type, case and insignificant spaces (RFC 5280 §7.1), for permitted and excluded alike', () => {
     const rdn = (tag: number, text: string) => countryAndOrganization(tag, text);
     const printable = rdnsOfName(rdn(0x13, 'Contoso  Ltd'));
     const utf8 = rdnsOfName(rdn(0x0c, ' contoso ltd '));
-    assert.ok(!directoryNameMatches(utf8, printable));
-    assert.ok(directoryNameMayMatch(utf8, printable));
-    assert.ok(!directoryNameMayMatch(rdnsOfName(rdn(0x0c, 'Fabrikam')), printable));
+    assert.ok(directoryNameMatches(utf8, printable));
+    assert.ok(!directoryNameMatches(rdnsOfName(rdn(0x0c, 'Fabrikam')), printable));
+    const names = subjectNamesOf(rdn(0x0c, ' contoso ltd '), undefined);
+    const permitted = parseNameConstraints(derTlv(0x30, derTlv(0xa0, derTlv(0x30, gn.directoryName(rdn(0x13, 'Contoso  Ltd'))))));
+    const excluded = parseNameConstraints(derTlv(0x30, derTlv(0xa1, derTlv(0x30, gn.directoryName(rdn(0x13, 'CONTOSO LTD'))))));
+    assertOk(checkNameConstraints(permitted, names, { isLeaf: true }, { remaining: 100 }));
+    assertFails(checkNameConstraints(excluded, names, { isLeaf: true }, { remaining: 100 }), 'name_constraint_violation');
   });
 });
 
@@ -527,12 +531,32 @@ describe('checkNameConstraints: directoryName', () => {
   });
 });
 
-describe('checkNameConstraints: forms that are not supported', () => {
-  it('a URI constraint fails closed for a certificate with a URI', async () => {
-    assertFails(await verdictOf({ permitted: [gn.uri('.example.com')], san: san('url', 'https://a.example.com/') }), 'unsupported_name_constraint', /uri/);
-    assertFails(await verdictOf({ excluded: [gn.uri('evil.com')], san: san('url', 'https://a.example.com/') }), 'unsupported_name_constraint');
+describe('checkNameConstraints: uniformResourceIdentifier (the host of the URI, RFC 5280 §4.2.1.10)', () => {
+  it('.domain permits hosts under the domain, not the domain itself', async () => {
+    assertOk(await verdictOf({ permitted: [gn.uri('.example.com')], san: san('url', 'https://a.example.com/x', 'ldap://user@B.Example.COM:389/cn=x') }));
+    assertFails(await verdictOf({ permitted: [gn.uri('.example.com')], san: san('url', 'https://example.com/') }), 'name_constraint_violation', /not within any permitted uniformResourceIdentifier/);
+    assertFails(await verdictOf({ permitted: [gn.uri('.example.com')], san: san('url', 'https://badexample.com/') }), 'name_constraint_violation');
   });
 
+  it('a host constraint matches that host only (an excluded host does not exclude its subdomains)', async () => {
+    assertOk(await verdictOf({ permitted: [gn.uri('example.com')], san: san('url', 'http://EXAMPLE.com:8080/') }));
+    assertFails(await verdictOf({ permitted: [gn.uri('example.com')], san: san('url', 'http://a.example.com/') }), 'name_constraint_violation');
+    assertFails(await verdictOf({ excluded: [gn.uri('evil.com')], san: san('url', 'ftp://evil.com:21/x') }), 'name_constraint_violation', /excluded subtree "evil.com"/);
+    assertOk(await verdictOf({ excluded: [gn.uri('evil.com')], san: san('url', 'https://www.evil.com/') }));
+  });
+
+  it('a URI without a host name (urn:, an IP address) cannot satisfy URI constraints', async () => {
+    assertFails(await verdictOf({ permitted: [gn.uri('.example.com')], san: san('url', 'urn:uuid:1234') }), 'name_constraint_violation', /has no host name/);
+    assertFails(await verdictOf({ excluded: [gn.uri('evil.com')], san: san('url', 'https://10.0.0.1/') }), 'name_constraint_violation', /has no host name/);
+    assertFails(await verdictOf({ excluded: [gn.uri('evil.com')], san: san('url', 'https://[::1]/') }), 'name_constraint_violation');
+  });
+
+  it('a malformed URI constraint makes the CA malformed', () => {
+    assert.throws(() => parseNameConstraints(derTlv(0x30, derTlv(0xa0, derTlv(0x30, gn.uri('http://example.com/'))))), /not a host or \.domain/);
+  });
+});
+
+describe('checkNameConstraints: forms that are not supported', () => {
   it('an otherName constraint fails closed for a certificate with a UPN', async () => {
     assertFails(await verdictOf({ excluded: [gn.upn('x@contoso.com')], san: san('upn', 'user@contoso.com') }), 'unsupported_name_constraint', /otherName/);
   });
@@ -546,7 +570,7 @@ describe('checkNameConstraints: forms that are not supported', () => {
   });
 
   it('wins over a violation elsewhere (fail closed first)', async () => {
-    assertFails(await verdictOf({ permitted: [gn.dns('example.com'), gn.uri('x')], san: [...san('dns', 'evil.test'), ...san('url', 'https://x/')] }), 'unsupported_name_constraint');
+    assertFails(await verdictOf({ permitted: [gn.dns('example.com'), gn.upn('x@y')], san: [...san('dns', 'evil.test'), ...san('upn', 'u@contoso.com')] }), 'unsupported_name_constraint');
   });
 });
 

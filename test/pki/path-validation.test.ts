@@ -268,10 +268,12 @@ describe('name constraints', () => {
     assertReason(await check(material), 'name_constraint_violation', 0);
   });
 
-  it('unsupported_name_constraint: a URI constraint while the leaf has a URI subjectAltName', async () => {
+  it('name_constraint_violation: a URI constraint (host example.com) and a leaf URI on another host', async () => {
     const uriConstraint = permittedSubtrees(ia5(0x86, 'example.com'));
-    const { material } = await chain({ root: { extraExtensions: [uriConstraint] }, leaf: { subjectAltNames: [{ type: 'url', value: 'https://example.com/user' }] } });
-    assertReason(await check(material), 'unsupported_name_constraint', 0);
+    const { material } = await chain({ root: { extraExtensions: [uriConstraint] }, leaf: { subjectAltNames: [{ type: 'url', value: 'https://evil.test/user' }] } });
+    assertReason(await check(material), 'name_constraint_violation', 0);
+    const { material: sameHost } = await chain({ root: { extraExtensions: [uriConstraint] }, leaf: { subjectAltNames: [{ type: 'url', value: 'https://example.com/user' }] } });
+    assertTrusted(await check(sameHost));
     // Without a URI name in the leaf, the URI constraint has nothing to judge.
     const { material: noUri } = await chain({ root: { extraExtensions: [uriConstraint] }, leaf: { subjectAltNames: [{ type: 'dns', value: 'www.example.com' }] } });
     assertTrusted(await check(noUri));
@@ -323,9 +325,28 @@ describe('malformed certificates', () => {
     assertReason(await check(material), 'malformed', 0);
   });
 
-  it('malformed: a CA whose basicConstraints is not critical', async () => {
+  // RFC 5280 §6.1.4 (k), (m) act on basicConstraints whatever its criticality (PKITS 4.6.4, 4.6.5).
+  it('a CA whose basicConstraints is not critical is still a CA, and its pathLenConstraint still holds', async () => {
     const { material } = await chain({ intermediate: { basicConstraintsCritical: false } });
-    assertReason(await check(material), 'malformed', 1);
+    assertTrusted(await check(material));
+    const { root, intermediate } = await chain({ intermediate: { basicConstraintsCritical: false, pathLength: 0 } });
+    const below = await createCa({ subject: unique('CN=Below'), issuer: intermediate });
+    const deepLeaf = await createLeaf({ subject: unique('CN=Deep leaf'), issuer: below, extendedKeyUsage: [CLIENT_AUTH] });
+    assertReason(await check({ leaf: deepLeaf, trusted: [root], intermediates: [intermediate, below] }), 'path_len_exceeded');
+  });
+
+  // Profile rules kept where PKITS needs no leniency and x509-limbo expects the refusal (see checkExtensionProfile).
+  it('malformed: a trust anchor whose basicConstraints is not critical', async () => {
+    const { material } = await chain({ root: { basicConstraintsCritical: false } });
+    assertReason(await check(material), 'malformed', 2);
+  });
+
+  it('malformed: a non-critical policyConstraints in a CA that asserts no certificatePolicies', async () => {
+    const nonCritical = new x509.Extension(OID_POLICY_CONSTRAINTS, false, derTlv(0x30, derTlv(0x80, Buffer.from([3]))));
+    const { material } = await chain({ intermediate: { extraExtensions: [nonCritical] } });
+    assertReason(await check(material, { purpose: 'any' }), 'malformed', 1);
+    const { material: withPolicies } = await chain({ intermediate: { extraExtensions: [nonCritical], certificatePolicies: [POLICY] } });
+    assertTrusted(await check(withPolicies, { purpose: 'any' }));
   });
 });
 

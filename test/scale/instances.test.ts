@@ -280,6 +280,57 @@ if (TEST_BACKEND === 'postgres') {
       });
     });
 
+    describe('uploads of two tenants on two instances', () => {
+      let files: FileServer;
+      before(async () => {
+        files = await startFileServer();
+      });
+      after(async () => {
+        await files.close();
+      });
+
+      it("tenant A's stalled uploads hold one runner over both instances, and tenant B's upload finishes at once", async () => {
+        const url = await freshSchemaUrl();
+        const extra = ['--upload-timeout-ms', '5000', '--upload-concurrency', '2'];
+        const [a, b] = await Promise.all([start('fair-a', url, extra), start('fair-b', url, extra)]);
+        try {
+          const tokenA = await tokenFor(url, 'fair-token');
+          const minted = await runCli(['token', '--data', path.join(root, 'fair-token'), '--database', url, '--tenant', '00000000-0000-4000-8000-00000000000b']);
+          assert.equal(minted.code, 0, minted.stderr);
+          const tokenB = minted.stdout.trim();
+          files.set('/never.p7b', { stall: true });
+          for (let i = 0; i < 4; i++) {
+            const pki = await send(a.url, 'POST', PKIS, tokenA, { body: { displayName: `Stalled ${i}` } });
+            const queued = await send(i % 2 ? b.url : a.url, 'POST', `${PKIS}/${pki.body.id}/upload`, tokenA, {
+              body: { uploadUrl: `${files.url}/never.p7b?n=${i}`, sha256FileHash: 'A'.repeat(64) },
+            });
+            assert.equal(queued.status, 204, queued.text);
+          }
+          assert.ok(await waitFor(() => (files.hits.get('/never.p7b') ?? 0) > 0, 5_000), "A's first upload started");
+          await sleep(700); // several polls of both runners
+          assert.equal(files.hits.get('/never.p7b'), 1, 'tenant A holds one runner over both instances');
+
+          const cas = await Promise.all([1, 2, 3].map((i) => createCa({ subject: `CN=Fair CA ${i}` })));
+          const bundle = p7bOf(cas);
+          files.set('/fair-b.p7b', { body: bundle });
+          const pkiB = await send(b.url, 'POST', PKIS, tokenB, { body: { displayName: 'Tenant B' } });
+          const started = Date.now();
+          const accepted = await send(a.url, 'POST', `${PKIS}/${pkiB.body.id}/upload`, tokenB, {
+            body: { uploadUrl: `${files.url}/fair-b.p7b`, sha256FileHash: sha256Hex(bundle) },
+          });
+          assert.equal(accepted.status, 204, accepted.text);
+          let status = 'running';
+          assert.ok(
+            await waitFor(async () => (status = (await send(b.url, 'GET', `${PKIS}/${pkiB.body.id}`, tokenB)).body.status) !== 'running', 3_000),
+            `tenant B's upload still running after ${Date.now() - started} ms`,
+          );
+          assert.equal(status, 'succeeded');
+        } finally {
+          await Promise.all([stop(a, 'SIGKILL'), stop(b, 'SIGKILL')]);
+        }
+      });
+    });
+
     it('keeps every create acknowledged by either instance when one is killed mid-flight', async (t) => {
       const url = await freshSchemaUrl();
       let a = await start('durable-a', url);

@@ -47,7 +47,7 @@ if (TEST_BACKEND === 'sqlite') {
     it('holds while an idle job runner looks for work (no job, no write)', async () => {
       const jobs = new JobRepository(ours.db, 'sqlite');
       const before = reads.changeMarker();
-      assert.equal(await jobs.claim('runner-1', Date.now(), 30_000), undefined);
+      assert.equal(await jobs.claim('runner-1', Date.now(), 30_000, 1), undefined);
       assert.equal(reads.changeMarker(), before);
     });
 

@@ -10,12 +10,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Page, Request, Route } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
 import { TEST_BACKEND } from '../helpers/backend.ts';
-import { buildAdminPage, CHROMIUM_INPUT, clearScreenshots, findChromium, launchChromium, SCREENSHOT_DIR, type TestBrowser } from '../helpers/browser.ts';
-import { skipUnlessPresent } from '../helpers/test-inputs.ts';
+import { buildAdminPage, clearScreenshots, launchChromium, SCREENSHOT_DIR, skipUnlessChromium, type TestBrowser } from '../helpers/browser.ts';
 import { createCa, createChain, createCrl, createLeaf, p7bOf, sha256Hex, type TestCert, x509 } from '../helpers/certs.ts';
 import { startFileServer, type FileServer } from '../helpers/file-server.ts';
+import { assertFocusSettles, countPageRequests, FOCUSED } from '../helpers/page-probes.ts';
 import { PKI_PATH, startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 const DAY_MS = 86_400_000;
@@ -46,35 +46,8 @@ function rowNamed(tbody: string, name: string) {
   return page.locator(`${tbody} tr`).filter({ has: page.locator('td:first-child', { hasText: new RegExp(`^${name}$`) }) });
 }
 
-/** What has the focus: its id, else its aria-label, else its text; 'body' when the focus was lost. */
-const FOCUSED = `(() => {
-  const a = document.activeElement;
-  if (!a || a === document.body) return 'body';
-  return a.id || a.getAttribute('aria-label') || a.textContent?.trim() || a.tagName;
-})()`;
-
-/** The focus comes back when the request ends: waits for `expected` to have it, then says what has it. */
-async function assertFocusSettlesOn(expected: string): Promise<void> {
-  // Polled with evaluate rather than waitForFunction, whose string predicate the page's CSP (no
-  // 'unsafe-eval') refuses in some Chromium builds, such as the one @sparticuz/chromium ships.
-  for (const deadline = Date.now() + 3000; Date.now() < deadline && (await page.evaluate(FOCUSED)) !== expected; ) await page.waitForTimeout(50);
-  assert.equal(await page.evaluate(FOCUSED), expected);
-}
-
-/** Runs `action` and counts the requests the page sent meanwhile with this method to a path matching `pathPattern`. */
-async function countRequests(method: string, pathPattern: RegExp, action: () => Promise<void>): Promise<number> {
-  let count = 0;
-  const seen = (request: Request) => {
-    if (request.method() === method && pathPattern.test(new URL(request.url()).pathname)) count++;
-  };
-  page.on('request', seen);
-  try {
-    await action();
-  } finally {
-    page.off('request', seen);
-  }
-  return count;
-}
+const assertFocusSettlesOn = (expected: string) => assertFocusSettles(page, expected);
+const countRequests = (method: string, pathPattern: RegExp, action: () => Promise<void>) => countPageRequests(page, method, pathPattern, action);
 
 /** Holds back the page's requests to matching URLs; the function returned lets them go and stops holding. */
 async function holdRequests(matches: (url: URL) => boolean): Promise<() => Promise<void>> {
@@ -126,15 +99,13 @@ async function pkiIdNamed(name: string): Promise<string> {
   return pki.id;
 }
 
-const chromiumPath = await findChromium();
-
-describe('admin page', { skip: skipUnlessPresent(CHROMIUM_INPUT, chromiumPath !== undefined, import.meta.url) }, () => {
+describe('admin page', { skip: await skipUnlessChromium(import.meta.url) }, () => {
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'graph-pki-web-'));
     await Promise.all([buildAdminPage(), clearScreenshots(SCREENSHOT_PREFIX)]);
     // Side by side; each is kept as soon as it started, so `after` stops it even when another fails (no Chromium, say).
     const started = await Promise.allSettled([
-      launchChromium(chromiumPath ?? '').then((launched) => (browser = launched)),
+      launchChromium().then((launched) => (browser = launched)),
       startTestServer({ allowPrivateFetch: true }).then((server) => (t = server)),
       startFileServer().then((server) => (files = server)),
     ]);
