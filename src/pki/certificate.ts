@@ -183,6 +183,7 @@ function parse(der: Buffer): Certificate {
 const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
 const RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
 const ED25519 = '1.3.101.112';
+const DSA = '1.2.840.10040.4.1';
 const NAMED_CURVES: Readonly<Record<string, string>> = {
   '1.2.840.10045.3.1.7': 'prime256v1',
   '1.3.132.0.34': 'secp384r1',
@@ -204,6 +205,8 @@ function publicKeyFactsOf(source: Buffer | KeyObject, spki?: Tlv): PublicKeyFact
   if (!oidTlv) return undefined;
   const oid = decodeOid(der, oidTlv);
   if (oid === ED25519) return { type: 'ed25519' };
+  // DSA is refused whatever its parameters (a key inheriting them from its CA cannot even be imported).
+  if (oid === DSA) return { type: 'dsa' };
   if (oid === EC_PUBLIC_KEY && params?.tag === DER_TAG.oid) {
     const curve = NAMED_CURVES[decodeOid(der, params)];
     return curve ? { type: 'ec', namedCurve: curve } : undefined;

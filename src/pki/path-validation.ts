@@ -6,6 +6,7 @@
 // Go's crypto/x509. No I/O: revocation is asked of an injected checker.
 import { type Certificate, EXT, KEY_USAGE, nameAttributes, OID_COMMON_NAME } from './certificate.ts';
 import { type Budget, checkNameConstraints, parseNameConstraints, subjectNamesOf } from './name-constraints.ts';
+import type { KeyObject } from 'node:crypto';
 import { checkPublicKeyFacts as checkKeyAllowed } from './algorithms.ts';
 import type { CrlFailureDetail } from './crl-failure.ts';
 import { children, expectTlv } from './der.ts';
@@ -313,12 +314,19 @@ function checkSignature(child: Certificate, issuer: Certificate, depth: number, 
   const cached = state.verified.get(key) ?? signatureCache.get(key);
   if (cached) return cached;
   let outcome: SignatureOutcome;
+  const issuerKey = usableKeyOf(issuer);
   if (!child.innerSignatureAlgorithm.equals(child.outerSignatureAlgorithm)) {
     outcome = { ok: false, failure: new ValidationFailure('malformed', `'${child.subjectText}': the signature algorithm inside and outside the certificate differ`, depth) };
+  } else if (!issuerKey.ok) {
+    const allowed = checkKeyAllowed(issuer.publicKeyFacts);
+    const failure = allowed.ok
+      ? new ValidationFailure('malformed', `the public key of '${issuer.subjectText}' cannot be used: ${issuerKey.message}`, depth + 1)
+      : new ValidationFailure('algorithm_not_allowed', `'${child.subjectText}' is signed by '${issuer.subjectText}', whose key is not allowed: ${allowed.reason}`, depth);
+    outcome = { ok: false, failure };
   } else {
     const verdict = verifySignature(
       { tbs: child.tbs, algorithmOid: child.signatureAlgorithmOid, algorithmParams: child.signatureAlgorithmParams, signature: child.signatureValue },
-      issuer.publicKey,
+      issuerKey.key,
       options.signaturePolicy,
     );
     outcome = verdict.ok
@@ -338,6 +346,18 @@ function checkSignature(child: Certificate, issuer: Certificate, depth: number, 
     signatureCache.set(key, outcome);
   }
   return outcome;
+}
+
+/**
+ * The issuer's key, imported on first use. Import can fail for a key whose facts were read from the
+ * DER (a DSA key inheriting its parameters, a broken RSA key): that is a failed check, not an error.
+ */
+function usableKeyOf(issuer: Certificate): { ok: true; key: KeyObject } | { ok: false; message: string } {
+  try {
+    return { ok: true, key: issuer.publicKey };
+  } catch (error) {
+    return { ok: false, message: (error as Error).message };
+  }
 }
 
 const HANDLED_EXTENSIONS: ReadonlySet<string> = new Set([

@@ -6,7 +6,7 @@ import { parseCertificate } from '../../src/pki/certificate.ts';
 import { checkAgainstCrls } from '../../src/pki/crl-check.ts';
 import { indexCrl } from '../../src/pki/crl.ts';
 import { ValidationFailure } from '../../src/pki/path-validation.ts';
-import { createCa, createCrl, createLeaf, type TestCrl } from '../helpers/certs.ts';
+import { createCa, createCrl, createLeaf, derTlv, type TestCrl, x509 } from '../helpers/certs.ts';
 
 const DAY = 86_400_000;
 const POLICY = { allowSha1: false };
@@ -73,5 +73,29 @@ describe('the CRL detail of a failure', async () => {
     const failure = failureOf(check(base, delta));
     assert.equal(failure.reason, 'crl_invalid');
     assert.deepEqual([failure.crl?.kind, failure.crl?.why, failure.crl?.crlNumber], ['delta', 'delta_base_mismatch', '62']);
+  });
+});
+
+describe('checkAgainstCrls (the trust store\'s check) and issuingDistributionPoint', async () => {
+  const URL = 'http://pki.example.test/CertEnroll/Issuing.crl';
+  const ca = await createCa({ subject: 'CN=crl-check IDP CA, O=graph-pki tests' });
+  const leaf = await createLeaf({ subject: 'CN=crl-check IDP leaf', issuer: ca, crlDistributionPoints: [URL] });
+  const subCa = await createCa({ subject: 'CN=crl-check sub CA', issuer: ca, crlDistributionPoints: [URL] });
+  const idp = (url: string, ...fields: Buffer[]) =>
+    new x509.Extension('2.5.29.28', true, derTlv(0x30, derTlv(0xa0, derTlv(0xa0, derTlv(0x86, Buffer.from(url, 'latin1')))), ...fields));
+  const run = (crl: TestCrl, certificate = leaf) => () => checkAgainstCrls(parseCertificate(certificate.der), parseCertificate(ca.der), indexCrl(crl.der), undefined, new Date(), POLICY, 0);
+
+  it('a critical IDP naming the certificate\'s CDP URL (as AD CS writes it) is used, revocations included', async () => {
+    assert.equal(run(await createCrl({ issuer: ca, extraExtensions: [idp(URL)] }))().revoked, false);
+    assert.equal(failureOf(run(await createCrl({ issuer: ca, extraExtensions: [idp(URL)], revoked: [{ serialNumber: leaf.serialNumber }] }))).reason, 'revoked');
+  });
+
+  it('an IDP naming another URL, or only CA certificates for a leaf, is out of scope: crl_invalid (scope)', async () => {
+    for (const crl of [await createCrl({ issuer: ca, extraExtensions: [idp('http://pki.example.test/other.crl')] }), await createCrl({ issuer: ca, extraExtensions: [idp(URL, derTlv(0x82, Buffer.from([0xff])))] })]) {
+      const failure = failureOf(run(crl));
+      assert.equal(failure.reason, 'crl_invalid', failure.message);
+      assert.equal(failure.crl?.why, 'scope');
+    }
+    assert.equal(run(await createCrl({ issuer: ca, extraExtensions: [idp(URL, derTlv(0x82, Buffer.from([0xff])))] }), subCa)().revoked, false);
   });
 });

@@ -2,6 +2,7 @@
 // test per rule and per failure code, each asserting the exact reason and, where it helps, a good
 // counterpart that differs only in the rule under test. Purpose clientAuth unless a test says otherwise.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { parseCertificate } from '../../src/pki/certificate.ts';
 import { indexCrl } from '../../src/pki/crl.ts';
@@ -336,6 +337,22 @@ describe('malformed certificates', () => {
   });
 
   // Profile rules kept where PKITS needs no leniency and x509-limbo expects the refusal (see checkExtensionProfile).
+  // PKITS 4.1.5: the CA's DSA key inherits its parameters from its issuer, so node cannot import it.
+  // Reading the key used to throw out of validatePath (an error, not a verdict).
+  it('algorithm_not_allowed, not an error: an issuer whose key cannot be imported (PKITS DSA parameter inheritance)', async () => {
+    const pkits = (file: string) => parseCertificate(readFileSync(new URL(`../../../shared/testdata/pkits/certs/${file}`, import.meta.url)));
+    const verdict = await verifyOffline({
+      leaf: pkits('ValidDSAParameterInheritanceTest5EE.crt'),
+      trusted: [pkits('TrustAnchorRootCertificate.crt')],
+      intermediates: [pkits('DSACACert.crt'), pkits('DSAParametersInheritedCACert.crt')],
+      crls: [],
+      validationTime: new Date('2020-01-01T00:00:00Z'),
+      purpose: 'any',
+    });
+    assertReason(verdict, 'algorithm_not_allowed', 0);
+    assert.match(verdict.message, /dsa is not allowed/);
+  });
+
   it('malformed: a trust anchor whose basicConstraints is not critical', async () => {
     const { material } = await chain({ root: { basicConstraintsCritical: false } });
     assertReason(await check(material), 'malformed', 2);
