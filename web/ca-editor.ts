@@ -23,7 +23,9 @@ export class CaEditor {
   }
 
   open(pkiId: string, ca: CertificateAuthority): void {
+    if (this.editing) this.markRow(this.editing.ca.id, false);
     this.editing = { pkiId, ca };
+    this.markRow(ca.id, true);
     byId('edit-ca-name', HTMLElement).textContent = ca.displayName ?? ca.thumbprint;
     byId('edit-ca-crl-url', HTMLInputElement).value = ca.certificateRevocationListUrl ?? '';
     byId('edit-ca-delta-crl-url', HTMLInputElement).value = ca.deltaCertificateRevocationListUrl ?? '';
@@ -35,6 +37,7 @@ export class CaEditor {
   /** Hides the form; `returnFocus`: to the CA's Edit button (or the CA heading when its row is gone). */
   close(returnFocus: boolean): void {
     const id = this.editing?.ca.id;
+    if (id !== undefined) this.markRow(id, false);
     this.editing = null;
     byId('edit-ca-form', HTMLFormElement).hidden = true;
     if (returnFocus && id !== undefined) this.focusEditButton(id);
@@ -43,6 +46,14 @@ export class CaEditor {
   /** The table was read again: a CA no longer in it (deleted elsewhere) cannot be edited. */
   tableChanged(cas: readonly CertificateAuthority[]): void {
     if (this.editing && !cas.some((ca) => ca.id === this.editing?.ca.id)) this.close(false);
+    else if (this.editing) this.markRow(this.editing.ca.id, true);
+  }
+
+  /** The row being edited is highlighted, and its Edit button says the form is open (aria-expanded). */
+  private markRow(id: string, editing: boolean): void {
+    const row = byId('ca-rows', HTMLTableSectionElement).querySelector<HTMLTableRowElement>(`tr[data-id="${CSS.escape(id)}"]`);
+    row?.classList.toggle('selected', editing);
+    row?.querySelector('[data-action="edit"]')?.setAttribute('aria-expanded', String(editing));
   }
 
   private name(): string {

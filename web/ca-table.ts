@@ -64,7 +64,10 @@ export function renderCas(cas: readonly CertificateAuthority[], actions: CaActio
         null,
         h(
           'button',
-          { attrs: { type: 'button', 'data-action': 'edit', 'aria-label': `Edit CRL URLs and issuer hints of ${name}` }, onClick: () => actions.edit(ca, row) },
+          {
+            attrs: { type: 'button', 'data-action': 'edit', 'aria-label': `Edit CRL URLs and issuer hints of ${name}`, 'aria-controls': 'edit-ca-form', 'aria-expanded': 'false' },
+            onClick: () => actions.edit(ca, row),
+          },
           'Edit',
         ),
         h('button', { className: 'danger', attrs: { type: 'button', 'data-action': 'delete', 'aria-label': `Delete CA ${name}` }, onClick: () => actions.delete(ca, row) }, 'Delete'),

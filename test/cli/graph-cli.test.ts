@@ -72,6 +72,10 @@ describe('graph-pki pki', () => {
     assert.match(table.stdout, new RegExp(`^${id} +CLI Contoso +succeeded +\\d{4}-`, 'm'));
     const json = await runCli(['pki', 'list', '--json', ...openKey]);
     assert.ok((JSON.parse(json.stdout) as { id: string }[]).some((pki) => pki.id === id));
+    // --tenant mints the token for another tenant, which sees none of these.
+    const otherTenant = await runCli(['pki', 'list', '--tenant', '00000000-0000-4000-8000-00000000000b', ...openKey]);
+    assert.equal(otherTenant.code, 0, otherTenant.stderr);
+    assert.equal(otherTenant.stdout, 'no PKIs\n');
 
     const shown = await runCli(['pki', 'show', id, ...openKey]);
     assert.equal(shown.code, 0, shown.stderr);

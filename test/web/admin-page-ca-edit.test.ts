@@ -112,6 +112,8 @@ describe('admin page: editing CAs and adding a local bundle', { skip: await skip
     assert.equal(await page.locator('#edit-ca-crl-url').inputValue(), CRL);
     assert.equal(await page.locator('#edit-ca-delta-crl-url').inputValue(), DELTA);
     assert.equal(await page.getByLabel('Issuer hints on for this CA').isChecked(), false);
+    assert.equal(await page.getByRole('button', { name: editButton }).getAttribute('aria-expanded'), 'true');
+    assert.equal(await rowNamed('Edit Root CA').getAttribute('class'), 'selected');
 
     await page.keyboard.press('Control+A');
     await page.keyboard.type('http://crl2.contoso.example/root.crl');
@@ -150,6 +152,7 @@ describe('admin page: editing CAs and adding a local bundle', { skip: await skip
     });
     assert.equal(patches, 0);
     await assertFocusSettlesOn('Edit CRL URLs and issuer hints of Edit Root CA');
+    assert.equal(await page.getByRole('button', { name: 'Edit CRL URLs and issuer hints of Edit Root CA' }).getAttribute('aria-expanded'), 'false');
     assert.equal((await storedCa('Edit Root CA')).certificateRevocationListUrl, 'http://crl2.contoso.example/root.crl');
   });
 
