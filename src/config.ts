@@ -53,6 +53,16 @@ export interface Limits {
    * been written to the database since it was read; 0 reads every GET from the database.
    */
   readonly pkiReadCacheEntries: number;
+  /** Time a client has to send a request's headers, from its first byte; then 408 and the connection closes, in ms. */
+  readonly headersTimeoutMs: number;
+  /** Time a client has to send a whole request, headers and body; then 408 and the connection closes, in ms. */
+  readonly requestTimeoutMs: number;
+  /** How long an idle kept-alive connection stays open between requests, in ms. */
+  readonly keepAliveTimeoutMs: number;
+  /** Connections open at once; a connection beyond is answered 503 and closed. */
+  readonly maxConnections: number;
+  /** Connections open at once from one client address; a connection beyond is answered 429 and closed (0 = no cap). */
+  readonly maxConnectionsPerAddress: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -78,6 +88,11 @@ export const DEFAULT_LIMITS: Limits = {
   uploadConcurrencyPerTenant: 1,
   maxSnapshotBytes: 64 * 1024 * 1024,
   pkiReadCacheEntries: 10_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 10_000,
+  maxConnectionsPerAddress: 2_000,
 };
 
 /** Connection settings of PostgreSQL (SQLite needs none). */

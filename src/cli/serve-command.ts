@@ -37,6 +37,11 @@ interface ServeOptions {
   logLevel: LogLevel;
   logFormat: LogFormat;
   maxBodyBytes: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
   allowPrivateFetch: boolean;
   fetchAllowedCidrs: string[];
   maxCasPerPki: number;
@@ -98,6 +103,31 @@ export function serveCommand(): Command {
     )
     .addOption(
       envOption('--max-body-bytes <n>', 'largest request body accepted').default(DEFAULT_LIMITS.maxRequestBodyBytes).argParser(parseInteger(1024, 64 * 1024 * 1024)),
+    )
+    .addOption(
+      envOption('--headers-timeout-ms <ms>', "time a client has to send a request's headers; then 408 and the connection closes")
+        .default(DEFAULT_LIMITS.headersTimeoutMs)
+        .argParser(parseInteger(100, 3_600_000)),
+    )
+    .addOption(
+      envOption('--request-timeout-ms <ms>', 'time a client has to send a whole request, body included; then 408 and the connection closes')
+        .default(DEFAULT_LIMITS.requestTimeoutMs)
+        .argParser(parseInteger(100, 3_600_000)),
+    )
+    .addOption(
+      envOption('--keep-alive-timeout-ms <ms>', 'how long an idle kept-alive connection stays open between requests')
+        .default(DEFAULT_LIMITS.keepAliveTimeoutMs)
+        .argParser(parseInteger(100, 3_600_000)),
+    )
+    .addOption(
+      envOption('--max-connections <n>', 'connections open at once; one beyond is answered 503 and closed')
+        .default(DEFAULT_LIMITS.maxConnections)
+        .argParser(parseInteger(1, 10_000_000)),
+    )
+    .addOption(
+      envOption('--max-connections-per-address <n>', 'connections open at once from one client address; one beyond is answered 429 and closed (0 = no cap)')
+        .default(DEFAULT_LIMITS.maxConnectionsPerAddress)
+        .argParser(parseInteger(0, 10_000_000)),
     )
     .addOption(envOption('--allow-private-fetch', 'let uploads (and CRL downloads) reach loopback, private and link-local addresses').default(false))
     .addOption(
@@ -199,6 +229,9 @@ export function serveCommand(): Command {
       if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) {
         command.error('error: --tls-cert and --tls-key must be given together', { exitCode: 2 });
       }
+      if (options.headersTimeoutMs > options.requestTimeoutMs) {
+        command.error('error: --headers-timeout-ms cannot be longer than --request-timeout-ms (the headers are part of the request)', { exitCode: 2 });
+      }
       if (options.jwksUrl && options.issuer.length === 0) {
         command.error('error: --jwks-url needs --issuer (the iss values to accept from that identity provider)', { exitCode: 2 });
       }
@@ -224,6 +257,11 @@ export function serveCommand(): Command {
         limits: {
           ...DEFAULT_LIMITS,
           maxRequestBodyBytes: options.maxBodyBytes,
+          headersTimeoutMs: options.headersTimeoutMs,
+          requestTimeoutMs: options.requestTimeoutMs,
+          keepAliveTimeoutMs: options.keepAliveTimeoutMs,
+          maxConnections: options.maxConnections,
+          maxConnectionsPerAddress: options.maxConnectionsPerAddress,
           maxCasPerPki: options.maxCasPerPki,
           maxUploadBytes: options.maxUploadBytes,
           uploadDownloadTimeoutMs: options.uploadTimeoutMs,
