@@ -288,6 +288,32 @@ export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): Serv
   };
 }
 
+/** What `--database` accepts, for messages. */
+export const ACCEPTED_DATABASE_LOCATIONS = 'a SQLite file path, sqlite:<file>, :memory: (nothing kept) or postgres://… (postgresql://…)';
+
+/**
+ * Why `value` is not a database location we can open, or undefined when it is one: a SQLite file path,
+ * `sqlite:<file>`, `:memory:`, or a `postgres://` / `postgresql://` URL. Anything else that looks like a
+ * URL (`mysql://x`, `postgress://…`, `postgres:db`) is refused rather than opened as an oddly named
+ * SQLite file (`./postgress:/…`) that would silently hold the data.
+ */
+export function databaseLocationProblem(value: string): string | undefined {
+  if (value.trim() === '') return `it is empty; expected ${ACCEPTED_DATABASE_LOCATIONS}`;
+  if (/^postgres(?:ql)?:\/\//i.test(value)) {
+    try {
+      new URL(value);
+      return undefined;
+    } catch {
+      return `it is not a valid URL; expected postgres://user@host:port/database`;
+    }
+  }
+  if (value === ':memory:' || /^sqlite:/i.test(value)) return undefined;
+  // A scheme (letters, then ':') is a URL we do not speak, except a Windows drive letter (C:\…).
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1];
+  if (scheme && !/^[a-z]:[\\/]/i.test(value)) return `'${scheme}:' is not a database graph-pki can use; expected ${ACCEPTED_DATABASE_LOCATIONS}`;
+  return undefined;
+}
+
 /** Where the database lives, as the store layer understands it. */
 export function databaseLocation(config: Pick<ServerConfig, 'database' | 'dataDir'>): string {
   return config.database ?? path.join(config.dataDir, SQLITE_FILE_NAME);

@@ -18,8 +18,11 @@ import {
   type ServerConfig,
 } from '../config.ts';
 import { startServer } from '../server.ts';
-import { envOption, parseHttpUrl, parseInteger, parseList } from './options.ts';
-import { parseFaultRules } from './fault-option.ts';
+import { envOption, parseDatabaseLocation, parseHttpUrl, parseInteger, parseList } from './options.ts';
+import { describeFaultRule, parseFaultRules } from './fault-option.ts';
+
+/** How the start-up warning about fault injection begins (tests and log searches look for it). */
+export const FAULT_INJECTION_NOTICE = 'FAULT INJECTION IS ON';
 
 interface ServeOptions {
   data: string;
@@ -77,7 +80,7 @@ export function serveCommand(): Command {
     .addOption(envOption('--host <host>', 'address to listen on').default(DEFAULT_HOST))
     .addOption(envOption('--port <n>', 'TCP port (0 = any free port)').default(DEFAULT_PORT).argParser(parseInteger(0, 65535)))
     .addOption(
-      envOption('--database <url>', 'SQLite file path, sqlite:<file>, :memory: (throw-away) or postgres://… (default: <data>/graph-pki.db)'),
+      envOption('--database <url>', 'SQLite file path, sqlite:<file>, :memory: (throw-away) or postgres://… (default: <data>/graph-pki.db)').argParser(parseDatabaseLocation),
     )
     .addOption(envOption('--public-url <url>', 'base URL clients use, for @odata.context (default: the listening URL)').argParser(parseHttpUrl))
     .addOption(envOption('--jwks-url <url>', 'also accept tokens signed by keys of this JWKS (an identity provider)').argParser(parseHttpUrl))
@@ -332,6 +335,14 @@ async function serve(config: ServerConfig): Promise<void> {
     );
   }
   for (const notice of server.tlsNotices) process.stderr.write(`graph-pki: ${notice}\n`);
+  // Injected faults look like a broken server to whoever did not start it: say so where the operator looks,
+  // as a warning in the log stream (a JSON line when logs are JSON), before the listening line.
+  if (config.faults.rules.length > 0) {
+    server.app.log.warn(
+      { faultRules: config.faults.rules.map(describeFaultRule), faultSeed: config.faults.seed ?? null },
+      `${FAULT_INJECTION_NOTICE}: requests matching the rules get injected errors or delays; restart without --fault (GRAPH_PKI_FAULT) to turn it off`,
+    );
+  }
   process.stdout.write(`graph-pki listening on ${server.url} (${server.database.description})\n`);
   if (server.publicUrl !== server.url) process.stdout.write(`public URL ${server.publicUrl}\n`);
   if (server.selfSignedCertFile) {

@@ -12,7 +12,9 @@ export const FOCUSED = `(() => {
 
 /** The focus comes back when the request ends: waits for `expected` to have it, then says what has it. */
 export async function assertFocusSettles(page: Page, expected: string): Promise<void> {
-  await page.waitForFunction(`${FOCUSED} === ${JSON.stringify(expected)}`, undefined, { timeout: 3000 }).catch(() => undefined);
+  // Polled with evaluate rather than waitForFunction, whose string predicate the page's CSP (no
+  // 'unsafe-eval') refuses in some Chromium builds, such as the one @sparticuz/chromium ships.
+  for (const deadline = Date.now() + 3000; Date.now() < deadline && (await page.evaluate(FOCUSED)) !== expected; ) await page.waitForTimeout(50);
   assert.equal(await page.evaluate(FOCUSED), expected);
 }
 
