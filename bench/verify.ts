@@ -16,7 +16,12 @@
 //    -crl_check_all` process given the same leaf file --copies times; its wall time gives
 //    verifications/s; a run with one copy gives the start-up cost, reported but not subtracted.
 //
-// Flags: --seconds S (3), --copies N (2000), --quiet-wait S (15; 0 = do not wait for a quiet machine).
+// 3. Through the trust store (bench/verify-trust-store.ts): VerificationService.verify with 2 CAs in the
+//    tenant and with 10,000 CAs in 40 PKIs, same run; the same leaf repeated and a different leaf on every
+//    call; one raw signature check beside them. Target: the 10,000-CA rate ≥ 0.8× the 2-CA rate.
+//
+// Flags: --seconds S (3), --copies N (2000), --quiet-wait S (15; 0 = do not wait for a quiet machine),
+// --store-calls N (1500: verifications per trust-store load, and leaves in the pool).
 // Exit codes: 0 valid run (targets met or not), 1 invalid run or failure, 3 watchdog timeout, 130 signal.
 import { spawn } from 'node:child_process';
 import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
@@ -42,8 +47,9 @@ import {
   verdict,
   waitForQuiet,
 } from './lib.ts';
+import { measureTrustStore, TRUST_STORE_TARGET_RATIO } from './verify-trust-store.ts';
 
-const USAGE = 'usage: node --import tsx bench/verify.ts [--seconds S=3] [--copies N=2000] [--quiet-wait S=15]';
+const USAGE = 'usage: node --import tsx bench/verify.ts [--seconds S=3] [--copies N=2000] [--quiet-wait S=15] [--store-calls N=1500]';
 const OPENSSL = '/usr/bin/openssl';
 const TARGET_RATIO = 3;
 const CRL_TARGET_MS = 500;
@@ -248,9 +254,10 @@ function runOpenssl(m: Material, copies: number): Promise<OpensslRun> {
 }
 
 async function main(): Promise<number> {
-  const options = parseFlags(process.argv.slice(2), { seconds: 3, copies: 2000, quietWait: 15 }, USAGE);
+  const options = parseFlags(process.argv.slice(2), { seconds: 3, copies: 2000, quietWait: 15, storeCalls: 1500 }, USAGE);
   const copies = Math.max(1, Math.round(options.copies));
-  startWatchdog('bench/verify', 240 + 4 * options.quietWait + 2 * options.seconds);
+  const storeCalls = Math.max(10, Math.round(options.storeCalls));
+  startWatchdog('bench/verify', 360 + 5 * options.quietWait + 2 * options.seconds + storeCalls / 20);
   const dir = registerTempDir(mkdtempSync(path.join(os.tmpdir(), 'graph-pki-bench-verify-')));
   const opensslVersion = await new Promise<string>((resolve) => {
     const child = spawn(OPENSSL, ['version'], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -339,6 +346,23 @@ async function main(): Promise<number> {
     );
   }
   if ((crl.otherCores ?? 0) > DISTURBED_CORES) process.stdout.write(`Disturbed: other processes used ${fmt(crl.otherCores, 2)} cores while the CRL was indexed.\n`);
+
+  await waitForQuiet(options.quietWait);
+  process.stdout.write('\nthrough the trust store (VerificationService.verify, SQLite): ');
+  const store = await measureTrustStore(storeCalls, (text) => process.stdout.write(text));
+  const [small, large] = store.runs as [typeof store.runs[0], typeof store.runs[0]];
+  const sameRatio = large.sameLeafPerS / small.sameLeafPerS;
+  const differentRatio = large.differentLeafPerS / small.differentLeafPerS;
+  const storeMet = sameRatio >= TRUST_STORE_TARGET_RATIO && differentRatio >= TRUST_STORE_TARGET_RATIO;
+  process.stdout.write(
+    `\n${table([
+      ['trust store (P-256 chain, 2 CRLs cached)', `${small.cas} CAs, ${small.pkis} PKI`, `${large.cas} CAs, ${large.pkis} PKIs`, 'ratio', 'target', ''],
+      ['same leaf every call, verif./s', fmt(small.sameLeafPerS), fmt(large.sameLeafPerS), `${sameRatio.toFixed(2)}×`, `≥ ${TRUST_STORE_TARGET_RATIO}×`, verdict(sameRatio >= TRUST_STORE_TARGET_RATIO)],
+      ['a different leaf every call, verif./s', fmt(small.differentLeafPerS), fmt(large.differentLeafPerS), `${differentRatio.toFixed(2)}×`, `≥ ${TRUST_STORE_TARGET_RATIO}×`, verdict(differentRatio >= TRUST_STORE_TARGET_RATIO)],
+      ['one raw signature check (P-256, node:crypto), CPU µs', fmt(store.rawSignatureUs, 1), '', `= ${fmt(1e6 / store.rawSignatureUs)}/s alone`, '', ''],
+    ])}\n(${store.calls} sequential verifications per cell)\n`,
+  );
+  process.stdout.write(`${verdict(storeMet)}: verification with ${large.cas} CAs ≥ ${TRUST_STORE_TARGET_RATIO}× the rate with ${small.cas} CAs.\n`);
   return 0;
 }
 

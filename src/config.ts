@@ -107,8 +107,16 @@ export interface CrlConfig {
   readonly crlRefreshAheadMs: number;
   /** How often the background refresh runs, in ms. */
   readonly crlRefreshIntervalMs: number;
-  /** Indexed CRLs kept in memory, the oldest dropped first; 0 keeps none (each lookup reads the database). */
-  readonly crlMemoryEntries: number;
+  /**
+   * Bytes of indexed CRLs kept in memory (the DER plus its index), the least recently used dropped
+   * first; a CRL larger than this is used but not kept. 0 keeps none (each lookup reads the database).
+   */
+  readonly crlCacheMemoryBytes: number;
+  /**
+   * Bytes of CRLs kept in the database (as stored, base64: 4/3 of the DER), shared by every instance,
+   * the least recently used emptied first (its highest CRL number is kept for the replay check).
+   */
+  readonly crlCacheDatabaseBytes: number;
 }
 
 export const DEFAULT_CRL_CONFIG: CrlConfig = {
@@ -116,7 +124,9 @@ export const DEFAULT_CRL_CONFIG: CrlConfig = {
   crlDownloadTimeoutMs: 10_000,
   crlRefreshAheadMs: 30 * 60_000,
   crlRefreshIntervalMs: 5 * 60_000,
-  crlMemoryEntries: 256,
+  // Room for six 20 MB CRLs in memory and seven in the database (Entra's largest CRL is 20 MB).
+  crlCacheMemoryBytes: 128 * 1024 * 1024,
+  crlCacheDatabaseBytes: 192 * 1024 * 1024,
 };
 
 /**

@@ -185,7 +185,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   const sweeper = setInterval(sweep, limits.purgeSweepIntervalMs);
   sweeper.unref();
   const crlRefresher = setInterval(() => {
-    crls.refreshExpiring().catch((error: unknown) => app.log.warn({ err: error }, 'CRL refresh failed'));
+    crls.sweep().catch((error: unknown) => app.log.warn({ err: error }, 'CRL cache sweep failed'));
   }, config.crl.crlRefreshIntervalMs);
   crlRefresher.unref();
   const address = app.server.address() as AddressInfo;

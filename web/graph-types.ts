@@ -34,6 +34,32 @@ export interface VerdictPathEntry {
   readonly serialNumber: string;
   readonly notAfter: string;
   readonly role: 'leaf' | 'intermediate' | 'trustAnchor';
+  /** What revocation checking did for this certificate (absent for the trust anchor). */
+  readonly revocation?: { readonly checked: boolean; readonly why?: string; readonly crlUrl?: string; readonly crlNumber?: string; readonly deltaCrlUrl?: string; readonly deltaCrlNumber?: string };
+  /** For a CA of the trust store: the copy (CA and PKI) whose checks passed. */
+  readonly trustStore?: { readonly certificateAuthorityId: string; readonly publicKeyInfrastructureId: string };
+  readonly warnings?: readonly string[];
+}
+
+/** When a CRL decided or failed the verdict: which CA, PKI and CRL. */
+export interface VerdictFailure {
+  readonly certificateAuthorityId: string;
+  readonly publicKeyInfrastructureId: string;
+  readonly crlUrl: string | null;
+  readonly crlKind: 'base' | 'delta' | null;
+  readonly crlNumber: string | null;
+  readonly thisUpdate: string | null;
+  readonly nextUpdate: string | null;
+  readonly why: string | null;
+}
+
+export interface UserBindingCandidate {
+  readonly priority: number;
+  readonly x509CertificateField: string;
+  readonly userProperty: string;
+  readonly affinity: string;
+  readonly values: readonly string[];
+  readonly usable: boolean;
 }
 
 export interface Verdict {
@@ -43,10 +69,12 @@ export interface Verdict {
   readonly failedAt: number | null;
   readonly validationTime: string;
   readonly path: readonly VerdictPathEntry[];
+  readonly failure: VerdictFailure | null;
   readonly policy: {
     readonly authenticationMode: string;
     readonly requiredAffinityLevel: string;
     readonly explanation: string;
+    readonly userBindingCandidates: readonly UserBindingCandidate[];
   } | null;
 }
 

@@ -1,10 +1,11 @@
 // Verify a certificate against the tenant's trust store: paste, choose or drop a PEM (or DER) file and
-// see the verdict, its reason and the path it found.
+// see the verdict, its reason, what failed (store CA, PKI, CRL), the path it found with the CRL checked
+// for each certificate, and the certificateUserIds the policy would match.
 import { describeError, SessionEndedError, type Api } from './api.ts';
 import { certificateTextOf, pemBlocks, readFile } from './certificates.ts';
 import { byId, h } from './dom.ts';
 import { formatUtc } from './format.ts';
-import { paths, type Verdict } from './graph-types.ts';
+import { paths, type UserBindingCandidate, type Verdict, type VerdictFailure, type VerdictPathEntry } from './graph-types.ts';
 import { onSubmit, reportFailure, showStatus } from './messages.ts';
 
 const ROLE_NAMES = { leaf: 'certificate', intermediate: 'intermediate', trustAnchor: 'trusted CA' } as const;
@@ -69,6 +70,7 @@ function renderVerdict(verdict: Verdict): HTMLElement {
     ['Checked at', `${formatUtc(verdict.validationTime)} UTC`],
   ];
   if (verdict.failedAt !== null) facts.push(['Failed at', verdict.failedAt === 0 ? 'the certificate itself' : `CA ${verdict.failedAt} in the path`]);
+  if (verdict.failure) facts.push(...failureFacts(verdict.failure));
   if (verdict.policy) {
     facts.push(['Authentication strength', verdict.policy.authenticationMode]);
     facts.push(['Required affinity', verdict.policy.requiredAffinityLevel]);
@@ -80,10 +82,61 @@ function renderVerdict(verdict: Verdict): HTMLElement {
     h('h3', null, verdict.trusted ? 'Trusted' : 'Not trusted'),
     h('dl', null, ...facts.flatMap(([term, value]) => [h('dt', null, term), h('dd', null, value)])),
     h('h4', null, 'Path'),
+    h('ol', { className: 'verdict-path' }, ...verdict.path.map(renderPathEntry)),
+    ...(verdict.policy ? renderBindingCandidates(verdict.policy.userBindingCandidates) : []),
+  );
+}
+
+/** The store CA and PKI whose CRL decided or failed the verdict, and that CRL. */
+function failureFacts(failure: VerdictFailure): Array<[string, string]> {
+  const facts: Array<[string, string]> = [
+    ['CA (store id)', failure.certificateAuthorityId],
+    ['PKI (store id)', failure.publicKeyInfrastructureId],
+  ];
+  if (failure.crlUrl !== null) facts.push([failure.crlKind === 'delta' ? 'Delta CRL URL' : 'CRL URL', failure.crlUrl]);
+  if (failure.crlNumber !== null) facts.push(['CRL number', failure.crlNumber]);
+  if (failure.thisUpdate !== null) facts.push(['CRL issued', `${formatUtc(failure.thisUpdate)} UTC`]);
+  if (failure.nextUpdate !== null) facts.push(['CRL next update', `${formatUtc(failure.nextUpdate)} UTC`]);
+  if (failure.why !== null) facts.push(['Why the CRL is unusable', failure.why]);
+  return facts;
+}
+
+/** One certificate of the path: who it is, then the CRL checked for it and the store CA it is, if any. */
+function renderPathEntry(entry: VerdictPathEntry): HTMLElement {
+  const details: string[] = [];
+  const revocation = entry.revocation;
+  if (revocation?.checked) {
+    details.push(`CRL ${revocation.crlUrl ?? ''}, number ${revocation.crlNumber ?? 'none'}`);
+    if (revocation.deltaCrlUrl) details.push(`delta CRL ${revocation.deltaCrlUrl}, number ${revocation.deltaCrlNumber ?? 'none'}`);
+  } else if (revocation) {
+    details.push(`no CRL checked: ${revocation.why ?? 'no reason given'}`);
+  }
+  if (entry.trustStore) details.push(`store CA ${entry.trustStore.certificateAuthorityId} in PKI ${entry.trustStore.publicKeyInfrastructureId}`);
+  return h(
+    'li',
+    null,
+    `${ROLE_NAMES[entry.role]}: ${entry.subject} (serial ${entry.serialNumber}, valid until ${formatUtc(entry.notAfter)} UTC)`,
+    ...(details.length > 0 ? [h('ul', { className: 'path-details' }, ...details.map((detail) => h('li', null, detail)))] : []),
+    ...(entry.warnings ?? []).map((warning) => h('p', { className: 'path-warning' }, `Warning: ${warning}`)),
+  );
+}
+
+/** The certificateUserIds the certificate offers, in binding priority order. */
+function renderBindingCandidates(candidates: readonly UserBindingCandidate[]): HTMLElement[] {
+  if (candidates.length === 0) return [];
+  return [
+    h('h4', null, 'certificateUserIds candidates'),
     h(
       'ol',
-      null,
-      ...verdict.path.map((entry) => h('li', null, `${ROLE_NAMES[entry.role]}: ${entry.subject} (serial ${entry.serialNumber}, valid until ${formatUtc(entry.notAfter)} UTC)`)),
+      { className: 'binding-candidates' },
+      ...candidates.map((candidate) =>
+        h(
+          'li',
+          null,
+          `${candidate.x509CertificateField} → ${candidate.userProperty} (${candidate.affinity} affinity, ${candidate.usable ? 'usable' : 'not usable'}): ` +
+            (candidate.values.length > 0 ? candidate.values.join(', ') : 'the certificate has none'),
+        ),
+      ),
     ),
-  );
+  ];
 }

@@ -50,6 +50,8 @@ interface ServeOptions {
   pkiReadCache: number;
   crlMaxBytes: number;
   crlTimeoutMs: number;
+  crlCacheMemoryBytes: number;
+  crlCacheDatabaseBytes: number;
   tlsCert?: string;
   tlsKey?: string;
   https: boolean;
@@ -131,6 +133,16 @@ export function serveCommand(): Command {
     )
     .addOption(
       envOption('--crl-timeout-ms <ms>', 'time allowed for one CRL download').default(DEFAULT_CRL_CONFIG.crlDownloadTimeoutMs).argParser(parseInteger(100, 600_000)),
+    )
+    .addOption(
+      envOption('--crl-cache-memory-bytes <n>', 'bytes of CRLs kept in memory, least recently used out first (0 = none)')
+        .default(DEFAULT_CRL_CONFIG.crlCacheMemoryBytes)
+        .argParser(parseInteger(0, 64 * 1024 * 1024 * 1024)),
+    )
+    .addOption(
+      envOption('--crl-cache-database-bytes <n>', 'bytes of CRLs kept in the database (as stored), least recently used out first (0 = none)')
+        .default(DEFAULT_CRL_CONFIG.crlCacheDatabaseBytes)
+        .argParser(parseInteger(0, 1024 * 1024 * 1024 * 1024)),
     )
     .addOption(envOption('--db-pool-size <n>', 'PostgreSQL connections per instance').default(DEFAULT_DATABASE_OPTIONS.poolSize).argParser(parseInteger(1, 1000)))
     .addOption(
@@ -219,7 +231,13 @@ export function serveCommand(): Command {
           maxSnapshotBytes: options.maxSnapshotBytes,
           pkiReadCacheEntries: options.pkiReadCache,
         },
-        crl: { ...DEFAULT_CRL_CONFIG, maxCrlBytes: options.crlMaxBytes, crlDownloadTimeoutMs: options.crlTimeoutMs },
+        crl: {
+          ...DEFAULT_CRL_CONFIG,
+          maxCrlBytes: options.crlMaxBytes,
+          crlDownloadTimeoutMs: options.crlTimeoutMs,
+          crlCacheMemoryBytes: options.crlCacheMemoryBytes,
+          crlCacheDatabaseBytes: options.crlCacheDatabaseBytes,
+        },
         throttle: {
           ...DEFAULT_THROTTLE_CONFIG,
           enabled: options.throttle === 'on',

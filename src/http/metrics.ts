@@ -2,11 +2,13 @@
 // global one), so several servers in one process (tests, benchmarks) keep separate series.
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { CrlLookupResult, CrlMetricsSink } from '../service/crl-service.ts';
+import type { CrlCacheTier, CrlEvictionReason, CrlLookupResult, CrlMetricsSink } from '../service/crl-service.ts';
 import type { JobState } from '../store/job-repository.ts';
 
 const JOB_STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed'];
 const CRL_RESULTS: readonly CrlLookupResult[] = ['memory', 'database', 'downloaded', 'failed'];
+const CRL_TIERS: readonly CrlCacheTier[] = ['memory', 'database'];
+const CRL_EVICTION_REASONS: readonly CrlEvictionReason[] = ['size', 'unreferenced'];
 
 export interface MetricsSources {
   /** Jobs by state across the whole store, read at scrape time. */
@@ -21,6 +23,8 @@ export class AppMetrics {
   private readonly requestDuration: Histogram<'route' | 'status_code'>;
   private readonly crlRequests: Counter<'result'>;
   private readonly crlBytes: Counter;
+  private readonly crlCacheBytes: Gauge<'tier'>;
+  private readonly crlEvictions: Counter<'tier' | 'reason'>;
   private readonly throttled: Counter<'limit'>;
   private readonly faults: Counter<'effect'>;
   private readonly fastReads: Counter;
@@ -67,6 +71,20 @@ export class AppMetrics {
       help: 'Bytes of CRLs downloaded',
       registers,
     });
+    this.crlCacheBytes = new Gauge({
+      name: 'graph_pki_crl_cache_bytes',
+      help: 'Bytes the CRL cache holds, in memory (DER and index) and in the database (as stored; all instances share it)',
+      labelNames: ['tier'],
+      registers,
+    });
+    for (const tier of CRL_TIERS) this.crlCacheBytes.set({ tier }, 0);
+    this.crlEvictions = new Counter({
+      name: 'graph_pki_crl_cache_evictions_total',
+      help: 'CRLs dropped from the cache, by tier and reason (size: room for a more recently used one; unreferenced: no live CA names the URL)',
+      labelNames: ['tier', 'reason'],
+      registers,
+    });
+    for (const tier of CRL_TIERS) for (const reason of CRL_EVICTION_REASONS) this.crlEvictions.inc({ tier, reason }, 0);
     this.throttled = new Counter({
       name: 'graph_pki_throttled_requests_total',
       help: 'Graph requests refused with 429 by throttling, by the limit they exceeded',
@@ -107,6 +125,8 @@ export class AppMetrics {
     return {
       lookup: (result) => this.crlRequests.inc({ result }),
       downloadedBytes: (bytes) => this.crlBytes.inc(bytes),
+      cacheBytes: (tier, bytes) => this.crlCacheBytes.set({ tier }, bytes),
+      evicted: (tier, reason, count) => this.crlEvictions.inc({ tier, reason }, count),
     };
   }
 

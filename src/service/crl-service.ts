@@ -2,13 +2,15 @@
 // cached in memory and in the database until nextUpdate, one download at a time per URL
 // (single-flight), refreshed in the background before they expire, and refused when their CRL number
 // goes backwards (replay). A CRL that cannot be had fails the verification (fail closed).
-import { BoundedMap } from '../bounded-map.ts';
+// Both caches are bounded in bytes, least recently used out first; the periodic sweep drops what no
+// live CA names any more and refreshes only what live CAs name.
 import type { CrlConfig } from '../config.ts';
 import { FetchError, type GuardedFetcher } from '../net/guarded-fetcher.ts';
 import { crlDetail } from '../pki/crl-check.ts';
 import { type CrlIndex, CrlProblem, indexCrl } from '../pki/crl.ts';
 import { ValidationFailure } from '../pki/path-validation.ts';
 import type { Store } from '../store/store.ts';
+import { SizedLru } from '../sized-lru.ts';
 import { graphTimestamp } from './clock.ts';
 
 export type CrlSource = 'memory' | 'database' | 'downloaded';
@@ -18,15 +20,22 @@ export interface CrlLookup {
   readonly source: CrlSource;
 }
 
-type CrlLimits = Pick<CrlConfig, 'maxCrlBytes' | 'crlDownloadTimeoutMs' | 'crlRefreshAheadMs' | 'crlMemoryEntries'>;
+type CrlLimits = Pick<CrlConfig, 'maxCrlBytes' | 'crlDownloadTimeoutMs' | 'crlRefreshAheadMs' | 'crlCacheMemoryBytes' | 'crlCacheDatabaseBytes'>;
 
 /** How a CRL lookup for a verification ended: a cache hit, a fresh download, or no usable CRL. */
 export type CrlLookupResult = CrlSource | 'failed';
 
 /** Where CrlService reports what it does (the HTTP layer turns it into Prometheus counters). */
+export type CrlCacheTier = 'memory' | 'database';
+
+/** Why a cached CRL left a cache: room for a more recently used one, or no live CA names its URL. */
+export type CrlEvictionReason = 'size' | 'unreferenced';
+
 export interface CrlMetricsSink {
   lookup(result: CrlLookupResult): void;
   downloadedBytes(bytes: number): void;
+  cacheBytes(tier: CrlCacheTier, bytes: number): void;
+  evicted(tier: CrlCacheTier, reason: CrlEvictionReason, count: number): void;
 }
 
 export interface CrlLookups {
@@ -34,8 +43,10 @@ export interface CrlLookups {
 }
 
 export class CrlService {
-  private readonly memory: BoundedMap<string, CrlIndex>;
+  private readonly memory: SizedLru<string, CrlIndex>;
   private readonly inFlight = new Map<string, Promise<CrlIndex>>();
+  /** URLs served from memory since the last sweep, whose last use the sweep writes to the database. */
+  private readonly usedFromMemory = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -43,7 +54,7 @@ export class CrlService {
     private readonly limits: CrlLimits,
     private readonly metrics?: CrlMetricsSink,
   ) {
-    this.memory = new BoundedMap(limits.crlMemoryEntries);
+    this.memory = new SizedLru(limits.crlCacheMemoryBytes, () => this.metrics?.evicted('memory', 'size', 1));
   }
 
   /** The current CRL at `url`, from memory, the database or a download; throws ValidationFailure. */
@@ -85,18 +96,47 @@ export class CrlService {
 
   private async lookup(url: string, now: Date, depth: number): Promise<CrlLookup> {
     const cached = this.memory.get(url);
-    if (cached && isCurrent(cached, now)) return { crl: cached, source: 'memory' };
+    if (cached && isCurrent(cached, now)) {
+      this.usedFromMemory.add(url);
+      return { crl: cached, source: 'memory' };
+    }
     const stored = await this.store.repositories.crlCache.find(url);
-    const crl = stored ? readStored(stored.der) : undefined;
+    // An empty row is one the size bound emptied: only its highest CRL number is left.
+    const crl = stored && stored.der !== '' ? readStored(stored.der) : undefined;
     if (crl && isCurrent(crl, now)) {
-      this.memory.set(url, crl);
+      await this.store.repositories.crlCache.touch([url], Date.now());
+      this.remember(url, crl);
       return { crl, source: 'database' };
     }
     return { crl: await this.download(url, depth), source: 'downloaded' };
   }
 
-  /** Downloads again every cached CRL that expires within the refresh window. */
-  async refreshExpiring(now = new Date()): Promise<number> {
+  /**
+   * The periodic sweep: records the last use of CRLs served from memory, drops from both caches every
+   * URL no live CA names (in any tenant: a purged tenant's CRLs go), then downloads again the cached
+   * CRLs that live CAs name and that expire within the refresh window. Returns how many it refreshed.
+   */
+  async sweep(now = new Date()): Promise<number> {
+    const repository = this.store.repositories.crlCache;
+    const used = [...this.usedFromMemory];
+    this.usedFromMemory.clear();
+    await repository.touch(used, now.getTime());
+    const dropped = await repository.dropUnreferenced();
+    this.metrics?.evicted('database', 'unreferenced', dropped.length);
+    const inMemory = [...this.memory.keys()];
+    const live = await repository.liveAmong(inMemory);
+    let forgotten = 0;
+    for (const url of inMemory) {
+      if (!live.has(url) && this.memory.delete(url)) forgotten++;
+    }
+    this.metrics?.evicted('memory', 'unreferenced', forgotten);
+    this.metrics?.cacheBytes('memory', this.memory.size);
+    this.metrics?.cacheBytes('database', await repository.totalBytes());
+    return this.refreshExpiring(now);
+  }
+
+  /** Downloads again every cached CRL that live CAs name and that expires within the refresh window. */
+  private async refreshExpiring(now: Date): Promise<number> {
     const urls = await this.store.repositories.crlCache.expiringBefore(graphTimestamp(new Date(now.getTime() + this.limits.crlRefreshAheadMs)));
     let refreshed = 0;
     for (const url of urls) {
@@ -108,6 +148,12 @@ export class CrlService {
       }
     }
     return refreshed;
+  }
+
+  /** Keeps an indexed CRL in memory (if it fits the bound at all) and reports the bytes held. */
+  private remember(url: string, crl: CrlIndex): void {
+    this.memory.set(url, crl, memorySizeOf(crl));
+    this.metrics?.cacheBytes('memory', this.memory.size);
   }
 
   private download(url: string, depth: number): Promise<CrlIndex> {
@@ -145,15 +191,23 @@ export class CrlService {
       throw new ValidationFailure('crl_invalid', `the CRL at ${url} has CRL number ${crl.crlNumber}, lower than ${highest} seen before (a replayed CRL)`, depth, crlDetail(crl, 'base', 'number_regressed'));
     }
     const newHighest = crl.crlNumber !== undefined && (highest === undefined || crl.crlNumber > highest) ? crl.crlNumber : highest;
-    await this.store.repositories.crlCache.save({
+    const der = body.toString('base64');
+    const repository = this.store.repositories.crlCache;
+    await repository.save({
       url,
-      der: body.toString('base64'),
+      der,
       crl_number: crl.crlNumber?.toString() ?? null,
       highest_crl_number: newHighest?.toString() ?? null,
       next_update: crl.nextUpdate ? graphTimestamp(crl.nextUpdate) : null,
       fetched_at: graphTimestamp(),
+      size_bytes: der.length,
+      last_used_ms: Date.now(),
     });
-    this.memory.set(url, crl);
+    // The bound holds after every write; a CRL larger than the whole bound is emptied at once.
+    const { evicted, totalBytes } = await repository.evictBeyond(this.limits.crlCacheDatabaseBytes);
+    this.metrics?.evicted('database', 'size', evicted.length);
+    this.metrics?.cacheBytes('database', totalBytes);
+    this.remember(url, crl);
     return crl;
   }
 }
@@ -165,6 +219,11 @@ function readStored(base64: string): CrlIndex | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Memory an indexed CRL holds: its DER and the index (hash, offset and bucket start per entry). */
+function memorySizeOf(crl: CrlIndex): number {
+  return crl.der.length + crl.entryCount * 16 + crl.removedFromCrl.size * 64;
 }
 
 /** 10000 → '10 s', 1500 → '1.5 s', 800 → '800 ms'. */

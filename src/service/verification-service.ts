@@ -25,6 +25,12 @@ export interface VerificationRequest {
   readonly intermediates?: readonly string[] | undefined;
   /** ISO 8601; default now. */
   readonly validationTime?: string | undefined;
+  /** RFC 5280 user-initial-policy-set (policy OIDs); default anyPolicy. */
+  readonly initialPolicies?: readonly string[] | undefined;
+  /** RFC 5280 initial-explicit-policy, initial-policy-mapping-inhibit and initial-any-policy-inhibit; default false. */
+  readonly requireExplicitPolicy?: boolean | undefined;
+  readonly inhibitPolicyMapping?: boolean | undefined;
+  readonly inhibitAnyPolicy?: boolean | undefined;
 }
 
 /** One copy of a CA in the trust store: the same certificate may be in several PKIs of the tenant. */
@@ -124,6 +130,10 @@ export class VerificationService {
         purpose: 'clientAuth',
         ...DEFAULT_VALIDATION_LIMITS,
         signaturePolicy: { allowSha1: false },
+        ...(request.initialPolicies !== undefined ? { initialPolicySet: request.initialPolicies } : {}),
+        requireExplicitPolicy: request.requireExplicitPolicy ?? false,
+        inhibitPolicyMapping: request.inhibitPolicyMapping ?? false,
+        inhibitAnyPolicy: request.inhibitAnyPolicy ?? false,
         revocation: async (certificate, issuer, _anchor, depth) => {
           const copies = copiesOf.get(issuer.fingerprint);
           const outcome = await this.checkRevocation(crls, certificate, issuer, copies, policy, validationTime, depth);

@@ -84,24 +84,21 @@ export class CertificateAuthorityRepository {
    * the matches, not on how many CAs the tenant holds.
    */
   async trustStoreCandidates(tenantId: string, subjectKeyIdentifiers: readonly string[], subjects: readonly string[]): Promise<CaRecord[]> {
-    if (subjectKeyIdentifiers.length === 0 && subjects.length === 0) return [];
-    const rows = await this.db
+    // One indexed lookup per kind of key: an OR of both lets SQLite's planner scan every CA of the tenant.
+    const byKey = subjectKeyIdentifiers.length > 0 ? await this.liveInLivePkis(tenantId).where('ca.issuer_subject_key_identifier', 'in', subjectKeyIdentifiers.map(upper)).execute() : [];
+    const byName = subjects.length > 0 ? await this.liveInLivePkis(tenantId).where('ca.issuer_key', 'in', subjects.map(textKey)).execute() : [];
+    const rows = new Map([...byKey, ...byName].map((row) => [`${row.pki_id}/${row.id}`, row]));
+    return [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => toRecord(row));
+  }
+
+  private liveInLivePkis(tenantId: string) {
+    return this.db
       .selectFrom('certificate_authority as ca')
       .innerJoin('certificate_based_auth_pki as pki', (join) => join.onRef('pki.tenant_id', '=', 'ca.tenant_id').onRef('pki.id', '=', 'ca.pki_id'))
       .selectAll('ca')
       .where('ca.tenant_id', '=', tenantId)
       .where('ca.deleted_date_time', 'is', null)
-      .where('pki.deleted_date_time', 'is', null)
-      .where((eb) =>
-        eb.or([
-          ...(subjectKeyIdentifiers.length > 0 ? [eb('ca.issuer_subject_key_identifier', 'in', subjectKeyIdentifiers.map(upper))] : []),
-          ...(subjects.length > 0 ? [eb('ca.issuer_key', 'in', subjects.map(textKey))] : []),
-        ]),
-      )
-      .orderBy('ca.pki_id')
-      .orderBy('ca.id')
-      .execute();
-    return rows.map(toRecord);
+      .where('pki.deleted_date_time', 'is', null);
   }
 
   /** One page of the tenant's soft-deleted CAs (of any PKI). */

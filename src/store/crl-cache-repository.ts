@@ -1,6 +1,8 @@
 // Cached CRLs by URL. CRLs are public documents and each use verifies the signature against the issuer
-// in the trust store, so one cache serves every tenant.
-import type { Kysely } from 'kysely';
+// in the trust store, so one cache serves every tenant. The cache is bounded in bytes (least recently
+// used out first), and a URL that no live CA of any tenant names is dropped by the sweep and never
+// refreshed: a purged tenant's URLs are not downloaded again.
+import type { Kysely, Selectable } from 'kysely';
 import type { CrlCacheTable, Database } from './schema.ts';
 
 export type CachedCrl = CrlCacheTable;
@@ -9,7 +11,8 @@ export class CrlCacheRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async find(url: string): Promise<CachedCrl | undefined> {
-    return this.db.selectFrom('crl_cache').selectAll().where('url', '=', url).executeTakeFirst();
+    const row = await this.db.selectFrom('crl_cache').selectAll().where('url', '=', url).executeTakeFirst();
+    return row && toCached(row);
   }
 
   async save(entry: CachedCrl): Promise<void> {
@@ -23,14 +26,87 @@ export class CrlCacheRepository {
           highest_crl_number: entry.highest_crl_number,
           next_update: entry.next_update,
           fetched_at: entry.fetched_at,
+          size_bytes: entry.size_bytes,
+          last_used_ms: entry.last_used_ms,
         }),
       )
       .execute();
   }
 
-  /** URLs whose cached CRL expires before `before` (ISO), for the background refresh. */
+  /** Records that verifications used these URLs at `now` (ms). */
+  async touch(urls: readonly string[], now: number): Promise<void> {
+    for (let i = 0; i < urls.length; i += 500) {
+      await this.db.updateTable('crl_cache').set({ last_used_ms: now }).where('url', 'in', urls.slice(i, i + 500)).where('last_used_ms', '<', now).execute();
+    }
+  }
+
+  /**
+   * Empties the least recently used entries until the stored sizes add up to at most `maxBytes`. An
+   * emptied row keeps its URL and highest CRL number, so evicting a CRL never resets its replay check.
+   */
+  async evictBeyond(maxBytes: number): Promise<{ evicted: string[]; totalBytes: number }> {
+    const rows = await this.db.selectFrom('crl_cache').select(['url', 'size_bytes']).where('size_bytes', '>', 0).orderBy('last_used_ms', 'desc').orderBy('url').execute();
+    let kept = 0;
+    const evicted: string[] = [];
+    for (const row of rows) {
+      const size = Number(row.size_bytes);
+      if (kept + size <= maxBytes) kept += size;
+      else evicted.push(row.url);
+    }
+    for (let i = 0; i < evicted.length; i += 500) {
+      await this.db.updateTable('crl_cache').set({ der: '', size_bytes: 0 }).where('url', 'in', evicted.slice(i, i + 500)).execute();
+    }
+    return { evicted, totalBytes: kept };
+  }
+
+  /** Which of `urls` a live CA (of a live PKI, in any tenant) names as base or delta CRL URL. */
+  async liveAmong(urls: readonly string[]): Promise<Set<string>> {
+    const live = new Set<string>();
+    for (let i = 0; i < urls.length; i += 500) {
+      const rows = await this.db.selectFrom(this.liveUrls().as('live')).select('live.url').where('live.url', 'in', urls.slice(i, i + 500)).execute();
+      for (const row of rows) if (row.url !== null) live.add(row.url);
+    }
+    return live;
+  }
+
+  /** Deletes every entry whose URL no live CA (of a live PKI, in any tenant) names as base or delta CRL URL. */
+  async dropUnreferenced(): Promise<string[]> {
+    const rows = await this.db.selectFrom('crl_cache').select(['url', 'size_bytes']).where('url', 'not in', this.liveUrls()).execute();
+    for (let i = 0; i < rows.length; i += 500) {
+      await this.db.deleteFrom('crl_cache').where('url', 'in', rows.slice(i, i + 500).map((r) => r.url)).execute();
+    }
+    // Rows already emptied by the size bound held no CRL: only the others count as evictions.
+    return rows.filter((r) => Number(r.size_bytes) > 0).map((r) => r.url);
+  }
+
+  /** Sum of the stored sizes. */
+  async totalBytes(): Promise<number> {
+    const row = await this.db.selectFrom('crl_cache').select((eb) => eb.fn.coalesce(eb.fn.sum<number | string>('size_bytes'), eb.lit(0)).as('total')).executeTakeFirstOrThrow();
+    return Number(row.total);
+  }
+
+  /** URLs that live CAs name and whose cached CRL (not emptied by the size bound) expires before `before` (ISO), for the background refresh. */
   async expiringBefore(before: string): Promise<string[]> {
-    const rows = await this.db.selectFrom('crl_cache').select('url').where('next_update', '<', before).execute();
+    const rows = await this.db.selectFrom('crl_cache').select('url').where('next_update', '<', before).where('size_bytes', '>', 0).where('url', 'in', this.liveUrls()).execute();
     return rows.map((r) => r.url);
   }
+
+  /** Base and delta CRL URLs of live CAs in live PKIs, over every tenant (no nulls: NOT IN would match nothing). */
+  private liveUrls() {
+    const liveCas = () =>
+      this.db
+        .selectFrom('certificate_authority as ca')
+        .innerJoin('certificate_based_auth_pki as pki', (join) => join.onRef('pki.tenant_id', '=', 'ca.tenant_id').onRef('pki.id', '=', 'ca.pki_id'))
+        .where('ca.deleted_date_time', 'is', null)
+        .where('pki.deleted_date_time', 'is', null);
+    return liveCas()
+      .select('ca.certificate_revocation_list_url as url')
+      .where('ca.certificate_revocation_list_url', 'is not', null)
+      .union(liveCas().select('ca.delta_certificate_revocation_list_url as url').where('ca.delta_certificate_revocation_list_url', 'is not', null));
+  }
+}
+
+function toCached(row: Selectable<CrlCacheTable>): CachedCrl {
+  // PostgreSQL returns bigint columns as strings.
+  return { ...row, size_bytes: Number(row.size_bytes), last_used_ms: Number(row.last_used_ms) };
 }

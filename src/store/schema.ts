@@ -76,6 +76,10 @@ export interface CrlCacheTable {
   highest_crl_number: string | null;
   next_update: string | null;
   fetched_at: string;
+  /** Stored size (the length of `der`), counted against the database cap. */
+  size_bytes: number;
+  /** When a verification last used it, ms since the epoch: the least recently used go first. */
+  last_used_ms: number;
 }
 
 /** One shared throttling token bucket (src/service/throttle); used on PostgreSQL. */

@@ -215,3 +215,54 @@ describe('the same CA in several PKIs', () => {
     }
   });
 });
+
+describe('the RFC 5280 policy inputs of POST /verify', () => {
+  let policyLeaf: TestCert;
+
+  before(async () => {
+    const policyRoot = await createCa({ subject: 'CN=Policy Inputs Root, O=Fabrikam' });
+    // The issuing CA asserts only anyPolicy; the leaf asserts 1.2.3.4.
+    const policyIssuing = await createCa({ subject: 'CN=Policy Inputs Issuing CA, O=Fabrikam', issuer: policyRoot, certificatePolicies: ['2.5.29.32.0'] });
+    policyLeaf = await createLeaf({ subject: 'CN=Policy Inputs User, O=Fabrikam', issuer: policyIssuing, extendedKeyUsage: [CLIENT_AUTH], certificatePolicies: ['1.2.3.4'] });
+    const pki = await newPki('Policy inputs');
+    await addCa(pki, policyRoot, null);
+    await addCa(pki, policyIssuing, null);
+  });
+
+  const verifyWith = async (inputs: Record<string, unknown>): Promise<Body> => {
+    const res = await t.request('POST', VERIFY, { body: { certificate: policyLeaf.base64, ...inputs } });
+    assert.equal(res.status, 200, res.text);
+    return res.body;
+  };
+
+  it('applies the initial policy set and an explicit policy requirement', async () => {
+    assert.equal((await verifyWith({})).trusted, true);
+    const wanted = await verifyWith({ initialPolicies: ['1.2.3.4'], requireExplicitPolicy: true });
+    assert.equal(wanted.trusted, true, wanted.message);
+    const other = await verifyWith({ initialPolicies: ['1.2.3.5'], requireExplicitPolicy: true });
+    assert.equal(other.reason, 'policy_violation', other.message);
+    // Without an explicit policy required, a path valid for no policy of the set still passes (RFC 5280).
+    assert.equal((await verifyWith({ initialPolicies: ['1.2.3.5'] })).trusted, true);
+  });
+
+  it('inhibits anyPolicy: the issuing CA then asserts no usable policy', async () => {
+    assert.equal((await verifyWith({ requireExplicitPolicy: true, inhibitAnyPolicy: false })).trusted, true);
+    const inhibited = await verifyWith({ requireExplicitPolicy: true, inhibitAnyPolicy: true, inhibitPolicyMapping: true });
+    assert.equal(inhibited.reason, 'policy_violation', inhibited.message);
+  });
+
+  for (const [what, inputs, message] of [
+    ['a string for a boolean', { requireExplicitPolicy: 'true' }, /requireExplicitPolicy/],
+    ['a number for a boolean', { inhibitAnyPolicy: 1 }, /inhibitAnyPolicy/],
+    ['a string for the policy list', { initialPolicies: '1.2.3.4' }, /initialPolicies/],
+    ['a policy that is not an OID', { initialPolicies: ['policy-a'] }, /initialPolicies/],
+    ['an empty policy list', { initialPolicies: [] }, /initialPolicies/],
+    ['an unknown property', { inhibitPolicyMappings: true }, /inhibitPolicyMappings/],
+  ] as const) {
+    it(`refuses ${what} with 400 and Graph's error envelope`, async () => {
+      const res = await t.request('POST', VERIFY, { body: { certificate: policyLeaf.base64, ...inputs } });
+      assert.equal(res.status, 400, res.text);
+      assert.match(res.body.error.message, message);
+    });
+  }
+});

@@ -10,11 +10,20 @@ import { refuseOtherMethods } from '../graph-routes.ts';
 
 export const VERIFY_PREFIX = '/graph-pki/v1';
 
+/** A dotted-decimal object identifier (first arc 0–2), as certificate policies are written. */
+const OID_PATTERN = '^[0-2](\\.(0|[1-9][0-9]*))+$';
+const MAX_INITIAL_POLICIES = 32;
+
 const VerifyBody = Type.Object(
   {
     certificate: Type.String({ minLength: 1 }),
     intermediates: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 20 })),
     validationTime: Type.Optional(Type.String({ format: 'date-time' })),
+    // RFC 5280 §6.1.1 inputs of path validation; absent = anyPolicy, and false for the three flags.
+    initialPolicies: Type.Optional(Type.Array(Type.String({ pattern: OID_PATTERN }), { minItems: 1, maxItems: MAX_INITIAL_POLICIES, uniqueItems: true })),
+    requireExplicitPolicy: Type.Optional(Type.Boolean()),
+    inhibitPolicyMapping: Type.Optional(Type.Boolean()),
+    inhibitAnyPolicy: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false, title: 'graph-pki.verifyRequest' },
 );

@@ -9,6 +9,7 @@ import * as crlCache from './005-crl-cache.ts';
 import * as dropRedundantIndex from './006-drop-redundant-index.ts';
 import * as throttleBuckets from './007-throttle-buckets.ts';
 import * as crlUrlRepairAndTrustStoreLookup from './008-crl-url-repair-and-trust-store-lookup.ts';
+import * as crlCacheBounds from './009-crl-cache-bounds.ts';
 
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '006-drop-redundant-index': dropRedundantIndex,
   '007-throttle-buckets': throttleBuckets,
   '008-crl-url-repair-and-trust-store-lookup': crlUrlRepairAndTrustStoreLookup,
+  '009-crl-cache-bounds': crlCacheBounds,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,168 @@
+// The CRL cache's bounds through real verifications: in memory and in the database it holds at most its
+// configured bytes, the least recently used CRL going first; the sweep drops CRLs that no live CA names
+// (a deleted PKI's, a purged tenant's) and the background refresh never downloads them again; metrics
+// report the bytes held and the evictions. The defaults leave room for Entra's 20 MB CRLs.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_CRL_CONFIG } from '../../src/config.ts';
+import { createCa, createCrl, createLeaf, type TestCert } from '../helpers/certs.ts';
+import { startFileServer, type FileServer } from '../helpers/file-server.ts';
+import { PKI_PATH, startTestServer, TENANT_B, type TestServer } from '../helpers/test-server.ts';
+
+const VERIFY = '/graph-pki/v1/verify';
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+
+let files: FileServer;
+let root: TestCert;
+let issuing: TestCert;
+/** DER size and stored (base64) size of the test CRLs, which differ by a few bytes at most. */
+let crlBytes: number;
+let storedBytes: number;
+
+before(async () => {
+  files = await startFileServer();
+  root = await createCa({ subject: 'CN=Cache Bounds Root' });
+  issuing = await createCa({ subject: 'CN=Cache Bounds Issuing CA', issuer: root });
+  for (const name of ['u1', 'u2', 'u3', 'live', 'tenant-b']) {
+    const crl = await createCrl({ issuer: issuing, crlNumber: 10 });
+    files.set(`/${name}.crl`, { body: crl.der });
+    crlBytes = Math.max(crlBytes ?? 0, crl.der.length);
+    storedBytes = Math.max(storedBytes ?? 0, crl.der.toString('base64').length);
+  }
+});
+after(() => files.close());
+
+/** A tenant's PKI holding the root and the issuing CA; returns the PKI id and the issuing CA's id. */
+async function trustStore(server: TestServer, token?: string): Promise<{ pkiId: string; issuingId: string }> {
+  const auth = token ? { token } : {};
+  const pkiId = (await server.request('POST', `/beta${PKI_PATH}`, { body: { displayName: 'Cache bounds' }, ...auth })).body.id as string;
+  assert.equal((await server.request('POST', `/beta${PKI_PATH}/${pkiId}/certificateAuthorities`, { body: { certificate: root.base64 }, ...auth })).status, 201);
+  const created = await server.request('POST', `/beta${PKI_PATH}/${pkiId}/certificateAuthorities`, { body: { certificate: issuing.base64 }, ...auth });
+  assert.equal(created.status, 201, created.text);
+  return { pkiId, issuingId: created.body.id as string };
+}
+
+/** Points the issuing CA at `url` and verifies a fresh leaf; returns where the CRL came from. */
+async function verifyWith(server: TestServer, store: { pkiId: string; issuingId: string }, url: string, token?: string): Promise<string> {
+  const auth = token ? { token } : {};
+  const patched = await server.request('PATCH', `/beta${PKI_PATH}/${store.pkiId}/certificateAuthorities/${store.issuingId}`, {
+    body: { certificateRevocationListUrl: url },
+    ...auth,
+  });
+  assert.equal(patched.status, 200, patched.text);
+  const leaf = await createLeaf({ subject: 'CN=Cache Bounds User', issuer: issuing, extendedKeyUsage: [CLIENT_AUTH] });
+  const res = await server.request('POST', VERIFY, { body: { certificate: leaf.base64 }, ...auth });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.body.trusted, true, res.body.message);
+  return res.body.path[0].revocation.source as string;
+}
+
+async function metric(server: TestServer, series: string): Promise<number> {
+  const text = (await server.request('GET', '/metrics', { token: null })).text;
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  assert.ok(line, `no ${series} in /metrics`);
+  return Number(line.slice(series.length + 1));
+}
+
+describe('the database cache bound (memory cache off)', () => {
+  it('keeps at most its bytes, emptying the least recently used CRL first', async () => {
+    const server = await startTestServer({
+      allowPrivateFetch: true,
+      crl: { ...DEFAULT_CRL_CONFIG, crlCacheMemoryBytes: 0, crlCacheDatabaseBytes: Math.floor(storedBytes * 2.5) },
+    });
+    try {
+      const store = await trustStore(server);
+      const url = (name: string) => `${files.url}/${name}.crl`;
+      assert.equal(await verifyWith(server, store, url('u1')), 'downloaded');
+      assert.equal(await verifyWith(server, store, url('u2')), 'downloaded');
+      assert.equal(await verifyWith(server, store, url('u1')), 'database', 'u1 is now the most recently used');
+      assert.equal(await verifyWith(server, store, url('u3')), 'downloaded');
+      assert.equal(await verifyWith(server, store, url('u1')), 'database', 'u1 stayed');
+      assert.equal(await verifyWith(server, store, url('u2')), 'downloaded', 'u2, the least recently used, went');
+      assert.ok((await metric(server, 'graph_pki_crl_cache_evictions_total{tier="database",reason="size"}')) >= 1);
+      const held = await metric(server, 'graph_pki_crl_cache_bytes{tier="database"}');
+      assert.ok(held > 0 && held <= storedBytes * 2.5, `database holds ${held} bytes`);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('the memory cache bound', () => {
+  it('keeps at most its bytes, dropping the least recently used CRL first', async () => {
+    const server = await startTestServer({
+      allowPrivateFetch: true,
+      // The database keeps nothing either, so a CRL not in memory is downloaded again.
+      crl: { ...DEFAULT_CRL_CONFIG, crlCacheMemoryBytes: Math.floor(crlBytes * 2.5), crlCacheDatabaseBytes: 0 },
+    });
+    try {
+      const store = await trustStore(server);
+      const url = (name: string) => `${files.url}/${name}.crl`;
+      assert.equal(await verifyWith(server, store, url('u1')), 'downloaded');
+      assert.equal(await verifyWith(server, store, url('u2')), 'downloaded');
+      assert.equal(await verifyWith(server, store, url('u1')), 'memory');
+      assert.equal(await verifyWith(server, store, url('u3')), 'downloaded');
+      assert.equal(await verifyWith(server, store, url('u1')), 'memory', 'u1 stayed');
+      assert.equal(await verifyWith(server, store, url('u2')), 'downloaded', 'u2, the least recently used, went');
+      assert.ok((await metric(server, 'graph_pki_crl_cache_evictions_total{tier="memory",reason="size"}')) >= 1);
+      const held = await metric(server, 'graph_pki_crl_cache_bytes{tier="memory"}');
+      assert.ok(held > 0 && held <= crlBytes * 2.5, `memory holds ${held} bytes`);
+      assert.equal(await metric(server, 'graph_pki_crl_cache_bytes{tier="database"}'), 0);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('the sweep', () => {
+  it("drops a deleted PKI's CRL from both caches and never refreshes it, while live CRLs are refreshed", async () => {
+    const server = await startTestServer({
+      allowPrivateFetch: true,
+      // Every cached CRL counts as expiring, and the sweep runs five times a second.
+      crl: { ...DEFAULT_CRL_CONFIG, crlRefreshIntervalMs: 200, crlRefreshAheadMs: 30 * 24 * 3_600_000 },
+    });
+    try {
+      const tokenB = await server.token({ tenantId: TENANT_B });
+      const storeA = await trustStore(server);
+      const storeB = await trustStore(server, tokenB);
+      const bUrl = `${files.url}/tenant-b.crl?sig=secret`;
+      assert.equal(await verifyWith(server, storeA, `${files.url}/live.crl`), 'downloaded');
+      assert.equal(await verifyWith(server, storeB, bUrl, tokenB), 'downloaded');
+      await sleep(500);
+      assert.ok((files.hits.get('/tenant-b.crl') ?? 0) > 1, "while tenant B's CA names it, its CRL is refreshed");
+
+      const deleted = await server.request('DELETE', `/beta${PKI_PATH}/${storeB.pkiId}`, { token: tokenB });
+      assert.equal(deleted.status, 204, deleted.text);
+      await sleep(500); // a sweep under way when the PKI went may still download it once
+      const hitsAfterDelete = files.hits.get('/tenant-b.crl') ?? 0;
+      const liveHits = files.hits.get('/live.crl') ?? 0;
+      await sleep(1000);
+      assert.equal(files.hits.get('/tenant-b.crl') ?? 0, hitsAfterDelete, "the deleted PKI's CRL is not downloaded again");
+      assert.ok((files.hits.get('/live.crl') ?? 0) > liveHits, 'the live CRL is still refreshed');
+      assert.ok((await metric(server, 'graph_pki_crl_cache_evictions_total{tier="database",reason="unreferenced"}')) >= 1);
+      assert.ok((await metric(server, 'graph_pki_crl_cache_evictions_total{tier="memory",reason="unreferenced"}')) >= 1);
+
+      // Restored, the PKI's CA names the URL again: the CRL is downloaded anew, not found in a cache.
+      const restored = await server.request('POST', `/beta/directory/deletedItems/${storeB.pkiId}/restore`, { token: tokenB });
+      assert.equal(restored.status, 200, restored.text);
+      const leaf = await createLeaf({ subject: 'CN=Cache Bounds User B', issuer: issuing, extendedKeyUsage: [CLIENT_AUTH] });
+      const res = await server.request('POST', VERIFY, { body: { certificate: leaf.base64 }, token: tokenB });
+      assert.equal(res.body.trusted, true, res.body.message);
+      assert.equal(res.body.path[0].revocation.source, 'downloaded');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('the defaults', () => {
+  it('leave room for a CRL of the largest size downloaded (20 MB) in memory and in the database', () => {
+    const largest = DEFAULT_CRL_CONFIG.maxCrlBytes;
+    assert.equal(largest, 20 * 1024 * 1024);
+    // In memory: the DER and about 16 bytes of index per entry (a 20 MB CRL has at most ~600,000 entries).
+    assert.ok(DEFAULT_CRL_CONFIG.crlCacheMemoryBytes >= largest + 600_000 * 16);
+    // In the database: base64, 4/3 of the DER.
+    assert.ok(DEFAULT_CRL_CONFIG.crlCacheDatabaseBytes >= Math.ceil(largest / 3) * 4);
+  });
+});
