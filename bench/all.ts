@@ -1,9 +1,9 @@
 // `npm run bench`: every benchmark, one after the other, each in its own process so that none disturbs
 // another: bench/run.ts (HTTP throughput against a bare node:http baseline) first, then the issue
-// benchmarks bench/ingest.ts, list.ts, scale.ts and verify.ts. Output passes through as it comes; a
+// benchmarks bench/ingest.ts, list.ts, scale.ts, verify.ts and slow-clients.ts. Output passes through as it comes; a
 // summary of each script's verdict lines and exit code follows at the end.
 //
-// Arguments: `--only a,b` / `--skip a,b` choose scripts by name (run, ingest, list, scale, verify); every
+// Arguments: `--only a,b` / `--skip a,b` choose scripts by name (run, ingest, list, scale, verify, slow-clients); every
 // other argument is passed to bench/run.ts (e.g. `npm run bench -- --duration 5`). Each script has its
 // own watchdog; here each also gets a hard time limit (SIGTERM, then SIGKILL 15 s later).
 // Exit code: 0 when every script exited 0 (a valid run, targets met or not), else 1; 130 on a signal.
@@ -26,6 +26,7 @@ const SCRIPTS: Script[] = [
   { name: 'list', file: 'bench/list.ts', limitS: 900 },
   { name: 'scale', file: 'bench/scale.ts', limitS: 600 },
   { name: 'verify', file: 'bench/verify.ts', limitS: 400 },
+  { name: 'slow-clients', file: 'bench/slow-clients.ts', limitS: 300 },
 ];
 
 /** Lines worth repeating in the summary. */
@@ -57,7 +58,7 @@ function parseArgs(argv: readonly string[]): { scripts: Script[]; passthrough: s
     if (arg === '--only') only = names(argv[++i]);
     else if (arg === '--skip') skip = names(argv[++i]);
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: npm run bench -- [--only run,ingest,list,scale,verify] [--skip …] [arguments for bench/run.ts]\n');
+      process.stdout.write('usage: npm run bench -- [--only run,ingest,list,scale,verify,slow-clients] [--skip …] [arguments for bench/run.ts]\n');
       process.exit(0);
     } else passthrough.push(arg);
   }

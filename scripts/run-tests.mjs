@@ -1,10 +1,29 @@
-// Runs every test/**/*.test.ts file with node's test runner (Node 20's --test does not expand globs),
-// once per database back-end: SQLite, then PostgreSQL (GRAPH_PKI_TEST_BACKEND). Extra arguments are
-// passed through, e.g. `npm test -- --test-name-pattern=upload`. GRAPH_PKI_TEST_BACKENDS=sqlite runs
-// one back-end only (for a quick local run). Prints one closing line over both runs.
-import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+// Runs every test/**/*.test.ts file with node's test runner (Node 20's --test does not expand globs): all
+// of them on SQLite, then the files that use a database back-end once more on PostgreSQL
+// (GRAPH_PKI_TEST_BACKEND=postgres); files that never touch a database (certificate parsing, path
+// validation, conformance vectors, …) would only repeat themselves there. Which do is found from their
+// imports, or said by the file itself with the line `// npm test: no database back-end`. Output streams as the tests run.
+// Extra arguments are passed through, e.g. `npm test -- --test-name-pattern=upload`, or name test files to
+// run only those. GRAPH_PKI_TEST_BACKENDS=sqlite runs one back-end only.
+//
+// What a fresh clone may lack (PostgreSQL, ../shared conformance data, a Chromium) is skipped, not
+// failed, and the closing summary lists every part that did not run and how to run it
+// (test/helpers/test-inputs.ts). GRAPH_PKI_TEST_REQUIRE_ALL=1 (.ci/run sets it) makes every part mandatory.
+//
+// PostgreSQL schemas of this run carry its id (GRAPH_PKI_TEST_RUN_ID, test/helpers/backend.ts); only those
+// are dropped at the end, so runs sharing one PostgreSQL server leave each other alone.
+//
+// The last line is `N passed, N failed, N skipped`, alone on its line (CI reads it).
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+
+const POSTGRES_URL = process.env.GRAPH_PKI_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const EVERY_PART_REQUIRED = process.env.GRAPH_PKI_TEST_REQUIRE_ALL === '1';
+const RUN_ID = randomBytes(4).toString('hex');
+const SKIP_LOG = path.join(tmpdir(), `graph-pki-test-skips-${RUN_ID}.jsonl`);
 
 function testFiles(dir) {
   return readdirSync(dir, { withFileTypes: true })
@@ -16,61 +35,173 @@ function testFiles(dir) {
     .sort();
 }
 
-const args = process.argv.slice(2);
-const files = args.some((a) => a.endsWith('.test.ts')) ? [] : testFiles('test');
-const backends = (process.env.GRAPH_PKI_TEST_BACKENDS ?? 'sqlite,postgres').split(',').filter(Boolean);
-const totals = { passed: 0, failed: 0, skipped: 0 };
-let status = 0;
+/** A line in a test file that keeps it out of the PostgreSQL pass (it never opens a database). */
+const RUNS_ONCE_MARKER = '// npm test: no database back-end';
 
-if (backends.includes('postgres')) {
-  const url = process.env.GRAPH_PKI_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** Relative imports of a test source file (static and dynamic), resolved to paths. */
+function relativeImports(file) {
+  const source = readFileSync(file, 'utf8');
+  const specifiers = [...source.matchAll(/(?:from|import\()\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => m[1]);
+  return specifiers.map((specifier) => path.normalize(path.join(path.dirname(file), specifier)));
+}
+
+/**
+ * Whether a test file runs against a database back-end: it reaches, through the test files and helpers
+ * it imports, the back-end helper (test servers and CLI runs take their database from it), the server
+ * or the store.
+ */
+function usesBackend(file, seen = new Set()) {
+  if (seen.has(file)) return false;
+  seen.add(file);
+  // A test file may say so itself, when it imports a helper that could reach a database but does not use it that way.
+  if (seen.size === 1 && readFileSync(file, 'utf8').includes(RUNS_ONCE_MARKER)) return false;
+  for (const target of relativeImports(file)) {
+    const normalized = target.split(path.sep).join('/');
+    if (/(^|\/)(test\/helpers\/backend\.ts|src\/server\.ts|src\/store\/)/.test(normalized)) return true;
+    if (normalized.startsWith('test/') && existsSync(target) && usesBackend(target, seen)) return true;
+  }
+  return false;
+}
+
+async function postgresProblem() {
   const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
   try {
     await client.connect();
     await client.end();
+    return undefined;
   } catch (error) {
-    process.stderr.write(
-      `PostgreSQL is not reachable at ${url} (${error.message}).\n` +
-        'Start it (e.g. pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start), set ' +
-        'GRAPH_PKI_TEST_POSTGRES_URL, or run the SQLite pass alone: GRAPH_PKI_TEST_BACKENDS=sqlite npm test\n',
-    );
-    process.exit(1);
+    return error.message;
   }
 }
 
-/** Drops the schemas test servers made (gp_test_*, gp_dir_*, gp_scale_*), after the run and of earlier runs. */
-async function dropTestSchemas() {
+/** Drops this run's schemas (gp_<kind>_<run id>_*), and no one else's. */
+async function dropRunSchemas() {
   const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: process.env.GRAPH_PKI_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test' });
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
   await client.connect();
   try {
-    const { rows } = await client.query(
-      "select nspname from pg_namespace where nspname like 'gp\\_test\\_%' or nspname like 'gp\\_dir\\_%' or nspname like 'gp\\_scale\\_%'",
-    );
+    const { rows } = await client.query('select nspname from pg_namespace where nspname ~ $1', [`^gp_[a-z]+_${RUN_ID}_`]);
     for (const { nspname } of rows) await client.query(`drop schema if exists "${nspname}" cascade`);
   } finally {
     await client.end();
   }
 }
 
-for (const backend of backends) {
-  process.stdout.write(`\n# ==== test run on ${backend} ====\n`);
-  if (backend === 'postgres') await dropTestSchemas();
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...args, ...files], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, GRAPH_PKI_TEST_BACKEND: backend, GRAPH_PKI_TEST_KEEP_SCHEMAS: '1' },
-    maxBuffer: 512 * 1024 * 1024,
+/** Runs node --test on `files`, streaming its output, and resolves with its counts and exit status. */
+function runPass(backend, files, args) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...args, ...files], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: {
+        ...process.env,
+        GRAPH_PKI_TEST_BACKEND: backend,
+        GRAPH_PKI_TEST_KEEP_SCHEMAS: '1',
+        GRAPH_PKI_TEST_RUN_ID: RUN_ID,
+        GRAPH_PKI_TEST_SKIP_LOG: SKIP_LOG,
+      },
+    });
+    // Only the tail is kept: the counts are the last lines of node's TAP output.
+    let tail = '';
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      tail = (tail + chunk.toString()).slice(-4096);
+    });
+    child.on('close', (code, signal) => {
+      const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tail)?.[1] ?? 0);
+      resolve({
+        passed: count('pass'),
+        failed: count('fail') + count('cancelled'),
+        skipped: count('skipped') + count('todo'),
+        status: code ?? (signal ? 1 : 0),
+      });
+    });
   });
-  const output = result.stdout.toString();
-  process.stdout.write(output);
-  const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(output)?.[1] ?? 0);
-  totals.passed += count('pass');
-  totals.failed += count('fail') + count('cancelled');
-  totals.skipped += count('skipped') + count('todo');
-  if (result.status !== 0) status = result.status ?? 1;
-  if (backend === 'postgres') await dropTestSchemas();
 }
 
+function minutes(ms) {
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+}
+
+const given = process.argv.slice(2);
+const namedFiles = given.filter((a) => a.endsWith('.test.ts'));
+const args = given.filter((a) => !a.endsWith('.test.ts'));
+const files = namedFiles.length > 0 ? namedFiles : testFiles('test');
+const backendFiles = files.filter((file) => usesBackend(file));
+const backends = (process.env.GRAPH_PKI_TEST_BACKENDS ?? 'sqlite,postgres').split(',').filter(Boolean);
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+/** Parts of the suite that did not run: { part, why, howToRun }. */
+const notRun = [];
+const timings = [];
+let status = 0;
+
+// Ctrl-C reaches the test processes too; wait for them, then still drop this run's schemas and sum up.
+process.on('SIGINT', () => {
+  status = 130;
+});
+
+for (const backend of backends) {
+  const passFiles = backend === 'sqlite' ? files : backendFiles;
+  if (passFiles.length === 0) continue;
+  if (backend === 'postgres') {
+    const problem = await postgresProblem();
+    if (problem) {
+      const why = `PostgreSQL is not reachable at ${POSTGRES_URL} (${problem})`;
+      const howToRun =
+        'start PostgreSQL with trust authentication for 127.0.0.1 and a database `test` (e.g. `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`), or point GRAPH_PKI_TEST_POSTGRES_URL at one';
+      if (EVERY_PART_REQUIRED) {
+        process.stdout.write(`\nnot ok - PostgreSQL pass: ${why}; GRAPH_PKI_TEST_REQUIRE_ALL=1 makes it mandatory: ${howToRun}\n`);
+        totals.failed += 1;
+        status = 1;
+      } else {
+        notRun.push({ part: `the PostgreSQL pass (${passFiles.length} test files)`, why, howToRun });
+      }
+      continue;
+    }
+  }
+  process.stdout.write(`\n# ==== test run on ${backend}: ${passFiles.length} files (run ${RUN_ID}) ====\n`);
+  const started = Date.now();
+  const result = await runPass(backend, passFiles, args);
+  timings.push(`${backend} ${minutes(Date.now() - started)}`);
+  totals.passed += result.passed;
+  totals.failed += result.failed;
+  totals.skipped += result.skipped;
+  if (result.status !== 0 && status === 0) status = result.status;
+  if (backend === 'postgres') await dropRunSchemas();
+}
+if (!backends.includes('postgres') && backendFiles.length > 0) {
+  notRun.push({
+    part: `the PostgreSQL pass (${backendFiles.length} test files)`,
+    why: `GRAPH_PKI_TEST_BACKENDS=${backends.join(',')} leaves it out`,
+    howToRun: 'run `npm test` without GRAPH_PKI_TEST_BACKENDS',
+  });
+}
+
+// Suites skipped for a missing input (test/helpers/test-inputs.ts), once each even when both passes skipped them.
+if (existsSync(SKIP_LOG)) {
+  const seen = new Set();
+  for (const line of readFileSync(SKIP_LOG, 'utf8').split('\n').filter(Boolean)) {
+    const { suite, what, howToRun } = JSON.parse(line);
+    if (seen.has(suite)) continue;
+    seen.add(suite);
+    notRun.push({ part: suite, why: `${what} is missing`, howToRun });
+  }
+  rmSync(SKIP_LOG, { force: true });
+}
+
+process.stdout.write(`\n# ==== summary (run ${RUN_ID}): ${timings.join(', ') || 'nothing ran'} ====\n`);
+if (notRun.length > 0) {
+  const bar = '#'.repeat(100);
+  const lines = [
+    bar,
+    `# NOT RUN: ${notRun.length} part${notRun.length === 1 ? '' : 's'} of the test suite did not run, so this run checked less than CI does:`,
+    ...notRun.flatMap(({ part, why, howToRun }) => [`#   - ${part}: ${why}.`, `#     To run it: ${howToRun}.`]),
+    '# (GRAPH_PKI_TEST_REQUIRE_ALL=1, as .ci/run sets, turns each of these into a failure.)',
+    bar,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
 process.stdout.write(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
 process.exit(status);

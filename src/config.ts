@@ -53,6 +53,16 @@ export interface Limits {
    * been written to the database since it was read; 0 reads every GET from the database.
    */
   readonly pkiReadCacheEntries: number;
+  /** Time a client has to send a request's headers, from its first byte; then 408 and the connection closes, in ms. */
+  readonly headersTimeoutMs: number;
+  /** Time a client has to send a whole request, headers and body; then 408 and the connection closes, in ms. */
+  readonly requestTimeoutMs: number;
+  /** How long an idle kept-alive connection stays open between requests, in ms. */
+  readonly keepAliveTimeoutMs: number;
+  /** Connections open at once; a connection beyond is answered 503 and closed. */
+  readonly maxConnections: number;
+  /** Connections open at once from one client address; a connection beyond is answered 429 and closed (0 = no cap). */
+  readonly maxConnectionsPerAddress: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -78,6 +88,11 @@ export const DEFAULT_LIMITS: Limits = {
   uploadConcurrencyPerTenant: 1,
   maxSnapshotBytes: 64 * 1024 * 1024,
   pkiReadCacheEntries: 10_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 10_000,
+  maxConnectionsPerAddress: 2_000,
 };
 
 /** Connection settings of PostgreSQL (SQLite needs none). */
@@ -271,6 +286,32 @@ export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): Serv
     faults: DEFAULT_FAULT_CONFIG,
     ...overrides,
   };
+}
+
+/** What `--database` accepts, for messages. */
+export const ACCEPTED_DATABASE_LOCATIONS = 'a SQLite file path, sqlite:<file>, :memory: (nothing kept) or postgres://… (postgresql://…)';
+
+/**
+ * Why `value` is not a database location we can open, or undefined when it is one: a SQLite file path,
+ * `sqlite:<file>`, `:memory:`, or a `postgres://` / `postgresql://` URL. Anything else that looks like a
+ * URL (`mysql://x`, `postgress://…`, `postgres:db`) is refused rather than opened as an oddly named
+ * SQLite file (`./postgress:/…`) that would silently hold the data.
+ */
+export function databaseLocationProblem(value: string): string | undefined {
+  if (value.trim() === '') return `it is empty; expected ${ACCEPTED_DATABASE_LOCATIONS}`;
+  if (/^postgres(?:ql)?:\/\//i.test(value)) {
+    try {
+      new URL(value);
+      return undefined;
+    } catch {
+      return `it is not a valid URL; expected postgres://user@host:port/database`;
+    }
+  }
+  if (value === ':memory:' || /^sqlite:/i.test(value)) return undefined;
+  // A scheme (letters, then ':') is a URL we do not speak, except a Windows drive letter (C:\…).
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1];
+  if (scheme && !/^[a-z]:[\\/]/i.test(value)) return `'${scheme}:' is not a database graph-pki can use; expected ${ACCEPTED_DATABASE_LOCATIONS}`;
+  return undefined;
 }
 
 /** Where the database lives, as the store layer understands it. */

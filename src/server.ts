@@ -8,6 +8,7 @@ import type { SigningKey } from './auth/signing-key.ts';
 import { resolveSigningKey } from './signing-key-source.ts';
 import { TokenVerifier } from './auth/token-verifier.ts';
 import { buildApp } from './http/app.ts';
+import { describeListenError } from './http/listen-error.ts';
 import { logDestination } from './http/log-destination.ts';
 import { AppMetrics } from './http/metrics.ts';
 import { GuardedFetcher, type LookupFunction } from './net/guarded-fetcher.ts';
@@ -166,7 +167,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await database.close();
-    throw error;
+    throw describeListenError(error, config.host, config.port);
   }
   if (hooks.runJobs !== false) jobs.start();
   throttleLog = (error) => app.log.warn({ err: error }, 'throttle buckets could not be shared; counting locally until the database answers');

@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import { folderProblem } from '../path-problem.ts';
 
 export const SIGNING_KEY_FILE = 'token-signing-key.json';
 export const LOCAL_SIGNING_ALGORITHM = 'ES256';
@@ -57,6 +58,8 @@ function readKeyFile(file: string): JWK | undefined {
 }
 
 async function createKeyFile(file: string): Promise<JWK> {
+  const problem = folderProblem(path.dirname(file));
+  if (problem) throw new Error(`cannot create the token-signing key ${path.resolve(file)}: ${problem}; give --data a folder this user may write (it is created if missing)`);
   mkdirSync(path.dirname(file), { recursive: true });
   const jwk = await generateSigningJwk();
   try {

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT } from '../config.ts';
 import { mintAdminToken } from '../auth/token-issuer.ts';
 import type { TenantContentCounts } from '../store/tenant-repository.ts';
-import { envOption, parseHttpUrl, parseInteger } from './options.ts';
+import { envOption, parseDatabaseLocation, parseHttpUrl, parseInteger } from './options.ts';
 import { callServer, ServerCallError, serverMessageOf } from './server-call.ts';
 import { keyOfRunningServer } from './server-key.ts';
 
@@ -27,7 +27,7 @@ export function withAdminConnection(command: Command): Command {
   return command
     .addOption(envOption('--url <base>', 'base URL of the running server').default(`http://${DEFAULT_HOST}:${DEFAULT_PORT}`).argParser(parseHttpUrl))
     .addOption(envOption('--data <dir>', "the server's data folder, whose key signs the admin token").default(DEFAULT_DATA_DIR))
-    .addOption(envOption('--database <url>', "the server's database when instances share their key there (postgres://…)"))
+    .addOption(envOption('--database <url>', "the server's database when instances share their key there (postgres://…)").argParser(parseDatabaseLocation))
     .addOption(envOption('--admin-token <jwt>', 'an admin token (graph-pki token --admin) instead of minting one from --data/--database'))
     .addOption(envOption('--timeout-ms <ms>', 'give up on the server after this long').default(DEFAULT_ADMIN_TIMEOUT_MS).argParser(parseInteger(1, 86_400_000)));
 }

@@ -74,3 +74,17 @@ function optionalNumber(value: string | undefined, name: string, min: number, ma
   }
   return n;
 }
+
+/** A rule as the flag would give it (`status=429,rate=0.2,path=/beta/**,methods=GET+HEAD`), for the start-up notice. */
+export function describeFaultRule(rule: FaultRule): string {
+  const effect = 'status' in rule.effect
+    ? [`status=${rule.effect.status}`, ...(rule.effect.retryAfterSeconds === undefined ? [] : [`retry-after=${rule.effect.retryAfterSeconds}`])]
+    : [`delay=${rule.effect.delayMs}`];
+  return [
+    ...effect,
+    `rate=${rule.rate}`,
+    `path=${rule.path}`,
+    ...(rule.methods.length > 0 ? [`methods=${rule.methods.join('+')}`] : []),
+    ...(rule.times === undefined ? [] : [`times=${rule.times}`]),
+  ].join(',');
+}

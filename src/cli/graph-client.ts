@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import { PERMISSION_READ_WRITE } from '../auth/permissions.ts';
 import { DEFAULT_TENANT_ID, mintToken } from '../auth/token-issuer.ts';
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT } from '../config.ts';
-import { envOption, parseGuid, parseHttpUrl, parseInteger } from './options.ts';
+import { envOption, parseDatabaseLocation, parseGuid, parseHttpUrl, parseInteger } from './options.ts';
 import { callServer, type ServerAnswer, ServerCallError, serverMessageOf } from './server-call.ts';
 import { keyOfRunningServer } from './server-key.ts';
 
@@ -46,7 +46,7 @@ export function withGraphConnection(command: Command, { offlineByDefault = false
     .addOption(url)
     .addOption(envOption('--token <jwt>', 'bearer token (default: one minted for --tenant with the key of --data/--database)'))
     .addOption(envOption('--data <dir>', "the server's data folder, whose key signs the minted token (never created)").default(DEFAULT_DATA_DIR))
-    .addOption(envOption('--database <url>', "the server's database when instances share their key there (postgres://…)"))
+    .addOption(envOption('--database <url>', "the server's database when instances share their key there (postgres://…)").argParser(parseDatabaseLocation))
     .addOption(envOption('--tenant <guid>', 'tenant of the minted token').default(DEFAULT_TENANT_ID).argParser(parseGuid))
     .addOption(envOption('--timeout-ms <ms>', 'give up on one request after this long').default(DEFAULT_GRAPH_TIMEOUT_MS).argParser(parseInteger(1, 3_600_000)));
   return offlineByDefault ? command : command.addOption(new Option('--json', 'print JSON for scripts instead of a table').default(false));

@@ -2,13 +2,13 @@
 import { Command } from 'commander';
 import { DEFAULT_DATA_DIR, databaseLocation } from '../config.ts';
 import { migrateToLatest, openDatabase } from '../store/database.ts';
-import { envOption } from './options.ts';
+import { envOption, parseDatabaseLocation } from './options.ts';
 
 export function migrateCommand(): Command {
   return new Command('migrate')
     .description('Apply the database migrations this graph-pki knows (serve applies them on start as well).')
     .addOption(envOption('--data <dir>', 'data folder (for the default SQLite file)').default(DEFAULT_DATA_DIR))
-    .addOption(envOption('--database <url>', 'SQLite file, sqlite:<file> or postgres://… (default: <data>/graph-pki.db)'))
+    .addOption(envOption('--database <url>', 'SQLite file, sqlite:<file> or postgres://… (default: <data>/graph-pki.db)').argParser(parseDatabaseLocation))
     .action(async (options: { data: string; database?: string }) => {
       const database = await openDatabase(databaseLocation({ database: options.database, dataDir: options.data }), undefined, false);
       try {

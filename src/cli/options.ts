@@ -1,5 +1,6 @@
 // Option parsers shared by the commands. Every flag also reads GRAPH_PKI_<FLAG> from the environment.
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { databaseLocationProblem } from '../config.ts';
 
 export function envOption(flags: string, description: string): Option {
   const long = /--([a-z0-9-]+)/.exec(flags)?.[1] ?? '';
@@ -57,4 +58,11 @@ export function parseHttpUrl(value: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError('expected an http(s) URL.');
   return value.replace(/\/+$/, '');
+}
+
+/** `--database`: a SQLite path, sqlite:<file>, :memory: or a postgres URL; anything else is a usage error (exit 2). */
+export function parseDatabaseLocation(value: string): string {
+  const problem = databaseLocationProblem(value);
+  if (problem) throw new InvalidArgumentError(`${problem}.`);
+  return value;
 }

@@ -18,8 +18,11 @@ import {
   type ServerConfig,
 } from '../config.ts';
 import { startServer } from '../server.ts';
-import { envOption, parseHttpUrl, parseInteger, parseList } from './options.ts';
-import { parseFaultRules } from './fault-option.ts';
+import { envOption, parseDatabaseLocation, parseHttpUrl, parseInteger, parseList } from './options.ts';
+import { describeFaultRule, parseFaultRules } from './fault-option.ts';
+
+/** How the start-up warning about fault injection begins (tests and log searches look for it). */
+export const FAULT_INJECTION_NOTICE = 'FAULT INJECTION IS ON';
 
 interface ServeOptions {
   data: string;
@@ -34,6 +37,11 @@ interface ServeOptions {
   logLevel: LogLevel;
   logFormat: LogFormat;
   maxBodyBytes: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
   allowPrivateFetch: boolean;
   fetchAllowedCidrs: string[];
   maxCasPerPki: number;
@@ -72,7 +80,7 @@ export function serveCommand(): Command {
     .addOption(envOption('--host <host>', 'address to listen on').default(DEFAULT_HOST))
     .addOption(envOption('--port <n>', 'TCP port (0 = any free port)').default(DEFAULT_PORT).argParser(parseInteger(0, 65535)))
     .addOption(
-      envOption('--database <url>', 'SQLite file path, sqlite:<file>, :memory: (throw-away) or postgres://… (default: <data>/graph-pki.db)'),
+      envOption('--database <url>', 'SQLite file path, sqlite:<file>, :memory: (throw-away) or postgres://… (default: <data>/graph-pki.db)').argParser(parseDatabaseLocation),
     )
     .addOption(envOption('--public-url <url>', 'base URL clients use, for @odata.context (default: the listening URL)').argParser(parseHttpUrl))
     .addOption(envOption('--jwks-url <url>', 'also accept tokens signed by keys of this JWKS (an identity provider)').argParser(parseHttpUrl))
@@ -95,6 +103,31 @@ export function serveCommand(): Command {
     )
     .addOption(
       envOption('--max-body-bytes <n>', 'largest request body accepted').default(DEFAULT_LIMITS.maxRequestBodyBytes).argParser(parseInteger(1024, 64 * 1024 * 1024)),
+    )
+    .addOption(
+      envOption('--headers-timeout-ms <ms>', "time a client has to send a request's headers; then 408 and the connection closes")
+        .default(DEFAULT_LIMITS.headersTimeoutMs)
+        .argParser(parseInteger(100, 3_600_000)),
+    )
+    .addOption(
+      envOption('--request-timeout-ms <ms>', 'time a client has to send a whole request, body included; then 408 and the connection closes')
+        .default(DEFAULT_LIMITS.requestTimeoutMs)
+        .argParser(parseInteger(100, 3_600_000)),
+    )
+    .addOption(
+      envOption('--keep-alive-timeout-ms <ms>', 'how long an idle kept-alive connection stays open between requests')
+        .default(DEFAULT_LIMITS.keepAliveTimeoutMs)
+        .argParser(parseInteger(100, 3_600_000)),
+    )
+    .addOption(
+      envOption('--max-connections <n>', 'connections open at once; one beyond is answered 503 and closed')
+        .default(DEFAULT_LIMITS.maxConnections)
+        .argParser(parseInteger(1, 10_000_000)),
+    )
+    .addOption(
+      envOption('--max-connections-per-address <n>', 'connections open at once from one client address; one beyond is answered 429 and closed (0 = no cap)')
+        .default(DEFAULT_LIMITS.maxConnectionsPerAddress)
+        .argParser(parseInteger(0, 10_000_000)),
     )
     .addOption(envOption('--allow-private-fetch', 'let uploads (and CRL downloads) reach loopback, private and link-local addresses').default(false))
     .addOption(
@@ -196,6 +229,9 @@ export function serveCommand(): Command {
       if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) {
         command.error('error: --tls-cert and --tls-key must be given together', { exitCode: 2 });
       }
+      if (options.headersTimeoutMs > options.requestTimeoutMs) {
+        command.error('error: --headers-timeout-ms cannot be longer than --request-timeout-ms (the headers are part of the request)', { exitCode: 2 });
+      }
       if (options.jwksUrl && options.issuer.length === 0) {
         command.error('error: --jwks-url needs --issuer (the iss values to accept from that identity provider)', { exitCode: 2 });
       }
@@ -221,6 +257,11 @@ export function serveCommand(): Command {
         limits: {
           ...DEFAULT_LIMITS,
           maxRequestBodyBytes: options.maxBodyBytes,
+          headersTimeoutMs: options.headersTimeoutMs,
+          requestTimeoutMs: options.requestTimeoutMs,
+          keepAliveTimeoutMs: options.keepAliveTimeoutMs,
+          maxConnections: options.maxConnections,
+          maxConnectionsPerAddress: options.maxConnectionsPerAddress,
           maxCasPerPki: options.maxCasPerPki,
           maxUploadBytes: options.maxUploadBytes,
           uploadDownloadTimeoutMs: options.uploadTimeoutMs,
@@ -294,6 +335,14 @@ async function serve(config: ServerConfig): Promise<void> {
     );
   }
   for (const notice of server.tlsNotices) process.stderr.write(`graph-pki: ${notice}\n`);
+  // Injected faults look like a broken server to whoever did not start it: say so where the operator looks,
+  // as a warning in the log stream (a JSON line when logs are JSON), before the listening line.
+  if (config.faults.rules.length > 0) {
+    server.app.log.warn(
+      { faultRules: config.faults.rules.map(describeFaultRule), faultSeed: config.faults.seed ?? null },
+      `${FAULT_INJECTION_NOTICE}: requests matching the rules get injected errors or delays; restart without --fault (GRAPH_PKI_FAULT) to turn it off`,
+    );
+  }
   process.stdout.write(`graph-pki listening on ${server.url} (${server.database.description})\n`);
   if (server.publicUrl !== server.url) process.stdout.write(`public URL ${server.publicUrl}\n`);
   if (server.selfSignedCertFile) {

@@ -1,10 +1,14 @@
 // `graph-pki token`: prints one JWT signed with the data folder's local key.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { Command } from 'commander';
 import { DEFAULT_DATA_DIR } from '../config.ts';
 import { PERMISSION_READ_WRITE, DIRECTORY_ROLES } from '../auth/permissions.ts';
+import { SIGNING_KEY_FILE } from '../auth/signing-key.ts';
 import { signingKeyOf } from '../signing-key-source.ts';
+import { isPostgresUrl } from '../store/database.ts';
 import { DEFAULT_APP_ID, DEFAULT_TENANT_ID, mintAdminToken, mintToken } from '../auth/token-issuer.ts';
-import { envOption, parseGuid, parseInteger, parseList } from './options.ts';
+import { envOption, parseDatabaseLocation, parseGuid, parseInteger, parseList } from './options.ts';
 
 interface TokenOptions {
   data: string;
@@ -41,7 +45,7 @@ export function tokenCommand(): Command {
     .addOption(envOption('--ttl <seconds>', 'lifetime').default(3600).argParser(parseInteger(1, 366 * 24 * 3600)))
     .addOption(envOption('--app-id <guid>', 'application id (appid claim)').default(DEFAULT_APP_ID).argParser(parseGuid))
     .addOption(envOption('--audience <aud>', 'aud claim (default https://graph.microsoft.com)'))
-    .addOption(envOption('--database <url>', "the server's database, e.g. postgres://… when instances share their key there (default: the data folder's key)"))
+    .addOption(envOption('--database <url>', "the server's database, e.g. postgres://… when instances share their key there (default: the data folder's key)").argParser(parseDatabaseLocation))
     .addOption(envOption('--admin', 'an admin token for the /_admin API instead of a Graph token').default(false))
     .action(async (options: TokenOptions, command: Command) => {
       if (options.scopes && options.appRoles) {
@@ -52,7 +56,9 @@ export function tokenCommand(): Command {
         const flag = graphOption.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
         command.error(`error: --admin mints an admin token, which has no --${flag}; leave it out`, { exitCode: 2 });
       }
+      const keyExisted = existsSync(path.join(options.data, SIGNING_KEY_FILE));
       const key = await signingKeyOf(options.data, options.database);
+      process.stderr.write(`graph-pki: ${signingKeyNotice(options, keyExisted)}\n`);
       if (options.admin) {
         process.stdout.write(`${await mintAdminToken(key, { ttlSeconds: options.ttl })}\n`);
         return;
@@ -68,4 +74,19 @@ export function tokenCommand(): Command {
       });
       process.stdout.write(`${token}\n`);
     });
+}
+
+/**
+ * Which key signed the token, on standard error (standard output is the token alone, for `$(…)`). A token
+ * minted in another working folder is signed with another folder's key, and every request with it is
+ * then 401: saying the file, and that it was just created, makes that visible at once.
+ */
+function signingKeyNotice(options: Pick<TokenOptions, 'data' | 'database'>, keyExisted: boolean): string {
+  if (options.database && isPostgresUrl(options.database)) return 'signed with the token-signing key stored in the --database (shared by every instance on it)';
+  const file = path.resolve(options.data, SIGNING_KEY_FILE);
+  if (keyExisted) return `signed with the key ${file}; servers accept it when they run with --data ${path.resolve(options.data)}`;
+  return (
+    `created a new token-signing key ${file} and signed with it: only a server started with --data ${path.resolve(options.data)} accepts this token ` +
+    '(every other answers 401); give --data the running server\'s data folder'
+  );
 }

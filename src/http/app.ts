@@ -23,7 +23,7 @@ import { registerFaultInjection } from './fault-injection.ts';
 import { throttleAdmission } from './throttle-admission.ts';
 import { registerErrorHandler } from './error-handler.ts';
 import { registerJsonBodyParser } from './json-body.ts';
-import { graphClientErrorHandler, graphFrameworkErrors } from './framework-errors.ts';
+import { graphClientErrorHandler, graphFrameworkErrors, lastPathSegment } from './framework-errors.ts';
 import { documentOperations, OPENAPI_COMPONENTS, OPENAPI_CONVENTIONS } from './openapi-document.ts';
 import { type AppMetrics, registerMetricsRoute, registerRequestMetrics } from './metrics.ts';
 import { sendGraphError } from './graph-reply.ts';
@@ -32,6 +32,7 @@ import { registerRequestIds } from './request-ids.ts';
 import { fastPkiRead } from './fast-pki-read.ts';
 import { serverWithFastPath } from './http-server.ts';
 import { registerRequestLog } from './request-log.ts';
+import { registerStorableInputCheck } from './storable-input.ts';
 import { registerAdminAuth } from './admin-auth-hook.ts';
 import { ADMIN_PREFIX, type AdminServices, registerAdminRoutes } from './routes/admin-routes.ts';
 import { registerCaRoutes } from './routes/ca-routes.ts';
@@ -97,7 +98,14 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
       : undefined;
   const app: FastifyInstance = Fastify({
     // Our own server (http-server.ts): the fast read path when there is one, and `%24` read as `$`.
-    serverFactory: serverWithFastPath(fast, deps.https, (error) => app.log.error({ err: error }, 'fast read path failed')),
+    serverFactory: serverWithFastPath({
+      fast,
+      tls: deps.https,
+      limits: deps.limits,
+      onError: (error) => app.log.error({ err: error }, 'fast read path failed'),
+    }),
+    // http-server.ts drains on close: kept-alive idle connections stay open while requests are in flight.
+    forceCloseConnections: false,
     logger: { level: deps.logLevel, stream: deps.logStream ?? process.stderr, redact: ['req.headers.authorization'] },
     // request-log.ts writes the one line per request instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
@@ -140,6 +148,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
   registerRequestLog(app);
   registerFaultInjection(app, deps.faults, (effect) => deps.metrics.faultInjected(effect));
   registerErrorHandler(app, deps.limits.maxRequestBodyBytes);
+  registerStorableInputCheck(app);
 
   // Before any route, so its onRoute hook sees them all. Shared schemas are named by their $id.
   app.register(swagger, {
@@ -195,7 +204,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
         registerDeletedItemsRoutes(graph, ctx, deps.deletedItems);
         registerX509PolicyRoutes(graph, ctx, deps.x509Policies);
         graph.setNotFoundHandler(async (request, reply) =>
-          sendGraphError(request, reply, graphErrors.noSuchSegment(lastSegment(request.url))),
+          sendGraphError(request, reply, graphErrors.noSuchSegment(lastPathSegment(request.url))),
         );
       },
       { prefix: `/${version}` },
@@ -207,7 +216,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
       registerGraphAuth(extension, deps.verifier);
       registerVerifyRoutes(extension, deps.verification);
       extension.setNotFoundHandler(async (request, reply) =>
-        sendGraphError(request, reply, graphErrors.noSuchSegment(lastSegment(request.url))),
+        sendGraphError(request, reply, graphErrors.noSuchSegment(lastPathSegment(request.url))),
       );
     },
     { prefix: VERIFY_PREFIX },
@@ -218,14 +227,14 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
       registerAdminAuth(admin, deps.verifier);
       registerAdminRoutes(admin, deps.admin);
       admin.setNotFoundHandler(async (request, reply) =>
-        sendGraphError(request, reply, graphErrors.noSuchSegment(lastSegment(request.url))),
+        sendGraphError(request, reply, graphErrors.noSuchSegment(lastPathSegment(request.url))),
       );
     },
     { prefix: ADMIN_PREFIX },
   );
 
   app.setNotFoundHandler(async (request, reply) =>
-    sendGraphError(request, reply, graphErrors.noSuchSegment(lastSegment(request.url))),
+    sendGraphError(request, reply, graphErrors.noSuchSegment(lastPathSegment(request.url))),
   );
   return app;
 }
@@ -237,9 +246,4 @@ function routeContext(version: ApiVersion, deps: AppDependencies): GraphRouteCon
     skiptokens: deps.skiptokens,
     pageLimits: { defaultPageSize: deps.limits.defaultPageSize, maxPageSize: deps.limits.maxPageSize },
   };
-}
-
-function lastSegment(url: string): string {
-  const path = new URL(url, 'http://localhost').pathname;
-  return decodeURIComponent(path.split('/').filter(Boolean).pop() ?? '/');
 }

@@ -15,7 +15,9 @@ export type CertificateProblemReason =
   | 'not_a_ca'
   | 'key_invalid'
   | 'key_not_allowed'
-  | 'signature_not_allowed';
+  | 'signature_not_allowed'
+  /** A name or URL holds a character the service cannot keep as text (service/storable-text.ts). */
+  | 'unstorable_text';
 
 /** Why a certificate cannot be a CA of the trust store; the message is meant for the client. */
 export class CertificateProblem extends Error {

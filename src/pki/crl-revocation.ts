@@ -10,7 +10,6 @@ import {
   checkSignedBy,
   crlDetail,
   distributionPointsOf,
-  issuingDistributionPointOf,
   lookUpSerial,
   reasonsInScope,
   signatureVerifiesWith,
@@ -21,6 +20,9 @@ import { ALL_REASONS, sameName } from './distribution-points.ts';
 import { ValidationFailure } from './path-validation.ts';
 import type { RevocationMode } from './revocation-mode.ts';
 import type { SignaturePolicy } from './signature.ts';
+
+/** Most certificates named like a CRL's issuer whose key is tried on its signature. */
+export const MAX_CRL_SIGNER_CANDIDATES = 16;
 
 export interface GivenCrlsInput {
   readonly certificate: Certificate;
@@ -128,7 +130,10 @@ async function signerOf(crl: CrlIndex, input: GivenCrlsInput, context: string): 
     seen.add(c.fingerprint);
     return sameName(c.subject, crl.issuer) && (!crl.authorityKeyIdentifier || !c.subjectKeyIdentifier || crl.authorityKeyIdentifier === c.subjectKeyIdentifier);
   });
-  issuingDistributionPointOf(crl, 'base', depth);
+  // Each candidate costs a signature check: a pile of certificates sharing the CRL issuer's name is refused.
+  if (candidates.length > MAX_CRL_SIGNER_CANDIDATES) {
+    throw new ValidationFailure('budget_exceeded', `${context}: more than ${MAX_CRL_SIGNER_CANDIDATES} certificates named like its issuer could have signed it`, depth);
+  }
   let failure: ValidationFailure | undefined;
   for (const candidate of candidates) {
     if (!signatureVerifiesWith(crl, candidate, policy)) continue;

@@ -3,6 +3,7 @@
 // every write refreshes the parent PKI inside the same transaction.
 import type { Limits } from '../config.ts';
 import { type CaCertificate, CertificateProblem, decodeCertificateValue, parseCaCertificate } from '../pki/ca-certificate.ts';
+import { checkStorableCertificate } from './storable-text.ts';
 import type { CaChanges, CaRecord } from '../store/ca-repository.ts';
 import type { Condition, ListQuery } from '../store/list-query.ts';
 import type { Page } from '../store/pki-repository.ts';
@@ -171,7 +172,9 @@ export class CaService {
 
   private parseCertificate(value: string): CaCertificate {
     try {
-      return parseCaCertificate(decodeCertificateValue(value), this.limits.maxCaCertificateBytes);
+      const certificate = parseCaCertificate(decodeCertificateValue(value), this.limits.maxCaCertificateBytes);
+      checkStorableCertificate(certificate);
+      return certificate;
     } catch (error) {
       if (error instanceof CertificateProblem) {
         throw graphErrors.badRequest(`Invalid value specified for property 'certificate' of resource '${RESOURCE}': ${error.message}.`);

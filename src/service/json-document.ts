@@ -6,6 +6,7 @@ import type { Static, TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { previewJson } from '../json-preview.ts';
 import { GraphError } from './errors.ts';
+import { findUnstorableText } from './storable-text.ts';
 
 /** A problem at one place of a document. */
 export class DocumentProblem extends Error {
@@ -59,6 +60,9 @@ export function documentChecker<T extends TSchema>(schema: T): DocumentChecker<T
   const validator = Compile(schema);
   return {
     check(value) {
+      // The same rule as for every request (http/storable-input.ts): text both databases keep as it came.
+      const unstorable = findUnstorableText(value);
+      if (unstorable) throw new DocumentProblem(jsonPath(unstorable.segments), `holds ${unstorable.problem}, which cannot be stored`);
       if (validator.Check(value)) return value as Static<T>;
       const [first] = validator.Errors(value);
       if (!first) throw new DocumentProblem('$', 'the document does not have the expected form');

@@ -14,6 +14,7 @@ import { isUniqueViolation } from '../store/database.ts';
 import type { JobRecord } from '../store/job-repository.ts';
 import type { Store } from '../store/store.ts';
 import { derivedProperties, isHttpUrl } from './ca-service.ts';
+import { checkStorableCertificate } from './storable-text.ts';
 import { graphTimestamp } from './clock.ts';
 import { newObjectId } from './ids.ts';
 import { graphErrors } from './errors.ts';
@@ -136,6 +137,7 @@ export class UploadService {
       let certificate: CaCertificate;
       try {
         certificate = parseCaCertificate(der, this.limits.maxCaCertificateBytes);
+        checkStorableCertificate(certificate);
       } catch (error) {
         if (error instanceof CertificateProblem) throw new UploadFailure(`${position}: ${error.message}.`);
         throw error;

@@ -5,9 +5,10 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { type CompiledQuery, Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import { DEFAULT_DATABASE_OPTIONS, type DatabaseOptions } from '../config.ts';
+import { DEFAULT_DATABASE_OPTIONS, type DatabaseOptions, databaseLocationProblem } from '../config.ts';
 import { KNOWN_MIGRATIONS, migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
+import { writableFileProblem } from '../path-problem.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -51,6 +52,8 @@ export function isPostgresUrl(location: string): boolean {
 
 /** Opens the database and brings its schema up to date (refusing a schema newer than this code). */
 export async function openDatabase(location: string, options: DatabaseOptions = DEFAULT_DATABASE_OPTIONS, migrate = true): Promise<OpenDatabase> {
+  const problem = databaseLocationProblem(location);
+  if (problem) throw new DatabaseConfigError(`cannot use the database ${location}: ${problem}`);
   const opened = isPostgresUrl(location) ? openPostgres(location, options) : openSqlite(location);
   try {
     if (migrate) await migrateToLatest(opened.db);
@@ -64,8 +67,7 @@ export async function openDatabase(location: string, options: DatabaseOptions = 
 
 function openSqlite(location: string): OpenDatabase {
   const file = location.startsWith('sqlite:') ? location.slice('sqlite:'.length) : location;
-  if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const raw = new SqliteDatabase(file);
+  const raw = file === ':memory:' ? new SqliteDatabase(file) : openSqliteFile(file);
   // WAL + synchronous=NORMAL: a committed transaction survives a crash of the process (kill -9);
   // only an OS crash or power loss can drop the last commits. The file is never corrupted.
   raw.pragma('journal_mode = WAL');
@@ -94,6 +96,24 @@ function openSqlite(location: string): OpenDatabase {
     close: () => db.destroy(),
     isReachable: () => reachable(db),
   };
+}
+
+/**
+ * Opens (or creates) a SQLite file, its folder created if missing. What stands in the way (a file where
+ * the folder should be, a folder without write permission) is named with its path and the fix, before
+ * SQLite would say only `unable to open database file`.
+ */
+function openSqliteFile(file: string): SqliteDatabase.Database {
+  const absolute = path.resolve(file);
+  const fix = 'give --data a folder this user may write (it is created if missing), or --database another file';
+  const problem = writableFileProblem(absolute);
+  if (problem) throw new DatabaseConfigError(`cannot open the SQLite database ${absolute}: ${problem}; ${fix}`);
+  try {
+    mkdirSync(path.dirname(absolute), { recursive: true });
+    return new SqliteDatabase(absolute);
+  } catch (error) {
+    throw new DatabaseConfigError(`cannot open the SQLite database ${absolute}: ${(error as Error).message}; ${fix}`, { cause: error });
+  }
 }
 
 /**
@@ -179,7 +199,7 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   await refuseNewerSchema(db);
   // Kysely looks for its migration tables in any schema unless told which; with several schemas in one
   // PostgreSQL database (one per deployment or test run) it must be the connection's own.
-  const schema = await currentSchema(db);
+  const schema = (await currentSchema(db)) ?? (await createSearchPathSchema(db));
   const migrator = new Migrator({ db, provider: migrationProvider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
@@ -189,11 +209,46 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-/** PostgreSQL's current schema (from search_path), or undefined on SQLite. */
+/** PostgreSQL's current schema (from search_path; undefined when none of its schemas exists), or undefined on SQLite. */
 async function currentSchema(db: Kysely<Database>): Promise<string | undefined> {
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return undefined;
-  const result = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-  return result.rows[0]?.schema;
+  const result = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  return result.rows[0]?.schema ?? undefined;
+}
+
+/**
+ * A PostgreSQL URL whose search_path names a schema that does not exist yet (a new deployment given
+ * `options=-c search_path=NAME`): the migration creates it, as it creates the tables, rather than failing
+ * with `relation "kysely_migration_lock" does not exist`. On SQLite, or when search_path names no schema
+ * at all, nothing is created. A user who may not create schemas is told the statement that would.
+ */
+async function createSearchPathSchema(db: Kysely<Database>): Promise<string | undefined> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return undefined;
+  const setting = await sql<{ path: string }>`select current_setting('search_path') as path`.execute(db);
+  const first = firstSearchPathSchema(setting.rows[0]?.path ?? '');
+  if (first === undefined) throw new DatabaseConfigError('the PostgreSQL search_path names no schema to create the tables in: add options=-c search_path=NAME to the URL');
+  try {
+    await sql`create schema if not exists ${sql.id(first)}`.execute(db);
+  } catch (error) {
+    // Another instance starting on the same new schema created it a moment ago.
+    if (isUniqueViolation(error) && (await currentSchema(db)) === first) return first;
+    throw new DatabaseConfigError(
+      `the schema "${first}" of the URL's search_path does not exist and could not be created (${(error as Error).message}); ` +
+        `create it as a user who may: CREATE SCHEMA "${first}" AUTHORIZATION <the URL's user>;`,
+      { cause: error },
+    );
+  }
+  return first;
+}
+
+/** The first schema a search_path setting names (`"$user"` and empty entries skipped), unquoted. */
+function firstSearchPathSchema(setting: string): string | undefined {
+  for (const raw of setting.split(',')) {
+    const entry = raw.trim();
+    if (entry === '' || entry === '"$user"' || entry === '$user') continue;
+    return entry.startsWith('"') && entry.endsWith('"') ? entry.slice(1, -1).replaceAll('""', '"') : entry.toLowerCase();
+  }
+  return undefined;
 }
 
 /**
@@ -202,9 +257,12 @@ async function currentSchema(db: Kysely<Database>): Promise<string | undefined> 
  * fails when another deployment drops a schema at that moment.
  */
 async function hasMigrationTable(db: Kysely<Database>): Promise<boolean> {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   const schema = await currentSchema(db);
+  // PostgreSQL without any schema of its search_path: nothing has been created yet.
+  if (postgres && schema === undefined) return false;
   const result =
-    schema === undefined
+    !postgres
       ? await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(db)
       : await sql<{ n: number }>`select count(*) as n from pg_catalog.pg_tables where schemaname = ${schema} and tablename = 'kysely_migration'`.execute(db);
   return Number(result.rows[0]?.n ?? 0) > 0;

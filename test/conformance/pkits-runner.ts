@@ -5,10 +5,14 @@
 // give the same settings). The command runs in this process (runVerifyCommand: the code bin/graph-pki
 // runs, given its argv); the test spawns the real executable for a few cases.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runVerifyCommand, verifyCommand } from '../../src/cli/verify-command.ts';
+import { sharedTestData } from '../helpers/test-inputs.ts';
 
-export const PKITS_DIR = fileURLToPath(new URL('../../../shared/testdata/pkits/', import.meta.url));
+/** The PKITS files, in the project's shared folder (absent from a bare clone: the test is then skipped). */
+export const PKITS = sharedTestData('testdata/pkits/pkits.json');
+export const PKITS_DIR = `${path.dirname(PKITS.path)}/`;
 const CERTS = `${PKITS_DIR}certs/`;
 const CRLS = `${PKITS_DIR}crls/`;
 

@@ -1,15 +1,43 @@
-// Launches Debian's Chromium through playwright-core for the admin page tests, with the flags of
-// ../shared/STACK.md and a fresh profile folder. Chromium missing is a failure, never a skip: CI installs
-// it (.ci/run), and a developer gets the command that does.
+// Launches Chromium through playwright-core for the admin page tests, with the flags of ../shared/STACK.md
+// and a fresh profile folder. Which Chromium: GRAPH_PKI_TEST_CHROMIUM if set, else the system's
+// (/usr/bin/chromium, Debian's package), else the one the @sparticuz/chromium devDependency ships (a
+// compressed build it unpacks into the temp folder on first use), so `npm ci && npm test` needs no system
+// browser. None usable: the browser test is skipped and the summary of `npm test` says so (a failure under
+// GRAPH_PKI_TEST_REQUIRE_ALL, as in CI). Never `npx playwright install`.
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium as playwrightChromium, type BrowserContext, type Page } from 'playwright-core';
 import { buildWebBundle, WEB_BUNDLE_DIR } from '../../scripts/web-bundle.mjs';
+import { skipUnlessPresent, type TestInput } from './test-inputs.ts';
 
-export const CHROMIUM_PATH = process.env.GRAPH_PKI_TEST_CHROMIUM ?? '/usr/bin/chromium';
+const SYSTEM_CHROMIUM = '/usr/bin/chromium';
+/** A package name in a variable: the type check must not need the package, which an older install may lack. */
+const CHROMIUM_PACKAGE = '@sparticuz/chromium';
+
+export const CHROMIUM_INPUT: TestInput = {
+  what: `a Chromium (GRAPH_PKI_TEST_CHROMIUM, ${SYSTEM_CHROMIUM}, or the ${CHROMIUM_PACKAGE} devDependency)`,
+  howToRun: `run \`npm ci\` (installs ${CHROMIUM_PACKAGE}), or \`sudo apt-get install -y chromium\`, or set GRAPH_PKI_TEST_CHROMIUM to a Chromium or Chrome executable`,
+};
+
+/** The Chromium executable to drive, or undefined when there is none (see the file's comment for the order). */
+export async function findChromium(): Promise<string | undefined> {
+  const configured = process.env.GRAPH_PKI_TEST_CHROMIUM;
+  if (configured) {
+    if (!existsSync(configured)) throw new Error(`GRAPH_PKI_TEST_CHROMIUM=${configured} does not exist`);
+    return configured;
+  }
+  if (existsSync(SYSTEM_CHROMIUM)) return SYSTEM_CHROMIUM;
+  let packaged: { default: { executablePath(): Promise<string> } };
+  try {
+    packaged = (await import(CHROMIUM_PACKAGE)) as typeof packaged;
+  } catch {
+    return undefined;
+  }
+  return packaged.default.executablePath();
+}
 
 const CHROMIUM_FLAGS = [
   '--headless',
@@ -31,17 +59,18 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-export async function launchChromium(): Promise<TestBrowser> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(
-      `The admin page tests need Chromium at ${CHROMIUM_PATH}, which does not exist. Install it with ` +
-        '`sudo apt-get install -y chromium` (Debian/Ubuntu; .ci/run does this in CI), or set GRAPH_PKI_TEST_CHROMIUM ' +
-        'to a Chromium or Chrome executable. Do not run `npx playwright install`.',
-    );
-  }
+/** The `skip` option of a browser suite: false when a Chromium is found, else why not (see test-inputs.ts). */
+export async function skipUnlessChromium(suiteUrl: string): Promise<string | false> {
+  return skipUnlessPresent(CHROMIUM_INPUT, (await findChromium()) !== undefined, suiteUrl);
+}
+
+/** Starts Chromium (the one findChromium picks, unless given) with a fresh profile. */
+export async function launchChromium(chromium?: string): Promise<TestBrowser> {
+  const executablePath = chromium ?? (await findChromium());
+  if (executablePath === undefined) throw new Error(`no Chromium to run: ${CHROMIUM_INPUT.howToRun}`);
   const profile = await mkdtemp(path.join(tmpdir(), 'graph-pki-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM_PATH,
+  const context = await playwrightChromium.launchPersistentContext(profile, {
+    executablePath,
     headless: true,
     args: CHROMIUM_FLAGS,
     viewport: { width: 1366, height: 860 },

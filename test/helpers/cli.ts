@@ -27,9 +27,36 @@ async function withTestDatabase(args: readonly string[], env: Record<string, str
 
 /** Runs `graph-pki …` to its end; `input`, when given, is its standard input. */
 export async function runCli(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 20_000, input?: string): Promise<CliResult> {
-  const fullArgs = await withTestDatabase(args, env);
+  return runProcess(await withTestDatabase(args, env), { env, timeoutMs, input });
+}
+
+/**
+ * Runs `graph-pki …` exactly as given (no test database added), in the folder `cwd`, as a user who typed
+ * it there would; `uid`/`gid` run it as another user (only root may).
+ */
+export function runCliIn(cwd: string, args: readonly string[], options: { env?: Record<string, string>; uid?: number; gid?: number } = {}): Promise<CliResult> {
+  return runProcess(args, { env: options.env ?? {}, timeoutMs: 20_000, cwd, uid: options.uid, gid: options.gid });
+}
+
+interface ProcessOptions {
+  readonly env: Record<string, string>;
+  readonly timeoutMs: number;
+  readonly input?: string | undefined;
+  readonly cwd?: string;
+  readonly uid?: number | undefined;
+  readonly gid?: number | undefined;
+}
+
+function runProcess(fullArgs: readonly string[], { env, timeoutMs, input, cwd, uid, gid }: ProcessOptions): Promise<CliResult> {
+  const args = fullArgs;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...fullArgs], { env: { ...process.env, ...env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...fullArgs], {
+      env: { ...process.env, ...env },
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      ...(cwd ? { cwd } : {}),
+      ...(uid === undefined ? {} : { uid }),
+      ...(gid === undefined ? {} : { gid }),
+    });
     if (input !== undefined) child.stdin?.end(input);
     let stdout = '';
     let stderr = '';
@@ -60,18 +87,28 @@ export interface CliServer {
 /** Starts `graph-pki serve …` and resolves once it prints the URL it listens on. */
 export async function startCliServer(args: readonly string[], env: Record<string, string> = {}): Promise<CliServer> {
   const fullArgs = (await withTestDatabase(['serve', ...args], env)).slice(1);
+  return startServerProcess(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'warn', ...fullArgs], { env: { ...process.env, ...env } }, 20_000);
+}
+
+/**
+ * `COMMAND serve --port 0 --log-level warn` started in the folder `cwd`, as a user starts it there (data
+ * in ./data, no test database): for a graph-pki reached through a symlink or installed from the package.
+ */
+export function startServerIn(cwd: string, command: string): Promise<CliServer> {
+  return startServerProcess(command, ['serve', '--port', '0', '--log-level', 'warn'], { cwd }, 30_000);
+}
+
+/** Spawns a server process and resolves once it prints the URL it listens on. */
+function startServerProcess(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string }, timeoutMs: number): Promise<CliServer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'warn', ...fullArgs], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`server did not start: ${out} ${err}`));
-    }, 20_000);
+      reject(new Error(`server did not start in ${timeoutMs} ms: ${out} ${err}`));
+    }, timeoutMs);
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();

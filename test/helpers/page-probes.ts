@@ -10,15 +10,11 @@ export const FOCUSED = `(() => {
   return a.id || a.getAttribute('aria-label') || a.textContent?.trim() || a.tagName;
 })()`;
 
-/**
- * The focus comes back when the request ends: waits up to 3 s for `expected` to have it, then says what has
- * it. Polled from here with page.evaluate, not page.waitForFunction: a string predicate that is not true at
- * once is re-run in the page by evaluating a string, which the page's CSP (no 'unsafe-eval') reports as a
- * script error, failing the tests' check for CSP violations whenever the focus is slow to settle.
- */
+/** The focus comes back when the request ends: waits for `expected` to have it, then says what has it. */
 export async function assertFocusSettles(page: Page, expected: string): Promise<void> {
-  const deadline = Date.now() + 3000;
-  while ((await page.evaluate(FOCUSED)) !== expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+  // Polled with evaluate rather than waitForFunction, whose string predicate the page's CSP (no
+  // 'unsafe-eval') refuses in some Chromium builds, such as the one @sparticuz/chromium ships.
+  for (const deadline = Date.now() + 3000; Date.now() < deadline && (await page.evaluate(FOCUSED)) !== expected; ) await page.waitForTimeout(50);
   assert.equal(await page.evaluate(FOCUSED), expected);
 }
 

@@ -2,8 +2,10 @@
 // that does not decode, an id longer than the router's default parameter limit, and bytes that are
 // not valid HTTP (sent on a raw socket, as no HTTP client would send them).
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { rawRequest } from '../helpers/raw-http.ts';
 import { PKI_PATH, startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 let t: TestServer;
@@ -89,5 +91,40 @@ describe('bytes that are not valid HTTP', () => {
 
   it('leaves the server serving', async () => {
     assert.equal((await t.request('GET', `/beta${PKI_PATH}`)).status, 200);
+  });
+});
+
+describe('a path that begins with two slashes', () => {
+  for (const path of ['//v1.0/x', '//beta', '///', '//[', '//v1.0/x?$top=1']) {
+    it(`${path} without a token: 404 in the envelope, not 500`, async () => {
+      const res = await rawRequest(t.url, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      assert.equal(res?.status, 404, res?.body);
+      assert.match(JSON.parse(res?.body ?? '{}').error.message, /^Resource not found for the segment /);
+    });
+  }
+});
+
+describe('HEAD with headers above 16 KB', () => {
+  it("431 without a body, which Node's own client reads, then the connection closes", async () => {
+    const { port } = new URL(t.url);
+    const answer = await new Promise<{ status: number | undefined; body: string; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
+      const request = http.request({ host: '127.0.0.1', port, method: 'HEAD', path: '/beta', headers: { 'x-big': 'x'.repeat(20_000) } }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode, body, headers: res.headers }));
+      });
+      request.on('error', reject);
+      request.end();
+    });
+    assert.equal(answer.status, 431);
+    assert.equal(answer.body, '');
+    assert.equal(answer.headers.connection, 'close');
+    assert.match(String(answer.headers['request-id']), GUID);
+  });
+
+  it('GET with the same headers still gets the envelope as its body', async () => {
+    const res = await rawRequest(t.url, `GET /beta HTTP/1.1\r\nHost: x\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`);
+    assert.equal(res?.status, 431);
+    assert.match(JSON.parse(res?.body ?? '{}').error.message, /headers are larger/);
   });
 });

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { it } from 'node:test';
+import { RawConnection } from '../helpers/raw-http.ts';
 import { PKI_PATH, startTestServer } from '../helpers/test-server.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -35,4 +36,39 @@ it('answers a request that arrives during shutdown with 503 in Graph\'s envelope
   assert.equal(error.code, 'serviceNotAvailable');
   assert.match(error.message, /shutting down/);
   assert.equal(error.innerError['client-request-id'], 'late-1');
+});
+
+it('answers 503 on a kept-alive idle connection while an in-flight request drains, and lets that request finish', async () => {
+  const t = await startTestServer();
+  const token = await t.token();
+  const host = new URL(t.url).host;
+  // An idle kept-alive connection: one request answered, the connection left open.
+  const idle = await RawConnection.open(t.url);
+  idle.write(`GET /healthz HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+  assert.equal((await idle.nextResponse())?.status, 200);
+  // An in-flight request: its body is still arriving when the shutdown begins.
+  const body = JSON.stringify({ displayName: 'Created during the drain' });
+  const inFlight = await RawConnection.open(t.url);
+  inFlight.write(
+    `POST /beta${PKI_PATH} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
+  );
+  await sleep(100);
+  const closing = t.close();
+  await sleep(200);
+  assert.equal(idle.isClosed, false, 'the idle kept-alive connection was closed while a request was in flight');
+  idle.write(`POST /beta${PKI_PATH} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nclient-request-id: late-2\r\n\r\n{}`);
+  const late = await idle.nextResponse();
+  assert.equal(late?.status, 503, `no answer on the kept-alive connection: ${idle.unread}`);
+  assert.match(late?.headers.get('retry-after') ?? '', /^\d+$/);
+  assert.equal(late?.headers.get('connection'), 'close');
+  assert.equal(JSON.parse(late?.body ?? '{}').error.code, 'serviceNotAvailable');
+  assert.equal((await idle.closed).reset, false);
+  // The in-flight request finishes normally, and its connection closes after the answer.
+  inFlight.write(body.slice(5));
+  const created = await inFlight.nextResponse();
+  assert.equal(created?.status, 201, inFlight.unread);
+  assert.equal(JSON.parse(created?.body ?? '{}').displayName, 'Created during the drain');
+  assert.equal(created?.headers.get('connection'), 'close');
+  await inFlight.closed;
+  await closing;
 });

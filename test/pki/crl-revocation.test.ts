@@ -240,3 +240,15 @@ describe('delta CRLs', () => {
     expectReason(await check(material([await createCrl({ issuer: int, crlNumber: 31, deltaBaseCrlNumber: 30 })]), 'given'), 'crl_unavailable', /without its base/);
   });
 });
+
+describe('budgets', () => {
+  it('more than 16 certificates named like the CRL issuer: budget_exceeded rather than a signature check each', async () => {
+    const root = await createCa({ subject: `CN=${unique('Budget Root')}` });
+    const int = await createCa({ subject: `CN=${unique('Budget Int')}`, issuer: root });
+    const leaf = await createLeaf({ subject: 'CN=budget leaf', issuer: int });
+    const lookalikes = await Promise.all(Array.from({ length: 16 }, () => createCa({ subject: int.subject, issuer: root, subjectKeyIdentifier: false })));
+    const crls = [await createCrl({ issuer: int, authorityKeyIdentifier: false }), await createCrl({ issuer: root })];
+    expectTrusted(await check({ leaf, trusted: [root], intermediates: [int, ...lookalikes.slice(0, 15)], crls }));
+    expectReason(await check({ leaf, trusted: [root], intermediates: [int, ...lookalikes], crls }), 'budget_exceeded', /more than 16 certificates/);
+  });
+});

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { postgresSchemaUrl, TEST_BACKEND } from '../helpers/backend.ts';
+import { postgresSchemaUrl, TEST_BACKEND, testSchemaName } from '../helpers/backend.ts';
 import { createCa, p7bOf, sha256Hex, type TestCert } from '../helpers/certs.ts';
 import { runCli, startCliServer, type CliServer } from '../helpers/cli.ts';
 import { startFileServer, type FileServer } from '../helpers/file-server.ts';
@@ -46,7 +46,7 @@ if (TEST_BACKEND === 'postgres') {
     });
 
     async function freshSchemaUrl(): Promise<string> {
-      return postgresSchemaUrl(`gp_scale_${randomBytes(8).toString('hex')}`);
+      return postgresSchemaUrl(testSchemaName('scale', randomBytes(8).toString('hex')));
     }
 
     async function start(name: string, url: string, extra: readonly string[] = []): Promise<CliServer> {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { TEST_BACKEND } from '../helpers/backend.ts';
-import { buildAdminPage, clearScreenshots, launchChromium, SCREENSHOT_DIR, type TestBrowser } from '../helpers/browser.ts';
+import { buildAdminPage, clearScreenshots, launchChromium, SCREENSHOT_DIR, skipUnlessChromium, type TestBrowser } from '../helpers/browser.ts';
 import { createCa, createLeaf, p7bOf, p7bPemOf, type TestCert, x509 } from '../helpers/certs.ts';
 import { assertFocusSettles, countPageRequests, FOCUSED } from '../helpers/page-probes.ts';
 import { PKI_PATH, startTestServer, type TestServer } from '../helpers/test-server.ts';
@@ -50,7 +50,7 @@ async function storedCa(name: string): Promise<any> {
   return listed.body.value.find((ca: { displayName: string }) => ca.displayName === name);
 }
 
-describe('admin page: editing CAs and adding a local bundle', () => {
+describe('admin page: editing CAs and adding a local bundle', { skip: await skipUnlessChromium(import.meta.url) }, () => {
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'graph-pki-web-ca-edit-'));
     await Promise.all([buildAdminPage(), clearScreenshots(SCREENSHOT_PREFIX)]);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page, Route } from 'playwright-core';
 import { TEST_BACKEND } from '../helpers/backend.ts';
-import { buildAdminPage, clearScreenshots, launchChromium, SCREENSHOT_DIR, type TestBrowser } from '../helpers/browser.ts';
+import { buildAdminPage, clearScreenshots, launchChromium, SCREENSHOT_DIR, skipUnlessChromium, type TestBrowser } from '../helpers/browser.ts';
 import { createCa, createChain, createCrl, createLeaf, p7bOf, sha256Hex, type TestCert, x509 } from '../helpers/certs.ts';
 import { startFileServer, type FileServer } from '../helpers/file-server.ts';
 import { assertFocusSettles, countPageRequests, FOCUSED } from '../helpers/page-probes.ts';
@@ -99,7 +99,7 @@ async function pkiIdNamed(name: string): Promise<string> {
   return pki.id;
 }
 
-describe('admin page', () => {
+describe('admin page', { skip: await skipUnlessChromium(import.meta.url) }, () => {
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'graph-pki-web-'));
     await Promise.all([buildAdminPage(), clearScreenshots(SCREENSHOT_PREFIX)]);
