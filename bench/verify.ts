@@ -47,7 +47,7 @@ import {
   verdict,
   waitForQuiet,
 } from './lib.ts';
-import { measureTrustStore, TRUST_STORE_TARGET_RATIO } from './verify-trust-store.ts';
+import { measureTrustStore, type Rate, TRUST_STORE_TARGET_RATIO } from './verify-trust-store.ts';
 
 const USAGE = 'usage: node --import tsx bench/verify.ts [--seconds S=3] [--copies N=2000] [--quiet-wait S=15] [--store-calls N=1500]';
 const OPENSSL = '/usr/bin/openssl';
@@ -351,18 +351,26 @@ async function main(): Promise<number> {
   process.stdout.write('\nthrough the trust store (VerificationService.verify, SQLite): ');
   const store = await measureTrustStore(storeCalls, (text) => process.stdout.write(text));
   const [small, large] = store.runs as [typeof store.runs[0], typeof store.runs[0]];
-  const sameRatio = large.sameLeafPerS / small.sameLeafPerS;
-  const differentRatio = large.differentLeafPerS / small.differentLeafPerS;
-  const storeMet = sameRatio >= TRUST_STORE_TARGET_RATIO && differentRatio >= TRUST_STORE_TARGET_RATIO;
+  // Judged on CPU per verification (this process only): on a shared machine the wall-clock rates swing
+  // with other processes far more than with the store; both are shown.
+  const cpuRatio = (pick: (run: typeof small) => Rate) => pick(small).cpuUsPer / pick(large).cpuUsPer;
+  const wallRatio = (pick: (run: typeof small) => Rate) => pick(large).perS / pick(small).perS;
+  const loads: Array<[string, (run: typeof small) => Rate]> = [
+    ['same leaf every call', (run) => run.sameLeaf],
+    ['a different leaf every call', (run) => run.differentLeaf],
+  ];
+  const storeMet = loads.every(([, pick]) => cpuRatio(pick) >= TRUST_STORE_TARGET_RATIO);
   process.stdout.write(
     `\n${table([
       ['trust store (P-256 chain, 2 CRLs cached)', `${small.cas} CAs, ${small.pkis} PKI`, `${large.cas} CAs, ${large.pkis} PKIs`, 'ratio', 'target', ''],
-      ['same leaf every call, verif./s', fmt(small.sameLeafPerS), fmt(large.sameLeafPerS), `${sameRatio.toFixed(2)}×`, `≥ ${TRUST_STORE_TARGET_RATIO}×`, verdict(sameRatio >= TRUST_STORE_TARGET_RATIO)],
-      ['a different leaf every call, verif./s', fmt(small.differentLeafPerS), fmt(large.differentLeafPerS), `${differentRatio.toFixed(2)}×`, `≥ ${TRUST_STORE_TARGET_RATIO}×`, verdict(differentRatio >= TRUST_STORE_TARGET_RATIO)],
+      ...loads.flatMap(([name, pick]) => [
+        [`${name}: CPU µs per verification`, fmt(pick(small).cpuUsPer), fmt(pick(large).cpuUsPer), `${cpuRatio(pick).toFixed(2)}×`, `≥ ${TRUST_STORE_TARGET_RATIO}×`, verdict(cpuRatio(pick) >= TRUST_STORE_TARGET_RATIO)],
+        [`${name}: verif./s (wall)`, fmt(pick(small).perS), fmt(pick(large).perS), `${wallRatio(pick).toFixed(2)}×`, '', ''],
+      ]),
       ['one raw signature check (P-256, node:crypto), CPU µs', fmt(store.rawSignatureUs, 1), '', `= ${fmt(1e6 / store.rawSignatureUs)}/s alone`, '', ''],
-    ])}\n(${store.calls} sequential verifications per cell)\n`,
+    ])}\n(${store.calls} sequential verifications per cell; ratio = the 2-CA cost over the ${large.cas}-CA cost, i.e. the ${large.cas}-CA rate as a fraction of the 2-CA rate)\n`,
   );
-  process.stdout.write(`${verdict(storeMet)}: verification with ${large.cas} CAs ≥ ${TRUST_STORE_TARGET_RATIO}× the rate with ${small.cas} CAs.\n`);
+  process.stdout.write(`${verdict(storeMet)}: verification with ${large.cas} CAs ≥ ${TRUST_STORE_TARGET_RATIO}× the rate with ${small.cas} CAs (CPU per verification).\n`);
   return 0;
 }
 
