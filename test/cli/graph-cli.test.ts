@@ -193,6 +193,15 @@ describe('graph-pki upload', () => {
     assert.match(wrongHash.stderr, /hash/i);
   });
 
+  it('gives up waiting after --wait-ms, saying the upload still runs and how to follow it', async () => {
+    const pkiId = await pkiOf('CLI upload stalled');
+    files.set('/stalled.p7b', { stall: true });
+    const result = await runCli(['upload', '--pki', pkiId, ...openKey, '--wait-ms', '1000', `${files.url}/stalled.p7b`, '--sha256', '0'.repeat(64)]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, new RegExp(`the upload is still running after 1000 ms \\(--wait-ms\\); see graph-pki pki show ${pkiId}`));
+    assert.equal((await open.request('GET', `/beta${PKI_PATH}/${pkiId}`)).body.status, 'running');
+  });
+
   it('exits 2 for a URL without --sha256, a local file for a remote server, or an unreadable file', async () => {
     const noHash = await runCli(['upload', '--pki', 'p', ...openKey, 'https://pki.contoso.example/cba.p7b']);
     assert.equal(noHash.code, 2);

@@ -230,7 +230,14 @@ describe('command line', () => {
   });
 
   it('exits 2 with a message on bad usage', async () => {
-    const cases = [['serve', '--port', 'eighty'], ['token', '--tenant', 'contoso'], ['frobnicate'], ['token', '--scopes', 'a', '--app-roles', 'b']];
+    const cases = [
+      ['serve', '--port', 'eighty'],
+      ['token', '--tenant', 'contoso'],
+      ['frobnicate'],
+      ['token', '--scopes', 'a', '--app-roles', 'b'],
+      // The headers are part of the request: their timeout cannot be the longer one.
+      ['serve', '--headers-timeout-ms', '5000', '--request-timeout-ms', '1000'],
+    ];
     for (const args of cases) {
       const result = await runCli(args);
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stdout}`);
