@@ -32,7 +32,7 @@ async function verifyInPage(leaf: TestCert, name: string): Promise<string> {
   await page.getByLabel('Certificate file', { exact: true }).setInputFiles(file);
   await page.locator('#status', { hasText: `Loaded ${name}` }).waitFor();
   await page.getByRole('button', { name: 'Verify', exact: true }).click();
-  await page.locator('#status', { hasText: /^Verified: / }).waitFor();
+  await page.locator('#status', { hasText: /^Verified: / }).waitFor({ timeout: 30_000 });
   return (await page.locator('#verdict').textContent()) ?? '';
 }
 
@@ -86,7 +86,8 @@ describe('admin page: verify panel', () => {
     await page.locator('#status', { hasText: 'SHA-256 of panel.p7b computed.' }).waitFor();
     await page.getByLabel('Bundle URL (the server downloads it)').fill(`${files.url}/panel.p7b`);
     await page.getByRole('button', { name: 'Start upload' }).click();
-    await page.locator('#pki-detail-status', { hasText: 'succeeded' }).waitFor();
+    // The upload job runs in the background; on a busy machine (the suite runs two back-ends) it takes a while.
+    await page.locator('#pki-detail-status', { hasText: 'succeeded' }).waitFor({ timeout: 30_000 });
 
     // The issuing CA's own CRL URL, which the upload cannot know, set afterwards.
     const pkiId = (await t.request('GET', `/beta${PKI_PATH}`)).body.value[0].id as string;
