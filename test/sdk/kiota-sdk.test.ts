@@ -499,7 +499,8 @@ describe('Microsoft Graph beta SDK (Kiota) against graph-pki', () => {
       const issuing = await createCa({
         subject: 'CN=SDK Upload Issuing, O=Contoso',
         issuer: bundleRoot,
-        crlDistributionPoints: ['http://crl.contoso.test/sdk-upload-issuing.crl'],
+        // The issuing CA's CDP names the CRL of its issuer, the root: the upload gives that URL to the root.
+        crlDistributionPoints: ['http://crl.contoso.test/sdk-upload-root.crl'],
       });
       const bundle = p7bOf([bundleRoot, issuing]);
       // A short delay keeps the job observable as running.
@@ -529,7 +530,8 @@ describe('Microsoft Graph beta SDK (Kiota) against graph-pki', () => {
         assert.equal(uploadedIssuing.certificateAuthorityType, CertificateAuthorityTypeObject.Intermediate);
         assert.equal(uploadedIssuing.issuer, 'CN=SDK Upload Issuing, O=Contoso');
         assert.ok(bytesOf(uploadedIssuing.certificate).equals(issuing.der));
-        assert.equal(uploadedIssuing.certificateRevocationListUrl, 'http://crl.contoso.test/sdk-upload-issuing.crl');
+        assert.equal(uploadedRoot.certificateRevocationListUrl, 'http://crl.contoso.test/sdk-upload-root.crl');
+        assert.equal(uploadedIssuing.certificateRevocationListUrl, undefined, 'no URL: nothing in the bundle names the CRL the issuing CA publishes (JSON null reads as undefined)');
         assert.equal(uploadedIssuing.expirationDateTime?.getTime(), expiryOf(issuing));
         assert.equal(await pki.certificateAuthorities.count.get(), 2);
       });
