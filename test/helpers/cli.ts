@@ -94,8 +94,8 @@ export async function startCliServer(args: readonly string[], env: Record<string
  * `COMMAND serve --port 0 --log-level warn` started in the folder `cwd`, as a user starts it there (data
  * in ./data, no test database): for a graph-pki reached through a symlink or installed from the package.
  */
-export function startServerIn(cwd: string, command: string): Promise<CliServer> {
-  return startServerProcess(command, ['serve', '--port', '0', '--log-level', 'warn'], { cwd }, 30_000);
+export function startServerIn(cwd: string, command: string, extraArgs: readonly string[] = []): Promise<CliServer> {
+  return startServerProcess(command, ['serve', '--port', '0', '--log-level', 'warn', ...extraArgs], { cwd }, 30_000);
 }
 
 /** Spawns a server process and resolves once it prints the URL it listens on. */

@@ -3,9 +3,10 @@
 // `<!-- README example: NAME -->` marker is taken from README.md itself (so the test cannot drift from
 // the text), shell blocks run with bash in a folder holding the files they name (root-ca.cer, issuing.p7b,
 // alice.pem, …) and a `bin/graph-pki` of this checkout, next to a `bin/graph-pki serve` started there;
-// TypeScript blocks run with tsx. The one edit: the server listens on a free port instead of 8080, so
+// TypeScript blocks run with tsx. The edits: the server listens on a free port instead of 8080, so
 // `http://127.0.0.1:8080` becomes its URL (and GRAPH_PKI_URL is set for the commands that default to it),
-// and `<id from the create answer>` becomes the id the create example printed.
+// and `<id from the create answer>` becomes the id the create example printed; the server runs with
+// --allow-private-fetch, which the CLI walkthrough says its local-file upload needs.
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,7 @@ import { type CommandResult, runCommand } from '../helpers/run-command.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The examples this test runs: a marker removed or renamed in the README fails it. */
-const EXAMPLES = ['create-pki', 'add-ca-curl', 'add-ca-cli', 'upload', 'graph-sdk', 'verify-offline', 'snapshot-reset'] as const;
+const EXAMPLES = ['create-pki', 'add-ca-curl', 'add-ca-cli', 'upload', 'graph-sdk', 'verify-offline', 'cli-walkthrough', 'snapshot-reset'] as const;
 
 interface Example {
   readonly language: string;
@@ -58,20 +59,33 @@ function adapted(name: (typeof EXAMPLES)[number]): Example {
 }
 
 /** Runs a shell example with bash -euo pipefail in the example folder, with TOKEN and PKI as earlier examples left them. */
-async function runShell(name: (typeof EXAMPLES)[number]): Promise<Ran> {
+async function runShell(name: (typeof EXAMPLES)[number], env: Record<string, string> = {}): Promise<Ran> {
   const { language, code } = adapted(name);
   assert.equal(language, 'sh');
-  const result = await run('bash', ['-euo', 'pipefail', '-c', code], folder, { TOKEN: token, PKI: pkiId, GRAPH_PKI_URL: server.url });
+  const result = await run('bash', ['-euo', 'pipefail', '-c', code], folder, { TOKEN: token, PKI: pkiId, GRAPH_PKI_URL: server.url, ...env });
   assert.equal(result.code, 0, `README example ${name} failed:\n${code}\n${result.stderr}${result.stdout}`);
   return result;
 }
 
-async function listCas(): Promise<Array<{ displayName: string }>> {
-  const response = await fetch(`${server.url}/beta/directory/publicKeyInfrastructure/certificateBasedAuthConfigurations/${pkiId}/certificateAuthorities`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  assert.equal(response.status, 200);
-  return ((await response.json()) as { value: Array<{ displayName: string }> }).value;
+const PKIS = '/beta/directory/publicKeyInfrastructure/certificateBasedAuthConfigurations';
+
+async function graphGet<T>(pathAndQuery: string): Promise<T> {
+  const response = await fetch(`${server.url}${pathAndQuery}`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(response.status, 200, pathAndQuery);
+  return (await response.json()) as T;
+}
+
+async function listCas(): Promise<Array<{ id: string; displayName: string }>> {
+  return (await graphGet<{ value: Array<{ id: string; displayName: string }> }>(`${PKIS}/${pkiId}/certificateAuthorities`)).value;
+}
+
+/** Waits until no upload runs on the PKI (the upload example's job may still be trying its URL). */
+async function uploadSettled(): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if ((await graphGet<{ status: string }>(`${PKIS}/${pkiId}`)).status !== 'running') return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.fail('the upload example\'s job still runs after 30 s');
 }
 
 describe('the README examples', () => {
@@ -100,7 +114,7 @@ describe('the README examples', () => {
       writeFile(path.join(folder, 'issuing.crl'), (await createCrl({ issuer: issuing })).der),
     ]);
     // As in the quick start: `bin/graph-pki serve` in this folder, data in ./data.
-    server = await startServerIn(folder, path.join(folder, 'bin', 'graph-pki'));
+    server = await startServerIn(folder, path.join(folder, 'bin', 'graph-pki'), ['--allow-private-fetch']);
   });
 
   after(async () => {
@@ -167,10 +181,24 @@ describe('the README examples', () => {
     assert.match(result.stdout, /trusted/i);
   });
 
+  it('cli-walkthrough: pki, ca, verify --url and upload of a local file, each exiting 0 as written', async () => {
+    await uploadSettled();
+    const issuing = (await listCas()).find((ca) => ca.displayName === 'Contoso Issuing CA');
+    assert.ok(issuing, 'the issuing CA the add examples added');
+    const result = await runShell('cli-walkthrough', { CA: issuing.id });
+    assert.match(result.stdout, /created PKI Fabrikam PKI with id [0-9a-f-]{36}/);
+    assert.match(result.stdout, /trusted/i, 'verify --url trusts alice.pem through the server');
+    assert.match(result.stdout, /Upload succeeded: added 1 certificate authority/);
+    assert.match(result.stdout, /removed CA /);
+    assert.match(result.stdout, /deleted PKI /);
+    const deleted = await graphGet<{ value: Array<{ id: string }> }>('/beta/directory/deletedItems/microsoft.graph.certificateBasedAuthPki');
+    assert.ok(deleted.value.some((pki) => pki.id === pkiId), 'pki delete left the PKI in deleted items');
+  });
+
   it('snapshot-reset: export, reset, import and reset --all against the running server', async () => {
     const result = await runShell('snapshot-reset');
     assert.ok(result.stdout.length > 0);
     const snapshot = await readFile(path.join(folder, 'tenant.json'), 'utf8');
-    assert.ok(snapshot.includes('Contoso PKI'), 'the export holds the PKIs made above');
+    assert.ok(snapshot.includes('Fabrikam PKI'), 'the export holds the PKIs made above');
   });
 });
