@@ -98,8 +98,17 @@ export function startServerIn(cwd: string, command: string, extraArgs: readonly 
   return startServerProcess(command, ['serve', '--port', '0', '--log-level', 'warn', ...extraArgs], { cwd }, 30_000);
 }
 
+/**
+ * `bash -c SCRIPT` in the folder `cwd`, for a README block that starts a server itself: resolves once it
+ * prints its URL. It runs in its own process group, so `process.kill(-child.pid, 'SIGTERM')` stops
+ * the server whether or not bash replaced itself with it.
+ */
+export function startShellServerIn(cwd: string, script: string): Promise<CliServer> {
+  return startServerProcess('bash', ['-euo', 'pipefail', '-c', script], { cwd, detached: true }, 30_000);
+}
+
 /** Spawns a server process and resolves once it prints the URL it listens on. */
-function startServerProcess(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string }, timeoutMs: number): Promise<CliServer> {
+function startServerProcess(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; detached?: boolean }, timeoutMs: number): Promise<CliServer> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

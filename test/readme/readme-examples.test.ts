@@ -6,7 +6,11 @@
 // TypeScript blocks run with tsx. The edits: the server listens on a free port instead of 8080, so
 // `http://127.0.0.1:8080` becomes its URL (and GRAPH_PKI_URL is set for the commands that default to it),
 // and `<id from the create answer>` becomes the id the create example printed; the server runs with
-// --allow-private-fetch, which the CLI walkthrough says its local-file upload needs.
+// --allow-private-fetch, which the CLI walkthrough says its local-file upload needs. The HTTPS client
+// example runs the command of its first line (`app.mjs` being the block saved in the checkout, so that
+// its import resolves) against a second `bin/graph-pki serve --https` in the same folder, whose URL
+// replaces `https://127.0.0.1:8080`; the fault injection example's `bin/graph-pki serve` gets
+// `--port 0` (it would listen on 8080) and is stopped with SIGTERM.
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,12 +18,12 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createCa, createCrl, createLeaf, p7bOf, type TestCert, x509 } from '../helpers/certs.ts';
-import { BIN, type CliServer, startServerIn } from '../helpers/cli.ts';
+import { BIN, type CliServer, startServerIn, startShellServerIn } from '../helpers/cli.ts';
 import { type CommandResult, runCommand } from '../helpers/run-command.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The examples this test runs: a marker removed or renamed in the README fails it. */
-const EXAMPLES = ['create-pki', 'add-ca-curl', 'add-ca-cli', 'upload', 'graph-sdk', 'verify-offline', 'cli-walkthrough', 'snapshot-reset'] as const;
+const EXAMPLES = ['create-pki', 'add-ca-curl', 'add-ca-cli', 'upload', 'graph-sdk', 'verify-offline', 'cli-walkthrough', 'graph-client-https', 'fault-injection', 'snapshot-reset'] as const;
 
 interface Example {
   readonly language: string;
@@ -193,6 +197,57 @@ describe('the README examples', () => {
     assert.match(result.stdout, /deleted PKI /);
     const deleted = await graphGet<{ value: Array<{ id: string }> }>('/beta/directory/deletedItems/microsoft.graph.certificateBasedAuthPki');
     assert.ok(deleted.value.some((pki) => pki.id === pkiId), 'pki delete left the PKI in deleted items');
+  });
+
+  it('graph-client-https: Microsoft Graph client v3 creates a PKI over https, run with the command its first line gives', async () => {
+    const { language, code } = adapted('graph-client-https');
+    assert.equal(language, 'js');
+    const command = /^\/\/ (.*)\n/.exec(code)?.[1];
+    assert.ok(command && command.includes('node app.mjs'), `the example's first line says how to run it: ${code}`);
+    const https = await startServerIn(folder, path.join(folder, 'bin', 'graph-pki'), ['--https']);
+    const file = path.join(ROOT, 'test-output', `readme-graph-client-https-${process.pid}.mjs`);
+    try {
+      assert.match(https.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, code.replaceAll('https://127.0.0.1:8080', https.url));
+      const result = await run('bash', ['-euo', 'pipefail', '-c', command.replace('app.mjs', file)], folder, {});
+      assert.equal(result.code, 0, `${code}\n${result.stderr}`);
+      assert.match(result.stdout.trim(), /^[0-9a-f-]{36} succeeded$/);
+    } finally {
+      await rm(file, { force: true });
+      https.child.kill('SIGTERM');
+      await https.exited;
+    }
+  });
+
+  it('fault-injection: about every other list answers 429 with Retry-After 2, the first two creates 503; SIGTERM stops it', async () => {
+    const { language, code } = adapted('fault-injection');
+    assert.equal(language, 'sh');
+    assert.ok(code.includes('bin/graph-pki serve '), code);
+    const faulty = await startShellServerIn(folder, code.replace('bin/graph-pki serve ', 'bin/graph-pki serve --port 0 '));
+    try {
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const lists: Array<{ status: number; retryAfter: string | null }> = [];
+      for (let i = 0; i < 20; i++) {
+        const response = await fetch(`${faulty.url}${PKIS}`, { headers });
+        await response.arrayBuffer();
+        lists.push({ status: response.status, retryAfter: response.headers.get('retry-after') });
+      }
+      const throttled = lists.filter((list) => list.status === 429);
+      assert.ok(throttled.length > 0 && throttled.every((list) => list.retryAfter === '2'), JSON.stringify(lists));
+      assert.ok(lists.some((list) => list.status === 200), JSON.stringify(lists));
+      assert.ok(lists.every((list) => list.status === 200 || list.status === 429), JSON.stringify(lists));
+      const creates: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const response = await fetch(`${faulty.url}${PKIS}`, { method: 'POST', headers, body: JSON.stringify({ displayName: `Faulty PKI ${i}` }) });
+        await response.arrayBuffer();
+        creates.push(response.status);
+      }
+      assert.deepEqual(creates, [503, 503, 201]);
+    } finally {
+      if (faulty.child.pid !== undefined) process.kill(-faulty.child.pid, 'SIGTERM');
+    }
+    assert.equal(await faulty.exited, 0, faulty.stderr());
   });
 
   it('snapshot-reset: export, reset, import and reset --all against the running server', async () => {
