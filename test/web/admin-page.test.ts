@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import type { Page, Route } from 'playwright-core';
 import { TEST_BACKEND } from '../helpers/backend.ts';
 import { buildAdminPage, clearScreenshots, launchChromium, SCREENSHOT_DIR, skipUnlessChromium, type TestBrowser } from '../helpers/browser.ts';
@@ -25,6 +25,13 @@ let t: TestServer;
 let files: FileServer;
 let browser: TestBrowser;
 let page: Page;
+
+/**
+ * While set, a confirm dialog is accepted only when it names this object. When the first click of a
+ * double click deletes a row fast, the second can land on the row re-drawn in its place; its confirm
+ * names another object and is dismissed, as a user reading it would.
+ */
+let confirmOnly: string | undefined;
 let dir: string;
 let root: TestCert;
 let issuing: TestCert;
@@ -117,7 +124,7 @@ describe('admin page', { skip: await skipUnlessChromium(import.meta.url) }, () =
     // The root's CRL, which verification downloads to check the issuing CA: it revokes nobody.
     files.set('/root.crl', { body: (await createCrl({ issuer: root, crlNumber: 1 })).der });
     page = await browser.newPage();
-    page.on('dialog', (dialog) => void dialog.accept());
+    page.on('dialog', (dialog) => void (confirmOnly === undefined || dialog.message().includes(`"${confirmOnly}"`) ? dialog.accept() : dialog.dismiss()));
     page.on('pageerror', (error) => pageProblems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
       if (/Content Security Policy/i.test(message.text())) pageProblems.push(`CSP: ${message.text()}`);
@@ -128,6 +135,10 @@ describe('admin page', { skip: await skipUnlessChromium(import.meta.url) }, () =
     await browser?.close();
     await Promise.all([t?.close(), files?.close()]);
     await rm(dir, { recursive: true, force: true });
+  });
+
+  afterEach(() => {
+    confirmOnly = undefined;
   });
 
   it('is served at / with a strict CSP and nosniff, and signs in with a pasted token', async () => {
@@ -282,6 +293,7 @@ describe('admin page', { skip: await skipUnlessChromium(import.meta.url) }, () =
 
     // Delete permanently, double-clicked: one request, no failure; the table is empty, so its heading gets the focus.
     const purges = await countRequests('DELETE', /\/deletedItems\//, async () => {
+      confirmOnly = 'Second PKI';
       await page.getByRole('button', { name: 'Delete PKI Second PKI permanently' }).dblclick();
       await page.locator('#status', { hasText: 'Deleted the PKI Second PKI permanently.' }).waitFor();
     });
@@ -295,6 +307,7 @@ describe('admin page', { skip: await skipUnlessChromium(import.meta.url) }, () =
     await page.getByRole('button', { name: 'Open PKI Contoso PKI' }).click();
     await page.locator('#ca-rows tr').nth(1).waitFor();
     const deletes = await countRequests('DELETE', /\/certificateAuthorities\//, async () => {
+      confirmOnly = 'Web Test Issuing CA';
       await page.getByRole('button', { name: 'Delete CA Web Test Issuing CA' }).dblclick();
       await page.locator('#status', { hasText: 'Deleted the CA Web Test Issuing CA.' }).waitFor();
     });
@@ -415,6 +428,7 @@ describe('admin page', { skip: await skipUnlessChromium(import.meta.url) }, () =
     assert.equal(await page.locator('#pki-detail-name').textContent(), 'Fabrikam PKI');
 
     const deletes = await countRequests('DELETE', /certificateBasedAuthConfigurations\//, async () => {
+      confirmOnly = 'Fabrikam PKI';
       await page.getByRole('button', { name: 'Delete PKI' }).dblclick();
       await page.locator('#pki-empty').waitFor();
     });
