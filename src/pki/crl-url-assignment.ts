@@ -4,11 +4,12 @@
 // except for a self-signed root, which is its own issuer. Used by the upload action and by the
 // migration that repairs URLs taken from a CA's own CDP by earlier versions.
 import type { Certificate } from './certificate.ts';
+import { namesEqual } from './name-compare.ts';
 import { verifySignature } from './signature.ts';
 
 /** True when `issuer` signed `child`: names and key identifiers match and the signature verifies. */
 export function isIssuedBy(child: Certificate, issuer: Certificate): boolean {
-  if (!issuer.subject.equals(child.issuer)) return false;
+  if (!namesEqual(issuer.subject, child.issuer)) return false;
   if (child.authorityKeyIdentifier && issuer.subjectKeyIdentifier && child.authorityKeyIdentifier !== issuer.subjectKeyIdentifier) return false;
   try {
     const verdict = verifySignature(

@@ -8,6 +8,7 @@ import { CertificateProblem, decodeCertificateValue } from '../pki/ca-certificat
 import { type Certificate, CertificateParseError, parseCertificate } from '../pki/certificate.ts';
 import { checkAgainstCrls } from '../pki/crl-check.ts';
 import { namesIssuersCrl } from '../pki/crl-url-assignment.ts';
+import { isSelfIssued } from '../pki/name-compare.ts';
 import { x509 } from '../pki/x509-library.ts';
 import { pemBlocks } from '../pki/encoding.ts';
 import { DEFAULT_VALIDATION_LIMITS, type TrustAnchor, type ValidPath, ValidationFailure, validatePath } from '../pki/path-validation.ts';
@@ -117,7 +118,7 @@ export class VerificationService {
       anchors.push({ certificate, meta });
     }
     // Store CAs also serve as intermediates, so a path reaches the root and every CA's CRL is checked.
-    const intermediates = [...supplied, ...anchors.map((a) => a.certificate).filter((c) => !c.subject.equals(c.issuer))];
+    const intermediates = [...supplied, ...anchors.map((a) => a.certificate).filter((c) => !isSelfIssued(c))];
     // The copy whose checks passed, per (certificate, issuer) pair: the one the verdict names.
     const chosen = new Map<string, StoreAnchor>();
     const failures = new WeakMap<ValidationFailure, CopyFailure>();
@@ -362,7 +363,7 @@ function issuerNameKey(certificate: Certificate): string {
 
 /** Same name and key identifier as its issuer: where a lookup upwards stops (a rollover certificate goes on). */
 function looksSelfSigned(certificate: Certificate): boolean {
-  return certificate.subject.equals(certificate.issuer) && (certificate.authorityKeyIdentifier === undefined || certificate.authorityKeyIdentifier === certificate.subjectKeyIdentifier);
+  return isSelfIssued(certificate) && (certificate.authorityKeyIdentifier === undefined || certificate.authorityKeyIdentifier === certificate.subjectKeyIdentifier);
 }
 
 function anchorMeta(ca: CaRecord): StoreAnchor {
