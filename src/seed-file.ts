@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { Type } from 'typebox';
 import { DocumentProblem, documentChecker } from './service/json-document.ts';
-import type { SeedDocument, SeedResult, SeedService } from './service/seed-service.ts';
+import type { SeedDocument, SeedResult, SeedService } from './service/admin/seed-service.ts';
 
 /** Why a seed could not be loaded; the server does not start. */
 export class SeedFileError extends Error {

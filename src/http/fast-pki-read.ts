@@ -11,7 +11,7 @@ import { isAllowed } from '../auth/permissions.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import { contextFragments, contextUrl, PKI_COLLECTION_PATH, type ApiVersion } from '../graph/context.ts';
 import { pkiRepresentation } from '../graph/representation.ts';
-import type { PkiService } from '../service/pki-service.ts';
+import type { PkiService } from '../service/trust-store/pki-service.ts';
 import type { PkiRecord } from '../store/pki-repository.ts';
 import type { Throttle } from '../service/throttle/throttle.ts';
 import { GRAPH_JSON_CONTENT_TYPE } from './graph-reply.ts';

@@ -2,7 +2,7 @@
 // global one), so several servers in one process (tests, benchmarks) keep separate series.
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { CrlCacheTier, CrlEvictionReason, CrlLookupResult, CrlMetricsSink } from '../service/crl-service.ts';
+import type { CrlCacheTier, CrlEvictionReason, CrlLookupResult, CrlMetricsSink } from '../service/verification/crl-service.ts';
 import type { JobState } from '../store/job-repository.ts';
 
 const JOB_STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed'];

@@ -13,9 +13,9 @@ import { PKI_COLLECTION_PATH, ROOT_PATH } from '../graph/context.ts';
 import { asDeletedItems, CA_ENTITY, type EntityDefinition, PKI_ENTITY } from '../graph/entities.ts';
 import { EDM_NAMESPACE, type EdmStructuredType, GRAPH_PKI_SCHEMA } from '../graph/metadata-model.ts';
 import { COLLECTION_OPTIONS, type PageLimits } from '../graph/query-options.ts';
-import { ADMIN_PREFIX } from './routes/admin-routes.ts';
-import { VERIFY_PREFIX } from './routes/verify-routes.ts';
-import { X509_POLICY_PATH } from './routes/x509-policy-routes.ts';
+import { ADMIN_PREFIX } from './routes/admin/admin-routes.ts';
+import { VERIFY_PREFIX } from './routes/verification/verify-routes.ts';
+import { X509_POLICY_PATH } from './routes/authentication-methods/x509-policy-routes.ts';
 import { TenantSnapshotSchema } from './snapshot-schema.ts';
 
 type Schema = OpenAPIV3.SchemaObject | OpenAPIV3.ReferenceObject;

@@ -1,10 +1,10 @@
-// The TypeBox schema of a tenant snapshot (service/tenant-snapshot.ts): strict (no unknown property, no
+// The TypeBox schema of a tenant snapshot (service/admin/tenant-snapshot.ts): strict (no unknown property, no
 // coercion), every stored property required. What a schema cannot say (unique ids, certificates, times
 // that exist, the policy's rules) the snapshot service checks.
 import { Type } from 'typebox';
 import { type DocumentChecker, documentChecker } from '../service/json-document.ts';
-import { SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION } from '../service/tenant-snapshot.ts';
-import { X509PolicyBodySchema } from './routes/x509-policy-routes.ts';
+import { SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION } from '../service/admin/tenant-snapshot.ts';
+import { X509PolicyBodySchema } from './routes/authentication-methods/x509-policy-routes.ts';
 
 const GUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 const SECOND_TIME = { pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$', description: 'a UTC time with whole seconds, e.g. 2024-10-16T18:09:56Z' };

@@ -14,7 +14,7 @@ import {
   X509_AFFINITY_LEVELS,
   X509_AUTHENTICATION_MODES,
   X509_RULE_TYPES,
-} from '../../src/service/x509-policy-service.ts';
+} from '../../src/service/authentication-methods/x509-policy-service.ts';
 import { createCa } from '../helpers/certs.ts';
 import { PKI_PATH, send, startTestServer, type TestResponse, type TestServer } from '../helpers/test-server.ts';
 import { child, descendants, parseXml, XmlSyntaxError, type XmlNode } from '../helpers/xml.ts';

@@ -18,7 +18,7 @@ import {
 } from '../../src/auth/permissions.ts';
 import type { TokenRequest } from '../../src/auth/token-issuer.ts';
 import { API_VERSIONS } from '../../src/graph/context.ts';
-import { defaultX509Policy, type X509Policy } from '../../src/service/x509-policy-service.ts';
+import { defaultX509Policy, type X509Policy } from '../../src/service/authentication-methods/x509-policy-service.ts';
 import { databaseForDataDir } from '../helpers/backend.ts';
 import { send, startTestServer, TENANT_A, TENANT_B, type TestResponse, type TestServer } from '../helpers/test-server.ts';
 

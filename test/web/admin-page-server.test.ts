@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { ADMIN_PAGE_CSP } from '../../src/http/admin-page.ts';
-import { DEV_TOKEN_PATH } from '../../src/http/routes/dev-token-routes.ts';
+import { DEV_TOKEN_PATH } from '../../src/http/routes/admin/dev-token-routes.ts';
 import { buildAdminPage } from '../helpers/browser.ts';
 import { startCliServer } from '../helpers/cli.ts';
 import { PKI_PATH, send, startTestServer, TENANT_A, type TestServer } from '../helpers/test-server.ts';

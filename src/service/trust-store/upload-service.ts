@@ -2,22 +2,22 @@
 // later downloads the .p7b through the guarded fetcher, checks its hash and every certificate, and
 // applies the whole bundle in one transaction, or none of it, recording the outcome on the PKI.
 import { createHash } from 'node:crypto';
-import type { Limits } from '../config.ts';
-import { FetchError, type GuardedFetcher } from '../net/guarded-fetcher.ts';
-import { BundleProblem, certificatesOfBundle } from '../pki/certificate-bundle.ts';
-import { type CaCertificate, CertificateProblem, parseCaCertificate } from '../pki/ca-certificate.ts';
-import { parseCertificate } from '../pki/certificate.ts';
-import { crlUrlsOfBundle } from '../pki/crl-url-assignment.ts';
-import { eventLoopShare } from './event-loop-share.ts';
-import type { CaRecord } from '../store/ca-repository.ts';
-import { isUniqueViolation } from '../store/database.ts';
-import type { JobRecord } from '../store/job-repository.ts';
-import type { Store } from '../store/store.ts';
+import type { Limits } from '../../config.ts';
+import { FetchError, type GuardedFetcher } from '../../net/guarded-fetcher.ts';
+import { BundleProblem, certificatesOfBundle } from '../../pki/certificate-bundle.ts';
+import { type CaCertificate, CertificateProblem, parseCaCertificate } from '../../pki/ca-certificate.ts';
+import { parseCertificate } from '../../pki/certificate.ts';
+import { crlUrlsOfBundle } from '../../pki/crl-url-assignment.ts';
+import { eventLoopShare } from '../event-loop-share.ts';
+import type { CaRecord } from '../../store/ca-repository.ts';
+import { isUniqueViolation } from '../../store/database.ts';
+import type { JobRecord } from '../../store/job-repository.ts';
+import type { Store } from '../../store/store.ts';
 import { derivedProperties, isHttpUrl } from './ca-service.ts';
-import { checkStorableCertificate } from './storable-text.ts';
-import { graphTimestamp } from './clock.ts';
-import { newObjectId } from './ids.ts';
-import { graphErrors } from './errors.ts';
+import { checkStorableCertificate } from '../storable-text.ts';
+import { graphTimestamp } from '../clock.ts';
+import { newObjectId } from '../ids.ts';
+import { graphErrors } from '../errors.ts';
 import { type JobContext, LeaseLost } from './job-runner.ts';
 import { PKI_STATUS_IDLE } from './pki-service.ts';
 

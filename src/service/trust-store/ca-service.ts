@@ -1,17 +1,17 @@
 // Use cases of a PKI's certificateAuthorities: every certificate is parsed and checked for real, the
 // properties the certificate determines are derived (or, when the client sends them, must match), and
 // every write refreshes the parent PKI inside the same transaction.
-import type { Limits } from '../config.ts';
-import { type CaCertificate, CertificateProblem, decodeCertificateValue, parseCaCertificate } from '../pki/ca-certificate.ts';
-import { checkStorableCertificate } from './storable-text.ts';
-import type { CaChanges, CaRecord } from '../store/ca-repository.ts';
-import type { Condition, ListQuery } from '../store/list-query.ts';
-import type { Page } from '../store/pki-repository.ts';
-import { isUniqueViolation } from '../store/database.ts';
-import type { Repositories, Store } from '../store/store.ts';
-import { graphTimestamp } from './clock.ts';
-import { newObjectId } from './ids.ts';
-import { type GraphError, graphErrors } from './errors.ts';
+import type { Limits } from '../../config.ts';
+import { type CaCertificate, CertificateProblem, decodeCertificateValue, parseCaCertificate } from '../../pki/ca-certificate.ts';
+import { checkStorableCertificate } from '../storable-text.ts';
+import type { CaChanges, CaRecord } from '../../store/ca-repository.ts';
+import type { Condition, ListQuery } from '../../store/list-query.ts';
+import type { Page } from '../../store/pki-repository.ts';
+import { isUniqueViolation } from '../../store/database.ts';
+import type { Repositories, Store } from '../../store/store.ts';
+import { graphTimestamp } from '../clock.ts';
+import { newObjectId } from '../ids.ts';
+import { type GraphError, graphErrors } from '../errors.ts';
 
 const RESOURCE = 'certificateAuthorityDetail';
 

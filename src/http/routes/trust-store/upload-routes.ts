@@ -2,13 +2,13 @@
 // stored; the PKI's status tells how it goes.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { PKI_COLLECTION_PATH } from '../../graph/context.ts';
-import { refuseUnsupportedQueryOptions } from '../../graph/query-options.ts';
-import type { UploadService } from '../../service/upload-service.ts';
-import { principalOf } from '../auth-hook.ts';
-import { sendNoContent } from '../graph-reply.ts';
-import { refuseOtherMethods, type GraphRouteContext } from '../graph-routes.ts';
-import { PkiIdParamsSchema, UploadBodySchema } from '../schemas.ts';
+import { PKI_COLLECTION_PATH } from '../../../graph/context.ts';
+import { refuseUnsupportedQueryOptions } from '../../../graph/query-options.ts';
+import type { UploadService } from '../../../service/trust-store/upload-service.ts';
+import { principalOf } from '../../auth-hook.ts';
+import { sendNoContent } from '../../graph-reply.ts';
+import { refuseOtherMethods, type GraphRouteContext } from '../../graph-routes.ts';
+import { PkiIdParamsSchema, UploadBodySchema } from '../../schemas.ts';
 
 export function registerUploadRoutes(plain: FastifyInstance, ctx: GraphRouteContext, uploads: UploadService): void {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();

@@ -1,11 +1,11 @@
 // The tenant's X.509 certificate authentication-method policy (Graph's
 // x509CertificateAuthenticationMethodConfiguration, spec §8.2): read with defaults, partially updated
 // with every rule checked, and handed typed to the certificate verification engine.
-import { FIELD_AFFINITY as CERTIFICATE_FIELD_AFFINITY } from '../pki/certificate-user-ids.ts';
-import type { Store } from '../store/store.ts';
-import type { StoredX509Policy } from '../store/x509-policy-repository.ts';
-import { graphTimestamp } from './clock.ts';
-import { graphErrors } from './errors.ts';
+import { FIELD_AFFINITY as CERTIFICATE_FIELD_AFFINITY } from '../../pki/certificate-user-ids.ts';
+import type { Store } from '../../store/store.ts';
+import type { StoredX509Policy } from '../../store/x509-policy-repository.ts';
+import { graphTimestamp } from '../clock.ts';
+import { graphErrors } from '../errors.ts';
 
 /** Graph type named in validation messages. */
 export const X509_POLICY_RESOURCE = 'microsoft.graph.x509CertificateAuthenticationMethodConfiguration';

@@ -4,9 +4,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { contextUrl } from '../../graph/context.ts';
-import { refuseUnsupportedQueryOptions } from '../../graph/query-options.ts';
-import { graphErrors } from '../../service/errors.ts';
+import { contextUrl } from '../../../graph/context.ts';
+import { refuseUnsupportedQueryOptions } from '../../../graph/query-options.ts';
+import { graphErrors } from '../../../service/errors.ts';
 import {
   POLICY_STATES,
   TARGET_TYPES,
@@ -19,10 +19,10 @@ import {
   type X509Policy,
   type X509PolicyService,
   type X509PolicyTarget,
-} from '../../service/x509-policy-service.ts';
-import { principalOf } from '../auth-hook.ts';
-import { sendGraphJson, sendNoContent } from '../graph-reply.ts';
-import { refuseOtherMethods, type GraphRouteContext } from '../graph-routes.ts';
+} from '../../../service/authentication-methods/x509-policy-service.ts';
+import { principalOf } from '../../auth-hook.ts';
+import { sendGraphJson, sendNoContent } from '../../graph-reply.ts';
+import { refuseOtherMethods, type GraphRouteContext } from '../../graph-routes.ts';
 
 export const X509_POLICY_PATH = 'policies/authenticationMethodsPolicy/authenticationMethodConfigurations/x509Certificate';
 /** `id` of the configuration: always this value in Graph. */

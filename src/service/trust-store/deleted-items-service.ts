@@ -1,14 +1,14 @@
 // Directory soft delete for PKIs and CAs: list, get, restore and purge deleted items, and the retention
 // sweep that purges what was deleted longer ago than the retention period.
-import type { Limits } from '../config.ts';
-import type { CaRecord } from '../store/ca-repository.ts';
-import { isUniqueViolation } from '../store/database.ts';
-import type { Condition, ListQuery } from '../store/list-query.ts';
-import type { Page, PkiRecord } from '../store/pki-repository.ts';
-import type { Store } from '../store/store.ts';
+import type { Limits } from '../../config.ts';
+import type { CaRecord } from '../../store/ca-repository.ts';
+import { isUniqueViolation } from '../../store/database.ts';
+import type { Condition, ListQuery } from '../../store/list-query.ts';
+import type { Page, PkiRecord } from '../../store/pki-repository.ts';
+import type { Store } from '../../store/store.ts';
 import { duplicateError } from './ca-service.ts';
-import { graphTimestamp } from './clock.ts';
-import { graphErrors } from './errors.ts';
+import { graphTimestamp } from '../clock.ts';
+import { graphErrors } from '../errors.ts';
 
 export type DeletedItem = { readonly kind: 'pki'; readonly pki: PkiRecord } | { readonly kind: 'ca'; readonly ca: CaRecord };
 

@@ -1,10 +1,10 @@
 // Use cases of the certificateBasedAuthPki collection, callable from HTTP, the CLI and tests alike.
-import type { Limits } from '../config.ts';
-import type { Condition, ListQuery } from '../store/list-query.ts';
-import type { CertificateBasedAuthPkiRepository, Page, PkiRecord } from '../store/pki-repository.ts';
-import { graphTimestamp } from './clock.ts';
-import { newObjectId } from './ids.ts';
-import { graphErrors } from './errors.ts';
+import type { Limits } from '../../config.ts';
+import type { Condition, ListQuery } from '../../store/list-query.ts';
+import type { CertificateBasedAuthPkiRepository, Page, PkiRecord } from '../../store/pki-repository.ts';
+import { graphTimestamp } from '../clock.ts';
+import { newObjectId } from '../ids.ts';
+import { graphErrors } from '../errors.ts';
 
 /** `status` of a PKI on which no upload or delete job is running (what Graph's examples show). */
 export const PKI_STATUS_IDLE = 'succeeded';

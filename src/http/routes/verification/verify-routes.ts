@@ -3,10 +3,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { VerificationService } from '../../service/verification-service.ts';
-import { principalOf } from '../auth-hook.ts';
-import { sendGraphJson } from '../graph-reply.ts';
-import { refuseOtherMethods } from '../graph-routes.ts';
+import type { VerificationService } from '../../../service/verification/verification-service.ts';
+import { principalOf } from '../../auth-hook.ts';
+import { sendGraphJson } from '../../graph-reply.ts';
+import { refuseOtherMethods } from '../../graph-routes.ts';
 
 export const VERIFY_PREFIX = '/graph-pki/v1';
 

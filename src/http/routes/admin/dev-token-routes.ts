@@ -5,13 +5,13 @@
 // come from a loopback origin if it has one (a cross-site form post has its own), and carry no proxy
 // headers (a reverse proxy on the same machine would otherwise hand tokens to everyone behind it).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { PERMISSION_READ_WRITE } from '../../auth/permissions.ts';
-import type { SigningKey } from '../../auth/signing-key.ts';
-import { DEFAULT_TENANT_ID, mintToken } from '../../auth/token-issuer.ts';
-import { isLoopbackAddress } from '../../net/address-policy.ts';
-import { GraphError } from '../../service/errors.ts';
-import { sendGraphJson } from '../graph-reply.ts';
-import { refuseOtherMethods } from '../graph-routes.ts';
+import { PERMISSION_READ_WRITE } from '../../../auth/permissions.ts';
+import type { SigningKey } from '../../../auth/signing-key.ts';
+import { DEFAULT_TENANT_ID, mintToken } from '../../../auth/token-issuer.ts';
+import { isLoopbackAddress } from '../../../net/address-policy.ts';
+import { GraphError } from '../../../service/errors.ts';
+import { sendGraphJson } from '../../graph-reply.ts';
+import { refuseOtherMethods } from '../../graph-routes.ts';
 
 export const DEV_TOKEN_PATH = '/_dev/token';
 

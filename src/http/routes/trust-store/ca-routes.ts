@@ -2,18 +2,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
-import { caRepresentation } from '../../graph/ca-representation.ts';
-import { contextFragments, contextUrl, PKI_COLLECTION_PATH } from '../../graph/context.ts';
-import { project } from '../../graph/collection.ts';
-import { CA_ENTITY } from '../../graph/entities.ts';
-import { parseCollectionOptions, parseCountOptions, parseEntityOptions, refuseUnsupportedQueryOptions } from '../../graph/query-options.ts';
-import type { CaInput, CaService } from '../../service/ca-service.ts';
-import { graphErrors } from '../../service/errors.ts';
-import { principalOf } from '../auth-hook.ts';
-import { mapPage, sendCollectionPage } from '../collection-reply.ts';
-import { sendGraphJson, sendNoContent, sendPlainText } from '../graph-reply.ts';
-import { refuseOtherMethods, type GraphRouteContext } from '../graph-routes.ts';
-import { CA_GRAPH_TYPE, CaBodySchema, CaIdParamsSchema, PkiIdParamsSchema } from '../schemas.ts';
+import { caRepresentation } from '../../../graph/ca-representation.ts';
+import { contextFragments, contextUrl, PKI_COLLECTION_PATH } from '../../../graph/context.ts';
+import { project } from '../../../graph/collection.ts';
+import { CA_ENTITY } from '../../../graph/entities.ts';
+import { parseCollectionOptions, parseCountOptions, parseEntityOptions, refuseUnsupportedQueryOptions } from '../../../graph/query-options.ts';
+import type { CaInput, CaService } from '../../../service/trust-store/ca-service.ts';
+import { graphErrors } from '../../../service/errors.ts';
+import { principalOf } from '../../auth-hook.ts';
+import { mapPage, sendCollectionPage } from '../../collection-reply.ts';
+import { sendGraphJson, sendNoContent, sendPlainText } from '../../graph-reply.ts';
+import { refuseOtherMethods, type GraphRouteContext } from '../../graph-routes.ts';
+import { CA_GRAPH_TYPE, CaBodySchema, CaIdParamsSchema, PkiIdParamsSchema } from '../../schemas.ts';
 
 type Query = Record<string, unknown>;
 

@@ -4,14 +4,14 @@
 // goes backwards (replay). A CRL that cannot be had fails the verification (fail closed).
 // Both caches are bounded in bytes, least recently used out first; the periodic sweep drops what no
 // live CA names any more and refreshes only what live CAs name.
-import type { CrlConfig } from '../config.ts';
-import { FetchError, type GuardedFetcher } from '../net/guarded-fetcher.ts';
-import { crlDetail } from '../pki/crl-check.ts';
-import { type CrlIndex, CrlProblem, indexCrl } from '../pki/crl.ts';
-import { ValidationFailure } from '../pki/path-validation.ts';
-import type { Store } from '../store/store.ts';
-import { SizedLru } from '../sized-lru.ts';
-import { graphTimestamp } from './clock.ts';
+import type { CrlConfig } from '../../config.ts';
+import { FetchError, type GuardedFetcher } from '../../net/guarded-fetcher.ts';
+import { crlDetail } from '../../pki/crl-check.ts';
+import { type CrlIndex, CrlProblem, indexCrl } from '../../pki/crl.ts';
+import { ValidationFailure } from '../../pki/path-validation.ts';
+import type { Store } from '../../store/store.ts';
+import { SizedLru } from '../../sized-lru.ts';
+import { graphTimestamp } from '../clock.ts';
 
 export type CrlSource = 'memory' | 'database' | 'downloaded';
 

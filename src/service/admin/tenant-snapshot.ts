@@ -1,7 +1,7 @@
 // The tenant snapshot document (format version 1): everything a tenant holds, as the admin API exports
 // it and imports it. Property names follow the Graph objects they carry; every stored property is there,
 // deleted objects and finished upload jobs included, so an import rebuilds the tenant exactly.
-import type { X509PolicyPatch } from './x509-policy-service.ts';
+import type { X509PolicyPatch } from '../authentication-methods/x509-policy-service.ts';
 
 export const SNAPSHOT_FORMAT = 'graph-pki.tenantSnapshot';
 export const SNAPSHOT_FORMAT_VERSION = 1;

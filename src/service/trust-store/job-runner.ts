@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { Limits } from '../config.ts';
-import type { JobRecord } from '../store/job-repository.ts';
-import type { Store } from '../store/store.ts';
+import type { Limits } from '../../config.ts';
+import type { JobRecord } from '../../store/job-repository.ts';
+import type { Store } from '../../store/store.ts';
 
 /** What a running job gets from the runner: who holds the lease, and a signal raised if it is lost. */
 export interface JobContext {

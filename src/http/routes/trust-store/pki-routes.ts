@@ -2,18 +2,18 @@
 // operation, each a thin translation between HTTP and a PkiService use case.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { project } from '../../graph/collection.ts';
-import { contextFragments, contextUrl, PKI_COLLECTION_PATH } from '../../graph/context.ts';
-import { PKI_ENTITY } from '../../graph/entities.ts';
-import { parseCollectionOptions, parseCountOptions, parseEntityOptions, refuseUnsupportedQueryOptions, type RawQuery } from '../../graph/query-options.ts';
-import { pkiRepresentation } from '../../graph/representation.ts';
-import { graphErrors } from '../../service/errors.ts';
-import type { PkiService } from '../../service/pki-service.ts';
-import { principalOf } from '../auth-hook.ts';
-import { mapPage, sendCollectionPage } from '../collection-reply.ts';
-import { sendGraphJson, sendNoContent, sendPlainText } from '../graph-reply.ts';
-import { refuseOtherMethods, type GraphRouteContext } from '../graph-routes.ts';
-import { PKI_GRAPH_TYPE, PkiBodySchema, PkiIdParamsSchema } from '../schemas.ts';
+import { project } from '../../../graph/collection.ts';
+import { contextFragments, contextUrl, PKI_COLLECTION_PATH } from '../../../graph/context.ts';
+import { PKI_ENTITY } from '../../../graph/entities.ts';
+import { parseCollectionOptions, parseCountOptions, parseEntityOptions, refuseUnsupportedQueryOptions, type RawQuery } from '../../../graph/query-options.ts';
+import { pkiRepresentation } from '../../../graph/representation.ts';
+import { graphErrors } from '../../../service/errors.ts';
+import type { PkiService } from '../../../service/trust-store/pki-service.ts';
+import { principalOf } from '../../auth-hook.ts';
+import { mapPage, sendCollectionPage } from '../../collection-reply.ts';
+import { sendGraphJson, sendNoContent, sendPlainText } from '../../graph-reply.ts';
+import { refuseOtherMethods, type GraphRouteContext } from '../../graph-routes.ts';
+import { PKI_GRAPH_TYPE, PkiBodySchema, PkiIdParamsSchema } from '../../schemas.ts';
 
 export function registerPkiRoutes(plain: FastifyInstance, ctx: GraphRouteContext, pkis: PkiService): void {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();

@@ -2,13 +2,13 @@
 // export a tenant's snapshot, import a snapshot into an empty tenant. Not part of Graph: plain JSON
 // answers, but Graph's error envelope on every failure so clients handle one error shape.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DocumentProblem } from '../../service/json-document.ts';
-import { graphErrors } from '../../service/errors.ts';
-import { invalidSnapshot, type SnapshotService } from '../../service/snapshot-service.ts';
-import type { TenantResetService } from '../../service/tenant-reset-service.ts';
-import type { TenantSnapshot } from '../../service/tenant-snapshot.ts';
-import { refuseOtherMethods } from '../graph-routes.ts';
-import { snapshotChecker } from '../snapshot-schema.ts';
+import { DocumentProblem } from '../../../service/json-document.ts';
+import { graphErrors } from '../../../service/errors.ts';
+import { invalidSnapshot, type SnapshotService } from '../../../service/admin/snapshot-service.ts';
+import type { TenantResetService } from '../../../service/admin/tenant-reset-service.ts';
+import type { TenantSnapshot } from '../../../service/admin/tenant-snapshot.ts';
+import { refuseOtherMethods } from '../../graph-routes.ts';
+import { snapshotChecker } from '../../snapshot-schema.ts';
 
 export const ADMIN_PREFIX = '/_admin';
 /** OpenAPI tag of every admin operation, so the document keeps them apart from Graph's. */

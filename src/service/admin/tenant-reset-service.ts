@@ -1,8 +1,8 @@
 // Resetting tenants for the admin API: every row a tenant owns (PKIs and CAs live or deleted, upload
 // jobs in any state, the x509 policy) is removed in one transaction, for one tenant or for all.
 // Shared state that belongs to no tenant (signing and skiptoken keys, the CRL cache) stays.
-import type { Store } from '../store/store.ts';
-import type { TenantContentCounts } from '../store/tenant-repository.ts';
+import type { Store } from '../../store/store.ts';
+import type { TenantContentCounts } from '../../store/tenant-repository.ts';
 
 export class TenantResetService {
   constructor(private readonly store: Store) {}

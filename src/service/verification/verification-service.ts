@@ -3,22 +3,22 @@
 // checks revocation with each issuing CA's CRLs as Entra does (a configured CRL that cannot be had fails;
 // no CRL URL, no check, unless the policy requires CRL validation for the issuing CA; the same CA in
 // several PKIs is checked through every copy), then applies the tenant's x509 authentication-method policy.
-import type { Limits } from '../config.ts';
-import { CertificateProblem, decodeCertificateValue } from '../pki/ca-certificate.ts';
-import { type Certificate, CertificateParseError, parseCertificate } from '../pki/certificate.ts';
-import { checkAgainstCrls } from '../pki/crl-check.ts';
-import { namesIssuersCrl } from '../pki/crl-url-assignment.ts';
-import { isSelfIssued } from '../pki/name-compare.ts';
-import { x509 } from '../pki/x509-library.ts';
-import { pemBlocks } from '../pki/encoding.ts';
-import { DEFAULT_VALIDATION_LIMITS, type TrustAnchor, type ValidPath, ValidationFailure, validatePath } from '../pki/path-validation.ts';
-import { type PathVerdict, verdictOf } from '../pki/verdict.ts';
-import type { CaRecord } from '../store/ca-repository.ts';
-import type { Store } from '../store/store.ts';
+import type { Limits } from '../../config.ts';
+import { CertificateProblem, decodeCertificateValue } from '../../pki/ca-certificate.ts';
+import { type Certificate, CertificateParseError, parseCertificate } from '../../pki/certificate.ts';
+import { checkAgainstCrls } from '../../pki/crl-check.ts';
+import { namesIssuersCrl } from '../../pki/crl-url-assignment.ts';
+import { isSelfIssued } from '../../pki/name-compare.ts';
+import { x509 } from '../../pki/x509-library.ts';
+import { pemBlocks } from '../../pki/encoding.ts';
+import { DEFAULT_VALIDATION_LIMITS, type TrustAnchor, type ValidPath, ValidationFailure, validatePath } from '../../pki/path-validation.ts';
+import { type PathVerdict, verdictOf } from '../../pki/verdict.ts';
+import type { CaRecord } from '../../store/ca-repository.ts';
+import type { Store } from '../../store/store.ts';
 import type { CrlLookup, CrlLookups, CrlService } from './crl-service.ts';
-import { graphErrors } from './errors.ts';
+import { graphErrors } from '../errors.ts';
 import { evaluatePolicy, type PolicyVerdict } from './policy-evaluation.ts';
-import type { X509Policy, X509PolicyService } from './x509-policy-service.ts';
+import type { X509Policy, X509PolicyService } from '../authentication-methods/x509-policy-service.ts';
 
 export interface VerificationRequest {
   /** base64 of DER, PEM text, or base64 of PEM text. */

@@ -3,14 +3,14 @@
 // thumbprint within the PKI. What already exists, live or deleted, is left exactly as it is, so running the
 // same seed again adds nothing (and does not bring back what a user deleted). Every PKI and CA passes the
 // Graph API's own checks; the whole seed is written in one transaction or not at all.
-import type { CaRecord } from '../store/ca-repository.ts';
-import type { PkiRecord } from '../store/pki-repository.ts';
-import type { Repositories, Store } from '../store/store.ts';
-import type { CaService } from './ca-service.ts';
-import { graphTimestamp } from './clock.ts';
-import { newObjectId } from './ids.ts';
-import { DocumentProblem, jsonPath, type PathSegment, problemAt, problemAtAsync } from './json-document.ts';
-import type { PkiService } from './pki-service.ts';
+import type { CaRecord } from '../../store/ca-repository.ts';
+import type { PkiRecord } from '../../store/pki-repository.ts';
+import type { Repositories, Store } from '../../store/store.ts';
+import type { CaService } from '../trust-store/ca-service.ts';
+import { graphTimestamp } from '../clock.ts';
+import { newObjectId } from '../ids.ts';
+import { DocumentProblem, jsonPath, type PathSegment, problemAt, problemAtAsync } from '../json-document.ts';
+import type { PkiService } from '../trust-store/pki-service.ts';
 
 export interface SeedDocument {
   readonly tenants: readonly SeedTenant[];

@@ -1,21 +1,21 @@
 // Tenant snapshots for the admin API: export everything a tenant holds (deleted items and finished upload
 // jobs included) as one document, and import such a document into an empty tenant, ids and times kept,
 // every CA checked as the Graph API checks it, all of it in one transaction or none of it.
-import type { Limits } from '../config.ts';
-import type { CaRecord } from '../store/ca-repository.ts';
-import { isUniqueViolation } from '../store/database.ts';
-import type { JobRecord } from '../store/job-repository.ts';
-import type { PkiRecord } from '../store/pki-repository.ts';
-import type { Store } from '../store/store.ts';
-import type { TenantContentCounts } from '../store/tenant-repository.ts';
-import type { StoredX509Policy } from '../store/x509-policy-repository.ts';
-import type { CaService } from './ca-service.ts';
-import { graphTimestamp } from './clock.ts';
-import { GraphError, graphErrors } from './errors.ts';
-import { newObjectId } from './ids.ts';
-import { eventLoopShare } from './event-loop-share.ts';
-import { DocumentProblem, jsonPath, type PathSegment, problemAt } from './json-document.ts';
-import type { PkiService } from './pki-service.ts';
+import type { Limits } from '../../config.ts';
+import type { CaRecord } from '../../store/ca-repository.ts';
+import { isUniqueViolation } from '../../store/database.ts';
+import type { JobRecord } from '../../store/job-repository.ts';
+import type { PkiRecord } from '../../store/pki-repository.ts';
+import type { Store } from '../../store/store.ts';
+import type { TenantContentCounts } from '../../store/tenant-repository.ts';
+import type { StoredX509Policy } from '../../store/x509-policy-repository.ts';
+import type { CaService } from '../trust-store/ca-service.ts';
+import { graphTimestamp } from '../clock.ts';
+import { GraphError, graphErrors } from '../errors.ts';
+import { newObjectId } from '../ids.ts';
+import { eventLoopShare } from '../event-loop-share.ts';
+import { DocumentProblem, jsonPath, type PathSegment, problemAt } from '../json-document.ts';
+import type { PkiService } from '../trust-store/pki-service.ts';
 import {
   SNAPSHOT_FORMAT,
   SNAPSHOT_FORMAT_VERSION,
@@ -24,8 +24,8 @@ import {
   type SnapshotUploadJob,
   type TenantSnapshot,
 } from './tenant-snapshot.ts';
-import { UPLOAD_JOB, type UploadPayload } from './upload-service.ts';
-import { policyFromDocument, policyOf } from './x509-policy-service.ts';
+import { UPLOAD_JOB, type UploadPayload } from '../trust-store/upload-service.ts';
+import { policyFromDocument, policyOf } from '../authentication-methods/x509-policy-service.ts';
 
 /** The rows an import writes, checked and ready. */
 interface ImportPlan {

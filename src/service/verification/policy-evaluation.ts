@@ -3,9 +3,9 @@
 // policy OID rules over issuer rules; conflicting strengths make it single-factor), the affinity a user
 // binding must have, the certificateUserIds candidates in binding priority order, and the CA scope that
 // applies. Users and groups live in Entra, not here: the verdict says what to match, not who matched.
-import { type CertificateField, certificateUserIdsOf } from '../pki/certificate-user-ids.ts';
-import { type Certificate, nameTextReversed } from '../pki/certificate.ts';
-import type { X509AffinityLevel, X509AuthenticationMode, X509CertificateAuthorityScope, X509CertificateRule, X509Policy } from './x509-policy-service.ts';
+import { type CertificateField, certificateUserIdsOf } from '../../pki/certificate-user-ids.ts';
+import { type Certificate, nameTextReversed } from '../../pki/certificate.ts';
+import type { X509AffinityLevel, X509AuthenticationMode, X509CertificateAuthorityScope, X509CertificateRule, X509Policy } from '../authentication-methods/x509-policy-service.ts';
 
 export interface UserBindingCandidate {
   readonly priority: number;
