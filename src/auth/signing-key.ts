@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import { folderProblem } from '../path-problem.ts';
+import { folderProblem } from '../diagnostics/path-problem.ts';
 
 export const SIGNING_KEY_FILE = 'token-signing-key.json';
 export const LOCAL_SIGNING_ALGORITHM = 'ES256';

@@ -5,7 +5,7 @@
 // local key only; each kind is refused where the other is expected.
 import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { AuthConfig, Limits } from '../config.ts';
-import { BoundedMap } from '../bounded-map.ts';
+import { BoundedMap } from '../caching/bounded-map.ts';
 import { GraphError, graphErrors } from '../service/errors.ts';
 import { principalFromClaims } from './claims.ts';
 import type { Principal } from './permissions.ts';

@@ -2,7 +2,7 @@
 // commands that mint their own token to talk to it. Never creates a key: a wrong --data would otherwise
 // leave a new key behind whose tokens the server refuses (401 on every request).
 import type { SigningKey } from '../auth/signing-key.ts';
-import { existingSigningKeyOf } from '../signing-key-source.ts';
+import { existingSigningKeyOf } from '../auth/signing-key-source.ts';
 import { ServerCallError } from './server-call.ts';
 
 export interface ServerKeyOptions {

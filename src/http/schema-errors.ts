@@ -1,6 +1,6 @@
 // Turns the first JSON-schema (ajv) error of a request into a message that names the property and says
 // what is wrong with it, in the words Graph uses for invalid request bodies.
-import { previewJson } from '../json-preview.ts';
+import { previewJson } from '../diagnostics/json-preview.ts';
 
 export interface SchemaErrorDetail {
   readonly keyword: string;

@@ -4,7 +4,7 @@
 // check found it.
 import type { Static, TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { previewJson } from '../json-preview.ts';
+import { previewJson } from '../diagnostics/json-preview.ts';
 import { GraphError } from './errors.ts';
 import { findUnstorableText } from './storable-text.ts';
 

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { DEFAULT_DATABASE_OPTIONS, type DatabaseOptions, databaseLocationProblem } from '../config.ts';
 import { KNOWN_MIGRATIONS, migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
-import { writableFileProblem } from '../path-problem.ts';
+import { writableFileProblem } from '../diagnostics/path-problem.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 

@@ -5,7 +5,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { type Condition, type FieldMap, type KeysetPosition, type ListQuery, runListQuery, textKey, withFilter } from './list-query.ts';
 import { preparedQuery } from './prepared-query.ts';
 import { WriteBatcher } from './write-batcher.ts';
-import { BoundedMap } from '../bounded-map.ts';
+import { BoundedMap } from '../caching/bounded-map.ts';
 import type { SyncReads } from './database.ts';
 import type { Database, PkiTable } from './schema.ts';
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_APP_ID, DEFAULT_TENANT_ID } from '../../src/auth/token-issuer.ts';
 import { databaseLocation } from '../../src/config.ts';
-import { resolveSigningKey } from '../../src/signing-key-source.ts';
+import { resolveSigningKey } from '../../src/auth/signing-key-source.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { databaseForDataDir } from '../helpers/backend.ts';
 import { createCa, type TestCert } from '../helpers/certs.ts';

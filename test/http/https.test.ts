@@ -8,7 +8,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { generateSelfSignedTls, loadTls, TLS_CERT_FILE_NAME, TLS_KEY_FILE_NAME } from '../../src/tls.ts';
+import { generateSelfSignedTls, loadTls, TLS_CERT_FILE_NAME, TLS_KEY_FILE_NAME } from '../../src/http/tls-material.ts';
 import { createCa, createLeaf, toPem, x509 } from '../helpers/certs.ts';
 import { type CliServer, runCli, startCliServer } from '../helpers/cli.ts';
 import { PKI_PATH } from '../helpers/test-server.ts';

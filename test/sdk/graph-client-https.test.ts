@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { TLS_CERT_FILE_NAME } from '../../src/tls.ts';
+import { TLS_CERT_FILE_NAME } from '../../src/http/tls-material.ts';
 import { runScenario as runChildScenario } from '../helpers/child-scenario.ts';
 import { PKI_PATH, startTestServer, type TestServer } from '../helpers/test-server.ts';
 

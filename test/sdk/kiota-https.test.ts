@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { TLS_CERT_FILE_NAME } from '../../src/tls.ts';
+import { TLS_CERT_FILE_NAME } from '../../src/http/tls-material.ts';
 import { runScenario as runChildScenario } from '../helpers/child-scenario.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 

@@ -10,7 +10,7 @@ import { crlDetail } from '../../pki/crl-check.ts';
 import { type CrlIndex, CrlProblem, indexCrl } from '../../pki/crl.ts';
 import { ValidationFailure } from '../../pki/path-validation.ts';
 import type { Store } from '../../store/store.ts';
-import { SizedLru } from '../../sized-lru.ts';
+import { SizedLru } from '../../caching/sized-lru.ts';
 import { graphTimestamp } from '../clock.ts';
 
 export type CrlSource = 'memory' | 'database' | 'downloaded';

@@ -1,10 +1,10 @@
 // Where the local token-signing key comes from: the data folder with SQLite (one instance), the shared
 // database with PostgreSQL (any number of instances). Used by `serve` and `token` alike.
 import type { JWK } from 'jose';
-import { generateSigningJwk, loadExistingSigningKey, loadOrCreateSigningKey, type SigningKey, signingKeyFromJwk } from './auth/signing-key.ts';
-import { databaseLocation } from './config.ts';
-import { isPostgresUrl, type OpenDatabase, openDatabase } from './store/database.ts';
-import { SettingsRepository } from './store/settings-repository.ts';
+import { generateSigningJwk, loadExistingSigningKey, loadOrCreateSigningKey, type SigningKey, signingKeyFromJwk } from './signing-key.ts';
+import { databaseLocation } from '../config.ts';
+import { isPostgresUrl, type OpenDatabase, openDatabase } from '../store/database.ts';
+import { SettingsRepository } from '../store/settings-repository.ts';
 
 export const SIGNING_KEY_SETTING = 'token-signing-key';
 

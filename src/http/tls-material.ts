@@ -3,8 +3,8 @@
 import { createPrivateKey, type KeyObject, webcrypto, X509Certificate } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { TlsConfig } from './config.ts';
-import { x509 } from './pki/x509-library.ts';
+import type { TlsConfig } from '../config.ts';
+import { x509 } from '../pki/x509-library.ts';
 
 export const TLS_CERT_FILE_NAME = 'tls-cert.pem';
 export const TLS_KEY_FILE_NAME = 'tls-key.pem';

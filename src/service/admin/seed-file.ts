@@ -2,8 +2,8 @@
 // written; then applied by the seed service. Every problem names the file and the JSON path at fault.
 import { readFile } from 'node:fs/promises';
 import { Type } from 'typebox';
-import { DocumentProblem, documentChecker } from './service/json-document.ts';
-import type { SeedDocument, SeedResult, SeedService } from './service/admin/seed-service.ts';
+import { DocumentProblem, documentChecker } from '../json-document.ts';
+import type { SeedDocument, SeedResult, SeedService } from './seed-service.ts';
 
 /** Why a seed could not be loaded; the server does not start. */
 export class SeedFileError extends Error {
