@@ -110,16 +110,6 @@ export interface Principal {
   readonly directoryRoles: ReadonlySet<string>;
 }
 
-/** The permissions of which a token needs one for `access` (an application role or a delegated scope). */
-export function permissionsFor(access: Access): readonly string[] {
-  return ACCESS_TABLE[access].permissions;
-}
-
-/** The directory role template ids of which a delegated token needs one for `access`. */
-export function directoryRolesFor(access: Access): readonly string[] {
-  return ACCESS_TABLE[access].roles.map((name) => DIRECTORY_ROLES[name]);
-}
-
 export function isAllowed(principal: Principal, access: Access): boolean {
   const rule: AccessRule = ACCESS_TABLE[access];
   if (!rule.permissions.some((permission) => principal.permissions.has(permission))) return false;
