@@ -187,6 +187,33 @@ const SCHEMAS: Record<string, Schema> = {
         certificateAuthorityScope: { type: 'object', nullable: true, description: 'The x509CertificateAuthorityScope of the issuing CA, if any.' },
       },
     },
+    signIn: strictObject(
+      {
+        succeeded: { type: 'boolean' },
+        userPrincipalName: { type: 'string', nullable: true, description: 'The name typed at sign-in (the request\'s userPrincipalName); null for a username-less sign-in.' },
+        user: {
+          type: 'object',
+          nullable: true,
+          description: 'The user signed in, or the one the error is about when it is known.',
+          properties: { id: text(), userPrincipalName: text(), displayName: { type: 'string', nullable: true }, accountEnabled: { type: 'boolean' } },
+        },
+        binding: {
+          type: 'object',
+          nullable: true,
+          description: 'The certificateUserBinding that tied the certificate to the user.',
+          properties: { priority: { type: 'integer' }, x509CertificateField: text(), userProperty: text(), trustAffinityLevel: text(), value: text('The certificate\'s value, written as a certificateUserId.') },
+        },
+        authenticationMode: { type: 'string', nullable: true, enum: ['x509CertificateSingleFactor', 'x509CertificateMultiFactor', null] },
+        authenticationRequirement: { type: 'string', nullable: true, enum: ['singleFactorAuthentication', 'multiFactorAuthentication', null] },
+        error: {
+          type: 'object',
+          nullable: true,
+          description: "Entra's error for this sign-in: errorCode (the AADSTS number), code (AADSTS…), Entra's message, and what happened.",
+          properties: { errorCode: { type: 'integer' }, code: text(), message: text(), detail: text() },
+        },
+      },
+      'Which user the certificate would sign in (username binding, affinity, the x509 method and CA scope), or Entra\'s AADSTS error.',
+    ),
   }),
   'graph-pki.healthStatus': strictObject({ status: { type: 'string', enum: ['ok', 'ready', 'unavailable'] } }),
   'graph-pki.tenantContentCounts': strictObject({
