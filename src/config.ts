@@ -63,6 +63,10 @@ export interface Limits {
   readonly maxConnections: number;
   /** Connections open at once from one client address; a connection beyond is answered 429 and closed (0 = no cap). */
   readonly maxConnectionsPerAddress: number;
+  /** Values a user's authorizationInfo.certificateUserIds may hold (Entra: 10; older docs said 5). */
+  readonly maxCertificateUserIds: number;
+  /** Characters one certificateUserIds value may have (Entra: 1024). */
+  readonly maxCertificateUserIdLength: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -93,6 +97,8 @@ export const DEFAULT_LIMITS: Limits = {
   keepAliveTimeoutMs: 5_000,
   maxConnections: 10_000,
   maxConnectionsPerAddress: 2_000,
+  maxCertificateUserIds: 10,
+  maxCertificateUserIdLength: 1024,
 };
 
 /** Connection settings of PostgreSQL (SQLite needs none). */

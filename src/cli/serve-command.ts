@@ -45,6 +45,8 @@ interface ServeOptions {
   allowPrivateFetch: boolean;
   fetchAllowedCidrs: string[];
   maxCasPerPki: number;
+  maxCertificateUserIds: number;
+  maxCertificateUserIdLength: number;
   maxUploadBytes: number;
   uploadTimeoutMs: number;
   jobLeaseMs: number;
@@ -134,6 +136,16 @@ export function serveCommand(): Command {
       envOption('--fetch-allowed-cidrs <list>', 'private address ranges downloads may reach, comma-separated (e.g. 10.20.0.0/16)').default([]).argParser(parseList),
     )
     .addOption(envOption('--max-cas-per-pki <n>', 'certificate authorities one PKI may hold').default(DEFAULT_LIMITS.maxCasPerPki).argParser(parseInteger(1, 100_000)))
+    .addOption(
+      envOption('--max-certificate-user-ids <n>', "values a user's authorizationInfo.certificateUserIds may hold")
+        .default(DEFAULT_LIMITS.maxCertificateUserIds)
+        .argParser(parseInteger(1, 1000)),
+    )
+    .addOption(
+      envOption('--max-certificate-user-id-length <n>', 'characters one certificateUserIds value may have')
+        .default(DEFAULT_LIMITS.maxCertificateUserIdLength)
+        .argParser(parseInteger(1, 65_536)),
+    )
     .addOption(
       envOption('--max-upload-bytes <n>', 'largest .p7b an upload downloads').default(DEFAULT_LIMITS.maxUploadBytes).argParser(parseInteger(1024, 1024 * 1024 * 1024)),
     )
@@ -263,6 +275,8 @@ export function serveCommand(): Command {
           maxConnections: options.maxConnections,
           maxConnectionsPerAddress: options.maxConnectionsPerAddress,
           maxCasPerPki: options.maxCasPerPki,
+          maxCertificateUserIds: options.maxCertificateUserIds,
+          maxCertificateUserIdLength: options.maxCertificateUserIdLength,
           maxUploadBytes: options.maxUploadBytes,
           uploadDownloadTimeoutMs: options.uploadTimeoutMs,
           jobLeaseMs: options.jobLeaseMs,

@@ -9,6 +9,7 @@ import { CertificateBasedAuthPkiRepository } from './pki-repository.ts';
 import type { Database } from './schema.ts';
 import { SettingsRepository } from './settings-repository.ts';
 import { TenantRepository } from './tenant-repository.ts';
+import { UserRepository } from './user-repository.ts';
 import { X509CertificatePolicyRepository } from './x509-policy-repository.ts';
 
 export interface Repositories {
@@ -19,6 +20,7 @@ export interface Repositories {
   readonly x509Policies: X509CertificatePolicyRepository;
   readonly crlCache: CrlCacheRepository;
   readonly tenants: TenantRepository;
+  readonly users: UserRepository;
 }
 
 /** `syncReads`: synchronous reads for the root repositories (SQLite), never inside a transaction. */
@@ -33,6 +35,7 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName, root = false
     crlCache: new CrlCacheRepository(db),
     x509Policies: new X509CertificatePolicyRepository(db),
     tenants: new TenantRepository(db),
+    users: new UserRepository(db),
   };
 }
 
