@@ -120,7 +120,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   // One registry per server instance (never prom-client's global one).
   const metrics = new AppMetrics({ countJobsByState: () => store.repositories.jobs.countAllByState() });
   const crls = new CrlService(store, crlFetcher, config.crl, metrics.crlSink);
-  const verification = new VerificationService(store, crls, x509Policies, limits, { findByUserProperty: async () => [], findByCertificateUserId: async () => undefined });
+  const verification = new VerificationService(store, crls, x509Policies, limits, users);
   let jobs: JobRunner | undefined;
   const uploads = new UploadService(store, fetcher, limits, () => jobs?.wake());
   const pkis = new PkiService(store.repositories.pkis, limits);

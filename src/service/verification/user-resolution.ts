@@ -4,7 +4,7 @@
 // certificate's value, and the first binding that finds exactly one user wins. Then the account, the x509
 // method's targets and the issuing CA's scope are checked, and the authentication binding says single- or
 // multi-factor. Every failure is Entra's AADSTS error for it (sign-in-errors.ts).
-import { certificateUserIdSpellings, nameOfCertificateUserId } from '../../pki/certificate-user-ids.ts';
+import { nameOfCertificateUserId } from '../../pki/certificate-user-ids.ts';
 import type { X509AuthenticationMode, X509Policy, X509PolicyTarget } from '../authentication-methods/x509-policy-service.ts';
 import type { PolicyVerdict, UserBindingCandidate } from './policy-evaluation.ts';
 import { type SignInError, signInError } from './sign-in-errors.ts';
@@ -119,7 +119,7 @@ function bindTypedUser(verdict: PolicyVerdict, user: BindableUser): BindingResul
     if (value !== null) return { user, binding: matched(candidate, value) };
   }
   const dropped = droppedBindings(verdict).find((candidate) => bindingValueFor(candidate, user) !== null);
-  return { error: noMatchError(verdict, dropped ? `${user.userPrincipalName} (through ${describe(dropped)})` : null, () => `the certificate matches ${user.userPrincipalName} through none of the bindings`) };
+  return { error: noMatchError(verdict, dropped ? `${user.userPrincipalName} only through the low-affinity binding ${describe(dropped)}` : null, () => `the certificate matches ${user.userPrincipalName} through none of the bindings`) };
 }
 
 /** §5.2 over the whole tenant: the first binding that finds users decides; two or more users is no unique user. */
@@ -137,7 +137,7 @@ async function bindWithoutUsername(directory: UserDirectoryLookups, tenantId: st
   for (const candidate of droppedBindings(verdict)) {
     const [user] = await usersMatching(directory, tenantId, candidate);
     if (user) {
-      droppedMatch = `${user.userPrincipalName} (through ${describe(candidate)})`;
+      droppedMatch = `${user.userPrincipalName} only through the low-affinity binding ${describe(candidate)}`;
       break;
     }
   }
@@ -151,7 +151,7 @@ async function bindWithoutUsername(directory: UserDirectoryLookups, tenantId: st
  */
 function noMatchError(verdict: PolicyVerdict, droppedMatch: string | null, noUser: () => string): SignInError {
   if (droppedMatch !== null) {
-    return signInError(1001003, `high affinity is required, and the certificate matches ${droppedMatch} only through a low-affinity binding`);
+    return signInError(1001003, `high affinity is required, and the certificate matches ${droppedMatch}`);
   }
   const usable = usableBindings(verdict);
   if (!usable.some(fieldPresent)) {
@@ -166,17 +166,16 @@ function noMatchError(verdict: PolicyVerdict, droppedMatch: string | null, noUse
   return signInError(50034, noUser());
 }
 
-/** Users the binding ties the certificate to, each once, found by exact look-ups and then compared as Entra does. */
+/** Users the binding ties the certificate to, each once, found by look-ups and then compared as the typed path compares. */
 async function usersMatching(directory: UserDirectoryLookups, tenantId: string, candidate: UserBindingCandidate): Promise<BindableUser[]> {
   const property = boundProperty(candidate.userProperty);
   if (property === null) return [];
   const found = new Map<string, BindableUser>();
   for (const value of candidate.values) {
     if (property === 'certificateUserIds') {
-      for (const spelling of certificateUserIdSpellings(value)) {
-        const user = await directory.findByCertificateUserId(tenantId, spelling);
-        if (user) found.set(user.id, user);
-      }
+      // The directory finds the value under its match key, the serial in either byte order.
+      const user = await directory.findByCertificateUserId(tenantId, value);
+      if (user) found.set(user.id, user);
       continue;
     }
     const name = nameOfCertificateUserId(value);
