@@ -29,6 +29,8 @@ const PKI = PKI_ENTITY.typeName;
 const CA = CA_ENTITY.typeName;
 const ROOT = graphType('publicKeyInfrastructureRoot');
 const X509_POLICY = graphType('x509CertificateAuthenticationMethodConfiguration');
+const CLASSIC = graphType('certificateBasedAuthConfiguration');
+const ORGANIZATION = graphType('organization');
 const collectionOf = (entity: string) => `${entity}CollectionResponse`;
 
 // --- entity and complex types, from the $metadata model -------------------------------------------------
@@ -114,6 +116,10 @@ const SCHEMAS: Record<string, Schema> = {
   [collectionOf(CA)]: collectionResponse(CA),
   [ROOT]: structuredSchema('publicKeyInfrastructureRoot', 'entity'),
   [X509_POLICY]: structuredSchema('x509CertificateAuthenticationMethodConfiguration', 'entity'),
+  [CLASSIC]: structuredSchema('certificateBasedAuthConfiguration', 'entity'),
+  [collectionOf(CLASSIC)]: collectionResponse(CLASSIC),
+  [ORGANIZATION]: structuredSchema('organization', 'entity'),
+  [collectionOf(ORGANIZATION)]: collectionResponse(ORGANIZATION),
   ...Object.fromEntries(GRAPH_PKI_SCHEMA.complexTypes.map((t) => [graphType(t.name), structuredSchema(t.name, 'complex')])),
   [ERROR_SCHEMA]: strictObject({ error: ref('microsoft.graph.ODataErrors.MainError') }, "Graph's error envelope, on every 4xx and 5xx."),
   'microsoft.graph.ODataErrors.MainError': strictObject({ code: text(), message: text(), innerError: ref('microsoft.graph.ODataErrors.InnerError') }),
@@ -335,6 +341,7 @@ function graphOperations(limits: PageLimits): Map<string, OperationDoc> {
   const ca = `${cas}/:caId`;
   const item = `${DELETED}/:itemId`;
   const deletedItem = oneOf(PKI, CA);
+  const classic = '/organization/:organizationId/certificateBasedAuthConfiguration';
   const operations: [string, OperationDoc][] = [
     [`GET /${ROOT_PATH}`, { success: ok("The tenant's publicKeyInfrastructureRoot.", ref(ROOT)) }],
     [`GET ${pkis}`, { success: ok('A page of PKIs.', ref(collectionOf(PKI))), query: listQuery(PKI_ENTITY, limits) }],
@@ -368,6 +375,12 @@ function graphOperations(limits: PageLimits): Map<string, OperationDoc> {
     ]),
     [`GET /${X509_POLICY_PATH}`, { success: ok("The tenant's x509 certificate authentication-method policy.", ref(X509_POLICY)) }],
     [`PATCH /${X509_POLICY_PATH}`, { success: noContent('Updated.') }],
+    ['GET /organization', { success: ok("The tenant's organization (a collection of one).", ref(collectionOf(ORGANIZATION))) }],
+    ['GET /organization/:organizationId', { success: ok("The tenant's organization.", ref(ORGANIZATION)) }],
+    [`GET ${classic}`, { success: ok('The classic store: empty, or its one configuration.', ref(collectionOf(CLASSIC))) }],
+    [`POST ${classic}`, { success: created(CLASSIC), errors: [400] }],
+    [`GET ${classic}/:configurationId`, { success: ok('The classic store configuration.', ref(CLASSIC)) }],
+    [`DELETE ${classic}/:configurationId`, { success: noContent('Deleted, with its CAs.') }],
   ];
   return new Map(operations);
 }

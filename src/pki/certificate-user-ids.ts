@@ -70,7 +70,7 @@ function rfc822Names(certificate: Certificate): string[] {
 }
 
 /** The subjectPublicKey BIT STRING contents (what "public key hash" tools hash). */
-function subjectPublicKeyBits(spki: Buffer): Buffer {
+export function subjectPublicKeyBits(spki: Buffer): Buffer {
   const [, key] = children(spki, expectTlv(spki, 0, DER_TAG.sequence, 'SubjectPublicKeyInfo'));
   if (!key) return spki;
   return spki.subarray(key.valueStart + 1, key.end);

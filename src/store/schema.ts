@@ -92,6 +92,32 @@ export interface ThrottleBucketTable {
   updated_ms: number;
 }
 
+/** One row per tenant that has a classic certificateBasedAuthConfiguration (Graph: at most one). */
+export interface ClassicAuthConfigurationTable {
+  tenant_id: string;
+  created_date_time: string;
+}
+
+/** The classic configuration's certificateAuthorities, in the order they were sent. */
+export interface ClassicCertificateAuthorityTable {
+  tenant_id: string;
+  position: number;
+  /** base64 of the DER certificate */
+  certificate: string;
+  /** 0/1 */
+  is_root_authority: number;
+  /** The CA's subject (Graph's `issuer`: the issuer name of the certificates it signs). */
+  issuer: string;
+  /** lower-cased issuer, looked up by a verification */
+  issuer_key: string;
+  /** uppercase hex */
+  issuer_ski: string;
+  thumbprint: string;
+  expiration_date_time: string;
+  certificate_revocation_list_url: string | null;
+  delta_certificate_revocation_list_url: string | null;
+}
+
 export interface Database {
   certificate_based_auth_pki: PkiTable;
   certificate_authority: CertificateAuthorityTable;
@@ -100,4 +126,6 @@ export interface Database {
   crl_cache: CrlCacheTable;
   x509_certificate_policy: X509CertificatePolicyTable;
   throttle_bucket: ThrottleBucketTable;
+  classic_auth_configuration: ClassicAuthConfigurationTable;
+  classic_certificate_authority: ClassicCertificateAuthorityTable;
 }

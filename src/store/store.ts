@@ -2,6 +2,7 @@
 // the transaction, so a use case can make several writes atomically without touching SQL.
 import type { Kysely } from 'kysely';
 import { CertificateAuthorityRepository } from './ca-repository.ts';
+import { ClassicStoreRepository } from './classic-store-repository.ts';
 import { CrlCacheRepository } from './crl-cache-repository.ts';
 import type { DialectName, OpenDatabase, SyncReads } from './database.ts';
 import { JobRepository } from './job-repository.ts';
@@ -19,6 +20,7 @@ export interface Repositories {
   readonly x509Policies: X509CertificatePolicyRepository;
   readonly crlCache: CrlCacheRepository;
   readonly tenants: TenantRepository;
+  readonly classicStore: ClassicStoreRepository;
 }
 
 /** `syncReads`: synchronous reads for the root repositories (SQLite), never inside a transaction. */
@@ -33,6 +35,7 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName, root = false
     crlCache: new CrlCacheRepository(db),
     x509Policies: new X509CertificatePolicyRepository(db),
     tenants: new TenantRepository(db),
+    classicStore: new ClassicStoreRepository(db),
   };
 }
 
