@@ -175,6 +175,18 @@ describe('the policy verdict', () => {
     assert.deepEqual(verdict.matchedRules, [{ type: 'policyOID', identifier: '1.2.3.4.5' }]);
     // With high affinity required, the low-affinity bindings cannot be used.
     assert.deepEqual(verdict.userBindingCandidates.map((c: { usable: boolean }) => c.usable), [false, false, true]);
+    // A tenant default of high affinity drops low bindings even when the deciding rule asks for low (§5.2 step 2).
+    const highDefault = await t.request('PATCH', policyUrl, {
+      body: {
+        '@odata.type': '#microsoft.graph.x509CertificateAuthenticationMethodConfiguration',
+        authenticationModeConfiguration: { x509CertificateAuthenticationDefaultMode: 'x509CertificateSingleFactor', x509CertificateDefaultRequiredAffinityLevel: 'high', rules: [{ ...issuerRule, x509CertificateRequiredAffinityLevel: 'low' }] },
+      },
+      token: admin,
+    });
+    assert.equal(highDefault.status, 204);
+    verdict = (await verify({ certificate: alice.base64 })).body.policy;
+    assert.equal(verdict.authenticationMode, 'x509CertificateMultiFactor');
+    assert.equal(verdict.requiredAffinityLevel, 'high');
     await rules([]);
   });
 });
