@@ -92,6 +92,41 @@ export interface ThrottleBucketTable {
   updated_ms: number;
 }
 
+/** A directory user (migration 011). Text keys: lower case, '' for null, as the PKI tables'. */
+export interface DirectoryUserTable {
+  tenant_id: string;
+  id: string;
+  user_principal_name: string;
+  user_principal_name_key: string;
+  on_premises_user_principal_name: string | null;
+  on_premises_user_principal_name_key: string;
+  /** 0/1, null = never synced */
+  on_premises_sync_enabled: number | null;
+  mail: string | null;
+  mail_key: string;
+  mail_nickname: string | null;
+  display_name: string | null;
+  display_name_key: string;
+  given_name: string | null;
+  surname: string | null;
+  job_title: string | null;
+  /** 0/1 */
+  account_enabled: number;
+  /** JSON array of strings, in the order written */
+  certificate_user_ids: string;
+  created_date_time: string;
+  deleted_date_time: string | null;
+}
+
+/** One certificateUserIds value of a live user: finds its user, and is unique in the tenant. */
+export interface UserCertificateUserIdTable {
+  tenant_id: string;
+  /** SHA-256 hex of the value's match key */
+  match_hash: string;
+  user_id: string;
+  value: string;
+}
+
 /** One row per tenant that has a classic certificateBasedAuthConfiguration (Graph: at most one). */
 export interface ClassicAuthConfigurationTable {
   tenant_id: string;
@@ -126,6 +161,8 @@ export interface Database {
   crl_cache: CrlCacheTable;
   x509_certificate_policy: X509CertificatePolicyTable;
   throttle_bucket: ThrottleBucketTable;
+  directory_user: DirectoryUserTable;
+  user_certificate_user_id: UserCertificateUserIdTable;
   classic_auth_configuration: ClassicAuthConfigurationTable;
   classic_certificate_authority: ClassicCertificateAuthorityTable;
 }

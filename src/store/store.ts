@@ -10,6 +10,7 @@ import { CertificateBasedAuthPkiRepository } from './pki-repository.ts';
 import type { Database } from './schema.ts';
 import { SettingsRepository } from './settings-repository.ts';
 import { TenantRepository } from './tenant-repository.ts';
+import { UserRepository } from './user-repository.ts';
 import { X509CertificatePolicyRepository } from './x509-policy-repository.ts';
 
 export interface Repositories {
@@ -20,6 +21,7 @@ export interface Repositories {
   readonly x509Policies: X509CertificatePolicyRepository;
   readonly crlCache: CrlCacheRepository;
   readonly tenants: TenantRepository;
+  readonly users: UserRepository;
   readonly classicStore: ClassicStoreRepository;
 }
 
@@ -35,6 +37,7 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName, root = false
     crlCache: new CrlCacheRepository(db),
     x509Policies: new X509CertificatePolicyRepository(db),
     tenants: new TenantRepository(db),
+    users: new UserRepository(db),
     classicStore: new ClassicStoreRepository(db),
   };
 }

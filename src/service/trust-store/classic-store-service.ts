@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Limits } from '../../config.ts';
 import { parseCertificate } from '../../pki/certificate.ts';
-import { subjectPublicKeyBits } from '../../pki/certificate-user-ids.ts';
+import { children, DER_TAG, expectTlv } from '../../pki/der.ts';
 import type { ClassicCaRecord, ClassicConfigurationRecord } from '../../store/classic-store-repository.ts';
 import { isUniqueViolation } from '../../store/database.ts';
 import type { Repositories, Store } from '../../store/store.ts';
@@ -173,5 +173,9 @@ const dnKey = (value: string) => value.replace(/\s*([,=+])\s*/g, '$1').trim().to
 
 /** A CA without a subjectKeyIdentifier still has Graph's non-null issuerSki: RFC 5280 §4.2.1.2 method (1). */
 function publicKeySha1(der: Buffer): string {
-  return createHash('sha1').update(subjectPublicKeyBits(parseCertificate(der).spki)).digest('hex').toUpperCase();
+  const spki = parseCertificate(der).spki;
+  const [, key] = children(spki, expectTlv(spki, 0, DER_TAG.sequence, 'SubjectPublicKeyInfo'));
+  // The subjectPublicKey BIT STRING's contents after its unused-bits byte.
+  const bits = key ? spki.subarray(key.valueStart + 1, key.end) : spki;
+  return createHash('sha1').update(bits).digest('hex').toUpperCase();
 }
