@@ -29,6 +29,8 @@ const PKI = PKI_ENTITY.typeName;
 const CA = CA_ENTITY.typeName;
 const ROOT = graphType('publicKeyInfrastructureRoot');
 const X509_POLICY = graphType('x509CertificateAuthenticationMethodConfiguration');
+const CLASSIC = graphType('certificateBasedAuthConfiguration');
+const ORGANIZATION = graphType('organization');
 const collectionOf = (entity: string) => `${entity}CollectionResponse`;
 
 // --- entity and complex types, from the $metadata model -------------------------------------------------
@@ -71,16 +73,32 @@ function structuredSchema(local: string, kind: 'complex' | 'entity' | 'selectabl
   const type = STRUCTURED.find((t) => t.name === local);
   if (!type) throw new Error(`${local} is not in the $metadata model`);
   const own = propertiesOf(type);
+  const inline = inlineNavigationsOf(type);
   const annotations: Record<string, Schema> =
     kind === 'complex' ? {} : { '@odata.context': { type: 'string' }, '@odata.type': { type: 'string', enum: [`#${graphType(local)}`] } };
-  const names = [...(kind === 'complex' ? [] : ['@odata.type']), ...own.map((p) => p.name)];
+  const names = [...(kind === 'complex' ? [] : ['@odata.type']), ...own.map((p) => p.name), ...inline.map((n) => n.name)];
   return {
     type: 'object',
     ...(kind === 'selectable' ? { description: 'With $select, only @odata.type, id and the selected properties are present.' } : {}),
     required: kind === 'selectable' ? ['@odata.type', 'id'] : names,
-    properties: { ...annotations, ...Object.fromEntries(own.map((p) => [p.name, edmSchema(p.type, p.nullable)])) },
+    properties: {
+      ...annotations,
+      ...Object.fromEntries(own.map((p) => [p.name, edmSchema(p.type, p.nullable)])),
+      ...Object.fromEntries(
+        inline.flatMap((n) => [
+          [n.name, edmSchema(n.type, false)],
+          [`${n.name}@odata.context`, text(`When the ${local} is the whole response: the context URL of ${n.name}.`)],
+        ]),
+      ),
+    },
     additionalProperties: false,
   };
+}
+
+/** Navigation properties the server writes inline with the entity (inherited ones first). */
+function inlineNavigationsOf(type: EdmStructuredType): NonNullable<EdmStructuredType['navigationProperties']> {
+  const base = type.baseType && STRUCTURED.find((t) => `graph.${t.name}` === type.baseType);
+  return [...(base ? inlineNavigationsOf(base) : []), ...(type.navigationProperties ?? []).filter((n) => n.inline)];
 }
 
 function collectionResponse(entity: string): OpenAPIV3.SchemaObject {
@@ -114,6 +132,12 @@ const SCHEMAS: Record<string, Schema> = {
   [collectionOf(CA)]: collectionResponse(CA),
   [ROOT]: structuredSchema('publicKeyInfrastructureRoot', 'entity'),
   [X509_POLICY]: structuredSchema('x509CertificateAuthenticationMethodConfiguration', 'entity'),
+  // An entity, but only ever inside its configuration's includeTargets: no @odata annotations of its own.
+  [graphType('authenticationMethodTarget')]: structuredSchema('authenticationMethodTarget', 'complex'),
+  [CLASSIC]: structuredSchema('certificateBasedAuthConfiguration', 'entity'),
+  [collectionOf(CLASSIC)]: collectionResponse(CLASSIC),
+  [ORGANIZATION]: structuredSchema('organization', 'entity'),
+  [collectionOf(ORGANIZATION)]: collectionResponse(ORGANIZATION),
   ...Object.fromEntries(GRAPH_PKI_SCHEMA.complexTypes.map((t) => [graphType(t.name), structuredSchema(t.name, 'complex')])),
   [ERROR_SCHEMA]: strictObject({ error: ref('microsoft.graph.ODataErrors.MainError') }, "Graph's error envelope, on every 4xx and 5xx."),
   'microsoft.graph.ODataErrors.MainError': strictObject({ code: text(), message: text(), innerError: ref('microsoft.graph.ODataErrors.InnerError') }),
@@ -362,6 +386,7 @@ function graphOperations(limits: PageLimits): Map<string, OperationDoc> {
   const ca = `${cas}/:caId`;
   const item = `${DELETED}/:itemId`;
   const deletedItem = oneOf(PKI, CA);
+  const classic = '/organization/:organizationId/certificateBasedAuthConfiguration';
   const operations: [string, OperationDoc][] = [
     [`GET /${ROOT_PATH}`, { success: ok("The tenant's publicKeyInfrastructureRoot.", ref(ROOT)) }],
     [`GET ${pkis}`, { success: ok('A page of PKIs.', ref(collectionOf(PKI))), query: listQuery(PKI_ENTITY, limits) }],
@@ -395,6 +420,13 @@ function graphOperations(limits: PageLimits): Map<string, OperationDoc> {
     ]),
     [`GET /${X509_POLICY_PATH}`, { success: ok("The tenant's x509 certificate authentication-method policy.", ref(X509_POLICY)) }],
     [`PATCH /${X509_POLICY_PATH}`, { success: noContent('Updated.') }],
+    [`DELETE /${X509_POLICY_PATH}`, { success: noContent('Reset: the documented default configuration applies again.') }],
+    ['GET /organization', { success: ok("The tenant's organization (a collection of one).", ref(collectionOf(ORGANIZATION))) }],
+    ['GET /organization/:organizationId', { success: ok("The tenant's organization.", ref(ORGANIZATION)) }],
+    [`GET ${classic}`, { success: ok('The classic store: empty, or its one configuration.', ref(collectionOf(CLASSIC))) }],
+    [`POST ${classic}`, { success: created(CLASSIC), errors: [400] }],
+    [`GET ${classic}/:configurationId`, { success: ok('The classic store configuration.', ref(CLASSIC)) }],
+    [`DELETE ${classic}/:configurationId`, { success: noContent('Deleted, with its CAs.') }],
   ];
   return new Map(operations);
 }
