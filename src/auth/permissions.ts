@@ -13,6 +13,8 @@ export const PERMISSION_READ_WRITE = 'PublicKeyInfrastructure.ReadWrite.All';
 export const PERMISSION_POLICY_READ = 'Policy.Read.All';
 export const PERMISSION_POLICY_READ_AUTHENTICATION_METHOD = 'Policy.Read.AuthenticationMethod';
 export const PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD = 'Policy.ReadWrite.AuthenticationMethod';
+export const PERMISSION_ORGANIZATION_READ = 'Organization.Read.All';
+export const PERMISSION_ORGANIZATION_READ_WRITE = 'Organization.ReadWrite.All';
 
 /**
  * Built-in directory role template ids (the `wids` claim), the same in every tenant
@@ -50,8 +52,11 @@ export const DIRECTORY_ROLE_DISPLAY_NAMES: Readonly<Record<DirectoryRoleName, st
 export interface AccessRule {
   /** Any one of these, as an application role or a delegated scope. */
   readonly permissions: readonly string[];
-  /** A delegated token also needs one of these directory roles. Application tokens have none to check. */
-  readonly roles: readonly DirectoryRoleName[];
+  /**
+   * A delegated token also needs one of these directory roles ('any': no role, any signed-in user).
+   * Application tokens have none to check.
+   */
+  readonly roles: readonly DirectoryRoleName[] | 'any';
   /** Whether the kind only reads: the rows where Global Reader may appear (checked by a test). */
   readonly reads: boolean;
 }
@@ -96,6 +101,26 @@ export const ACCESS_TABLE = {
     roles: ['authenticationPolicyAdministrator', 'globalAdministrator'],
     reads: false,
   },
+  // GET /organization (api/organization-get.md): any signed-in user reads their own organization
+  // (delegated User.Read suffices); Directory.* are the higher privileged permissions of that page.
+  'organization-read': {
+    permissions: [PERMISSION_ORGANIZATION_READ, PERMISSION_ORGANIZATION_READ_WRITE, 'Directory.Read.All', 'Directory.ReadWrite.All', 'User.Read'],
+    roles: 'any',
+    reads: true,
+  },
+  // The classic store: api/certificatebasedauthconfiguration-{get,list,post,delete}.md and
+  // includes/rbac-for-apis/rbac-cert-based-auth-config-apis.md: "Global Administrator is the only role
+  // supported for this operation" (so no Global Reader either).
+  'classic-read': {
+    permissions: [PERMISSION_ORGANIZATION_READ, PERMISSION_ORGANIZATION_READ_WRITE],
+    roles: ['globalAdministrator'],
+    reads: true,
+  },
+  'classic-write': {
+    permissions: [PERMISSION_ORGANIZATION_READ_WRITE],
+    roles: ['globalAdministrator'],
+    reads: false,
+  },
 } as const satisfies Record<string, AccessRule>;
 
 /** What a route needs: one row of ACCESS_TABLE. */
@@ -113,5 +138,6 @@ export interface Principal {
 export function isAllowed(principal: Principal, access: Access): boolean {
   const rule: AccessRule = ACCESS_TABLE[access];
   if (!rule.permissions.some((permission) => principal.permissions.has(permission))) return false;
-  return principal.kind === 'application' || rule.roles.some((name) => principal.directoryRoles.has(DIRECTORY_ROLES[name]));
+  if (principal.kind === 'application' || rule.roles === 'any') return true;
+  return rule.roles.some((name) => principal.directoryRoles.has(DIRECTORY_ROLES[name]));
 }

@@ -8,7 +8,7 @@
 import type { SwaggerTransform } from '@fastify/swagger';
 import type { FastifySchema } from 'fastify';
 import type { OpenAPIV3 } from 'openapi-types';
-import { ACCESS_TABLE, DIRECTORY_ROLE_DISPLAY_NAMES } from '../auth/permissions.ts';
+import { ACCESS_TABLE, type AccessRule, DIRECTORY_ROLE_DISPLAY_NAMES } from '../auth/permissions.ts';
 import { PKI_COLLECTION_PATH, ROOT_PATH } from '../graph/context.ts';
 import { asDeletedItems, CA_ENTITY, type EntityDefinition, PKI_ENTITY } from '../graph/entities.ts';
 import { EDM_NAMESPACE, type EdmStructuredType, GRAPH_PKI_SCHEMA } from '../graph/metadata-model.ts';
@@ -29,6 +29,8 @@ const PKI = PKI_ENTITY.typeName;
 const CA = CA_ENTITY.typeName;
 const ROOT = graphType('publicKeyInfrastructureRoot');
 const X509_POLICY = graphType('x509CertificateAuthenticationMethodConfiguration');
+const CLASSIC = graphType('certificateBasedAuthConfiguration');
+const ORGANIZATION = graphType('organization');
 const collectionOf = (entity: string) => `${entity}CollectionResponse`;
 
 // --- entity and complex types, from the $metadata model -------------------------------------------------
@@ -132,6 +134,10 @@ const SCHEMAS: Record<string, Schema> = {
   [X509_POLICY]: structuredSchema('x509CertificateAuthenticationMethodConfiguration', 'entity'),
   // An entity, but only ever inside its configuration's includeTargets: no @odata annotations of its own.
   [graphType('authenticationMethodTarget')]: structuredSchema('authenticationMethodTarget', 'complex'),
+  [CLASSIC]: structuredSchema('certificateBasedAuthConfiguration', 'entity'),
+  [collectionOf(CLASSIC)]: collectionResponse(CLASSIC),
+  [ORGANIZATION]: structuredSchema('organization', 'entity'),
+  [collectionOf(ORGANIZATION)]: collectionResponse(ORGANIZATION),
   ...Object.fromEntries(GRAPH_PKI_SCHEMA.complexTypes.map((t) => [graphType(t.name), structuredSchema(t.name, 'complex')])),
   [ERROR_SCHEMA]: strictObject({ error: ref('microsoft.graph.ODataErrors.MainError') }, "Graph's error envelope, on every 4xx and 5xx."),
   'microsoft.graph.ODataErrors.MainError': strictObject({ code: text(), message: text(), innerError: ref('microsoft.graph.ODataErrors.InnerError') }),
@@ -205,6 +211,33 @@ const SCHEMAS: Record<string, Schema> = {
         certificateAuthorityScope: { type: 'object', nullable: true, description: 'The x509CertificateAuthorityScope of the issuing CA, if any.' },
       },
     },
+    signIn: strictObject(
+      {
+        succeeded: { type: 'boolean' },
+        userPrincipalName: { type: 'string', nullable: true, description: 'The name typed at sign-in (the request\'s userPrincipalName); null for a username-less sign-in.' },
+        user: {
+          type: 'object',
+          nullable: true,
+          description: 'The user signed in, or the one the error is about when it is known.',
+          properties: { id: text(), userPrincipalName: text(), displayName: { type: 'string', nullable: true }, accountEnabled: { type: 'boolean' } },
+        },
+        binding: {
+          type: 'object',
+          nullable: true,
+          description: 'The certificateUserBinding that tied the certificate to the user.',
+          properties: { priority: { type: 'integer' }, x509CertificateField: text(), userProperty: text(), trustAffinityLevel: text(), value: text('The certificate\'s value, written as a certificateUserId.') },
+        },
+        authenticationMode: { type: 'string', nullable: true, enum: ['x509CertificateSingleFactor', 'x509CertificateMultiFactor', null] },
+        authenticationRequirement: { type: 'string', nullable: true, enum: ['singleFactorAuthentication', 'multiFactorAuthentication', null] },
+        error: {
+          type: 'object',
+          nullable: true,
+          description: "Entra's error for this sign-in: errorCode (the AADSTS number), code (AADSTS…), Entra's message, and what happened.",
+          properties: { errorCode: { type: 'integer' }, code: text(), message: text(), detail: text() },
+        },
+      },
+      'Which user the certificate would sign in (username binding, affinity, the x509 method and CA scope), or Entra\'s AADSTS error.',
+    ),
   }),
   'graph-pki.healthStatus': strictObject({ status: { type: 'string', enum: ['ok', 'ready', 'unavailable'] } }),
   'graph-pki.tenantContentCounts': strictObject({
@@ -353,6 +386,7 @@ function graphOperations(limits: PageLimits): Map<string, OperationDoc> {
   const ca = `${cas}/:caId`;
   const item = `${DELETED}/:itemId`;
   const deletedItem = oneOf(PKI, CA);
+  const classic = '/organization/:organizationId/certificateBasedAuthConfiguration';
   const operations: [string, OperationDoc][] = [
     [`GET /${ROOT_PATH}`, { success: ok("The tenant's publicKeyInfrastructureRoot.", ref(ROOT)) }],
     [`GET ${pkis}`, { success: ok('A page of PKIs.', ref(collectionOf(PKI))), query: listQuery(PKI_ENTITY, limits) }],
@@ -387,6 +421,12 @@ function graphOperations(limits: PageLimits): Map<string, OperationDoc> {
     [`GET /${X509_POLICY_PATH}`, { success: ok("The tenant's x509 certificate authentication-method policy.", ref(X509_POLICY)) }],
     [`PATCH /${X509_POLICY_PATH}`, { success: noContent('Updated.') }],
     [`DELETE /${X509_POLICY_PATH}`, { success: noContent('Reset: the documented default configuration applies again.') }],
+    ['GET /organization', { success: ok("The tenant's organization (a collection of one).", ref(collectionOf(ORGANIZATION))) }],
+    ['GET /organization/:organizationId', { success: ok("The tenant's organization.", ref(ORGANIZATION)) }],
+    [`GET ${classic}`, { success: ok('The classic store: empty, or its one configuration.', ref(collectionOf(CLASSIC))) }],
+    [`POST ${classic}`, { success: created(CLASSIC), errors: [400] }],
+    [`GET ${classic}/:configurationId`, { success: ok('The classic store configuration.', ref(CLASSIC)) }],
+    [`DELETE ${classic}/:configurationId`, { success: noContent('Deleted, with its CAs.') }],
   ];
   return new Map(operations);
 }
@@ -469,9 +509,7 @@ export function documentOperations(limits: PageLimits): SwaggerTransform {
     const doc = area === 'graph' ? graph.get(`${method} ${path}`) : OTHER_OPERATIONS.get(`${method} ${path}`);
     const access = route.config?.access;
     const rule = access && area !== 'public' ? ACCESS_TABLE[access] : undefined;
-    const permission = rule
-      ? `Permission: ${rule.permissions.join(' or ')}; a delegated token also needs one of the directory roles ${rule.roles.map((name) => DIRECTORY_ROLE_DISPLAY_NAMES[name]).join(', ')}.`
-      : undefined;
+    const permission = rule ? `Permission: ${rule.permissions.join(' or ')}; ${delegatedRolesText(rule)}.` : undefined;
     const documented: FastifySchema = {
       ...schema,
       ...(permission ? { description: [schema?.description, permission].filter(Boolean).join(' ') } : {}),
@@ -484,4 +522,10 @@ export function documentOperations(limits: PageLimits): SwaggerTransform {
     };
     return { schema: documented, url };
   };
+}
+
+function delegatedRolesText(rule: AccessRule): string {
+  return rule.roles === 'any'
+    ? 'a delegated token needs no directory role'
+    : `a delegated token also needs one of the directory roles ${rule.roles.map((name) => DIRECTORY_ROLE_DISPLAY_NAMES[name]).join(', ')}`;
 }

@@ -6,19 +6,19 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { ACCESS_TABLE, type Access, DIRECTORY_ROLES, type DirectoryRoleName } from '../../src/auth/permissions.ts';
+import { ACCESS_TABLE, type Access, type AccessRule, DIRECTORY_ROLES, type DirectoryRoleName } from '../../src/auth/permissions.ts';
 import type { TokenRequest } from '../../src/auth/token-issuer.ts';
 import { send, startTestServer, type TestResponse, type TestServer } from '../helpers/test-server.ts';
 
 interface KindExpectation {
   /** The least-privileged permission the docs name (used as app role and as delegated scope). */
   readonly least: string;
-  /** The least-privileged directory roles the docs name. */
-  readonly leastRoles: readonly DirectoryRoleName[];
+  /** The least-privileged directory roles the docs name ('any': any signed-in user, no role needed). */
+  readonly leastRoles: readonly DirectoryRoleName[] | 'any';
   /** Whether the docs list Global Reader for it. */
   readonly globalReader: boolean;
-  /** A built-in role the docs do not list for it. */
-  readonly unlisted: DirectoryRoleName;
+  /** A built-in role the docs do not list for it (none when any user may). */
+  readonly unlisted?: DirectoryRoleName;
   /** A real Graph permission of another API, which must not open it. */
   readonly foreignPermission: string;
   /** Whether the kind only reads (GET routes, and the verify API). */
@@ -56,6 +56,31 @@ const EXPECTED: Readonly<Record<Access, KindExpectation>> = {
   'policy-write': {
     least: 'Policy.ReadWrite.AuthenticationMethod',
     leastRoles: ['authenticationPolicyAdministrator'],
+    globalReader: false,
+    unlisted: 'authenticationAdministrator',
+    foreignPermission: 'PublicKeyInfrastructure.ReadWrite.All',
+    reads: false,
+  },
+  // api/organization-get.md: delegated User.Read, any signed-in user.
+  'organization-read': {
+    least: 'User.Read',
+    leastRoles: 'any',
+    globalReader: true,
+    foreignPermission: 'PublicKeyInfrastructure.ReadWrite.All',
+    reads: true,
+  },
+  // includes/rbac-for-apis/rbac-cert-based-auth-config-apis.md: Global Administrator is the only role.
+  'classic-read': {
+    least: 'Organization.Read.All',
+    leastRoles: ['globalAdministrator'],
+    globalReader: false,
+    unlisted: 'privilegedAuthenticationAdministrator',
+    foreignPermission: 'PublicKeyInfrastructure.ReadWrite.All',
+    reads: true,
+  },
+  'classic-write': {
+    least: 'Organization.ReadWrite.All',
+    leastRoles: ['globalAdministrator'],
     globalReader: false,
     unlisted: 'authenticationAdministrator',
     foreignPermission: 'PublicKeyInfrastructure.ReadWrite.All',
@@ -149,8 +174,11 @@ describe('the access table, endpoint by endpoint (beta and v1.0)', () => {
   it('the documented least-privileged roles pass, as does the least application permission', async () => {
     for (const op of operations) {
       const expected = EXPECTED[op.access];
-      for (const role of expected.leastRoles) {
+      for (const role of expected.leastRoles === 'any' ? [] : expected.leastRoles) {
         assertAdmitted(await call(op, await t.token(delegated(expected.least, role))), `${role} ${op.method} ${op.path}`);
+      }
+      if (expected.leastRoles === 'any') {
+        assertAdmitted(await call(op, await t.token(delegated(expected.least))), `any user ${op.method} ${op.path}`);
       }
       assertAdmitted(await call(op, await t.token({ appRoles: [expected.least] })), `app ${expected.least} ${op.method} ${op.path}`);
     }
@@ -173,8 +201,11 @@ describe('the access table, endpoint by endpoint (beta and v1.0)', () => {
   it('a role the docs do not list, no role, and another API’s permission get 403 in Graph’s envelope', async () => {
     for (const op of operations) {
       const expected = EXPECTED[op.access];
-      assertRefused(await call(op, await t.token(delegated(expected.least, expected.unlisted))), `${expected.unlisted} ${op.method} ${op.path}`);
-      assertRefused(await call(op, await t.token(delegated(expected.least))), `no role ${op.method} ${op.path}`);
+      if (expected.leastRoles !== 'any') {
+        const unlisted = expected.unlisted ?? assert.fail(`${op.access}: name a role the docs do not list`);
+        assertRefused(await call(op, await t.token(delegated(expected.least, unlisted))), `${unlisted} ${op.method} ${op.path}`);
+        assertRefused(await call(op, await t.token(delegated(expected.least))), `no role ${op.method} ${op.path}`);
+      }
       assertRefused(await call(op, await t.token({ appRoles: [expected.foreignPermission] })), `app ${expected.foreignPermission} ${op.method} ${op.path}`);
       assertRefused(
         await call(op, await t.token(delegated(expected.foreignPermission, 'globalAdministrator'))),
@@ -187,6 +218,7 @@ describe('the access table, endpoint by endpoint (beta and v1.0)', () => {
     const pairs: [Access, Access][] = [
       ['read', 'write'],
       ['policy-read', 'policy-write'],
+      ['classic-read', 'classic-write'],
     ];
     for (const [readKind, writeKind] of pairs) {
       const writePermission = EXPECTED[writeKind].least;
@@ -203,9 +235,13 @@ describe('the access table, endpoint by endpoint (beta and v1.0)', () => {
 
 describe('the table itself', () => {
   it('names Global Administrator on every row and Global Reader only on reads', () => {
-    for (const [kind, rule] of Object.entries(ACCESS_TABLE)) {
-      assert.ok((rule.roles as readonly string[]).includes('globalAdministrator'), `${kind} lacks Global Administrator`);
-      if ((rule.roles as readonly string[]).includes('globalReader')) assert.ok(rule.reads, `${kind} lets Global Reader write`);
+    for (const [kind, rule] of Object.entries(ACCESS_TABLE) as [string, AccessRule][]) {
+      if (rule.roles === 'any') {
+        assert.ok(rule.reads, `${kind} lets any signed-in user write`);
+        continue;
+      }
+      assert.ok(rule.roles.includes('globalAdministrator'), `${kind} lacks Global Administrator`);
+      if (rule.roles.includes('globalReader')) assert.ok(rule.reads, `${kind} lets Global Reader write`);
     }
   });
 });
