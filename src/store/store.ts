@@ -3,6 +3,7 @@
 import type { Kysely } from 'kysely';
 import { CertificateAuthorityRepository } from './ca-repository.ts';
 import { CrlCacheRepository } from './crl-cache-repository.ts';
+import { CrlHealthRepository } from './crl-health-repository.ts';
 import type { DialectName, OpenDatabase, SyncReads } from './database.ts';
 import { JobRepository } from './job-repository.ts';
 import { CertificateBasedAuthPkiRepository } from './pki-repository.ts';
@@ -19,6 +20,7 @@ export interface Repositories {
   readonly settings: SettingsRepository;
   readonly x509Policies: X509CertificatePolicyRepository;
   readonly crlCache: CrlCacheRepository;
+  readonly crlHealth: CrlHealthRepository;
   readonly tenants: TenantRepository;
   readonly users: UserRepository;
 }
@@ -33,6 +35,7 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName, root = false
     jobs: new JobRepository(db, dialect),
     settings: new SettingsRepository(db),
     crlCache: new CrlCacheRepository(db),
+    crlHealth: new CrlHealthRepository(db),
     x509Policies: new X509CertificatePolicyRepository(db),
     tenants: new TenantRepository(db),
     users: new UserRepository(db),
