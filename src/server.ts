@@ -15,6 +15,7 @@ import { GuardedFetcher, type LookupFunction } from './net/guarded-fetcher.ts';
 import { randomBytes } from 'node:crypto';
 import { SkiptokenCodec } from './graph/skiptoken.ts';
 import { CaService } from './service/trust-store/ca-service.ts';
+import { ClassicStoreService } from './service/trust-store/classic-store-service.ts';
 import { DeletedItemsService } from './service/trust-store/deleted-items-service.ts';
 import { JobRunner } from './service/trust-store/job-runner.ts';
 import { PkiService } from './service/trust-store/pki-service.ts';
@@ -122,12 +123,13 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   // One registry per server instance (never prom-client's global one).
   const metrics = new AppMetrics({ countJobsByState: () => store.repositories.jobs.countAllByState(), crlHealth: () => crlHealth.metricsEntries() });
   const crls = new CrlService(store, crlFetcher, config.crl, metrics.crlSink);
-  const verification = new VerificationService(store, crls, x509Policies, limits);
+  const verification = new VerificationService(store, crls, x509Policies, limits, users);
   const crlHealth = new CrlHealthService(store, crlFetcher, config.crl, x509Policies);
   let jobs: JobRunner | undefined;
   const uploads = new UploadService(store, fetcher, limits, () => jobs?.wake());
   const pkis = new PkiService(store.repositories.pkis, limits);
   const cas = new CaService(store, limits);
+  const classicStore = new ClassicStoreService(store, limits);
   // Before listening: a bad seed file stops the start with nothing written and no port opened.
   let seeded: SeedResult | undefined;
   if (config.seedFile) {
@@ -147,6 +149,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   const app = buildApp({
     pkis,
     cas,
+    classicStore,
     admin: { snapshots: new SnapshotService(store, pkis, cas, limits), resets: new TenantResetService(store), maxSnapshotBytes: limits.maxSnapshotBytes },
     uploads,
     deletedItems,

@@ -12,6 +12,7 @@ import { API_VERSIONS, type ApiVersion } from '../graph/context.ts';
 import { graphErrors } from '../service/errors.ts';
 import type { SkiptokenCodec } from '../graph/skiptoken.ts';
 import type { CaService } from '../service/trust-store/ca-service.ts';
+import type { ClassicStoreService } from '../service/trust-store/classic-store-service.ts';
 import type { DeletedItemsService } from '../service/trust-store/deleted-items-service.ts';
 import type { PkiService } from '../service/trust-store/pki-service.ts';
 import type { UploadService } from '../service/trust-store/upload-service.ts';
@@ -37,6 +38,7 @@ import { registerStorableInputCheck } from './storable-input.ts';
 import { registerAdminAuth } from './admin-auth-hook.ts';
 import { ADMIN_PREFIX, type AdminServices, registerAdminRoutes } from './routes/admin/admin-routes.ts';
 import { registerCaRoutes } from './routes/trust-store/ca-routes.ts';
+import { registerClassicStoreRoutes } from './routes/trust-store/classic-store-routes.ts';
 import { registerDeletedItemsRoutes } from './routes/trust-store/deleted-items-routes.ts';
 import { type DevTokenIssuer, registerDevTokenRoutes } from './routes/admin/dev-token-routes.ts';
 import { registerMetadataRoutes } from './routes/metadata-routes.ts';
@@ -50,6 +52,8 @@ import { registerX509PolicyRoutes } from './routes/authentication-methods/x509-p
 export interface AppDependencies {
   readonly pkis: PkiService;
   readonly cas: CaService;
+  /** The classic trust store (organization/{id}/certificateBasedAuthConfiguration). */
+  readonly classicStore: ClassicStoreService;
   readonly uploads: UploadService;
   readonly deletedItems: DeletedItemsService;
   readonly x509Policies: X509PolicyService;
@@ -206,6 +210,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
         registerUploadRoutes(graph, ctx, deps.uploads);
         registerDeletedItemsRoutes(graph, ctx, deps.deletedItems);
         registerX509PolicyRoutes(graph, ctx, deps.x509Policies);
+        registerClassicStoreRoutes(graph, ctx, deps.classicStore);
         graph.setNotFoundHandler(async (request, reply) =>
           sendGraphError(request, reply, graphErrors.noSuchSegment(lastPathSegment(request.url))),
         );

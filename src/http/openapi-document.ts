@@ -30,6 +30,8 @@ const PKI = PKI_ENTITY.typeName;
 const CA = CA_ENTITY.typeName;
 const ROOT = graphType('publicKeyInfrastructureRoot');
 const X509_POLICY = graphType('x509CertificateAuthenticationMethodConfiguration');
+const CLASSIC = graphType('certificateBasedAuthConfiguration');
+const ORGANIZATION = graphType('organization');
 const collectionOf = (entity: string) => `${entity}CollectionResponse`;
 
 // --- entity and complex types, from the $metadata model -------------------------------------------------
@@ -72,16 +74,32 @@ function structuredSchema(local: string, kind: 'complex' | 'entity' | 'selectabl
   const type = STRUCTURED.find((t) => t.name === local);
   if (!type) throw new Error(`${local} is not in the $metadata model`);
   const own = propertiesOf(type);
+  const inline = inlineNavigationsOf(type);
   const annotations: Record<string, Schema> =
     kind === 'complex' ? {} : { '@odata.context': { type: 'string' }, '@odata.type': { type: 'string', enum: [`#${graphType(local)}`] } };
-  const names = [...(kind === 'complex' ? [] : ['@odata.type']), ...own.map((p) => p.name)];
+  const names = [...(kind === 'complex' ? [] : ['@odata.type']), ...own.map((p) => p.name), ...inline.map((n) => n.name)];
   return {
     type: 'object',
     ...(kind === 'selectable' ? { description: 'With $select, only @odata.type, id and the selected properties are present.' } : {}),
     required: kind === 'selectable' ? ['@odata.type', 'id'] : names,
-    properties: { ...annotations, ...Object.fromEntries(own.map((p) => [p.name, edmSchema(p.type, p.nullable)])) },
+    properties: {
+      ...annotations,
+      ...Object.fromEntries(own.map((p) => [p.name, edmSchema(p.type, p.nullable)])),
+      ...Object.fromEntries(
+        inline.flatMap((n) => [
+          [n.name, edmSchema(n.type, false)],
+          [`${n.name}@odata.context`, text(`When the ${local} is the whole response: the context URL of ${n.name}.`)],
+        ]),
+      ),
+    },
     additionalProperties: false,
   };
+}
+
+/** Navigation properties the server writes inline with the entity (inherited ones first). */
+function inlineNavigationsOf(type: EdmStructuredType): NonNullable<EdmStructuredType['navigationProperties']> {
+  const base = type.baseType && STRUCTURED.find((t) => `graph.${t.name}` === type.baseType);
+  return [...(base ? inlineNavigationsOf(base) : []), ...(type.navigationProperties ?? []).filter((n) => n.inline)];
 }
 
 function collectionResponse(entity: string): OpenAPIV3.SchemaObject {
@@ -115,6 +133,12 @@ const SCHEMAS: Record<string, Schema> = {
   [collectionOf(CA)]: collectionResponse(CA),
   [ROOT]: structuredSchema('publicKeyInfrastructureRoot', 'entity'),
   [X509_POLICY]: structuredSchema('x509CertificateAuthenticationMethodConfiguration', 'entity'),
+  // An entity, but only ever inside its configuration's includeTargets: no @odata annotations of its own.
+  [graphType('authenticationMethodTarget')]: structuredSchema('authenticationMethodTarget', 'complex'),
+  [CLASSIC]: structuredSchema('certificateBasedAuthConfiguration', 'entity'),
+  [collectionOf(CLASSIC)]: collectionResponse(CLASSIC),
+  [ORGANIZATION]: structuredSchema('organization', 'entity'),
+  [collectionOf(ORGANIZATION)]: collectionResponse(ORGANIZATION),
   ...Object.fromEntries(GRAPH_PKI_SCHEMA.complexTypes.map((t) => [graphType(t.name), structuredSchema(t.name, 'complex')])),
   [ERROR_SCHEMA]: strictObject({ error: ref('microsoft.graph.ODataErrors.MainError') }, "Graph's error envelope, on every 4xx and 5xx."),
   'microsoft.graph.ODataErrors.MainError': strictObject({ code: text(), message: text(), innerError: ref('microsoft.graph.ODataErrors.InnerError') }),
@@ -188,6 +212,33 @@ const SCHEMAS: Record<string, Schema> = {
         certificateAuthorityScope: { type: 'object', nullable: true, description: 'The x509CertificateAuthorityScope of the issuing CA, if any.' },
       },
     },
+    signIn: strictObject(
+      {
+        succeeded: { type: 'boolean' },
+        userPrincipalName: { type: 'string', nullable: true, description: 'The name typed at sign-in (the request\'s userPrincipalName); null for a username-less sign-in.' },
+        user: {
+          type: 'object',
+          nullable: true,
+          description: 'The user signed in, or the one the error is about when it is known.',
+          properties: { id: text(), userPrincipalName: text(), displayName: { type: 'string', nullable: true }, accountEnabled: { type: 'boolean' } },
+        },
+        binding: {
+          type: 'object',
+          nullable: true,
+          description: 'The certificateUserBinding that tied the certificate to the user.',
+          properties: { priority: { type: 'integer' }, x509CertificateField: text(), userProperty: text(), trustAffinityLevel: text(), value: text('The certificate\'s value, written as a certificateUserId.') },
+        },
+        authenticationMode: { type: 'string', nullable: true, enum: ['x509CertificateSingleFactor', 'x509CertificateMultiFactor', null] },
+        authenticationRequirement: { type: 'string', nullable: true, enum: ['singleFactorAuthentication', 'multiFactorAuthentication', null] },
+        error: {
+          type: 'object',
+          nullable: true,
+          description: "Entra's error for this sign-in: errorCode (the AADSTS number), code (AADSTS…), Entra's message, and what happened.",
+          properties: { errorCode: { type: 'integer' }, code: text(), message: text(), detail: text() },
+        },
+      },
+      'Which user the certificate would sign in (username binding, affinity, the x509 method and CA scope), or Entra\'s AADSTS error.',
+    ),
   }),
   'graph-pki.crlHealthCheck': strictObject({
     name: { type: 'string', enum: ['configuration', 'reachable', 'downloadTime', 'size', 'encoding', 'url', 'signature', 'extensions', 'crlNumber', 'validity', 'deltaBase'] },
@@ -368,6 +419,7 @@ function graphOperations(limits: PageLimits): Map<string, OperationDoc> {
   const ca = `${cas}/:caId`;
   const item = `${DELETED}/:itemId`;
   const deletedItem = oneOf(PKI, CA);
+  const classic = '/organization/:organizationId/certificateBasedAuthConfiguration';
   const operations: [string, OperationDoc][] = [
     [`GET /${ROOT_PATH}`, { success: ok("The tenant's publicKeyInfrastructureRoot.", ref(ROOT)) }],
     [`GET ${pkis}`, { success: ok('A page of PKIs.', ref(collectionOf(PKI))), query: listQuery(PKI_ENTITY, limits) }],
@@ -401,6 +453,13 @@ function graphOperations(limits: PageLimits): Map<string, OperationDoc> {
     ]),
     [`GET /${X509_POLICY_PATH}`, { success: ok("The tenant's x509 certificate authentication-method policy.", ref(X509_POLICY)) }],
     [`PATCH /${X509_POLICY_PATH}`, { success: noContent('Updated.') }],
+    [`DELETE /${X509_POLICY_PATH}`, { success: noContent('Reset: the documented default configuration applies again.') }],
+    ['GET /organization', { success: ok("The tenant's organization (a collection of one).", ref(collectionOf(ORGANIZATION))) }],
+    ['GET /organization/:organizationId', { success: ok("The tenant's organization.", ref(ORGANIZATION)) }],
+    [`GET ${classic}`, { success: ok('The classic store: empty, or its one configuration.', ref(collectionOf(CLASSIC))) }],
+    [`POST ${classic}`, { success: created(CLASSIC), errors: [400] }],
+    [`GET ${classic}/:configurationId`, { success: ok('The classic store configuration.', ref(CLASSIC)) }],
+    [`DELETE ${classic}/:configurationId`, { success: noContent('Deleted, with its CAs.') }],
   ];
   return new Map(operations);
 }

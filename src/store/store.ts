@@ -2,6 +2,7 @@
 // the transaction, so a use case can make several writes atomically without touching SQL.
 import type { Kysely } from 'kysely';
 import { CertificateAuthorityRepository } from './ca-repository.ts';
+import { ClassicStoreRepository } from './classic-store-repository.ts';
 import { CrlCacheRepository } from './crl-cache-repository.ts';
 import { CrlHealthRepository } from './crl-health-repository.ts';
 import type { DialectName, OpenDatabase, SyncReads } from './database.ts';
@@ -23,6 +24,7 @@ export interface Repositories {
   readonly crlHealth: CrlHealthRepository;
   readonly tenants: TenantRepository;
   readonly users: UserRepository;
+  readonly classicStore: ClassicStoreRepository;
 }
 
 /** `syncReads`: synchronous reads for the root repositories (SQLite), never inside a transaction. */
@@ -39,6 +41,7 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName, root = false
     x509Policies: new X509CertificatePolicyRepository(db),
     tenants: new TenantRepository(db),
     users: new UserRepository(db),
+    classicStore: new ClassicStoreRepository(db),
   };
 }
 
