@@ -17,6 +17,7 @@ import type { DeletedItemsService } from '../service/trust-store/deleted-items-s
 import type { PkiService } from '../service/trust-store/pki-service.ts';
 import type { UploadService } from '../service/trust-store/upload-service.ts';
 import type { VerificationService } from '../service/verification/verification-service.ts';
+import type { CrlHealthService } from '../service/verification/crl-health-service.ts';
 import type { X509PolicyService } from '../service/authentication-methods/x509-policy-service.ts';
 import { registerAdminPage } from './admin-page.ts';
 import { type AdmissionCheck, registerGraphAuth } from './auth-hook.ts';
@@ -45,6 +46,7 @@ import { registerPkiRoutes } from './routes/trust-store/pki-routes.ts';
 import { registerRootRoutes } from './routes/root-routes.ts';
 import { registerUploadRoutes } from './routes/trust-store/upload-routes.ts';
 import { registerVerifyRoutes, VERIFY_PREFIX } from './routes/verification/verify-routes.ts';
+import { registerCrlHealthRoutes } from './routes/verification/crl-health-routes.ts';
 import { registerX509PolicyRoutes } from './routes/authentication-methods/x509-policy-routes.ts';
 
 export interface AppDependencies {
@@ -56,6 +58,7 @@ export interface AppDependencies {
   readonly deletedItems: DeletedItemsService;
   readonly x509Policies: X509PolicyService;
   readonly verification: VerificationService;
+  readonly crlHealth: CrlHealthService;
   readonly skiptokens: SkiptokenCodec;
   readonly verifier: TokenVerifier;
   readonly limits: Limits;
@@ -220,6 +223,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     async (extension) => {
       registerGraphAuth(extension, deps.verifier);
       registerVerifyRoutes(extension, deps.verification);
+      registerCrlHealthRoutes(extension, deps.crlHealth);
       extension.setNotFoundHandler(async (request, reply) =>
         sendGraphError(request, reply, graphErrors.noSuchSegment(lastPathSegment(request.url))),
       );

@@ -15,6 +15,7 @@ import { EDM_NAMESPACE, type EdmStructuredType, GRAPH_PKI_SCHEMA } from '../grap
 import { COLLECTION_OPTIONS, type PageLimits } from '../graph/query-options.ts';
 import { ADMIN_PREFIX } from './routes/admin/admin-routes.ts';
 import { VERIFY_PREFIX } from './routes/verification/verify-routes.ts';
+import { CRL_HEALTH_PATH } from './routes/verification/crl-health-routes.ts';
 import { X509_POLICY_PATH } from './routes/authentication-methods/x509-policy-routes.ts';
 import { TenantSnapshotSchema } from './snapshot-schema.ts';
 
@@ -239,6 +240,38 @@ const SCHEMAS: Record<string, Schema> = {
       'Which user the certificate would sign in (username binding, affinity, the x509 method and CA scope), or Entra\'s AADSTS error.',
     ),
   }),
+  'graph-pki.crlHealthCheck': strictObject({
+    name: { type: 'string', enum: ['configuration', 'reachable', 'downloadTime', 'size', 'encoding', 'url', 'signature', 'extensions', 'crlNumber', 'validity', 'deltaBase'] },
+    result: { type: 'string', enum: ['pass', 'warning', 'fail', 'skipped'] },
+    detail: text('What was found, in words.'),
+    errorCode: { type: 'string', nullable: true, description: "For a failed check: the code of Entra's CRL error table a sign-in gets, e.g. AADSTS2205015." },
+  }),
+  'graph-pki.crlHealthEntry': strictObject({
+    pkiId: text(),
+    certificateAuthorityId: text(),
+    subject: text("The CA's subject."),
+    kind: { type: 'string', enum: ['base', 'delta'] },
+    url: { type: 'string', nullable: true, description: 'null for a CA without a CRL URL (notConfigured).' },
+    status: { type: 'string', enum: ['healthy', 'warning', 'failing', 'notConfigured'] },
+    checks: { type: 'array', items: ref('graph-pki.crlHealthCheck') },
+    crlNumber: { type: 'string', nullable: true, description: 'Decimal.' },
+    thisUpdate: { type: 'string', nullable: true, format: 'date-time' },
+    nextUpdate: { type: 'string', nullable: true, format: 'date-time' },
+    timeLeftSeconds: { type: 'integer', nullable: true, description: 'Until nextUpdate; negative once expired.' },
+    entryCount: { type: 'integer', nullable: true, description: 'Revoked certificates listed.' },
+    sizeBytes: { type: 'integer', nullable: true },
+    downloadMilliseconds: { type: 'integer', nullable: true },
+    checkedDateTime: { type: 'string', nullable: true, format: 'date-time' },
+    signInImpact: strictObject(
+      {
+        result: { type: 'string', enum: ['success', 'failure'] },
+        errorCode: { type: 'string', nullable: true, description: 'AADSTS code on failure.' },
+        message: text(),
+      },
+      'What a sign-in with a certificate of this CA gets now, as far as its CRLs decide.',
+    ),
+  }),
+  'graph-pki.crlHealthCollection': strictObject({ value: { type: 'array', items: ref('graph-pki.crlHealthEntry') } }),
   'graph-pki.healthStatus': strictObject({ status: { type: 'string', enum: ['ok', 'ready', 'unavailable'] } }),
   'graph-pki.tenantContentCounts': strictObject({
     certificateBasedAuthConfigurations: count(),
@@ -437,6 +470,14 @@ const OTHER_OPERATIONS: ReadonlyMap<string, OperationDoc> = new Map<string, Oper
   // 503 {"status":"unavailable"} while the database does not answer; the envelope while shutting down.
   ['GET /healthz', { success: ok('The database answers.', ref('graph-pki.healthStatus')), errorBodies: { 503: oneOf('graph-pki.healthStatus', ERROR_SCHEMA) } }],
   ['GET /readyz', { success: ok('Ready to serve.', ref('graph-pki.healthStatus')), errorBodies: { 503: oneOf('graph-pki.healthStatus', ERROR_SCHEMA) } }],
+  [`GET ${VERIFY_PREFIX}${CRL_HEALTH_PATH}`, { success: ok("One entry per CRL URL configured on the tenant's live CAs (base and delta), and notConfigured for CAs without one.", ref('graph-pki.crlHealthCollection')) }],
+  [
+    `POST ${VERIFY_PREFIX}${CRL_HEALTH_PATH}/refresh`,
+    {
+      success: ok('The entries of the CRLs downloaded and checked now: of one CA (certificateAuthorityId), of the CAs naming url, or (no body) all.', ref('graph-pki.crlHealthCollection')),
+      errors: [404],
+    },
+  ],
   [`POST ${VERIFY_PREFIX}/verify`, { success: ok('The verdict, whether or not the certificate is trusted.', ref('graph-pki.verifyResult')) }],
   [`DELETE ${ADMIN_PREFIX}/tenants`, { success: ok('Every tenant reset.', deletedCounts('tenants', { ...count(), description: 'How many tenants held data.' })) }],
   [`DELETE ${ADMIN_PREFIX}/tenants/:tenantId`, { success: ok('The tenant reset.', deletedCounts('tenantId', text())) }],

@@ -68,6 +68,20 @@ export interface X509CertificatePolicyTable {
   last_modified_date_time: string;
 }
 
+/** The last health check of one configured CRL (migration 014). */
+export interface CrlHealthTable {
+  tenant_id: string;
+  ca_id: string;
+  /** 'base' or 'delta'. */
+  kind: string;
+  url: string;
+  /** healthy, warning or failing, as of checked_at. */
+  status: string;
+  /** JSON of the stored report (checks and what the CRL said), see crl-health-repository.ts. */
+  report: string;
+  checked_at: string;
+}
+
 export interface CrlCacheTable {
   url: string;
   /** base64 of the DER CRL */
@@ -159,6 +173,7 @@ export interface Database {
   job: JobTable;
   server_setting: ServerSettingTable;
   crl_cache: CrlCacheTable;
+  crl_health: CrlHealthTable;
   x509_certificate_policy: X509CertificatePolicyTable;
   throttle_bucket: ThrottleBucketTable;
   directory_user: DirectoryUserTable;

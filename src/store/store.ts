@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import { CertificateAuthorityRepository } from './ca-repository.ts';
 import { ClassicStoreRepository } from './classic-store-repository.ts';
 import { CrlCacheRepository } from './crl-cache-repository.ts';
+import { CrlHealthRepository } from './crl-health-repository.ts';
 import type { DialectName, OpenDatabase, SyncReads } from './database.ts';
 import { JobRepository } from './job-repository.ts';
 import { CertificateBasedAuthPkiRepository } from './pki-repository.ts';
@@ -20,6 +21,7 @@ export interface Repositories {
   readonly settings: SettingsRepository;
   readonly x509Policies: X509CertificatePolicyRepository;
   readonly crlCache: CrlCacheRepository;
+  readonly crlHealth: CrlHealthRepository;
   readonly tenants: TenantRepository;
   readonly users: UserRepository;
   readonly classicStore: ClassicStoreRepository;
@@ -35,6 +37,7 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName, root = false
     jobs: new JobRepository(db, dialect),
     settings: new SettingsRepository(db),
     crlCache: new CrlCacheRepository(db),
+    crlHealth: new CrlHealthRepository(db),
     x509Policies: new X509CertificatePolicyRepository(db),
     tenants: new TenantRepository(db),
     users: new UserRepository(db),
