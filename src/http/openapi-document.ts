@@ -145,6 +145,7 @@ const SCHEMAS: Record<string, Schema> = {
           issuer: text(),
           serialNumber: text('Upper-case hex.'),
           thumbprint: text('SHA-1, upper-case hex.'),
+          subjectKeyIdentifier: { type: 'string', nullable: true, description: 'Upper-case hex; null when the certificate has no SKI extension.' },
           notBefore: { type: 'string', format: 'date-time' },
           notAfter: { type: 'string', format: 'date-time' },
           role: { type: 'string', enum: ['leaf', 'intermediate', 'trustAnchor'] },

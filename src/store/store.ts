@@ -10,6 +10,9 @@ import type { Database } from './schema.ts';
 import { SettingsRepository } from './settings-repository.ts';
 import { TenantRepository } from './tenant-repository.ts';
 import { X509CertificatePolicyRepository } from './x509-policy-repository.ts';
+import { OidcClientRepository } from './oidc-client-repository.ts';
+import { AuthorizationCodeRepository } from './authorization-code-repository.ts';
+import { SignInLogRepository } from './sign-in-log-repository.ts';
 
 export interface Repositories {
   readonly pkis: CertificateBasedAuthPkiRepository;
@@ -19,6 +22,9 @@ export interface Repositories {
   readonly x509Policies: X509CertificatePolicyRepository;
   readonly crlCache: CrlCacheRepository;
   readonly tenants: TenantRepository;
+  readonly oidcClients: OidcClientRepository;
+  readonly authorizationCodes: AuthorizationCodeRepository;
+  readonly signInLogs: SignInLogRepository;
 }
 
 /** `syncReads`: synchronous reads for the root repositories (SQLite), never inside a transaction. */
@@ -33,6 +39,9 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName, root = false
     crlCache: new CrlCacheRepository(db),
     x509Policies: new X509CertificatePolicyRepository(db),
     tenants: new TenantRepository(db),
+    oidcClients: new OidcClientRepository(db),
+    authorizationCodes: new AuthorizationCodeRepository(db),
+    signInLogs: new SignInLogRepository(db),
   };
 }
 
