@@ -37,6 +37,7 @@ import { buildSigninApp } from './http/signin-app.ts';
 import { CertificateSignInService } from './service/signin/certificate-sign-in.ts';
 import { OidcClientService } from './service/signin/oidc-clients.ts';
 import { SignInLogService } from './service/signin/sign-in-log.ts';
+import { DirectoryRoleService } from './service/signin/directory-roles.ts';
 import { noDirectoryBinder } from './service/signin/user-binding.ts';
 import { IssuerHintService } from './service/trust-store/issuer-hints.ts';
 
@@ -146,6 +147,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   const signinBaseUrl = () => (config.signin.publicUrl?.replace(/\/+$/, '') ?? signinUrl);
   const oidcClients = new OidcClientService(store, () => config.signin.devClient && isLoopbackHost(signinHost));
   const signInLogs = new SignInLogService(store);
+  const directoryRoles = new DirectoryRoleService(store);
   const signIns = new CertificateSignInService(store, oidcClients, verification, () => noDirectoryBinder, signInLogs, signingKey, config.signin);
 
   // On PostgreSQL the instances share their buckets; a SQLite server is one instance and keeps them in memory.
@@ -173,6 +175,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     // Only on a loopback address: there every client is on this machine (and still checked per request).
     devToken: config.devToken && isLoopbackHost(config.host) ? localDevTokenIssuer(signingKey) : undefined,
     throttle,
+    signin: { clients: oidcClients, logs: signInLogs, roles: directoryRoles },
     faults: config.faults,
     fastReads: hooks.fastReads !== false && database.syncReads !== undefined,
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),

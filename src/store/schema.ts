@@ -118,6 +118,13 @@ export interface AuthorizationCodeTable {
   redeemed_at_ms: number | null;
 }
 
+/** One directory role of one user (a role template id). */
+export interface DirectoryRoleAssignmentTable {
+  tenant_id: string;
+  principal_id: string;
+  role_template_id: string;
+}
+
 /** One sign-in attempt (Graph's signIn). */
 export interface SignInLogTable {
   tenant_id: string;
@@ -139,4 +146,5 @@ export interface Database {
   oidc_client: OidcClientTable;
   authorization_code: AuthorizationCodeTable;
   sign_in_log: SignInLogTable;
+  directory_role_assignment: DirectoryRoleAssignmentTable;
 }

@@ -13,6 +13,7 @@ import { X509CertificatePolicyRepository } from './x509-policy-repository.ts';
 import { OidcClientRepository } from './oidc-client-repository.ts';
 import { AuthorizationCodeRepository } from './authorization-code-repository.ts';
 import { SignInLogRepository } from './sign-in-log-repository.ts';
+import { DirectoryRoleRepository } from './directory-role-repository.ts';
 
 export interface Repositories {
   readonly pkis: CertificateBasedAuthPkiRepository;
@@ -25,6 +26,7 @@ export interface Repositories {
   readonly oidcClients: OidcClientRepository;
   readonly authorizationCodes: AuthorizationCodeRepository;
   readonly signInLogs: SignInLogRepository;
+  readonly directoryRoles: DirectoryRoleRepository;
 }
 
 /** `syncReads`: synchronous reads for the root repositories (SQLite), never inside a transaction. */
@@ -42,6 +44,7 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName, root = false
     oidcClients: new OidcClientRepository(db),
     authorizationCodes: new AuthorizationCodeRepository(db),
     signInLogs: new SignInLogRepository(db),
+    directoryRoles: new DirectoryRoleRepository(db),
   };
 }
 

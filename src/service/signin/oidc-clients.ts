@@ -56,32 +56,12 @@ export class OidcClientService {
 
   /** Registers a client; the answer carries the secret in clear, this once, when one was generated. */
   async register(tenantId: string, input: OidcClientInput): Promise<OidcClient & { readonly clientSecret?: string }> {
-    const clientId = input.clientId ?? crypto.randomUUID();
-    if (clientId.length === 0 || clientId.length > MAX_CLIENT_ID_LENGTH || !/^[\w.-]+$/.test(clientId)) {
-      throw graphErrors.badRequest(`Invalid value specified for 'clientId': use 1 to ${MAX_CLIENT_ID_LENGTH} letters, digits, '.', '-' or '_'.`);
-    }
-    if (clientId.toLowerCase() === DEV_CLIENT_ID) throw graphErrors.badRequest(`'${DEV_CLIENT_ID}' is the dev client's id; register clients under other ids.`);
-    if (input.redirectUris.length === 0 || input.redirectUris.length > MAX_REDIRECT_URIS) {
-      throw graphErrors.badRequest(`Invalid value specified for 'redirectUris': give 1 to ${MAX_REDIRECT_URIS} absolute URIs.`);
-    }
-    for (const uri of input.redirectUris) {
-      const problem = redirectUriProblem(uri);
-      if (problem) throw graphErrors.badRequest(`Invalid value specified for 'redirectUris': '${uri}' ${problem}.`);
-    }
-    const secret = input.clientSecret === 'generate' ? randomBytes(30).toString('base64url') : input.clientSecret;
-    const record: OidcClientRecord = {
-      clientId,
-      displayName: input.displayName ?? null,
-      redirectUris: [...input.redirectUris],
-      secretHash: secret === undefined ? null : hashSecret(secret),
-      defaultScopes: [...(input.defaultScopes ?? DEFAULT_GRAPH_SCOPES)],
-      createdDateTime: graphTimestamp(),
-    };
+    const { record, generatedSecret } = prepareClient(input);
     if (!(await this.store.repositories.oidcClients.insert(tenantId, record))) {
-      throw graphErrors.conflict(`The tenant already has an OIDC client with the id '${clientId}'.`);
+      throw graphErrors.conflict(`The tenant already has an OIDC client with the id '${record.clientId}'.`);
     }
     const client = clientOf(record);
-    return input.clientSecret === 'generate' && secret !== undefined ? { ...client, clientSecret: secret } : client;
+    return generatedSecret !== undefined ? { ...client, clientSecret: generatedSecret } : client;
   }
 
   async list(tenantId: string): Promise<OidcClient[]> {
@@ -105,6 +85,34 @@ export class OidcClientService {
     if (!record?.secretHash) return false;
     return timingSafeEqual(Buffer.from(record.secretHash, 'hex'), Buffer.from(hashSecret(secret), 'hex'));
   }
+}
+
+/** Checks a client as given and makes its record (the secret hashed); a GraphError says what is wrong. */
+export function prepareClient(input: OidcClientInput): { readonly record: OidcClientRecord; readonly generatedSecret: string | undefined } {
+  const clientId = input.clientId ?? crypto.randomUUID();
+  if (clientId.length === 0 || clientId.length > MAX_CLIENT_ID_LENGTH || !/^[\w.-]+$/.test(clientId)) {
+    throw graphErrors.badRequest(`Invalid value specified for 'clientId': use 1 to ${MAX_CLIENT_ID_LENGTH} letters, digits, '.', '-' or '_'.`);
+  }
+  if (clientId.toLowerCase() === DEV_CLIENT_ID) throw graphErrors.badRequest(`'${DEV_CLIENT_ID}' is the dev client's id; register clients under other ids.`);
+  if (input.redirectUris.length === 0 || input.redirectUris.length > MAX_REDIRECT_URIS) {
+    throw graphErrors.badRequest(`Invalid value specified for 'redirectUris': give 1 to ${MAX_REDIRECT_URIS} absolute URIs.`);
+  }
+  for (const uri of input.redirectUris) {
+    const problem = redirectUriProblem(uri);
+    if (problem) throw graphErrors.badRequest(`Invalid value specified for 'redirectUris': '${uri}' ${problem}.`);
+  }
+  const generatedSecret = input.clientSecret === 'generate' ? randomBytes(30).toString('base64url') : undefined;
+  const secret = generatedSecret ?? input.clientSecret;
+  if (secret !== undefined && secret.length < 16) throw graphErrors.badRequest("Invalid value specified for 'clientSecret': use at least 16 characters.");
+  const record: OidcClientRecord = {
+    clientId,
+    displayName: input.displayName ?? null,
+    redirectUris: [...input.redirectUris],
+    secretHash: secret === undefined ? null : hashSecret(secret),
+    defaultScopes: [...(input.defaultScopes ?? DEFAULT_GRAPH_SCOPES)],
+    createdDateTime: graphTimestamp(),
+  };
+  return { record, generatedSecret };
 }
 
 /** Whether the client registered `uri` (exactly), or, for the dev client, `uri` is a loopback http URI. */

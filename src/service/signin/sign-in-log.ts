@@ -69,7 +69,6 @@ export class SignInLogService {
       resourceDisplayName: 'Microsoft Graph',
       resourceId: '00000003-0000-0000-c000-000000000000',
       status: attempt.status,
-      appliedConditionalAccessPolicies: [],
       authenticationRequirement: attempt.authenticationRequirement,
       authenticationMethodsUsed: ['X.509 Certificate'],
       authenticationDetails: [

@@ -32,6 +32,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('authorization_code_by_tenant').on('authorization_code').columns(['tenant_id']).execute();
 
+  // A user's directory roles (role template ids, the `wids` of their tokens), set through the admin API
+  // or the seed file: what Entra's roleManagement assignments decide.
+  await db.schema
+    .createTable('directory_role_assignment')
+    .addColumn('tenant_id', 'varchar(36)', (c) => c.notNull())
+    .addColumn('principal_id', 'varchar(36)', (c) => c.notNull())
+    .addColumn('role_template_id', 'varchar(36)', (c) => c.notNull())
+    .addPrimaryKeyConstraint('directory_role_assignment_pk', ['tenant_id', 'principal_id', 'role_template_id'])
+    .execute();
+
   await db.schema
     .createTable('sign_in_log')
     .addColumn('tenant_id', 'varchar(36)', (c) => c.notNull())
@@ -46,6 +56,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('sign_in_log').execute();
+  await db.schema.dropTable('directory_role_assignment').execute();
   await db.schema.dropTable('authorization_code').execute();
   await db.schema.dropTable('oidc_client').execute();
 }
