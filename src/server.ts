@@ -19,6 +19,7 @@ import { DeletedItemsService } from './service/trust-store/deleted-items-service
 import { JobRunner } from './service/trust-store/job-runner.ts';
 import { PkiService } from './service/trust-store/pki-service.ts';
 import { UPLOAD_JOB, UploadService } from './service/trust-store/upload-service.ts';
+import { UserService } from './service/directory/user-service.ts';
 import { X509PolicyService } from './service/authentication-methods/x509-policy-service.ts';
 import { CrlService } from './service/verification/crl-service.ts';
 import { VerificationService } from './service/verification/verification-service.ts';
@@ -54,6 +55,8 @@ export interface RunningServer {
   readonly signingKey: SigningKey;
   readonly jobs: JobRunner;
   readonly deletedItems: DeletedItemsService;
+  /** Directory users and the look-ups username binding needs (findByCertificateUserId, findByUserProperty). */
+  readonly users: UserService;
   /** The tenants' X.509 authentication-method policies (what certificate verification applies). */
   readonly x509Policies: X509PolicyService;
   /** Graph's throttling, when on (its buckets are shared with other instances on PostgreSQL). */
@@ -110,6 +113,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   const skiptokenKey = await store.repositories.settings.getOrCreate('skiptoken-hmac-key', () => randomBytes(32).toString('base64'));
   const deletedItems = new DeletedItemsService(store, limits);
   const x509Policies = new X509PolicyService(store);
+  const users = new UserService(store, limits);
   // CRLs go through the same guarded fetcher, with Entra's limits for a download during a sign-in.
   const crlFetcher = new GuardedFetcher(
     {
@@ -259,5 +263,5 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     })();
     return closing;
   };
-  return { app, url, publicUrl, database, store, signingKey, jobs: runner, deletedItems, x509Policies, throttle, selfSignedCertFile: tls?.selfSignedCertFile, tlsNotices: tls?.notices ?? [], seeded, signinUrl, close };
+  return { app, url, publicUrl, database, store, signingKey, jobs: runner, deletedItems, users, x509Policies, throttle, selfSignedCertFile: tls?.selfSignedCertFile, tlsNotices: tls?.notices ?? [], seeded, signinUrl, close };
 }

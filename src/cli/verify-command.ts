@@ -12,7 +12,7 @@ import { DEFAULT_VALIDATION_LIMITS, ipBytes, type Purpose } from '../pki/path-va
 import { REVOCATION_MODES, type RevocationMode } from '../pki/revocation-mode.ts';
 import type { PathVerdict } from '../pki/verdict.ts';
 import { GraphClient, type GraphConnectionOptions, withGraphConnection } from './graph-client.ts';
-import { parseInteger } from './options.ts';
+import { parseInteger, parseTime } from './options.ts';
 import { ServerCallError } from './server-call.ts';
 
 interface VerifyOptions extends Omit<GraphConnectionOptions, 'url'> {
@@ -233,12 +233,6 @@ function crlsIn(file: string): CrlIndex[] {
 function collectOid(value: string, previous: string[]): string[] {
   if (!/^[0-2](\.(0|[1-9]\d*))+$/.test(value)) throw new InvalidArgumentError('expected an object identifier such as 2.16.840.1.101.3.2.1.48.1.');
   return [...previous, value];
-}
-
-function parseTime(value: string): Date {
-  const time = Date.parse(value);
-  if (Number.isNaN(time) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) throw new InvalidArgumentError('expected an ISO 8601 time such as 2026-01-01T00:00:00Z.');
-  return new Date(time);
 }
 
 /** The server's verdict: the offline one plus the x509 policy's (null when not trusted). */

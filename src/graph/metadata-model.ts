@@ -23,6 +23,8 @@ export interface EdmNavigationProperty {
   readonly type: string;
   /** Contained: the target is addressed only through this navigation (Graph's PKI paths all are). */
   readonly containsTarget: boolean;
+  /** Returned inline with its entity, as Graph's examples show (no $expand needed); not in the CSDL. */
+  readonly inline?: boolean;
 }
 
 export interface EdmStructuredType {
@@ -86,7 +88,7 @@ export interface EdmSchema {
 const graph = (name: string) => `${EDM_ALIAS}.${name}`;
 const collection = (type: string) => `Collection(${type})`;
 const property = (name: string, type: string, nullable = true): EdmProperty => ({ name, type, nullable });
-const contained = (name: string, type: string): EdmNavigationProperty => ({ name, type, containsTarget: true });
+const contained = (name: string, type: string, inline = false): EdmNavigationProperty => ({ name, type, containsTarget: true, ...(inline ? { inline } : {}) });
 
 const PRIMITIVE: Record<Exclude<EdmType, 'enum'>, string> = {
   string: 'Edm.String',
@@ -307,9 +309,15 @@ const ENTITY_TYPES: readonly EdmStructuredType[] = [
       property('authenticationModeConfiguration', graph('x509CertificateAuthenticationModeConfiguration')),
       property('certificateAuthorityScopes', collection(graph('x509CertificateAuthorityScope'))),
       property('certificateUserBindings', collection(graph('x509CertificateUserBinding'))),
-      property('crlValidationConfiguration', graph('x509CertificateCRLValidationConfiguration')),
+      property('crlValidationConfiguration', graph('x509CertificateCRLValidationConfiguration'), false),
       property('issuerHintsConfiguration', graph('x509CertificateIssuerHintsConfiguration')),
     ],
+    navigationProperties: [contained('includeTargets', collection(graph('authenticationMethodTarget')), true)],
+  },
+  {
+    name: 'authenticationMethodTarget',
+    baseType: graph('entity'),
+    properties: [property('isRegistrationRequired', 'Edm.Boolean', false), property('targetType', targetType, false)],
   },
   ...SIGN_IN_ENTITY_TYPES,
 ];

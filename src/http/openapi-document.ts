@@ -73,16 +73,32 @@ function structuredSchema(local: string, kind: 'complex' | 'entity' | 'selectabl
   const type = STRUCTURED.find((t) => t.name === local);
   if (!type) throw new Error(`${local} is not in the $metadata model`);
   const own = propertiesOf(type);
+  const inline = inlineNavigationsOf(type);
   const annotations: Record<string, Schema> =
     kind === 'complex' ? {} : { '@odata.context': { type: 'string' }, '@odata.type': { type: 'string', enum: [`#${graphType(local)}`] } };
-  const names = [...(kind === 'complex' ? [] : ['@odata.type']), ...own.map((p) => p.name)];
+  const names = [...(kind === 'complex' ? [] : ['@odata.type']), ...own.map((p) => p.name), ...inline.map((n) => n.name)];
   return {
     type: 'object',
     ...(kind === 'selectable' ? { description: 'With $select, only @odata.type, id and the selected properties are present.' } : {}),
     required: kind === 'selectable' ? ['@odata.type', 'id'] : names,
-    properties: { ...annotations, ...Object.fromEntries(own.map((p) => [p.name, edmSchema(p.type, p.nullable)])) },
+    properties: {
+      ...annotations,
+      ...Object.fromEntries(own.map((p) => [p.name, edmSchema(p.type, p.nullable)])),
+      ...Object.fromEntries(
+        inline.flatMap((n) => [
+          [n.name, edmSchema(n.type, false)],
+          [`${n.name}@odata.context`, text(`When the ${local} is the whole response: the context URL of ${n.name}.`)],
+        ]),
+      ),
+    },
     additionalProperties: false,
   };
+}
+
+/** Navigation properties the server writes inline with the entity (inherited ones first). */
+function inlineNavigationsOf(type: EdmStructuredType): NonNullable<EdmStructuredType['navigationProperties']> {
+  const base = type.baseType && STRUCTURED.find((t) => `graph.${t.name}` === type.baseType);
+  return [...(base ? inlineNavigationsOf(base) : []), ...(type.navigationProperties ?? []).filter((n) => n.inline)];
 }
 
 function collectionResponse(entity: string): OpenAPIV3.SchemaObject {
@@ -118,6 +134,8 @@ const SCHEMAS: Record<string, Schema> = {
   [X509_POLICY]: structuredSchema('x509CertificateAuthenticationMethodConfiguration', 'entity'),
   [SIGN_IN]: structuredSchema('signIn', 'entity'),
   [collectionOf(SIGN_IN)]: collectionResponse(SIGN_IN),
+  // An entity, but only ever inside its configuration's includeTargets: no @odata annotations of its own.
+  [graphType('authenticationMethodTarget')]: structuredSchema('authenticationMethodTarget', 'complex'),
   ...Object.fromEntries(GRAPH_PKI_SCHEMA.complexTypes.map((t) => [graphType(t.name), structuredSchema(t.name, 'complex')])),
   'graph-pki.oidcClient': {
     type: 'object',
@@ -396,6 +414,7 @@ function graphOperations(limits: PageLimits): Map<string, OperationDoc> {
       },
     ],
     [`GET /${SIGN_IN_LOG_PATH}/:id`, { success: ok('One sign-in attempt.', ref(SIGN_IN)) }],
+    [`DELETE /${X509_POLICY_PATH}`, { success: noContent('Reset: the documented default configuration applies again.') }],
   ];
   return new Map(operations);
 }

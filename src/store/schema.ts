@@ -133,6 +133,39 @@ export interface SignInLogTable {
   created_date_time: string;
   /** JSON */
   record: string;
+/** A directory user (migration 011). Text keys: lower case, '' for null, as the PKI tables'. */
+export interface DirectoryUserTable {
+  tenant_id: string;
+  id: string;
+  user_principal_name: string;
+  user_principal_name_key: string;
+  on_premises_user_principal_name: string | null;
+  on_premises_user_principal_name_key: string;
+  /** 0/1, null = never synced */
+  on_premises_sync_enabled: number | null;
+  mail: string | null;
+  mail_key: string;
+  mail_nickname: string | null;
+  display_name: string | null;
+  display_name_key: string;
+  given_name: string | null;
+  surname: string | null;
+  job_title: string | null;
+  /** 0/1 */
+  account_enabled: number;
+  /** JSON array of strings, in the order written */
+  certificate_user_ids: string;
+  created_date_time: string;
+  deleted_date_time: string | null;
+}
+
+/** One certificateUserIds value of a live user: finds its user, and is unique in the tenant. */
+export interface UserCertificateUserIdTable {
+  tenant_id: string;
+  /** SHA-256 hex of the value's match key */
+  match_hash: string;
+  user_id: string;
+  value: string;
 }
 
 export interface Database {
@@ -147,4 +180,6 @@ export interface Database {
   authorization_code: AuthorizationCodeTable;
   sign_in_log: SignInLogTable;
   directory_role_assignment: DirectoryRoleAssignmentTable;
+  directory_user: DirectoryUserTable;
+  user_certificate_user_id: UserCertificateUserIdTable;
 }

@@ -9,6 +9,7 @@ import { CertificateBasedAuthPkiRepository } from './pki-repository.ts';
 import type { Database } from './schema.ts';
 import { SettingsRepository } from './settings-repository.ts';
 import { TenantRepository } from './tenant-repository.ts';
+import { UserRepository } from './user-repository.ts';
 import { X509CertificatePolicyRepository } from './x509-policy-repository.ts';
 import { OidcClientRepository } from './oidc-client-repository.ts';
 import { AuthorizationCodeRepository } from './authorization-code-repository.ts';
@@ -27,6 +28,7 @@ export interface Repositories {
   readonly authorizationCodes: AuthorizationCodeRepository;
   readonly signInLogs: SignInLogRepository;
   readonly directoryRoles: DirectoryRoleRepository;
+  readonly users: UserRepository;
 }
 
 /** `syncReads`: synchronous reads for the root repositories (SQLite), never inside a transaction. */
@@ -45,6 +47,7 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName, root = false
     authorizationCodes: new AuthorizationCodeRepository(db),
     signInLogs: new SignInLogRepository(db),
     directoryRoles: new DirectoryRoleRepository(db),
+    users: new UserRepository(db),
   };
 }
 

@@ -124,13 +124,19 @@ function conformance(value: unknown, type: string, nullable: boolean, path: stri
 function objectConformance(value: unknown, type: string, path: string): string[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`${path} is not an object (${type})`];
   const declared = propertiesOf(type);
-  const entries = Object.entries(value).filter(([key]) => !key.startsWith('@odata.'));
-  const problems = entries.filter(([key]) => !declared.has(key)).map(([key]) => `${path}.${key} is not declared on ${type}`);
+  // Instance annotations (@odata.type, includeTargets@odata.context) are not properties.
+  const entries = Object.entries(value).filter(([key]) => !key.includes('@'));
+  // A navigation property returned inline (Graph sends includeTargets so) must hold its declared type.
+  const inline = entries.filter(([key]) => !declared.has(key) && navigationOf(type, key) !== undefined);
+  const problems = entries
+    .filter(([key]) => !declared.has(key) && navigationOf(type, key) === undefined)
+    .map(([key]) => `${path}.${key} is not declared on ${type}`);
   for (const name of declared.keys()) if (!Object.hasOwn(value, name)) problems.push(`${path}.${name} is declared on ${type} but missing`);
   for (const [key, v] of entries) {
     const p = declared.get(key);
     if (p) problems.push(...conformance(v, p.type, p.nullable, `${path}.${key}`));
   }
+  for (const [key, v] of inline) problems.push(...conformance(v, navigationOf(type, key) ?? '', false, `${path}.${key}`));
   return problems;
 }
 
@@ -406,6 +412,7 @@ describe('cross-check against what the server serves', () => {
         certificateAuthorityScopes: [
           { subjectKeyIdentifier: SKI, publicKeyInfrastructureIdentifier: 'Contoso PKI', includeTargets: [{ id: 'b3c1e5a0-1111-4222-8333-444455556666', targetType: 'user' }] },
         ],
+        includeTargets: [{ targetType: 'group', id: 'aaaaaaaa-bbbb-cccc-1111-222222222222', isRegistrationRequired: true }],
       },
     });
     assert.equal(patch.status, 204, patch.text);
@@ -413,6 +420,8 @@ describe('cross-check against what the server serves', () => {
       const policy = await graphGet(`/${version}${POLICY_PATH}`, token);
       assertConforms(policy.body, 'x509CertificateAuthenticationMethodConfiguration');
       assert.equal(policy.body.certificateAuthorityScopes[0].includeTargets.length, 1, 'the nested collection was checked, not empty');
+      assert.equal(policy.body.includeTargets.length, 1, 'the inline includeTargets were checked, not empty');
+      assert.equal(resolveContext(policy.body['includeTargets@odata.context']), 'Collection(graph.authenticationMethodTarget)');
     }
   });
 

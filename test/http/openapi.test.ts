@@ -319,6 +319,10 @@ describe('GET /openapi.json: real responses conform to it', () => {
     const policy = await t.request('GET', `/beta${POLICY_PATH}`, { token: policyToken });
     assert.equal(policy.body.authenticationModeConfiguration.rules.length, 1, 'the nested types were checked, not empty');
     assertDocumented('GET', `/beta${POLICY_PATH}`, policy);
+    assert.equal(policy.body.includeTargets.length, 1, 'the inline includeTargets were checked, not empty');
+    const reset = await t.request('DELETE', `/beta${POLICY_PATH}`, { token: policyToken });
+    assert.equal(reset.status, 204, reset.text);
+    assertDocumented('DELETE', `/beta${POLICY_PATH}`, reset);
     const forbidden = await t.request('GET', `/beta${POLICY_PATH}`);
     assert.equal(forbidden.status, 403);
     assertDocumented('GET', `/beta${POLICY_PATH}`, forbidden);
