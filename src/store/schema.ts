@@ -133,6 +133,8 @@ export interface SignInLogTable {
   created_date_time: string;
   /** JSON */
   record: string;
+}
+
 /** A directory user (migration 011). Text keys: lower case, '' for null, as the PKI tables'. */
 export interface DirectoryUserTable {
   tenant_id: string;

@@ -202,7 +202,7 @@ export class CertificateSignInService {
 
   /** The certificate steps of spec §10: present, trusted (with CRLs), policy on, user bound; then the strength. */
   private async signIn(tenantId: string, certificate: PresentedCertificate | undefined, loginHint: string | undefined): Promise<SignInResult> {
-    if (!certificate) return failed(AADSTS.noCertificate, 'no client certificate was presented in the TLS handshake', [], undefined);
+    if (!certificate) return failed(AADSTS.noCertificate, 'no client certificate was presented in the TLS handshake', []);
     let verdict: VerificationResult;
     try {
       verdict = await this.verification.verify(tenantId, {
@@ -211,23 +211,23 @@ export class CertificateSignInService {
       });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      return failed(AADSTS.certificateValidationFailed(message), message, [], undefined);
+      return failed(AADSTS.certificateValidationFailed(message), message, []);
     }
     const details = certificateDetails(verdict);
-    if (!verdict.trusted || !verdict.policy) return failed(aadstsForVerification(verdict, new Date()), verdict.message, details, verdict);
-    if (verdict.policy.state !== 'enabled') return failed(AADSTS.notInPolicyScope, 'certificate-based authentication is disabled in the x509 policy', details, verdict);
+    if (!verdict.trusted || !verdict.policy) return failed(aadstsForVerification(verdict, new Date()), verdict.message, details);
+    if (verdict.policy.state !== 'enabled') return failed(AADSTS.notInPolicyScope, 'certificate-based authentication is disabled in the x509 policy', details);
     const amr = verdict.policy.authenticationMode === 'x509CertificateMultiFactor' ? ['rsa', 'mfa'] : ['rsa'];
     const bound = await this.bindUser()(tenantId, verdict, loginHint);
-    if (!bound.ok) return { ...failed(bound.error, bound.detail, details, verdict), amr };
+    if (!bound.ok) return { ok: false, error: bound.error, detail: bound.detail, amr, details, user: bound.user };
     return { ok: true, user: bound.user, amr, details: [...details, { key: 'User certificate binding', value: bound.binding }] };
   }
 }
 
 type SignInResult =
   | { readonly ok: true; readonly user: SignedInUser; readonly amr: readonly string[]; readonly details: readonly KeyValue[] }
-  | { readonly ok: false; readonly user?: undefined; readonly error: AadstsError; readonly detail: string; readonly amr: readonly string[]; readonly details: readonly KeyValue[] };
+  | { readonly ok: false; readonly user?: SignedInUser | undefined; readonly error: AadstsError; readonly detail: string; readonly amr: readonly string[]; readonly details: readonly KeyValue[] };
 
-function failed(error: AadstsError, detail: string, details: readonly KeyValue[], _verdict: VerificationResult | undefined): SignInResult {
+function failed(error: AadstsError, detail: string, details: readonly KeyValue[]): SignInResult {
   return { ok: false, error, detail, amr: [], details };
 }
 
