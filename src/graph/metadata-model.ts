@@ -71,7 +71,12 @@ export interface EdmCollectionCapabilities {
 export interface EdmContainer {
   readonly name: string;
   readonly singletons: readonly { readonly name: string; readonly type: string }[];
-  readonly entitySets: readonly { readonly name: string; readonly entityType: string }[];
+  readonly entitySets: readonly {
+    readonly name: string;
+    readonly entityType: string;
+    /** Non-contained navigation properties and the entity set their targets live in (organization → classic store). */
+    readonly bindings?: readonly { readonly path: string; readonly target: string }[];
+  }[];
 }
 
 export interface EdmSchema {
@@ -89,6 +94,7 @@ const graph = (name: string) => `${EDM_ALIAS}.${name}`;
 const collection = (type: string) => `Collection(${type})`;
 const property = (name: string, type: string, nullable = true): EdmProperty => ({ name, type, nullable });
 const contained = (name: string, type: string, inline = false): EdmNavigationProperty => ({ name, type, containsTarget: true, ...(inline ? { inline } : {}) });
+const related = (name: string, type: string): EdmNavigationProperty => ({ name, type, containsTarget: false });
 
 const PRIMITIVE: Record<Exclude<EdmType, 'enum'>, string> = {
   string: 'Edm.String',
@@ -162,6 +168,18 @@ const affinity = graph('x509CertificateAffinityLevel');
 const targetType = graph('authenticationMethodTargetType');
 
 const COMPLEX_TYPES: readonly EdmStructuredType[] = [
+  // The classic store's CA (Microsoft's CSDL: certificate, isRootAuthority, issuer and issuerSki non-null).
+  {
+    name: 'certificateAuthority',
+    properties: [
+      property('certificate', 'Edm.Binary', false),
+      property('certificateRevocationListUrl', 'Edm.String'),
+      property('deltaCertificateRevocationListUrl', 'Edm.String'),
+      property('isRootAuthority', 'Edm.Boolean', false),
+      property('issuer', 'Edm.String', false),
+      property('issuerSki', 'Edm.String', false),
+    ],
+  },
   { name: 'excludeTarget', properties: [property('id', 'Edm.String', false), property('targetType', targetType, false)] },
   { name: 'includeTarget', properties: [property('id', 'Edm.String', false), property('targetType', targetType, false)] },
   {
@@ -284,6 +302,24 @@ const ENTITY_TYPES: readonly EdmStructuredType[] = [
   },
   PKI,
   CA,
+  // The classic store: an entity set of its own, reached from organization (not contained).
+  {
+    name: 'certificateBasedAuthConfiguration',
+    baseType: graph('entity'),
+    properties: [property('certificateAuthorities', collection(graph('certificateAuthority')), false)],
+  },
+  // Only the organization properties the server serves (organizationRepresentation).
+  {
+    name: 'organization',
+    baseType: graph('directoryObject'),
+    properties: [
+      property('businessPhones', collection('Edm.String'), false),
+      property('createdDateTime', 'Edm.DateTimeOffset'),
+      property('displayName', 'Edm.String'),
+      property('tenantType', 'Edm.String'),
+    ],
+    navigationProperties: [related('certificateBasedAuthConfiguration', collection(graph('certificateBasedAuthConfiguration')))],
+  },
   {
     name: 'policyRoot',
     baseType: graph('entity'),
@@ -370,6 +406,12 @@ export const GRAPH_PKI_SCHEMA: EdmSchema = {
     entitySets: [
       { name: 'directoryObjects', entityType: graph('directoryObject') },
       { name: 'authenticationMethodConfigurations', entityType: graph('authenticationMethodConfiguration') },
+      {
+        name: 'organization',
+        entityType: graph('organization'),
+        bindings: [{ path: 'certificateBasedAuthConfiguration', target: 'certificateBasedAuthConfiguration' }],
+      },
+      { name: 'certificateBasedAuthConfiguration', entityType: graph('certificateBasedAuthConfiguration') },
     ],
   },
   capabilities: [

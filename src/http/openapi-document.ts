@@ -15,6 +15,7 @@ import { EDM_NAMESPACE, type EdmStructuredType, GRAPH_PKI_SCHEMA } from '../grap
 import { COLLECTION_OPTIONS, type PageLimits } from '../graph/query-options.ts';
 import { ADMIN_PREFIX } from './routes/admin/admin-routes.ts';
 import { VERIFY_PREFIX } from './routes/verification/verify-routes.ts';
+import { CRL_HEALTH_PATH } from './routes/verification/crl-health-routes.ts';
 import { X509_POLICY_PATH } from './routes/authentication-methods/x509-policy-routes.ts';
 import { SIGN_IN_LOG_PATH } from './routes/signin/sign-in-log-routes.ts';
 import { TenantSnapshotSchema } from './snapshot-schema.ts';
@@ -30,6 +31,8 @@ const PKI = PKI_ENTITY.typeName;
 const CA = CA_ENTITY.typeName;
 const ROOT = graphType('publicKeyInfrastructureRoot');
 const X509_POLICY = graphType('x509CertificateAuthenticationMethodConfiguration');
+const CLASSIC = graphType('certificateBasedAuthConfiguration');
+const ORGANIZATION = graphType('organization');
 const collectionOf = (entity: string) => `${entity}CollectionResponse`;
 const SIGN_IN = graphType('signIn');
 
@@ -136,6 +139,10 @@ const SCHEMAS: Record<string, Schema> = {
   [collectionOf(SIGN_IN)]: collectionResponse(SIGN_IN),
   // An entity, but only ever inside its configuration's includeTargets: no @odata annotations of its own.
   [graphType('authenticationMethodTarget')]: structuredSchema('authenticationMethodTarget', 'complex'),
+  [CLASSIC]: structuredSchema('certificateBasedAuthConfiguration', 'entity'),
+  [collectionOf(CLASSIC)]: collectionResponse(CLASSIC),
+  [ORGANIZATION]: structuredSchema('organization', 'entity'),
+  [collectionOf(ORGANIZATION)]: collectionResponse(ORGANIZATION),
   ...Object.fromEntries(GRAPH_PKI_SCHEMA.complexTypes.map((t) => [graphType(t.name), structuredSchema(t.name, 'complex')])),
   'graph-pki.oidcClient': {
     type: 'object',
@@ -225,7 +232,66 @@ const SCHEMAS: Record<string, Schema> = {
         certificateAuthorityScope: { type: 'object', nullable: true, description: 'The x509CertificateAuthorityScope of the issuing CA, if any.' },
       },
     },
+    signIn: strictObject(
+      {
+        succeeded: { type: 'boolean' },
+        userPrincipalName: { type: 'string', nullable: true, description: 'The name typed at sign-in (the request\'s userPrincipalName); null for a username-less sign-in.' },
+        user: {
+          type: 'object',
+          nullable: true,
+          description: 'The user signed in, or the one the error is about when it is known.',
+          properties: { id: text(), userPrincipalName: text(), displayName: { type: 'string', nullable: true }, accountEnabled: { type: 'boolean' } },
+        },
+        binding: {
+          type: 'object',
+          nullable: true,
+          description: 'The certificateUserBinding that tied the certificate to the user.',
+          properties: { priority: { type: 'integer' }, x509CertificateField: text(), userProperty: text(), trustAffinityLevel: text(), value: text('The certificate\'s value, written as a certificateUserId.') },
+        },
+        authenticationMode: { type: 'string', nullable: true, enum: ['x509CertificateSingleFactor', 'x509CertificateMultiFactor', null] },
+        authenticationRequirement: { type: 'string', nullable: true, enum: ['singleFactorAuthentication', 'multiFactorAuthentication', null] },
+        error: {
+          type: 'object',
+          nullable: true,
+          description: "Entra's error for this sign-in: errorCode (the AADSTS number), code (AADSTS…), Entra's message, and what happened.",
+          properties: { errorCode: { type: 'integer' }, code: text(), message: text(), detail: text() },
+        },
+      },
+      'Which user the certificate would sign in (username binding, affinity, the x509 method and CA scope), or Entra\'s AADSTS error.',
+    ),
   }),
+  'graph-pki.crlHealthCheck': strictObject({
+    name: { type: 'string', enum: ['configuration', 'reachable', 'downloadTime', 'size', 'encoding', 'url', 'signature', 'extensions', 'crlNumber', 'validity', 'deltaBase'] },
+    result: { type: 'string', enum: ['pass', 'warning', 'fail', 'skipped'] },
+    detail: text('What was found, in words.'),
+    errorCode: { type: 'string', nullable: true, description: "For a failed check: the code of Entra's CRL error table a sign-in gets, e.g. AADSTS2205015." },
+  }),
+  'graph-pki.crlHealthEntry': strictObject({
+    pkiId: text(),
+    certificateAuthorityId: text(),
+    subject: text("The CA's subject."),
+    kind: { type: 'string', enum: ['base', 'delta'] },
+    url: { type: 'string', nullable: true, description: 'null for a CA without a CRL URL (notConfigured).' },
+    status: { type: 'string', enum: ['healthy', 'warning', 'failing', 'notConfigured'] },
+    checks: { type: 'array', items: ref('graph-pki.crlHealthCheck') },
+    crlNumber: { type: 'string', nullable: true, description: 'Decimal.' },
+    thisUpdate: { type: 'string', nullable: true, format: 'date-time' },
+    nextUpdate: { type: 'string', nullable: true, format: 'date-time' },
+    timeLeftSeconds: { type: 'integer', nullable: true, description: 'Until nextUpdate; negative once expired.' },
+    entryCount: { type: 'integer', nullable: true, description: 'Revoked certificates listed.' },
+    sizeBytes: { type: 'integer', nullable: true },
+    downloadMilliseconds: { type: 'integer', nullable: true },
+    checkedDateTime: { type: 'string', nullable: true, format: 'date-time' },
+    signInImpact: strictObject(
+      {
+        result: { type: 'string', enum: ['success', 'failure'] },
+        errorCode: { type: 'string', nullable: true, description: 'AADSTS code on failure.' },
+        message: text(),
+      },
+      'What a sign-in with a certificate of this CA gets now, as far as its CRLs decide.',
+    ),
+  }),
+  'graph-pki.crlHealthCollection': strictObject({ value: { type: 'array', items: ref('graph-pki.crlHealthEntry') } }),
   'graph-pki.healthStatus': strictObject({ status: { type: 'string', enum: ['ok', 'ready', 'unavailable'] } }),
   'graph-pki.tenantContentCounts': strictObject({
     certificateBasedAuthConfigurations: count(),
@@ -373,6 +439,7 @@ function graphOperations(limits: PageLimits): Map<string, OperationDoc> {
   const ca = `${cas}/:caId`;
   const item = `${DELETED}/:itemId`;
   const deletedItem = oneOf(PKI, CA);
+  const classic = '/organization/:organizationId/certificateBasedAuthConfiguration';
   const operations: [string, OperationDoc][] = [
     [`GET /${ROOT_PATH}`, { success: ok("The tenant's publicKeyInfrastructureRoot.", ref(ROOT)) }],
     [`GET ${pkis}`, { success: ok('A page of PKIs.', ref(collectionOf(PKI))), query: listQuery(PKI_ENTITY, limits) }],
@@ -415,6 +482,12 @@ function graphOperations(limits: PageLimits): Map<string, OperationDoc> {
     ],
     [`GET /${SIGN_IN_LOG_PATH}/:id`, { success: ok('One sign-in attempt.', ref(SIGN_IN)) }],
     [`DELETE /${X509_POLICY_PATH}`, { success: noContent('Reset: the documented default configuration applies again.') }],
+    ['GET /organization', { success: ok("The tenant's organization (a collection of one).", ref(collectionOf(ORGANIZATION))) }],
+    ['GET /organization/:organizationId', { success: ok("The tenant's organization.", ref(ORGANIZATION)) }],
+    [`GET ${classic}`, { success: ok('The classic store: empty, or its one configuration.', ref(collectionOf(CLASSIC))) }],
+    [`POST ${classic}`, { success: created(CLASSIC), errors: [400] }],
+    [`GET ${classic}/:configurationId`, { success: ok('The classic store configuration.', ref(CLASSIC)) }],
+    [`DELETE ${classic}/:configurationId`, { success: noContent('Deleted, with its CAs.') }],
   ];
   return new Map(operations);
 }
@@ -425,6 +498,14 @@ const OTHER_OPERATIONS: ReadonlyMap<string, OperationDoc> = new Map<string, Oper
   // 503 {"status":"unavailable"} while the database does not answer; the envelope while shutting down.
   ['GET /healthz', { success: ok('The database answers.', ref('graph-pki.healthStatus')), errorBodies: { 503: oneOf('graph-pki.healthStatus', ERROR_SCHEMA) } }],
   ['GET /readyz', { success: ok('Ready to serve.', ref('graph-pki.healthStatus')), errorBodies: { 503: oneOf('graph-pki.healthStatus', ERROR_SCHEMA) } }],
+  [`GET ${VERIFY_PREFIX}${CRL_HEALTH_PATH}`, { success: ok("One entry per CRL URL configured on the tenant's live CAs (base and delta), and notConfigured for CAs without one.", ref('graph-pki.crlHealthCollection')) }],
+  [
+    `POST ${VERIFY_PREFIX}${CRL_HEALTH_PATH}/refresh`,
+    {
+      success: ok('The entries of the CRLs downloaded and checked now: of one CA (certificateAuthorityId), of the CAs naming url, or (no body) all.', ref('graph-pki.crlHealthCollection')),
+      errors: [404],
+    },
+  ],
   [`POST ${VERIFY_PREFIX}/verify`, { success: ok('The verdict, whether or not the certificate is trusted.', ref('graph-pki.verifyResult')) }],
   [`DELETE ${ADMIN_PREFIX}/tenants`, { success: ok('Every tenant reset.', deletedCounts('tenants', { ...count(), description: 'How many tenants held data.' })) }],
   [`DELETE ${ADMIN_PREFIX}/tenants/:tenantId`, { success: ok('The tenant reset.', deletedCounts('tenantId', text())) }],

@@ -5,7 +5,7 @@
 // server emitted resolves to a path through the entity container.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD } from '../../src/auth/permissions.ts';
+import { PERMISSION_ORGANIZATION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD } from '../../src/auth/permissions.ts';
 import { API_VERSIONS } from '../../src/graph/context.ts';
 import { CA_ENTITY, PKI_ENTITY } from '../../src/graph/entities.ts';
 import {
@@ -16,7 +16,7 @@ import {
   X509_RULE_TYPES,
 } from '../../src/service/authentication-methods/x509-policy-service.ts';
 import { createCa } from '../helpers/certs.ts';
-import { PKI_PATH, send, startTestServer, type TestResponse, type TestServer } from '../helpers/test-server.ts';
+import { PKI_PATH, send, startTestServer, TENANT_A, type TestResponse, type TestServer } from '../helpers/test-server.ts';
 import { child, descendants, parseXml, XmlSyntaxError, type XmlNode } from '../helpers/xml.ts';
 
 const POLICY_PATH = '/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/x509Certificate';
@@ -425,6 +425,29 @@ describe('cross-check against what the server serves', () => {
     }
   });
 
+  it('the organization and the classic store (created, read, listed) conform', async () => {
+    const token = await t.token({ appRoles: [PERMISSION_ORGANIZATION_READ_WRITE] });
+    const root = await createCa({ subject: 'CN=Metadata Classic Root, O=Contoso' });
+    for (const version of API_VERSIONS) {
+      const organizations = await graphGet(`/${version}/organization`, token);
+      for (const item of organizations.body.value) assertConforms(item, 'organization');
+      assertConforms((await graphGet(`/${version}/organization/${TENANT_A}`, token)).body, 'organization');
+      const path = `/${version}/organization/${TENANT_A}/certificateBasedAuthConfiguration`;
+      const created = await send(t.url, 'POST', path, token, {
+        body: { certificateAuthorities: [{ isRootAuthority: true, certificate: root.base64, certificateRevocationListUrl: 'http://crl.contoso.test/r.crl' }] },
+      });
+      assert.equal(created.status, 201, created.text);
+      contexts.add(created.body['@odata.context']);
+      assertConforms(created.body, 'certificateBasedAuthConfiguration');
+      const list = await graphGet(path, token);
+      for (const item of list.body.value) assertConforms(item, 'certificateBasedAuthConfiguration');
+      assertConforms((await graphGet(`${path}/${created.body.id}`, token)).body, 'certificateBasedAuthConfiguration');
+      assert.equal((await send(t.url, 'DELETE', `${path}/${created.body.id}`, token)).status, 204);
+    }
+    const binding = child(schema, 'EntityContainer').children.find((c) => c.attributes.Name === 'organization')?.children[0];
+    assert.deepEqual(binding?.attributes, { Path: 'certificateBasedAuthConfiguration', Target: 'certificateBasedAuthConfiguration' });
+  });
+
   it('every @odata.context the server emitted above resolves through the entity container', () => {
     assert.ok(contexts.size >= 12, [...contexts].join('\n'));
     const resolved = [...contexts].map((context) => [context.split('#')[1], resolveContext(context)]);
@@ -434,6 +457,9 @@ describe('cross-check against what the server serves', () => {
     assert.equal(byFragment.get('directory/deletedItems/$entity'), 'graph.directoryObject');
     assert.equal(byFragment.get('directoryObjects/$entity'), 'graph.directoryObject');
     assert.equal(byFragment.get('authenticationMethodConfigurations/$entity'), 'graph.authenticationMethodConfiguration');
+    assert.equal(byFragment.get('organization'), 'Collection(graph.organization)');
+    assert.equal(byFragment.get('certificateBasedAuthConfiguration/$entity'), 'graph.certificateBasedAuthConfiguration');
+    assert.equal(byFragment.get(`organization('${TENANT_A}')/certificateBasedAuthConfiguration`), 'Collection(graph.certificateBasedAuthConfiguration)');
     assert.ok(resolved.some(([fragment]) => /certificateAuthorities\(displayName,issuer\)$/.test(fragment ?? '')), 'a $select context was resolved');
     assert.throws(() => resolveContext('http://127.0.0.1:1/beta/$metadata#directory/certificateBasedAuthConfigurations'), /no navigation property/);
   });
