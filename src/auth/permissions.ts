@@ -15,6 +15,8 @@ export const PERMISSION_POLICY_READ_AUTHENTICATION_METHOD = 'Policy.Read.Authent
 export const PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD = 'Policy.ReadWrite.AuthenticationMethod';
 export const PERMISSION_ORGANIZATION_READ = 'Organization.Read.All';
 export const PERMISSION_ORGANIZATION_READ_WRITE = 'Organization.ReadWrite.All';
+/** Sign-in logs (spec cba-setup-and-signin.md §8; learn signin-list). */
+export const PERMISSION_AUDIT_LOG_READ = 'AuditLog.Read.All';
 
 /**
  * Built-in directory role template ids (the `wids` claim), the same in every tenant
@@ -31,6 +33,7 @@ export const DIRECTORY_ROLES = {
   securityAdministrator: '194ae4cb-b126-40b2-bd5b-6091b380977d',
   securityReader: '5d6b6bb7-de71-4623-b4af-96380a352509',
   reportsReader: '4a5d8f65-41da-4de4-8968-e035b65339cf',
+  securityOperator: '5f2222b1-57c3-48ba-8ad5-d4759f1fde6f',
 } as const;
 
 export type DirectoryRoleName = keyof typeof DIRECTORY_ROLES;
@@ -47,6 +50,7 @@ export const DIRECTORY_ROLE_DISPLAY_NAMES: Readonly<Record<DirectoryRoleName, st
   securityAdministrator: 'Security Administrator',
   securityReader: 'Security Reader',
   reportsReader: 'Reports Reader',
+  securityOperator: 'Security Operator',
 };
 
 export interface AccessRule {
@@ -120,6 +124,14 @@ export const ACCESS_TABLE = {
     permissions: [PERMISSION_ORGANIZATION_READ_WRITE],
     roles: ['globalAdministrator'],
     reads: false,
+  },
+  // Sign-in logs (auditLogs/signIns): api/signin-list.md, spec cba-setup-and-signin.md §8: AuditLog.Read.All;
+  // roles Reports Reader, Security Reader, Security Operator, Security Administrator (least), Global
+  // Reader (reads), Global Administrator.
+  'audit-read': {
+    permissions: [PERMISSION_AUDIT_LOG_READ],
+    roles: ['reportsReader', 'securityReader', 'securityOperator', 'securityAdministrator', 'globalReader', 'globalAdministrator'],
+    reads: true,
   },
 } as const satisfies Record<string, AccessRule>;
 

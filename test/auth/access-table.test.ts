@@ -78,6 +78,15 @@ const EXPECTED: Readonly<Record<Access, KindExpectation>> = {
     foreignPermission: 'PublicKeyInfrastructure.ReadWrite.All',
     reads: true,
   },
+  // api/signin-list.md (sign-in logs).
+  'audit-read': {
+    least: 'AuditLog.Read.All',
+    leastRoles: ['reportsReader', 'securityReader', 'securityOperator', 'securityAdministrator'],
+    globalReader: true,
+    unlisted: 'authenticationAdministrator',
+    foreignPermission: 'PublicKeyInfrastructure.Read.All',
+    reads: true,
+  },
   'classic-write': {
     least: 'Organization.ReadWrite.All',
     leastRoles: ['globalAdministrator'],
