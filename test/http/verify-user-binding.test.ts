@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { createCa, createLeaf, type TestCert } from '../helpers/certs.ts';
-import { PKI_PATH, startTestServer, TENANT_A, type TestServer } from '../helpers/test-server.ts';
+import { PKI_PATH, startTestServer, TENANT_A, TENANT_B, type TestServer } from '../helpers/test-server.ts';
 
 const VERIFY = '/graph-pki/v1/verify';
 const POLICY = '/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/x509Certificate';
@@ -181,6 +181,13 @@ describe('username-less sign-in', () => {
     const result = await signIn(nobody);
     assert.equal(result.error.errorCode, 50034);
     assert.equal(result.user, null);
+  });
+
+  it("never finds another tenant's users", async () => {
+    await t.server.users.create(TENANT_B, { userPrincipalName: 'zed@contoso.test', displayName: 'Zed' });
+    const zed = await createLeaf({ subject: 'CN=Zed', issuer: issuing, extendedKeyUsage: [CLIENT_AUTH], subjectAltNames: [{ type: 'upn', value: 'zed@contoso.test' }] });
+    assert.equal((await signIn(zed)).error.errorCode, 50034);
+    assert.equal((await signIn(zed, 'zed@contoso.test')).error.errorCode, 50034);
   });
 
   it('reports the certificate error when the path is not trusted (AADSTS500176 for an unknown CA)', async () => {
