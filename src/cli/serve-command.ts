@@ -60,6 +60,7 @@ interface ServeOptions {
   crlTimeoutMs: number;
   crlCacheMemoryBytes: number;
   crlCacheDatabaseBytes: number;
+  crlLoadsInFlight: number;
   tlsCert?: string;
   tlsKey?: string;
   https: boolean;
@@ -177,6 +178,11 @@ export function serveCommand(): Command {
         .default(DEFAULT_CRL_CONFIG.crlCacheDatabaseBytes)
         .argParser(parseInteger(0, 1024 * 1024 * 1024 * 1024)),
     )
+    .addOption(
+      envOption('--crl-loads-in-flight <n>', 'CRLs downloaded or read from the database and indexed at once; more wait (up to --crl-timeout-ms)')
+        .default(DEFAULT_CRL_CONFIG.crlLoadsInFlight)
+        .argParser(parseInteger(1, 1000)),
+    )
     .addOption(envOption('--db-pool-size <n>', 'PostgreSQL connections per instance').default(DEFAULT_DATABASE_OPTIONS.poolSize).argParser(parseInteger(1, 1000)))
     .addOption(
       envOption('--db-statement-timeout-ms <ms>', 'PostgreSQL cancels a statement running longer')
@@ -278,6 +284,7 @@ export function serveCommand(): Command {
           crlDownloadTimeoutMs: options.crlTimeoutMs,
           crlCacheMemoryBytes: options.crlCacheMemoryBytes,
           crlCacheDatabaseBytes: options.crlCacheDatabaseBytes,
+          crlLoadsInFlight: options.crlLoadsInFlight,
         },
         throttle: {
           ...DEFAULT_THROTTLE_CONFIG,

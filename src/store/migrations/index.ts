@@ -10,6 +10,7 @@ import * as dropRedundantIndex from './006-drop-redundant-index.ts';
 import * as throttleBuckets from './007-throttle-buckets.ts';
 import * as crlUrlRepairAndTrustStoreLookup from './008-crl-url-repair-and-trust-store-lookup.ts';
 import * as crlCacheBounds from './009-crl-cache-bounds.ts';
+import * as crlCacheChunks from './010-crl-cache-chunks.ts';
 
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '007-throttle-buckets': throttleBuckets,
   '008-crl-url-repair-and-trust-store-lookup': crlUrlRepairAndTrustStoreLookup,
   '009-crl-cache-bounds': crlCacheBounds,
+  '010-crl-cache-chunks': crlCacheChunks,
 };
 
 export const migrationProvider: MigrationProvider = {
