@@ -63,6 +63,10 @@ export interface Limits {
   readonly maxConnections: number;
   /** Connections open at once from one client address; a connection beyond is answered 429 and closed (0 = no cap). */
   readonly maxConnectionsPerAddress: number;
+  /** Values a user's authorizationInfo.certificateUserIds may hold (Entra: 10; older docs said 5). */
+  readonly maxCertificateUserIds: number;
+  /** Characters one certificateUserIds value may have (Entra: 1024). */
+  readonly maxCertificateUserIdLength: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -93,6 +97,8 @@ export const DEFAULT_LIMITS: Limits = {
   keepAliveTimeoutMs: 5_000,
   maxConnections: 10_000,
   maxConnectionsPerAddress: 2_000,
+  maxCertificateUserIds: 10,
+  maxCertificateUserIdLength: 1024,
 };
 
 /** Connection settings of PostgreSQL (SQLite needs none). */
@@ -137,6 +143,12 @@ export interface CrlConfig {
    * maxCrlBytes of the memory bound while it runs. More wait their turn, at most crlDownloadTimeoutMs.
    */
   readonly crlLoadsInFlight: number;
+  /** How often the CRL health monitor downloads and checks every configured CRL, in ms (0 = no monitor). */
+  readonly crlHealthIntervalMs: number;
+  /** CRL health warns when less than this share (0–1) of a CRL's validity (thisUpdate → nextUpdate) is left. */
+  readonly crlHealthWarningShare: number;
+  /** CRL health warns when less than this much time is left before a CRL's nextUpdate, in ms. */
+  readonly crlHealthWarningMinimumMs: number;
 }
 
 export const DEFAULT_CRL_CONFIG: CrlConfig = {
@@ -149,6 +161,9 @@ export const DEFAULT_CRL_CONFIG: CrlConfig = {
   crlCacheMemoryBytes: 128 * 1024 * 1024,
   crlCacheDatabaseBytes: 192 * 1024 * 1024,
   crlLoadsInFlight: 2,
+  crlHealthIntervalMs: 15 * 60_000,
+  crlHealthWarningShare: 0.2,
+  crlHealthWarningMinimumMs: 24 * 3_600_000,
 };
 
 /**

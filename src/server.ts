@@ -15,12 +15,16 @@ import { GuardedFetcher, type LookupFunction } from './net/guarded-fetcher.ts';
 import { randomBytes } from 'node:crypto';
 import { SkiptokenCodec } from './graph/skiptoken.ts';
 import { CaService } from './service/trust-store/ca-service.ts';
+import { ClassicStoreService } from './service/trust-store/classic-store-service.ts';
 import { DeletedItemsService } from './service/trust-store/deleted-items-service.ts';
 import { JobRunner } from './service/trust-store/job-runner.ts';
 import { PkiService } from './service/trust-store/pki-service.ts';
 import { UPLOAD_JOB, UploadService } from './service/trust-store/upload-service.ts';
+import { UserService } from './service/directory/user-service.ts';
 import { X509PolicyService } from './service/authentication-methods/x509-policy-service.ts';
 import { CrlService } from './service/verification/crl-service.ts';
+import { CrlHealthService } from './service/verification/crl-health-service.ts';
+import { logChanges } from './http/routes/verification/crl-health-routes.ts';
 import { VerificationService } from './service/verification/verification-service.ts';
 import { openDatabase, type OpenDatabase } from './store/database.ts';
 import { Store } from './store/store.ts';
@@ -47,6 +51,8 @@ export interface RunningServer {
   readonly signingKey: SigningKey;
   readonly jobs: JobRunner;
   readonly deletedItems: DeletedItemsService;
+  /** Directory users and the look-ups username binding needs (findByCertificateUserId, findByUserProperty). */
+  readonly users: UserService;
   /** The tenants' X.509 authentication-method policies (what certificate verification applies). */
   readonly x509Policies: X509PolicyService;
   /** Graph's throttling, when on (its buckets are shared with other instances on PostgreSQL). */
@@ -101,6 +107,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   const skiptokenKey = await store.repositories.settings.getOrCreate('skiptoken-hmac-key', () => randomBytes(32).toString('base64'));
   const deletedItems = new DeletedItemsService(store, limits);
   const x509Policies = new X509PolicyService(store);
+  const users = new UserService(store, limits);
   // CRLs go through the same guarded fetcher, with Entra's limits for a download during a sign-in.
   const crlFetcher = new GuardedFetcher(
     {
@@ -114,13 +121,15 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     hooks.lookup ? { lookup: hooks.lookup } : {},
   );
   // One registry per server instance (never prom-client's global one).
-  const metrics = new AppMetrics({ countJobsByState: () => store.repositories.jobs.countAllByState() });
+  const metrics = new AppMetrics({ countJobsByState: () => store.repositories.jobs.countAllByState(), crlHealth: () => crlHealth.metricsEntries() });
   const crls = new CrlService(store, crlFetcher, config.crl, metrics.crlSink);
-  const verification = new VerificationService(store, crls, x509Policies, limits);
+  const verification = new VerificationService(store, crls, x509Policies, limits, users);
+  const crlHealth = new CrlHealthService(store, crlFetcher, config.crl, x509Policies);
   let jobs: JobRunner | undefined;
   const uploads = new UploadService(store, fetcher, limits, () => jobs?.wake());
   const pkis = new PkiService(store.repositories.pkis, limits);
   const cas = new CaService(store, limits);
+  const classicStore = new ClassicStoreService(store, limits);
   // Before listening: a bad seed file stops the start with nothing written and no port opened.
   let seeded: SeedResult | undefined;
   if (config.seedFile) {
@@ -140,11 +149,13 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   const app = buildApp({
     pkis,
     cas,
+    classicStore,
     admin: { snapshots: new SnapshotService(store, pkis, cas, limits), resets: new TenantResetService(store), maxSnapshotBytes: limits.maxSnapshotBytes },
     uploads,
     deletedItems,
     x509Policies,
     verification,
+    crlHealth,
     skiptokens: new SkiptokenCodec(Buffer.from(skiptokenKey, 'base64')),
     verifier: new TokenVerifier(signingKey, config.auth, limits),
     limits,
@@ -189,6 +200,18 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     crls.sweep().catch((error: unknown) => app.log.warn({ err: error }, 'CRL cache sweep failed'));
   }, config.crl.crlRefreshIntervalMs);
   crlRefresher.unref();
+  // The CRL health monitor: a round every interval (none at start: a read checks what was never checked);
+  // CRLs checked within the last half interval (by another instance or a refresh) wait for the next round.
+  let crlHealthRound: Promise<void> | undefined;
+  const checkCrlHealth = () => {
+    crlHealthRound ??= crlHealth
+      .checkAll(config.crl.crlHealthIntervalMs / 2)
+      .then((changes) => logChanges(app.log, changes))
+      .catch((error: unknown) => app.log.warn({ err: error }, 'CRL health check failed'))
+      .finally(() => (crlHealthRound = undefined));
+  };
+  const crlHealthMonitor = config.crl.crlHealthIntervalMs > 0 ? setInterval(checkCrlHealth, config.crl.crlHealthIntervalMs) : undefined;
+  crlHealthMonitor?.unref();
   const address = app.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `${tls ? 'https' : 'http'}://${host}:${address.port}`;
@@ -200,11 +223,13 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     closing ??= (async () => {
       clearInterval(sweeper);
       clearInterval(crlRefresher);
+      // A round still downloading ends on its own; its writes fail quietly once the database is closed.
+      clearInterval(crlHealthMonitor);
       await Promise.all([app.close(), runner.stop()]);
       await throttle?.stop().catch(() => {});
       await database.close();
     })();
     return closing;
   };
-  return { app, url, publicUrl, database, store, signingKey, jobs: runner, deletedItems, x509Policies, throttle, selfSignedCertFile: tls?.selfSignedCertFile, tlsNotices: tls?.notices ?? [], seeded, close };
+  return { app, url, publicUrl, database, store, signingKey, jobs: runner, deletedItems, users, x509Policies, throttle, selfSignedCertFile: tls?.selfSignedCertFile, tlsNotices: tls?.notices ?? [], seeded, close };
 }

@@ -6,6 +6,8 @@ export const PERMISSION_READ = 'PublicKeyInfrastructure.Read.All';
 export const PERMISSION_READ_WRITE = 'PublicKeyInfrastructure.ReadWrite.All';
 export const PERMISSION_POLICY_READ = 'Policy.Read.All';
 export const PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD = 'Policy.ReadWrite.AuthenticationMethod';
+export const PERMISSION_ORGANIZATION_READ = 'Organization.Read.All';
+export const PERMISSION_ORGANIZATION_READ_WRITE = 'Organization.ReadWrite.All';
 
 /** Directory role template ids (`wids` claim) that may manage the PKI trust store. */
 export const DIRECTORY_ROLES = {
@@ -19,17 +21,20 @@ export const POLICY_DIRECTORY_ROLES = {
   globalReader: 'f2ef992c-3afb-46b9-b7cf-a126ee74c451',
 } as const;
 
+/** Global Administrator: the only role Graph supports for the classic store (certificateBasedAuthConfiguration pages). */
+export const GLOBAL_ADMINISTRATOR_ROLE = '62e90394-69f5-4237-9190-012177145e10';
+
 /**
  * What a route needs: read/write = the PKI trust store (PublicKeyInfrastructure.*), policy-read /
  * policy-write = the authentication-method policy (Policy.*).
  */
-export type Access = 'read' | 'write' | 'policy-read' | 'policy-write';
+export type Access = 'read' | 'write' | 'policy-read' | 'policy-write' | 'organization-read' | 'classic-read' | 'classic-write';
 
 interface AccessRule {
   /** Any one of these, as an application role or a delegated scope. */
   readonly permissions: ReadonlySet<string>;
-  /** A delegated token also needs one of these directory roles. */
-  readonly delegatedRoles: ReadonlySet<string>;
+  /** A delegated token also needs one of these directory roles ('any': no role, any signed-in user). */
+  readonly delegatedRoles: ReadonlySet<string> | 'any';
 }
 
 const PKI_ROLES: ReadonlySet<string> = new Set(Object.values(DIRECTORY_ROLES));
@@ -45,6 +50,19 @@ const ACCESS_RULES: Readonly<Record<Access, AccessRule>> = {
     permissions: new Set([PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD]),
     delegatedRoles: new Set([POLICY_DIRECTORY_ROLES.authenticationPolicyAdministrator]),
   },
+  // GET /organization: any signed-in user reads their own organization (delegated User.Read suffices);
+  // Directory.* are the higher privileged permissions of Graph's organization-get page.
+  'organization-read': {
+    permissions: new Set([PERMISSION_ORGANIZATION_READ, PERMISSION_ORGANIZATION_READ_WRITE, 'Directory.Read.All', 'Directory.ReadWrite.All', 'User.Read']),
+    delegatedRoles: 'any',
+  },
+  // The classic store (certificateBasedAuthConfiguration get/list/create/delete pages): "Global
+  // Administrator is the only role supported for this operation".
+  'classic-read': {
+    permissions: new Set([PERMISSION_ORGANIZATION_READ, PERMISSION_ORGANIZATION_READ_WRITE]),
+    delegatedRoles: new Set([GLOBAL_ADMINISTRATOR_ROLE]),
+  },
+  'classic-write': { permissions: new Set([PERMISSION_ORGANIZATION_READ_WRITE]), delegatedRoles: new Set([GLOBAL_ADMINISTRATOR_ROLE]) },
 };
 
 export interface Principal {
@@ -64,7 +82,8 @@ export function permissionsFor(access: Access): readonly string[] {
 export function isAllowed(principal: Principal, access: Access): boolean {
   const rule = ACCESS_RULES[access];
   if (!hasAny(principal.permissions, rule.permissions)) return false;
-  return principal.kind === 'application' || hasAny(principal.directoryRoles, rule.delegatedRoles);
+  if (principal.kind === 'application' || rule.delegatedRoles === 'any') return true;
+  return hasAny(principal.directoryRoles, rule.delegatedRoles);
 }
 
 function hasAny(held: ReadonlySet<string>, wanted: ReadonlySet<string>): boolean {

@@ -18,7 +18,7 @@ import {
   type ServerConfig,
 } from '../config.ts';
 import { startServer } from '../server.ts';
-import { envOption, parseDatabaseLocation, parseHttpUrl, parseInteger, parseList } from './options.ts';
+import { envOption, parseDatabaseLocation, parseHttpUrl, parseInteger, parseList, parseShare } from './options.ts';
 import { describeFaultRule, parseFaultRules } from './fault-option.ts';
 
 /** How the start-up warning about fault injection begins (tests and log searches look for it). */
@@ -45,6 +45,8 @@ interface ServeOptions {
   allowPrivateFetch: boolean;
   fetchAllowedCidrs: string[];
   maxCasPerPki: number;
+  maxCertificateUserIds: number;
+  maxCertificateUserIdLength: number;
   maxUploadBytes: number;
   uploadTimeoutMs: number;
   jobLeaseMs: number;
@@ -61,6 +63,9 @@ interface ServeOptions {
   crlCacheMemoryBytes: number;
   crlCacheDatabaseBytes: number;
   crlLoadsInFlight: number;
+  crlHealthIntervalMs: number;
+  crlHealthWarningShare: number;
+  crlHealthWarningMinimumMs: number;
   tlsCert?: string;
   tlsKey?: string;
   https: boolean;
@@ -136,6 +141,16 @@ export function serveCommand(): Command {
     )
     .addOption(envOption('--max-cas-per-pki <n>', 'certificate authorities one PKI may hold').default(DEFAULT_LIMITS.maxCasPerPki).argParser(parseInteger(1, 100_000)))
     .addOption(
+      envOption('--max-certificate-user-ids <n>', "values a user's authorizationInfo.certificateUserIds may hold")
+        .default(DEFAULT_LIMITS.maxCertificateUserIds)
+        .argParser(parseInteger(1, 1000)),
+    )
+    .addOption(
+      envOption('--max-certificate-user-id-length <n>', 'characters one certificateUserIds value may have')
+        .default(DEFAULT_LIMITS.maxCertificateUserIdLength)
+        .argParser(parseInteger(1, 65_536)),
+    )
+    .addOption(
       envOption('--max-upload-bytes <n>', 'largest .p7b an upload downloads').default(DEFAULT_LIMITS.maxUploadBytes).argParser(parseInteger(1024, 1024 * 1024 * 1024)),
     )
     .addOption(
@@ -182,6 +197,19 @@ export function serveCommand(): Command {
       envOption('--crl-loads-in-flight <n>', 'CRLs downloaded or read from the database and indexed at once; more wait (up to --crl-timeout-ms)')
         .default(DEFAULT_CRL_CONFIG.crlLoadsInFlight)
         .argParser(parseInteger(1, 1000)),
+      envOption('--crl-health-interval-ms <ms>', 'how often the CRL health monitor downloads and checks every configured CRL (0 = no monitor)')
+        .default(DEFAULT_CRL_CONFIG.crlHealthIntervalMs)
+        .argParser(parseInteger(0, 7 * 24 * 3_600_000)),
+    )
+    .addOption(
+      envOption('--crl-health-warning-share <share>', "CRL health warns when less than this share (0-1) of a CRL's validity is left")
+        .default(DEFAULT_CRL_CONFIG.crlHealthWarningShare)
+        .argParser(parseShare),
+    )
+    .addOption(
+      envOption('--crl-health-warning-minimum-ms <ms>', "CRL health warns when less than this much time is left before a CRL's nextUpdate")
+        .default(DEFAULT_CRL_CONFIG.crlHealthWarningMinimumMs)
+        .argParser(parseInteger(0, 365 * 24 * 3_600_000)),
     )
     .addOption(envOption('--db-pool-size <n>', 'PostgreSQL connections per instance').default(DEFAULT_DATABASE_OPTIONS.poolSize).argParser(parseInteger(1, 1000)))
     .addOption(
@@ -269,6 +297,8 @@ export function serveCommand(): Command {
           maxConnections: options.maxConnections,
           maxConnectionsPerAddress: options.maxConnectionsPerAddress,
           maxCasPerPki: options.maxCasPerPki,
+          maxCertificateUserIds: options.maxCertificateUserIds,
+          maxCertificateUserIdLength: options.maxCertificateUserIdLength,
           maxUploadBytes: options.maxUploadBytes,
           uploadDownloadTimeoutMs: options.uploadTimeoutMs,
           jobLeaseMs: options.jobLeaseMs,
@@ -285,6 +315,9 @@ export function serveCommand(): Command {
           crlCacheMemoryBytes: options.crlCacheMemoryBytes,
           crlCacheDatabaseBytes: options.crlCacheDatabaseBytes,
           crlLoadsInFlight: options.crlLoadsInFlight,
+          crlHealthIntervalMs: options.crlHealthIntervalMs,
+          crlHealthWarningShare: options.crlHealthWarningShare,
+          crlHealthWarningMinimumMs: options.crlHealthWarningMinimumMs,
         },
         throttle: {
           ...DEFAULT_THROTTLE_CONFIG,

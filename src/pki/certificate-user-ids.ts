@@ -1,9 +1,12 @@
 // The values a certificate offers for Entra's username binding, written as certificateUserIds are:
 // `X509:<PN>…`, `X509:<RFC822>…`, `X509:<I>…<S>…`, `X509:<S>…`, `X509:<SKI>…`, `X509:<SHA1-PUKEY>…`,
-// `X509:<I>…<SR>…`. Names are in reverse RDN order without spaces; hex is uppercase; the serial number
-// is big-endian hex as certutil prints it.
-import { createHash } from 'node:crypto';
-import { type Certificate, EXT, nameTextReversed } from './certificate.ts';
+// `X509:<I>…<SR>…` (spec cba-setup-and-signin §1.2). How stored values compare with them is the
+// directory's match key (store/certificate-user-id-key.ts), one rule for uniqueness, $filter and sign-in.
+// Names are in the encoded RDN order (the reverse of Windows' display order) without spaces. SHA1-PUKEY
+// is, despite its name, the SHA-1 hash of the whole certificate (its thumbprint), as Entra's deep dive and
+// Microsoft's own helper compute it. The serial number is written as Entra's how-to example stores it
+// (certutil's byte-reversed lowercase hex).
+import { type Certificate, EXT, nameTextInEncodedOrder } from './certificate.ts';
 import { children, decodeOid, DER_TAG, expectTlv, readTlv } from './der.ts';
 
 export type CertificateField = 'PrincipalName' | 'RFC822Name' | 'IssuerAndSubject' | 'Subject' | 'SubjectKeyIdentifier' | 'SHA1PublicKey' | 'IssuerAndSerialNumber';
@@ -29,16 +32,25 @@ export function certificateUserIdsOf(certificate: Certificate, field: Certificat
     case 'RFC822Name':
       return rfc822Names(certificate).map((email) => `X509:<RFC822>${email}`);
     case 'IssuerAndSubject':
-      return certificate.subject.length > 2 ? [`X509:<I>${nameTextReversed(certificate.issuer)}<S>${nameTextReversed(certificate.subject)}`] : [];
+      return certificate.subject.length > 2 ? [`X509:<I>${nameTextInEncodedOrder(certificate.issuer)}<S>${nameTextInEncodedOrder(certificate.subject)}`] : [];
     case 'Subject':
-      return certificate.subject.length > 2 ? [`X509:<S>${nameTextReversed(certificate.subject)}`] : [];
+      return certificate.subject.length > 2 ? [`X509:<S>${nameTextInEncodedOrder(certificate.subject)}`] : [];
     case 'SubjectKeyIdentifier':
       return certificate.subjectKeyIdentifier ? [`X509:<SKI>${certificate.subjectKeyIdentifier}`] : [];
     case 'SHA1PublicKey':
-      return [`X509:<SHA1-PUKEY>${createHash('sha1').update(subjectPublicKeyBits(certificate.spki)).digest('hex').toUpperCase()}`];
+      return [`X509:<SHA1-PUKEY>${certificate.sha1Thumbprint}`];
     case 'IssuerAndSerialNumber':
-      return [`X509:<I>${nameTextReversed(certificate.issuer)}<SR>${certificate.serial.toString('hex').toUpperCase()}`];
+      return [`X509:<I>${nameTextInEncodedOrder(certificate.issuer)}<SR>${Buffer.from(certificate.serial).reverse().toString('hex')}`];
   }
+}
+
+/**
+ * The value a PrincipalName or RFC822Name certificateUserId carries (the UPN or email address), for
+ * bindings to userPrincipalName and onPremisesUserPrincipalName; null for the other forms.
+ */
+export function nameOfCertificateUserId(value: string): string | null {
+  const match = /^X509:<(?:PN|RFC822)>(.*)$/s.exec(value);
+  return match ? (match[1] as string) : null;
 }
 
 function generalNames(certificate: Certificate): Array<{ tag: number; bytes: Buffer }> {
@@ -67,11 +79,4 @@ function rfc822Names(certificate: Certificate): string[] {
       const tlv = readTlv(name.bytes, 0);
       return name.bytes.subarray(tlv.valueStart, tlv.end).toString('latin1');
     });
-}
-
-/** The subjectPublicKey BIT STRING contents (what "public key hash" tools hash). */
-function subjectPublicKeyBits(spki: Buffer): Buffer {
-  const [, key] = children(spki, expectTlv(spki, 0, DER_TAG.sequence, 'SubjectPublicKeyInfo'));
-  if (!key) return spki;
-  return spki.subarray(key.valueStart + 1, key.end);
 }

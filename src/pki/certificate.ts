@@ -497,12 +497,18 @@ export function nameTextOf(name: Buffer): string {
   }
 }
 
-/**
- * A Name as Entra writes it in certificateUserIds: RDNs in reverse order, joined by commas without
- * spaces (e.g. `DC=com,DC=contoso,CN=Contoso Issuing CA`).
- */
+/** A Name with its RDNs in reverse of the encoded order (RFC 4514's, as Windows shows it), joined by commas without spaces. */
 export function nameTextReversed(name: Buffer): string {
   return rdnTexts(name, expectTlv(name, 0, DER_TAG.sequence, 'Name')).reverse().join(',');
+}
+
+/**
+ * A Name as Entra writes it in certificateUserIds: "the reverse of the order Windows displays", which is
+ * the encoded RDN order, joined by commas without spaces (e.g. `DC=com,DC=contoso,OU=UserAccounts,CN=mfatest`
+ * for an Active Directory certificate).
+ */
+export function nameTextInEncodedOrder(name: Buffer): string {
+  return rdnTexts(name, expectTlv(name, 0, DER_TAG.sequence, 'Name')).join(',');
 }
 
 function rdnTexts(der: Buffer, name: Tlv): string[] {

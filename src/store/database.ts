@@ -200,7 +200,9 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   // Kysely looks for its migration tables in any schema unless told which; with several schemas in one
   // PostgreSQL database (one per deployment or test run) it must be the connection's own.
   const schema = (await currentSchema(db)) ?? (await createSearchPathSchema(db));
-  const migrator = new Migrator({ db, provider: migrationProvider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  // Unordered: features land in parallel with numbers reserved ahead (a database may have run 011 before
+  // 010 exists in the code); each migration touches only its own tables, so the order between them is free.
+  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

@@ -4,7 +4,7 @@
 // OData's: a comparison with a null field is false (ne: true), so `not` never meets SQL's UNKNOWN.
 import { type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 
-export type FieldKind = 'text' | 'timestamp' | 'boolean';
+export type FieldKind = 'text' | 'timestamp' | 'boolean' | 'collection';
 
 export type Scalar = string | number | boolean | null;
 
@@ -13,7 +13,18 @@ export type Condition =
   | { readonly kind: 'not'; readonly condition: Condition }
   | { readonly kind: 'compare'; readonly field: string; readonly op: ComparisonOperator; readonly value: Scalar }
   | { readonly kind: 'in'; readonly field: string; readonly values: readonly Scalar[] }
-  | { readonly kind: 'startsWith'; readonly field: string; readonly prefix: string };
+  | { readonly kind: 'startsWith'; readonly field: string; readonly prefix: string }
+  /** OData's lambda `field/any(x: …)`: some element of a collection field satisfies `condition`. */
+  | { readonly kind: 'any'; readonly field: string; readonly condition: ElementCondition };
+
+/** A condition on one element of a collection of strings (the lambda variable). */
+export type ElementCondition =
+  | { readonly kind: 'and' | 'or'; readonly conditions: readonly ElementCondition[] }
+  | { readonly kind: 'not'; readonly condition: ElementCondition }
+  /** Equal under the collection's match key (the store compares the key's hash). */
+  | { readonly kind: 'eq'; readonly value: string }
+  /** Starts with the prefix, as written (case-sensitive). */
+  | { readonly kind: 'startsWith'; readonly prefix: string };
 
 export type ComparisonOperator = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
 
@@ -51,6 +62,24 @@ export interface FieldMapping {
   readonly normalise?: (value: string) => string;
   /** The key column sorts in byte order on both engines (COLLATE "C"), so prefix ranges are exact. */
   readonly byteOrdered?: boolean;
+  /** For collection: where its elements are stored. */
+  readonly collection?: CollectionMapping;
+}
+
+/**
+ * A collection of strings stored one row per element in its own table, beside the owner's row: filtered
+ * with `any` as an EXISTS over that table. Elements compare for equality through `matchHash` of the literal.
+ */
+export interface CollectionMapping {
+  /** The elements' table, and the owners' table the list query selects from. */
+  readonly table: string;
+  readonly outerTable: string;
+  /** In `table`: the owner's id (matched with outerTable.id; both tables carry tenant_id). */
+  readonly ownerColumn: string;
+  /** In `table`: the hash of the element's match key, and the element as written. */
+  readonly matchColumn: string;
+  readonly valueColumn: string;
+  readonly matchHash: (value: string) => string;
 }
 
 export type FieldMap = Readonly<Record<string, FieldMapping>>;
@@ -100,6 +129,38 @@ export function compileCondition(eb: AnyBuilder, condition: Condition, fields: F
         ...(upper !== undefined ? [eb(column, '<', upper)] : []),
         eb(column, 'like', sql<string>`${pattern} escape '\\'`),
       ]);
+    }
+    case 'any': {
+      const collection = mappingOf(fields, condition.field).collection;
+      if (!collection) throw new Error(`field '${condition.field}' is not a collection`);
+      const { table, outerTable } = collection;
+      return eb.exists(
+        eb
+          .selectFrom(table)
+          .select(sql.lit(1).as('one'))
+          .whereRef(`${table}.tenant_id`, '=', `${outerTable}.tenant_id`)
+          .whereRef(`${table}.${collection.ownerColumn}`, '=', `${outerTable}.id`)
+          .where((inner) => compileElement(inner, condition.condition, collection)),
+      );
+    }
+  }
+}
+
+function compileElement(eb: AnyBuilder, condition: ElementCondition, collection: CollectionMapping): Expression<SqlBool> {
+  const { table } = collection;
+  switch (condition.kind) {
+    case 'and':
+      return eb.and(condition.conditions.map((c) => compileElement(eb, c, collection)));
+    case 'or':
+      return eb.or(condition.conditions.map((c) => compileElement(eb, c, collection)));
+    case 'not':
+      return eb.not(compileElement(eb, condition.condition, collection));
+    case 'eq':
+      return eb(`${table}.${collection.matchColumn}`, '=', collection.matchHash(condition.value));
+    case 'startsWith': {
+      // substr and = compare exactly (case-sensitive) on both engines, where SQLite's LIKE folds ASCII case.
+      const length = [...condition.prefix].length;
+      return eb(sql`substr(${sql.ref(`${table}.${collection.valueColumn}`)}, 1, ${sql.lit(length)})`, '=', condition.prefix);
     }
   }
 }

@@ -68,6 +68,20 @@ export interface X509CertificatePolicyTable {
   last_modified_date_time: string;
 }
 
+/** The last health check of one configured CRL (migration 014). */
+export interface CrlHealthTable {
+  tenant_id: string;
+  ca_id: string;
+  /** 'base' or 'delta'. */
+  kind: string;
+  url: string;
+  /** healthy, warning or failing, as of checked_at. */
+  status: string;
+  /** JSON of the stored report (checks and what the CRL said), see crl-health-repository.ts. */
+  report: string;
+  checked_at: string;
+}
+
 export interface CrlCacheTable {
   url: string;
   crl_number: string | null;
@@ -97,6 +111,67 @@ export interface ThrottleBucketTable {
   updated_ms: number;
 }
 
+/** A directory user (migration 011). Text keys: lower case, '' for null, as the PKI tables'. */
+export interface DirectoryUserTable {
+  tenant_id: string;
+  id: string;
+  user_principal_name: string;
+  user_principal_name_key: string;
+  on_premises_user_principal_name: string | null;
+  on_premises_user_principal_name_key: string;
+  /** 0/1, null = never synced */
+  on_premises_sync_enabled: number | null;
+  mail: string | null;
+  mail_key: string;
+  mail_nickname: string | null;
+  display_name: string | null;
+  display_name_key: string;
+  given_name: string | null;
+  surname: string | null;
+  job_title: string | null;
+  /** 0/1 */
+  account_enabled: number;
+  /** JSON array of strings, in the order written */
+  certificate_user_ids: string;
+  created_date_time: string;
+  deleted_date_time: string | null;
+}
+
+/** One certificateUserIds value of a live user: finds its user, and is unique in the tenant. */
+export interface UserCertificateUserIdTable {
+  tenant_id: string;
+  /** SHA-256 hex of the value's match key */
+  match_hash: string;
+  user_id: string;
+  value: string;
+}
+
+/** One row per tenant that has a classic certificateBasedAuthConfiguration (Graph: at most one). */
+export interface ClassicAuthConfigurationTable {
+  tenant_id: string;
+  created_date_time: string;
+}
+
+/** The classic configuration's certificateAuthorities, in the order they were sent. */
+export interface ClassicCertificateAuthorityTable {
+  tenant_id: string;
+  position: number;
+  /** base64 of the DER certificate */
+  certificate: string;
+  /** 0/1 */
+  is_root_authority: number;
+  /** The CA's subject (Graph's `issuer`: the issuer name of the certificates it signs). */
+  issuer: string;
+  /** lower-cased issuer, looked up by a verification */
+  issuer_key: string;
+  /** uppercase hex */
+  issuer_ski: string;
+  thumbprint: string;
+  expiration_date_time: string;
+  certificate_revocation_list_url: string | null;
+  delta_certificate_revocation_list_url: string | null;
+}
+
 export interface Database {
   certificate_based_auth_pki: PkiTable;
   certificate_authority: CertificateAuthorityTable;
@@ -104,6 +179,11 @@ export interface Database {
   server_setting: ServerSettingTable;
   crl_cache: CrlCacheTable;
   crl_cache_chunk: CrlCacheChunkTable;
+  crl_health: CrlHealthTable;
   x509_certificate_policy: X509CertificatePolicyTable;
   throttle_bucket: ThrottleBucketTable;
+  directory_user: DirectoryUserTable;
+  user_certificate_user_id: UserCertificateUserIdTable;
+  classic_auth_configuration: ClassicAuthConfigurationTable;
+  classic_certificate_authority: ClassicCertificateAuthorityTable;
 }

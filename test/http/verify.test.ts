@@ -141,6 +141,23 @@ describe('revocation with the CAs CRLs', () => {
 });
 
 describe('the policy verdict', () => {
+  before(async () => {
+    // Graph's default has two bindings (PrincipalName, RFC822Name); a third with high affinity shows the
+    // affinity rules at work.
+    const res = await t.request('PATCH', '/beta/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/x509Certificate', {
+      body: {
+        '@odata.type': '#microsoft.graph.x509CertificateAuthenticationMethodConfiguration',
+        certificateUserBindings: [
+          { x509CertificateField: 'PrincipalName', userProperty: 'userPrincipalName', priority: 1 },
+          { x509CertificateField: 'RFC822Name', userProperty: 'userPrincipalName', priority: 2 },
+          { x509CertificateField: 'SubjectKeyIdentifier', userProperty: 'certificateUserIds', priority: 3 },
+        ],
+      },
+      token: await t.token({ appRoles: ['Policy.ReadWrite.AuthenticationMethod'] }),
+    });
+    assert.equal(res.status, 204, res.text);
+  });
+
   it('offers certificateUserIds candidates in binding priority order with their affinity', async () => {
     const res = await verify({ certificate: alice.base64 });
     const candidates = res.body.policy.userBindingCandidates;
@@ -175,6 +192,18 @@ describe('the policy verdict', () => {
     assert.deepEqual(verdict.matchedRules, [{ type: 'policyOID', identifier: '1.2.3.4.5' }]);
     // With high affinity required, the low-affinity bindings cannot be used.
     assert.deepEqual(verdict.userBindingCandidates.map((c: { usable: boolean }) => c.usable), [false, false, true]);
+    // A tenant default of high affinity drops low bindings even when the deciding rule asks for low (§5.2 step 2).
+    const highDefault = await t.request('PATCH', policyUrl, {
+      body: {
+        '@odata.type': '#microsoft.graph.x509CertificateAuthenticationMethodConfiguration',
+        authenticationModeConfiguration: { x509CertificateAuthenticationDefaultMode: 'x509CertificateSingleFactor', x509CertificateDefaultRequiredAffinityLevel: 'high', rules: [{ ...issuerRule, x509CertificateRequiredAffinityLevel: 'low' }] },
+      },
+      token: admin,
+    });
+    assert.equal(highDefault.status, 204);
+    verdict = (await verify({ certificate: alice.base64 })).body.policy;
+    assert.equal(verdict.authenticationMode, 'x509CertificateMultiFactor');
+    assert.equal(verdict.requiredAffinityLevel, 'high');
     await rules([]);
   });
 });

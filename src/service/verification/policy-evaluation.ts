@@ -48,7 +48,8 @@ export function evaluatePolicy(policy: X509Policy, path: readonly Certificate[])
     if (matched.length === 0) continue;
     const modes = new Set(matched.map((r) => r.x509CertificateAuthenticationMode));
     mode = modes.size === 1 ? (matched[0] as X509CertificateRule).x509CertificateAuthenticationMode : 'x509CertificateSingleFactor';
-    affinity = matched.some((r) => r.x509CertificateRequiredAffinityLevel === 'high') ? 'high' : 'low';
+    // High when the tenant default or a deciding rule requires it (§5.2 step 2: either drops low bindings).
+    affinity = config.x509CertificateDefaultRequiredAffinityLevel === 'high' || matched.some((r) => r.x509CertificateRequiredAffinityLevel === 'high') ? 'high' : 'low';
     explanation =
       modes.size === 1
         ? `${matched.length} ${type} rule(s) match`

@@ -1,0 +1,79 @@
+// The key a certificateUserIds value is stored, compared and found under (../shared/spec/cba-setup-and-signin.md
+// §1.2): the documented `X509:` forms parsed, then normalised the way sign-in matching compares them. The
+// store indexes a hash of the key, and $filter compares with it, so both agree with the service's uniqueness rule.
+import { createHash } from 'node:crypto';
+
+/** The documented `X509:` forms, prefixes case-sensitive (E-CUI). */
+const FORMS = ['X509:<PN>', 'X509:<RFC822>', 'X509:<I>…<S>…', 'X509:<S>', 'X509:<SKI>', 'X509:<SHA1-PUKEY>', 'X509:<I>…<SR>…'] as const;
+
+export type ParsedCertificateUserId =
+  | { readonly form: 'PN' | 'RFC822' | 'S' | 'SKI' | 'SHA1-PUKEY'; readonly payload: string }
+  | { readonly form: 'I-S' | 'I-SR'; readonly issuer: string; readonly payload: string };
+
+const SIMPLE = /^X509:<(PN|RFC822|S|SKI|SHA1-PUKEY)>([\s\S]*)$/;
+const ISSUER_AND = /^X509:<I>([\s\S]*?)<(S|SR)>([\s\S]*)$/;
+
+/**
+ * The value's `X509:` form, undefined for a value that does not start with `X509:` (Graph stores such bare
+ * values too: its own examples hold `5432109876543210@mil`), and a reason when it starts with `X509:` in any
+ * case but is not one of the documented forms with a payload.
+ */
+export function parseCertificateUserId(value: string): ParsedCertificateUserId | undefined | { readonly problem: string } {
+  if (value.slice(0, 5).toUpperCase() !== 'X509:') return undefined;
+  const issuerAnd = ISSUER_AND.exec(value);
+  if (issuerAnd) {
+    const [, issuer = '', tag, payload = ''] = issuerAnd;
+    if (issuer.trim() === '') return { problem: 'the issuer after <I> is empty' };
+    if (payload.trim() === '') return { problem: `the value after <${tag}> is empty` };
+    return { form: tag === 'S' ? 'I-S' : 'I-SR', issuer, payload };
+  }
+  const simple = SIMPLE.exec(value);
+  if (simple) {
+    const [, form, payload = ''] = simple;
+    if (payload.trim() === '') return { problem: `the value after <${form}> is empty` };
+    return { form: form as 'PN', payload };
+  }
+  return { problem: `a value starting with X509: must be one of ${FORMS.join(', ')} (the prefixes are case-sensitive)` };
+}
+
+/**
+ * The key a value is compared under, for uniqueness and sign-in matching ([ours], spec §1.2, §10): the X509
+ * prefix exactly, DNs trimmed, hex payloads (SKI, SHA1-PUKEY, serial) and names (PN, RFC822: UPNs and
+ * addresses are case-insensitive in the directory) in lower case; bare values as written.
+ */
+export function certificateUserIdMatchKey(value: string): string {
+  const parsed = parseCertificateUserId(value);
+  if (parsed === undefined || 'problem' in parsed) return value;
+  switch (parsed.form) {
+    case 'PN':
+    case 'RFC822':
+    case 'SKI':
+    case 'SHA1-PUKEY':
+      return `X509:<${parsed.form}>${parsed.payload.trim().toLowerCase()}`;
+    case 'S':
+      return `X509:<S>${parsed.payload.trim()}`;
+    case 'I-S':
+      return `X509:<I>${parsed.issuer.trim()}<S>${parsed.payload.trim()}`;
+    case 'I-SR':
+      return `X509:<I>${parsed.issuer.trim()}<SR>${parsed.payload.trim().toLowerCase()}`;
+  }
+}
+
+/** The stored, indexed form of a match key (short and fixed in length, whatever the value holds). */
+export function matchHash(matchKey: string): string {
+  return createHash('sha256').update(matchKey, 'utf8').digest('hex');
+}
+
+/**
+ * For an `X509:<I>…<SR>…` value, the same value with the serial's bytes in the other order: Entra's how-to
+ * stores the byte-reversed serial certutil prints, Microsoft's PowerShell helper the big-endian one, and
+ * both must find the user ([ours], spec §1.2). Undefined for other values or a serial of odd length.
+ */
+export function otherSerialByteOrder(value: string): string | undefined {
+  const parsed = parseCertificateUserId(value);
+  if (parsed === undefined || 'problem' in parsed || parsed.form !== 'I-SR') return undefined;
+  const hex = parsed.payload.trim();
+  if (!/^(?:[0-9a-fA-F]{2})+$/.test(hex)) return undefined;
+  const reversed = hex.match(/../g)?.reverse().join('') ?? hex;
+  return reversed === hex ? undefined : `X509:<I>${parsed.issuer.trim()}<SR>${reversed}`;
+}
