@@ -189,7 +189,7 @@ export function serveCommand(): Command {
         .argParser(parseInteger(0, 64 * 1024 * 1024 * 1024)),
     )
     .addOption(
-      envOption('--crl-cache-database-bytes <n>', 'bytes of CRLs kept in the database (as stored), least recently used out first (0 = none)')
+      envOption('--crl-cache-database-bytes <n>', 'bytes of CRLs kept in the database (their DER), least recently used out first (0 = none)')
         .default(DEFAULT_CRL_CONFIG.crlCacheDatabaseBytes)
         .argParser(parseInteger(0, 1024 * 1024 * 1024 * 1024)),
     )
@@ -197,6 +197,8 @@ export function serveCommand(): Command {
       envOption('--crl-loads-in-flight <n>', 'CRLs downloaded or read from the database and indexed at once; more wait (up to --crl-timeout-ms)')
         .default(DEFAULT_CRL_CONFIG.crlLoadsInFlight)
         .argParser(parseInteger(1, 1000)),
+    )
+    .addOption(
       envOption('--crl-health-interval-ms <ms>', 'how often the CRL health monitor downloads and checks every configured CRL (0 = no monitor)')
         .default(DEFAULT_CRL_CONFIG.crlHealthIntervalMs)
         .argParser(parseInteger(0, 7 * 24 * 3_600_000)),
