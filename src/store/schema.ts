@@ -111,6 +111,49 @@ export interface ThrottleBucketTable {
   updated_ms: number;
 }
 
+/** A tenant's registered OIDC client (certificate sign-in). */
+export interface OidcClientTable {
+  tenant_id: string;
+  client_id: string;
+  display_name: string | null;
+  /** JSON array */
+  redirect_uris: string;
+  /** sha256 hex; null for a public client */
+  secret_hash: string | null;
+  /** JSON array */
+  default_scopes: string;
+  created_date_time: string;
+}
+
+/** A one-time authorization code, by its hash. */
+export interface AuthorizationCodeTable {
+  code_hash: string;
+  tenant_id: string;
+  /** JSON: what the code grants (service/signin owns the shape) */
+  grant_json: string;
+  /** epoch milliseconds */
+  expires_at_ms: number;
+  /** epoch milliseconds; null until redeemed */
+  redeemed_at_ms: number | null;
+}
+
+/** One directory role of one user (a role template id). */
+export interface DirectoryRoleAssignmentTable {
+  tenant_id: string;
+  principal_id: string;
+  role_template_id: string;
+}
+
+/** One sign-in attempt (Graph's signIn). */
+export interface SignInLogTable {
+  tenant_id: string;
+  id: string;
+  /** ISO-8601 UTC with milliseconds, so attempts within a second keep their order */
+  created_date_time: string;
+  /** JSON */
+  record: string;
+}
+
 /** A directory user (migration 011). Text keys: lower case, '' for null, as the PKI tables'. */
 export interface DirectoryUserTable {
   tenant_id: string;
@@ -182,6 +225,10 @@ export interface Database {
   crl_health: CrlHealthTable;
   x509_certificate_policy: X509CertificatePolicyTable;
   throttle_bucket: ThrottleBucketTable;
+  oidc_client: OidcClientTable;
+  authorization_code: AuthorizationCodeTable;
+  sign_in_log: SignInLogTable;
+  directory_role_assignment: DirectoryRoleAssignmentTable;
   directory_user: DirectoryUserTable;
   user_certificate_user_id: UserCertificateUserIdTable;
   classic_auth_configuration: ClassicAuthConfigurationTable;

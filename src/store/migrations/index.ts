@@ -14,6 +14,7 @@ import * as crlCacheChunks from './010-crl-cache-chunks.ts';
 import * as users from './011-users.ts';
 import * as classicCertificateStore from './013-classic-certificate-store.ts';
 import * as crlHealth from './014-crl-health.ts';
+import * as signin from './015-signin.ts';
 
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '011-users': users,
   '013-classic-certificate-store': classicCertificateStore,
   '014-crl-health': crlHealth,
+  '015-signin': signin,
 };
 
 export const migrationProvider: MigrationProvider = {
