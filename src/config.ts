@@ -67,6 +67,8 @@ export interface Limits {
   readonly maxCertificateUserIds: number;
   /** Characters one certificateUserIds value may have (Entra: 1024). */
   readonly maxCertificateUserIdLength: number;
+  /** Requests one JSON batch ($batch) may hold (Graph: 20); its body is capped by maxRequestBodyBytes. */
+  readonly maxBatchRequests: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -99,6 +101,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxConnectionsPerAddress: 2_000,
   maxCertificateUserIds: 10,
   maxCertificateUserIdLength: 1024,
+  maxBatchRequests: 20,
 };
 
 /** Connection settings of PostgreSQL (SQLite needs none). */

@@ -48,6 +48,7 @@ interface ServeOptions {
   maxCasPerPki: number;
   maxCertificateUserIds: number;
   maxCertificateUserIdLength: number;
+  maxBatchRequests: number;
   maxUploadBytes: number;
   uploadTimeoutMs: number;
   jobLeaseMs: number;
@@ -155,6 +156,11 @@ export function serveCommand(): Command {
       envOption('--max-certificate-user-id-length <n>', 'characters one certificateUserIds value may have')
         .default(DEFAULT_LIMITS.maxCertificateUserIdLength)
         .argParser(parseInteger(1, 65_536)),
+    )
+    .addOption(
+      envOption('--max-batch-requests <n>', 'requests one JSON batch ($batch) may hold')
+        .default(DEFAULT_LIMITS.maxBatchRequests)
+        .argParser(parseInteger(1, 1000)),
     )
     .addOption(
       envOption('--max-upload-bytes <n>', 'largest .p7b an upload downloads').default(DEFAULT_LIMITS.maxUploadBytes).argParser(parseInteger(1024, 1024 * 1024 * 1024)),
@@ -320,6 +326,7 @@ export function serveCommand(): Command {
           maxCasPerPki: options.maxCasPerPki,
           maxCertificateUserIds: options.maxCertificateUserIds,
           maxCertificateUserIdLength: options.maxCertificateUserIdLength,
+          maxBatchRequests: options.maxBatchRequests,
           maxUploadBytes: options.maxUploadBytes,
           uploadDownloadTimeoutMs: options.uploadTimeoutMs,
           jobLeaseMs: options.jobLeaseMs,

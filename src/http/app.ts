@@ -44,6 +44,7 @@ import { type DevTokenIssuer, registerDevTokenRoutes } from './routes/admin/dev-
 import { registerMetadataRoutes } from './routes/metadata-routes.ts';
 import { registerPkiRoutes } from './routes/trust-store/pki-routes.ts';
 import { registerRootRoutes } from './routes/root-routes.ts';
+import { registerBatchRoutes } from './routes/batch/batch-routes.ts';
 import { registerUploadRoutes } from './routes/trust-store/upload-routes.ts';
 import { registerVerifyRoutes, VERIFY_PREFIX } from './routes/verification/verify-routes.ts';
 import { registerCrlHealthRoutes } from './routes/verification/crl-health-routes.ts';
@@ -219,6 +220,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
         registerX509PolicyRoutes(graph, ctx, deps.x509Policies);
         registerSignInLogRoutes(graph, ctx, deps.signin.logs);
         registerClassicStoreRoutes(graph, ctx, deps.classicStore);
+        registerBatchRoutes(graph, version, () => app, deps.limits.maxBatchRequests);
         graph.setNotFoundHandler(async (request, reply) =>
           sendGraphError(request, reply, graphErrors.noSuchSegment(lastPathSegment(request.url))),
         );

@@ -429,6 +429,49 @@ function queryOf(options: Readonly<Record<string, Param>>): Param {
 
 // --- the operations -------------------------------------------------------------------------------------
 
+/**
+ * JSON batching: the batch needs only a valid token (no x-graph-pki-access); each request is authorised,
+ * throttled and answered on its own, inside the 200.
+ */
+const BATCH_OPERATION: OperationDoc = {
+  success: ok('Every request\'s own answer (status, headers, body), correlated by id; 200 even when some failed (a request whose dependency failed gets 424).', {
+    type: 'object',
+    properties: {
+      responses: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['id', 'status', 'headers'],
+          properties: { id: { type: 'string' }, status: { type: 'integer' }, headers: { type: 'object', additionalProperties: { type: 'string' } }, body: {} },
+        },
+      },
+    },
+  }),
+  body: {
+    type: 'object',
+    required: ['requests'],
+    properties: {
+      requests: {
+        type: 'array',
+        minItems: 1,
+        description: 'At most --max-batch-requests (default 20). Requests run one at a time, after their dependsOn, otherwise in the order sent.',
+        items: {
+          type: 'object',
+          required: ['id', 'method', 'url'],
+          properties: {
+            id: { type: 'string', minLength: 1, description: 'Unique in the batch, not case-sensitive.' },
+            method: { type: 'string', enum: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'] },
+            url: { type: 'string', description: 'Relative to the API version, e.g. /directory/publicKeyInfrastructure; no nested $batch.' },
+            headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'Required with a body, and must then hold Content-Type.' },
+            body: {},
+            dependsOn: { type: 'array', items: { type: 'string' } },
+          },
+        },
+      },
+    },
+  },
+};
+
 const DELETED = '/directory/deletedItems';
 
 /** Graph operations by `METHOD path`, the path without its version prefix. */
@@ -442,6 +485,7 @@ function graphOperations(limits: PageLimits): Map<string, OperationDoc> {
   const classic = '/organization/:organizationId/certificateBasedAuthConfiguration';
   const operations: [string, OperationDoc][] = [
     [`GET /${ROOT_PATH}`, { success: ok("The tenant's publicKeyInfrastructureRoot.", ref(ROOT)) }],
+    ['POST /$batch', BATCH_OPERATION],
     [`GET ${pkis}`, { success: ok('A page of PKIs.', ref(collectionOf(PKI))), query: listQuery(PKI_ENTITY, limits) }],
     [`POST ${pkis}`, { success: created(PKI) }],
     [`GET ${pkis}/$count`, { success: countText(), query: queryOf({ filter: filterParam(PKI_ENTITY) }) }],
