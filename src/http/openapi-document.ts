@@ -15,6 +15,7 @@ import { EDM_NAMESPACE, type EdmStructuredType, GRAPH_PKI_SCHEMA } from '../grap
 import { COLLECTION_OPTIONS, type PageLimits } from '../graph/query-options.ts';
 import { ADMIN_PREFIX } from './routes/admin/admin-routes.ts';
 import { VERIFY_PREFIX } from './routes/verification/verify-routes.ts';
+import { MIGRATE_CLASSIC_PATH } from './routes/trust-store/classic-migration-routes.ts';
 import { X509_POLICY_PATH } from './routes/authentication-methods/x509-policy-routes.ts';
 import { TenantSnapshotSchema } from './snapshot-schema.ts';
 
@@ -212,12 +213,35 @@ const SCHEMAS: Record<string, Schema> = {
       },
     },
   }),
+  'graph-pki.migrateClassicReport': strictObject({
+    dryRun: { type: 'boolean' },
+    publicKeyInfrastructure: strictObject({
+      id: { type: 'string', nullable: true, description: 'null in a dry run that would create the PKI.' },
+      displayName: { type: 'string', nullable: true },
+      created: { type: 'boolean' },
+    }),
+    certificateAuthorities: {
+      type: 'array',
+      items: strictObject({
+        thumbprint: text(),
+        issuer: text(),
+        isRootAuthority: { type: 'boolean' },
+        action: { type: 'string', enum: ['created', 'alreadyPresent', 'skipped'] },
+        certificateAuthorityId: { type: 'string', nullable: true },
+        reason: { type: 'string', nullable: true, description: 'Why it was skipped.' },
+      }),
+    },
+    classicStoreDeleted: { type: 'boolean' },
+    classicStoreKeptBecause: { type: 'string', nullable: true },
+  }),
   'graph-pki.healthStatus': strictObject({ status: { type: 'string', enum: ['ok', 'ready', 'unavailable'] } }),
   'graph-pki.tenantContentCounts': strictObject({
     certificateBasedAuthConfigurations: count(),
     certificateAuthorities: count(),
     jobs: count(),
     x509CertificatePolicies: count(),
+    classicCertificateBasedAuthConfigurations: count(),
+    classicCertificateAuthorities: count(),
   }),
 };
 
@@ -411,6 +435,10 @@ const OTHER_OPERATIONS: ReadonlyMap<string, OperationDoc> = new Map<string, Oper
   ['GET /healthz', { success: ok('The database answers.', ref('graph-pki.healthStatus')), errorBodies: { 503: oneOf('graph-pki.healthStatus', ERROR_SCHEMA) } }],
   ['GET /readyz', { success: ok('Ready to serve.', ref('graph-pki.healthStatus')), errorBodies: { 503: oneOf('graph-pki.healthStatus', ERROR_SCHEMA) } }],
   [`POST ${VERIFY_PREFIX}/verify`, { success: ok('The verdict, whether or not the certificate is trusted.', ref('graph-pki.verifyResult')) }],
+  [
+    `POST ${VERIFY_PREFIX}${MIGRATE_CLASSIC_PATH}`,
+    { success: ok('What the migration did (or, in a dry run, would do) with each CA of the classic store.', ref('graph-pki.migrateClassicReport')), errors: [404] },
+  ],
   [`DELETE ${ADMIN_PREFIX}/tenants`, { success: ok('Every tenant reset.', deletedCounts('tenants', { ...count(), description: 'How many tenants held data.' })) }],
   [`DELETE ${ADMIN_PREFIX}/tenants/:tenantId`, { success: ok('The tenant reset.', deletedCounts('tenantId', text())) }],
   [`GET ${ADMIN_PREFIX}/tenants/:tenantId/snapshot`, { success: ok('The snapshot.', TenantSnapshotSchema), errors: [409] }],

@@ -89,6 +89,28 @@ export const TenantSnapshotSchema = strictObject(
       ),
       Type.Null(),
     ]),
+    classicCertificateBasedAuthConfiguration: Type.Optional(
+      Type.Union([
+        strictObject(
+          {
+            createdDateTime: time(),
+            certificateAuthorities: Type.Array(
+              strictObject(
+                {
+                  certificate: Type.String({ minLength: 1 }),
+                  isRootAuthority: Type.Boolean(),
+                  certificateRevocationListUrl: nullableString(),
+                  deltaCertificateRevocationListUrl: nullableString(),
+                },
+                'certificateAuthority',
+              ),
+            ),
+          },
+          'certificateBasedAuthConfiguration',
+        ),
+        Type.Null(),
+      ]),
+    ),
   },
   'tenantSnapshot',
 );

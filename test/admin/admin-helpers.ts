@@ -2,7 +2,7 @@
 // PKIs and CAs, an x509 policy), and a tenant's complete view through Graph's own GETs, to compare before
 // and after a reset, an import or a seed.
 import assert from 'node:assert/strict';
-import { PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD } from '../../src/auth/permissions.ts';
+import { PERMISSION_ORGANIZATION_READ_WRITE, PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD } from '../../src/auth/permissions.ts';
 import { mintAdminToken, mintToken } from '../../src/auth/token-issuer.ts';
 import type { SigningKey } from '../../src/auth/signing-key.ts';
 import { createCa } from '../helpers/certs.ts';
@@ -14,6 +14,7 @@ const DELETED_CAS = '/beta/directory/deletedItems/microsoft.graph.certificateAut
 
 /** A Graph client of one tenant and an admin client, on one server. */
 export interface Clients {
+  readonly tenantId: string;
   graph(method: string, path: string, options?: RequestOptions): Promise<TestResponse>;
   admin(method: string, path: string, options?: RequestOptions): Promise<TestResponse>;
 }
@@ -21,13 +22,14 @@ export interface Clients {
 export async function clientsFor(url: string, key: SigningKey, tenantId: string): Promise<Clients> {
   const graphToken = await mintToken(key, {
     tenantId,
-    appRoles: [PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD],
+    appRoles: [PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD, PERMISSION_ORGANIZATION_READ_WRITE],
     scopes: [],
     directoryRoles: [],
     ttlSeconds: 3600,
   });
   const adminToken = await mintAdminToken(key, { ttlSeconds: 3600 });
   return {
+    tenantId,
     graph: (method, path, options = {}) => send(url, method, path, graphToken, options),
     admin: (method, path, options = {}) => send(url, method, `/_admin${path}`, adminToken, options),
   };
@@ -35,7 +37,7 @@ export async function clientsFor(url: string, key: SigningKey, tenantId: string)
 
 let counter = 0;
 
-/** Fills the tenant: two live PKIs with CAs (one CA deleted), a deleted PKI with its CA, a changed x509 policy. */
+/** Fills the tenant: two live PKIs with CAs (one CA deleted), a deleted PKI with its CA, a changed x509 policy, a classic store of two CAs. */
 export async function fillTenant(c: Clients, label: string): Promise<{ livePki: string; deletedPki: string; deletedCa: string }> {
   const created = async (path: string, body: unknown) => {
     const res = await c.graph('POST', path, { body });
@@ -64,6 +66,21 @@ export async function fillTenant(c: Clients, label: string): Promise<{ livePki: 
     },
   });
   assert.equal(policy.status, 204, policy.text);
+  // The classic store: two CAs, one with CRL URLs.
+  counter += 1;
+  const classicRoot = await createCa({ subject: `CN=${label} classic root ${counter}, O=graph-pki admin tests` });
+  const classicIssuing = await createCa({ subject: `CN=${label} classic issuing ${counter}, O=graph-pki admin tests`, issuer: classicRoot });
+  // One classic store per tenant: a tenant filled again gets a new one.
+  await c.graph('DELETE', `/v1.0/organization/${c.tenantId}/certificateBasedAuthConfiguration/29728ade-6ae4-4ee9-9103-412912537da5`);
+  const classic = await c.graph('POST', `/v1.0/organization/${c.tenantId}/certificateBasedAuthConfiguration`, {
+    body: {
+      certificateAuthorities: [
+        { isRootAuthority: true, certificate: classicRoot.base64 },
+        { isRootAuthority: false, certificate: classicIssuing.base64, certificateRevocationListUrl: 'http://crl.contoso.test/c.crl', deltaCertificateRevocationListUrl: 'http://crl.contoso.test/c+.crl' },
+      ],
+    },
+  });
+  assert.equal(classic.status, 201, classic.text);
   return { livePki, deletedPki, deletedCa };
 }
 
@@ -84,6 +101,7 @@ export async function tenantView(c: Clients): Promise<Record<string, unknown>> {
   await get(`${DELETED_PKIS}?$top=999`);
   await get(`${DELETED_CAS}?$top=999`);
   await get(POLICY_PATH);
+  await get(`/v1.0/organization/${c.tenantId}/certificateBasedAuthConfiguration`);
   return view;
 }
 

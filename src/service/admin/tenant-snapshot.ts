@@ -18,6 +18,25 @@ export interface TenantSnapshot {
   readonly uploadJobs: readonly SnapshotUploadJob[];
   /** The tenant's x509 authentication-method policy; null when the tenant never changed it. */
   readonly x509CertificatePolicy: SnapshotX509Policy | null;
+  /**
+   * The classic store (organization certificateBasedAuthConfiguration); null when the tenant has none.
+   * Optional on import, so snapshots exported before the classic store existed still import.
+   */
+  readonly classicCertificateBasedAuthConfiguration?: SnapshotClassicConfiguration | null;
+}
+
+export interface SnapshotClassicConfiguration {
+  readonly createdDateTime: string;
+  /** In their order; what the certificates determine (issuer, issuerSki) is derived again on import. */
+  readonly certificateAuthorities: readonly SnapshotClassicCa[];
+}
+
+export interface SnapshotClassicCa {
+  /** base64 of the DER certificate */
+  readonly certificate: string;
+  readonly isRootAuthority: boolean;
+  readonly certificateRevocationListUrl: string | null;
+  readonly deltaCertificateRevocationListUrl: string | null;
 }
 
 export interface SnapshotPki {
