@@ -241,6 +241,37 @@ export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info'
 export type LogFormat = 'json' | 'pretty' | 'auto';
 export const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty', 'auto'];
 
+/**
+ * The certificate sign-in listener (Entra's `certauth` host beside the OIDC endpoints): a TLS port that
+ * asks for a client certificate. Off unless a port is given.
+ */
+export interface SigninConfig {
+  /** TLS port of the sign-in listener; undefined = no listener. 0 picks a free port (tests). */
+  readonly port: number | undefined;
+  /** Base URL the OIDC issuer and endpoints are named with; undefined = the URL the listener listens on. */
+  readonly publicUrl: string | undefined;
+  /** How long an authorization code can be redeemed, in seconds (Entra: about 10 minutes). */
+  readonly authorizationCodeLifetimeSeconds: number;
+  /** Lifetime of the id and access tokens /token issues, in seconds (Entra: 60–90 minutes). */
+  readonly tokenLifetimeSeconds: number;
+  /** Largest list of CA names sent as issuer hints in the TLS CertificateRequest, in bytes (Entra: 16 KB). */
+  readonly maxIssuerHintBytes: number;
+  /** How long a tenant's issuer-hint TLS context is reused before the trust store is read again, in ms (Entra: up to 10 min). */
+  readonly issuerHintRefreshMs: number;
+  /** Offer the documented dev client (public, any loopback redirect URI) when the listener is on a loopback address. */
+  readonly devClient: boolean;
+}
+
+export const DEFAULT_SIGNIN_CONFIG: SigninConfig = {
+  port: undefined,
+  publicUrl: undefined,
+  authorizationCodeLifetimeSeconds: 600,
+  tokenLifetimeSeconds: 3600,
+  maxIssuerHintBytes: 16 * 1024,
+  issuerHintRefreshMs: 5_000,
+  devClient: true,
+};
+
 /** HTTPS: a certificate and key given as PEM files, or a self-signed certificate kept in the data folder. */
 export type TlsConfig = { readonly certFile: string; readonly keyFile: string } | { readonly selfSigned: true };
 
@@ -272,6 +303,7 @@ export interface ServerConfig {
   readonly seedFile: string | undefined;
   readonly throttle: ThrottleConfig;
   readonly faults: FaultConfig;
+  readonly signin: SigninConfig;
 }
 
 export const DEFAULT_DATA_DIR = './data';
@@ -299,6 +331,7 @@ export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): Serv
     seedFile: undefined,
     throttle: DEFAULT_THROTTLE_CONFIG,
     faults: DEFAULT_FAULT_CONFIG,
+    signin: DEFAULT_SIGNIN_CONFIG,
     ...overrides,
   };
 }

@@ -8,6 +8,18 @@ export const PERMISSION_POLICY_READ = 'Policy.Read.All';
 export const PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD = 'Policy.ReadWrite.AuthenticationMethod';
 export const PERMISSION_ORGANIZATION_READ = 'Organization.Read.All';
 export const PERMISSION_ORGANIZATION_READ_WRITE = 'Organization.ReadWrite.All';
+/** Sign-in logs (spec cba-setup-and-signin.md §8; learn signin-list). */
+export const PERMISSION_AUDIT_LOG_READ = 'AuditLog.Read.All';
+
+/** Directory roles that may read sign-in logs with a delegated token (signin-list: the least privileged ones, and Global Administrator). */
+export const AUDIT_LOG_DIRECTORY_ROLES = {
+  reportsReader: '4a5d8f65-41da-4de4-8968-e035b65339cf',
+  securityReader: '5d6b6bb7-de71-4623-b4af-96380a352509',
+  securityOperator: '5f2222b1-57c3-48ba-8ad5-d4759f1fde6f',
+  securityAdministrator: '194ae4cb-b126-40b2-bd5b-6091b380977d',
+  globalReader: 'f2ef992c-3afb-46b9-b7cf-a126ee74c451',
+  globalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
+} as const;
 
 /** Directory role template ids (`wids` claim) that may manage the PKI trust store. */
 export const DIRECTORY_ROLES = {
@@ -28,7 +40,7 @@ export const GLOBAL_ADMINISTRATOR_ROLE = '62e90394-69f5-4237-9190-012177145e10';
  * What a route needs: read/write = the PKI trust store (PublicKeyInfrastructure.*), policy-read /
  * policy-write = the authentication-method policy (Policy.*).
  */
-export type Access = 'read' | 'write' | 'policy-read' | 'policy-write' | 'organization-read' | 'classic-read' | 'classic-write';
+export type Access = 'read' | 'write' | 'policy-read' | 'policy-write' | 'organization-read' | 'classic-read' | 'classic-write' | 'audit-read';
 
 interface AccessRule {
   /** Any one of these, as an application role or a delegated scope. */
@@ -63,6 +75,7 @@ const ACCESS_RULES: Readonly<Record<Access, AccessRule>> = {
     delegatedRoles: new Set([GLOBAL_ADMINISTRATOR_ROLE]),
   },
   'classic-write': { permissions: new Set([PERMISSION_ORGANIZATION_READ_WRITE]), delegatedRoles: new Set([GLOBAL_ADMINISTRATOR_ROLE]) },
+  'audit-read': { permissions: new Set([PERMISSION_AUDIT_LOG_READ]), delegatedRoles: new Set(Object.values(AUDIT_LOG_DIRECTORY_ROLES)) },
 };
 
 export interface Principal {

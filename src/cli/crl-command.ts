@@ -1,5 +1,7 @@
-// `graph-pki crl inspect FILE [--issuer CA.pem]`: the CRL health checks on a file, offline (encoding,
-// size, signed by the issuer, extensions, CRL number, validity), with the AADSTS code Entra would give.
+// `graph-pki crl check`: the CRL health of a running server's trust store (GET /graph-pki/v1/crlHealth,
+// or a download now with --refresh), as a table or JSON; exit 1 when anything fails.
+// `graph-pki crl inspect FILE [--issuer CA.pem]`: the same checks on a file, offline (encoding, size,
+// signed by the issuer, extensions, CRL number, validity), with the AADSTS code Entra would give.
 // Exit 0 healthy or warning, 1 failing, 2 bad usage or unreadable input.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
@@ -7,8 +9,10 @@ import { DEFAULT_CRL_CONFIG } from '../config.ts';
 import { type Certificate, CertificateParseError, parseCertificate } from '../pki/certificate.ts';
 import { certificatesOfFile } from '../pki/certificate-bundle.ts';
 import { assessCrl, factsOf } from '../pki/crl-health-checks.ts';
-import { type CrlHealthThresholds, type HealthCheck, secondsLeft, signInImpactOf, type SignInImpact } from '../pki/crl-health.ts';
+import { type CrlHealthThresholds, durationText, type HealthCheck, secondsLeft, signInImpactOf, type SignInImpact } from '../pki/crl-health.ts';
+import { GraphClient, type GraphConnectionOptions, withGraphConnection } from './graph-client.ts';
 import { parseInteger, parseTime } from './options.ts';
+import { runServerCommand } from './server-call.ts';
 import { formatTable, printJson } from './table-output.ts';
 
 interface InspectOptions {
@@ -20,8 +24,63 @@ interface InspectOptions {
 
 export function crlCommand(): Command {
   return new Command('crl')
-    .description("Check CRLs the way Entra will: 'inspect' a CRL file offline (the same checks the server's CRL health runs).")
+    .description("Check CRLs the way Entra will: 'check' a running server's configured CRLs, or 'inspect' a CRL file offline (the same checks).")
+    .addCommand(checkCommand())
     .addCommand(inspectCommand());
+}
+
+interface CheckOptions extends GraphConnectionOptions {
+  refresh: boolean;
+}
+
+/** An entry of GET /graph-pki/v1/crlHealth, as far as the table shows it. */
+interface HealthEntry {
+  readonly certificateAuthorityId: string;
+  readonly subject: string;
+  readonly kind: string;
+  readonly url: string | null;
+  readonly status: string;
+  readonly timeLeftSeconds: number | null;
+  readonly checks: readonly HealthCheck[];
+  readonly signInImpact: SignInImpact;
+}
+
+function checkCommand(): Command {
+  const command = new Command('check')
+    .description(
+      "The CRL health of a running server's trust store (GET /graph-pki/v1/crlHealth): every CRL configured on a CA, its status, time left and the failing check with its AADSTS code. Exit 0 when nothing fails, 1 when a CRL fails or the server refuses.",
+    )
+    .option('--refresh', 'download every CRL now (POST /graph-pki/v1/crlHealth/refresh) instead of reading the last checks', false);
+  return withGraphConnection(command).action((options: CheckOptions) =>
+    runServerCommand('crl check', async () => {
+      const client = new GraphClient(options);
+      const { value } = options.refresh
+        ? await client.call<{ value: HealthEntry[] }>('POST', '/graph-pki/v1/crlHealth/refresh', {})
+        : await client.call<{ value: HealthEntry[] }>('GET', '/graph-pki/v1/crlHealth');
+      if (options.json) printJson(value);
+      else process.stdout.write(healthTable(value));
+      if (value.some((e) => e.status === 'failing' || e.signInImpact.result === 'failure')) process.exitCode = 1;
+    }),
+  );
+}
+
+function healthTable(entries: readonly HealthEntry[]): string {
+  if (entries.length === 0) return 'No certificate authorities.\n';
+  return formatTable(
+    ['CA', 'KIND', 'STATUS', 'TIME LEFT', 'SIGN-IN', 'PROBLEM', 'URL'],
+    entries.map((e) => {
+      const problem = e.checks.find((c) => c.result === 'fail') ?? e.checks.find((c) => c.result === 'warning');
+      return [
+        e.subject,
+        e.kind,
+        e.status,
+        e.timeLeftSeconds === null ? null : `${e.timeLeftSeconds < 0 ? '-' : ''}${durationText(e.timeLeftSeconds * 1000)}`,
+        e.signInImpact.errorCode ?? e.signInImpact.result,
+        problem ? `${problem.name}: ${problem.detail}` : null,
+        e.url,
+      ];
+    }),
+  );
 }
 
 function inspectCommand(): Command {

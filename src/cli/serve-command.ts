@@ -7,6 +7,7 @@ import {
   DEFAULT_HOST,
   DEFAULT_LIMITS,
   DEFAULT_PORT,
+  DEFAULT_SIGNIN_CONFIG,
   DEFAULT_THROTTLE_CONFIG,
   type FaultRule,
   GRAPH_AUDIENCES,
@@ -76,6 +77,11 @@ interface ServeOptions {
   throttleTenantWrites: number;
   fault: FaultRule[];
   faultSeed?: number;
+  signinPort?: number;
+  signinPublicUrl?: string;
+  signinCodeLifetimeSeconds: number;
+  signinTokenLifetimeSeconds: number;
+  signinDevClient: 'on' | 'off';
 }
 
 export function serveCommand(): Command {
@@ -251,6 +257,19 @@ export function serveCommand(): Command {
         .default([] as FaultRule[], 'none')
         .argParser((value: string, previous: FaultRule[]) => parseFaultRules(value, previous)),
     )
+    .addOption(envOption('--signin-port <n>', 'TLS port of the certificate sign-in listener and OIDC provider (0 = any free port; default: none)').argParser(parseInteger(0, 65535)))
+    .addOption(envOption('--signin-public-url <url>', 'base URL of the sign-in listener in its OIDC issuer and endpoints (default: its listening URL)').argParser(parseHttpUrl))
+    .addOption(
+      envOption('--signin-code-lifetime-seconds <n>', 'how long an authorization code can be redeemed')
+        .default(DEFAULT_SIGNIN_CONFIG.authorizationCodeLifetimeSeconds)
+        .argParser(parseInteger(1, 3600)),
+    )
+    .addOption(
+      envOption('--signin-token-lifetime-seconds <n>', 'lifetime of the id and access tokens a sign-in issues')
+        .default(DEFAULT_SIGNIN_CONFIG.tokenLifetimeSeconds)
+        .argParser(parseInteger(60, 86_400)),
+    )
+    .addOption(envOption('--signin-dev-client <on|off>', 'offer the dev OIDC client (public, loopback redirect URIs) on a loopback sign-in listener').choices(['on', 'off']).default('on'))
     .addOption(envOption('--fault-seed <n>', 'seed for the fault rules\' random choices, to repeat a run').argParser(parseInteger(0, 2 ** 31 - 1)))
     .action(async (options: ServeOptions, command: Command) => {
       if (options.https && (options.tlsCert || options.tlsKey)) {
@@ -323,6 +342,14 @@ export function serveCommand(): Command {
         },
         faults: { rules: options.fault, seed: options.faultSeed },
         seedFile: options.seed,
+        signin: {
+          ...DEFAULT_SIGNIN_CONFIG,
+          port: options.signinPort,
+          publicUrl: options.signinPublicUrl,
+          authorizationCodeLifetimeSeconds: options.signinCodeLifetimeSeconds,
+          tokenLifetimeSeconds: options.signinTokenLifetimeSeconds,
+          devClient: options.signinDevClient === 'on',
+        },
         tls: options.https
           ? { selfSigned: true }
           : options.tlsCert && options.tlsKey
@@ -380,6 +407,7 @@ async function serve(config: ServerConfig): Promise<void> {
   }
   process.stdout.write(`graph-pki listening on ${server.url} (${server.database.description})\n`);
   if (server.publicUrl !== server.url) process.stdout.write(`public URL ${server.publicUrl}\n`);
+  if (server.signinUrl) process.stdout.write(`certificate sign-in listening on ${server.signinUrl} (OIDC issuer ${config.signin.publicUrl ?? server.signinUrl}/<tenant id>/v2.0)\n`);
   if (server.selfSignedCertFile) {
     const file = server.selfSignedCertFile;
     process.stdout.write(`HTTPS certificate: ${file}; trust it with NODE_EXTRA_CA_CERTS=${file} (Node) or curl --cacert ${file}\n`);

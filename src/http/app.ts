@@ -18,6 +18,7 @@ import type { DeletedItemsService } from '../service/trust-store/deleted-items-s
 import type { PkiService } from '../service/trust-store/pki-service.ts';
 import type { UploadService } from '../service/trust-store/upload-service.ts';
 import type { VerificationService } from '../service/verification/verification-service.ts';
+import type { CrlHealthService } from '../service/verification/crl-health-service.ts';
 import type { X509PolicyService } from '../service/authentication-methods/x509-policy-service.ts';
 import { registerAdminPage } from './admin-page.ts';
 import { type AdmissionCheck, registerGraphAuth } from './auth-hook.ts';
@@ -47,7 +48,13 @@ import { registerPkiRoutes } from './routes/trust-store/pki-routes.ts';
 import { registerRootRoutes } from './routes/root-routes.ts';
 import { registerUploadRoutes } from './routes/trust-store/upload-routes.ts';
 import { registerVerifyRoutes, VERIFY_PREFIX } from './routes/verification/verify-routes.ts';
+import { registerCrlHealthRoutes } from './routes/verification/crl-health-routes.ts';
 import { registerX509PolicyRoutes } from './routes/authentication-methods/x509-policy-routes.ts';
+import { registerOidcClientRoutes } from './routes/admin/oidc-client-routes.ts';
+import { registerSignInLogRoutes } from './routes/signin/sign-in-log-routes.ts';
+import type { OidcClientService } from '../service/signin/oidc-clients.ts';
+import type { SignInLogService } from '../service/signin/sign-in-log.ts';
+import type { DirectoryRoleService } from '../service/signin/directory-roles.ts';
 
 export interface AppDependencies {
   readonly pkis: PkiService;
@@ -60,6 +67,7 @@ export interface AppDependencies {
   readonly deletedItems: DeletedItemsService;
   readonly x509Policies: X509PolicyService;
   readonly verification: VerificationService;
+  readonly crlHealth: CrlHealthService;
   readonly skiptokens: SkiptokenCodec;
   readonly verifier: TokenVerifier;
   readonly limits: Limits;
@@ -84,6 +92,8 @@ export interface AppDependencies {
   readonly throttle: Throttle | undefined;
   /** Fault injection rules for testing clients (no rules = off). */
   readonly faults: FaultConfig;
+  /** The certificate sign-in's clients (admin API) and log (auditLogs/signIns). */
+  readonly signin: { readonly clients: OidcClientService; readonly logs: SignInLogService; readonly roles: DirectoryRoleService };
   /** Whether the store reads synchronously (SQLite), which the fast read path of GET one PKI needs. */
   readonly fastReads: boolean;
 }
@@ -211,6 +221,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
         registerUploadRoutes(graph, ctx, deps.uploads);
         registerDeletedItemsRoutes(graph, ctx, deps.deletedItems);
         registerX509PolicyRoutes(graph, ctx, deps.x509Policies);
+        registerSignInLogRoutes(graph, ctx, deps.signin.logs);
         registerClassicStoreRoutes(graph, ctx, deps.classicStore);
         graph.setNotFoundHandler(async (request, reply) =>
           sendGraphError(request, reply, graphErrors.noSuchSegment(lastPathSegment(request.url))),
@@ -224,6 +235,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     async (extension) => {
       registerGraphAuth(extension, deps.verifier);
       registerVerifyRoutes(extension, deps.verification);
+      registerCrlHealthRoutes(extension, deps.crlHealth);
       registerClassicMigrationRoutes(extension, deps.classicMigration);
       extension.setNotFoundHandler(async (request, reply) =>
         sendGraphError(request, reply, graphErrors.noSuchSegment(lastPathSegment(request.url))),
@@ -236,6 +248,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     async (admin) => {
       registerAdminAuth(admin, deps.verifier);
       registerAdminRoutes(admin, deps.admin);
+      registerOidcClientRoutes(admin, deps.signin.clients, deps.signin.roles);
       admin.setNotFoundHandler(async (request, reply) =>
         sendGraphError(request, reply, graphErrors.noSuchSegment(lastPathSegment(request.url))),
       );

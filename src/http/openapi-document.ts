@@ -15,8 +15,10 @@ import { EDM_NAMESPACE, type EdmStructuredType, GRAPH_PKI_SCHEMA } from '../grap
 import { COLLECTION_OPTIONS, type PageLimits } from '../graph/query-options.ts';
 import { ADMIN_PREFIX } from './routes/admin/admin-routes.ts';
 import { VERIFY_PREFIX } from './routes/verification/verify-routes.ts';
+import { CRL_HEALTH_PATH } from './routes/verification/crl-health-routes.ts';
 import { MIGRATE_CLASSIC_PATH } from './routes/trust-store/classic-migration-routes.ts';
 import { X509_POLICY_PATH } from './routes/authentication-methods/x509-policy-routes.ts';
+import { SIGN_IN_LOG_PATH } from './routes/signin/sign-in-log-routes.ts';
 import { TenantSnapshotSchema } from './snapshot-schema.ts';
 
 type Schema = OpenAPIV3.SchemaObject | OpenAPIV3.ReferenceObject;
@@ -33,6 +35,7 @@ const X509_POLICY = graphType('x509CertificateAuthenticationMethodConfiguration'
 const CLASSIC = graphType('certificateBasedAuthConfiguration');
 const ORGANIZATION = graphType('organization');
 const collectionOf = (entity: string) => `${entity}CollectionResponse`;
+const SIGN_IN = graphType('signIn');
 
 // --- entity and complex types, from the $metadata model -------------------------------------------------
 
@@ -133,6 +136,8 @@ const SCHEMAS: Record<string, Schema> = {
   [collectionOf(CA)]: collectionResponse(CA),
   [ROOT]: structuredSchema('publicKeyInfrastructureRoot', 'entity'),
   [X509_POLICY]: structuredSchema('x509CertificateAuthenticationMethodConfiguration', 'entity'),
+  [SIGN_IN]: structuredSchema('signIn', 'entity'),
+  [collectionOf(SIGN_IN)]: collectionResponse(SIGN_IN),
   // An entity, but only ever inside its configuration's includeTargets: no @odata annotations of its own.
   [graphType('authenticationMethodTarget')]: structuredSchema('authenticationMethodTarget', 'complex'),
   [CLASSIC]: structuredSchema('certificateBasedAuthConfiguration', 'entity'),
@@ -140,6 +145,21 @@ const SCHEMAS: Record<string, Schema> = {
   [ORGANIZATION]: structuredSchema('organization', 'entity'),
   [collectionOf(ORGANIZATION)]: collectionResponse(ORGANIZATION),
   ...Object.fromEntries(GRAPH_PKI_SCHEMA.complexTypes.map((t) => [graphType(t.name), structuredSchema(t.name, 'complex')])),
+  'graph-pki.oidcClient': {
+    type: 'object',
+    required: ['clientId', 'displayName', 'redirectUris', 'confidential', 'defaultScopes', 'createdDateTime'],
+    properties: {
+      clientId: text(),
+      displayName: { type: 'string', nullable: true },
+      redirectUris: { type: 'array', items: text() },
+      confidential: { type: 'boolean', description: 'true: the client authenticates at /token with its secret.' },
+      defaultScopes: { type: 'array', items: text(), description: 'What the scope .default grants.' },
+      createdDateTime: { type: 'string', format: 'date-time' },
+      clientSecret: text('In the answer to POST only, for a confidential client.'),
+    },
+    additionalProperties: false,
+  },
+  'graph-pki.directoryRoles': strictObject({ userId: text(), roleTemplateIds: { type: 'array', items: text() } }),
   [ERROR_SCHEMA]: strictObject({ error: ref('microsoft.graph.ODataErrors.MainError') }, "Graph's error envelope, on every 4xx and 5xx."),
   'microsoft.graph.ODataErrors.MainError': strictObject({ code: text(), message: text(), innerError: ref('microsoft.graph.ODataErrors.InnerError') }),
   'microsoft.graph.ODataErrors.InnerError': {
@@ -170,6 +190,7 @@ const SCHEMAS: Record<string, Schema> = {
           issuer: text(),
           serialNumber: text('Upper-case hex.'),
           thumbprint: text('SHA-1, upper-case hex.'),
+          subjectKeyIdentifier: { type: 'string', nullable: true, description: 'Upper-case hex; null when the certificate has no SKI extension.' },
           notBefore: { type: 'string', format: 'date-time' },
           notAfter: { type: 'string', format: 'date-time' },
           role: { type: 'string', enum: ['leaf', 'intermediate', 'trustAnchor'] },
@@ -212,7 +233,66 @@ const SCHEMAS: Record<string, Schema> = {
         certificateAuthorityScope: { type: 'object', nullable: true, description: 'The x509CertificateAuthorityScope of the issuing CA, if any.' },
       },
     },
+    signIn: strictObject(
+      {
+        succeeded: { type: 'boolean' },
+        userPrincipalName: { type: 'string', nullable: true, description: 'The name typed at sign-in (the request\'s userPrincipalName); null for a username-less sign-in.' },
+        user: {
+          type: 'object',
+          nullable: true,
+          description: 'The user signed in, or the one the error is about when it is known.',
+          properties: { id: text(), userPrincipalName: text(), displayName: { type: 'string', nullable: true }, accountEnabled: { type: 'boolean' } },
+        },
+        binding: {
+          type: 'object',
+          nullable: true,
+          description: 'The certificateUserBinding that tied the certificate to the user.',
+          properties: { priority: { type: 'integer' }, x509CertificateField: text(), userProperty: text(), trustAffinityLevel: text(), value: text('The certificate\'s value, written as a certificateUserId.') },
+        },
+        authenticationMode: { type: 'string', nullable: true, enum: ['x509CertificateSingleFactor', 'x509CertificateMultiFactor', null] },
+        authenticationRequirement: { type: 'string', nullable: true, enum: ['singleFactorAuthentication', 'multiFactorAuthentication', null] },
+        error: {
+          type: 'object',
+          nullable: true,
+          description: "Entra's error for this sign-in: errorCode (the AADSTS number), code (AADSTS…), Entra's message, and what happened.",
+          properties: { errorCode: { type: 'integer' }, code: text(), message: text(), detail: text() },
+        },
+      },
+      'Which user the certificate would sign in (username binding, affinity, the x509 method and CA scope), or Entra\'s AADSTS error.',
+    ),
   }),
+  'graph-pki.crlHealthCheck': strictObject({
+    name: { type: 'string', enum: ['configuration', 'reachable', 'downloadTime', 'size', 'encoding', 'url', 'signature', 'extensions', 'crlNumber', 'validity', 'deltaBase'] },
+    result: { type: 'string', enum: ['pass', 'warning', 'fail', 'skipped'] },
+    detail: text('What was found, in words.'),
+    errorCode: { type: 'string', nullable: true, description: "For a failed check: the code of Entra's CRL error table a sign-in gets, e.g. AADSTS2205015." },
+  }),
+  'graph-pki.crlHealthEntry': strictObject({
+    pkiId: text(),
+    certificateAuthorityId: text(),
+    subject: text("The CA's subject."),
+    kind: { type: 'string', enum: ['base', 'delta'] },
+    url: { type: 'string', nullable: true, description: 'null for a CA without a CRL URL (notConfigured).' },
+    status: { type: 'string', enum: ['healthy', 'warning', 'failing', 'notConfigured'] },
+    checks: { type: 'array', items: ref('graph-pki.crlHealthCheck') },
+    crlNumber: { type: 'string', nullable: true, description: 'Decimal.' },
+    thisUpdate: { type: 'string', nullable: true, format: 'date-time' },
+    nextUpdate: { type: 'string', nullable: true, format: 'date-time' },
+    timeLeftSeconds: { type: 'integer', nullable: true, description: 'Until nextUpdate; negative once expired.' },
+    entryCount: { type: 'integer', nullable: true, description: 'Revoked certificates listed.' },
+    sizeBytes: { type: 'integer', nullable: true },
+    downloadMilliseconds: { type: 'integer', nullable: true },
+    checkedDateTime: { type: 'string', nullable: true, format: 'date-time' },
+    signInImpact: strictObject(
+      {
+        result: { type: 'string', enum: ['success', 'failure'] },
+        errorCode: { type: 'string', nullable: true, description: 'AADSTS code on failure.' },
+        message: text(),
+      },
+      'What a sign-in with a certificate of this CA gets now, as far as its CRLs decide.',
+    ),
+  }),
+  'graph-pki.crlHealthCollection': strictObject({ value: { type: 'array', items: ref('graph-pki.crlHealthEntry') } }),
   'graph-pki.migrateClassicReport': strictObject({
     dryRun: { type: 'boolean' },
     publicKeyInfrastructure: strictObject({
@@ -417,6 +497,14 @@ function graphOperations(limits: PageLimits): Map<string, OperationDoc> {
     ]),
     [`GET /${X509_POLICY_PATH}`, { success: ok("The tenant's x509 certificate authentication-method policy.", ref(X509_POLICY)) }],
     [`PATCH /${X509_POLICY_PATH}`, { success: noContent('Updated.') }],
+    [
+      `GET /${SIGN_IN_LOG_PATH}`,
+      {
+        success: ok("A page of the tenant's certificate sign-in attempts, newest first (v1.0 without the beta-only properties).", ref(collectionOf(SIGN_IN))),
+        query: queryOf({ top: { type: 'integer', minimum: 1, maximum: 1000, description: 'Page size (default and most 1000, as Graph).' }, skiptoken: text('Only as found in @odata.nextLink.') }),
+      },
+    ],
+    [`GET /${SIGN_IN_LOG_PATH}/:id`, { success: ok('One sign-in attempt.', ref(SIGN_IN)) }],
     [`DELETE /${X509_POLICY_PATH}`, { success: noContent('Reset: the documented default configuration applies again.') }],
     ['GET /organization', { success: ok("The tenant's organization (a collection of one).", ref(collectionOf(ORGANIZATION))) }],
     ['GET /organization/:organizationId', { success: ok("The tenant's organization.", ref(ORGANIZATION)) }],
@@ -434,6 +522,14 @@ const OTHER_OPERATIONS: ReadonlyMap<string, OperationDoc> = new Map<string, Oper
   // 503 {"status":"unavailable"} while the database does not answer; the envelope while shutting down.
   ['GET /healthz', { success: ok('The database answers.', ref('graph-pki.healthStatus')), errorBodies: { 503: oneOf('graph-pki.healthStatus', ERROR_SCHEMA) } }],
   ['GET /readyz', { success: ok('Ready to serve.', ref('graph-pki.healthStatus')), errorBodies: { 503: oneOf('graph-pki.healthStatus', ERROR_SCHEMA) } }],
+  [`GET ${VERIFY_PREFIX}${CRL_HEALTH_PATH}`, { success: ok("One entry per CRL URL configured on the tenant's live CAs (base and delta), and notConfigured for CAs without one.", ref('graph-pki.crlHealthCollection')) }],
+  [
+    `POST ${VERIFY_PREFIX}${CRL_HEALTH_PATH}/refresh`,
+    {
+      success: ok('The entries of the CRLs downloaded and checked now: of one CA (certificateAuthorityId), of the CAs naming url, or (no body) all.', ref('graph-pki.crlHealthCollection')),
+      errors: [404],
+    },
+  ],
   [`POST ${VERIFY_PREFIX}/verify`, { success: ok('The verdict, whether or not the certificate is trusted.', ref('graph-pki.verifyResult')) }],
   [
     `POST ${VERIFY_PREFIX}${MIGRATE_CLASSIC_PATH}`,
@@ -442,6 +538,11 @@ const OTHER_OPERATIONS: ReadonlyMap<string, OperationDoc> = new Map<string, Oper
   [`DELETE ${ADMIN_PREFIX}/tenants`, { success: ok('Every tenant reset.', deletedCounts('tenants', { ...count(), description: 'How many tenants held data.' })) }],
   [`DELETE ${ADMIN_PREFIX}/tenants/:tenantId`, { success: ok('The tenant reset.', deletedCounts('tenantId', text())) }],
   [`GET ${ADMIN_PREFIX}/tenants/:tenantId/snapshot`, { success: ok('The snapshot.', TenantSnapshotSchema), errors: [409] }],
+  [`GET ${ADMIN_PREFIX}/tenants/:tenantId/oidcClients`, { success: ok("The tenant's OIDC clients.", strictObject({ value: { type: 'array', items: ref('graph-pki.oidcClient') } })) }],
+  [`POST ${ADMIN_PREFIX}/tenants/:tenantId/oidcClients`, { success: { status: 201, description: 'Registered; clientSecret only here, and only for a confidential client.', schema: ref('graph-pki.oidcClient') }, errors: [409] }],
+  [`DELETE ${ADMIN_PREFIX}/tenants/:tenantId/oidcClients/:clientId`, { success: noContent('Removed.'), errors: [404] }],
+  [`GET ${ADMIN_PREFIX}/tenants/:tenantId/users/:userId/directoryRoles`, { success: ok("The user's directory roles.", ref('graph-pki.directoryRoles')) }],
+  [`PUT ${ADMIN_PREFIX}/tenants/:tenantId/users/:userId/directoryRoles`, { success: ok("The user's directory roles now.", ref('graph-pki.directoryRoles')) }],
   [
     `PUT ${ADMIN_PREFIX}/tenants/:tenantId/snapshot`,
     {

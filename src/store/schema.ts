@@ -68,6 +68,20 @@ export interface X509CertificatePolicyTable {
   last_modified_date_time: string;
 }
 
+/** The last health check of one configured CRL (migration 014). */
+export interface CrlHealthTable {
+  tenant_id: string;
+  ca_id: string;
+  /** 'base' or 'delta'. */
+  kind: string;
+  url: string;
+  /** healthy, warning or failing, as of checked_at. */
+  status: string;
+  /** JSON of the stored report (checks and what the CRL said), see crl-health-repository.ts. */
+  report: string;
+  checked_at: string;
+}
+
 export interface CrlCacheTable {
   url: string;
   /** base64 of the DER CRL */
@@ -90,6 +104,49 @@ export interface ThrottleBucketTable {
   refill_per_ms: number;
   /** the database clock, ms since the epoch */
   updated_ms: number;
+}
+
+/** A tenant's registered OIDC client (certificate sign-in). */
+export interface OidcClientTable {
+  tenant_id: string;
+  client_id: string;
+  display_name: string | null;
+  /** JSON array */
+  redirect_uris: string;
+  /** sha256 hex; null for a public client */
+  secret_hash: string | null;
+  /** JSON array */
+  default_scopes: string;
+  created_date_time: string;
+}
+
+/** A one-time authorization code, by its hash. */
+export interface AuthorizationCodeTable {
+  code_hash: string;
+  tenant_id: string;
+  /** JSON: what the code grants (service/signin owns the shape) */
+  grant_json: string;
+  /** epoch milliseconds */
+  expires_at_ms: number;
+  /** epoch milliseconds; null until redeemed */
+  redeemed_at_ms: number | null;
+}
+
+/** One directory role of one user (a role template id). */
+export interface DirectoryRoleAssignmentTable {
+  tenant_id: string;
+  principal_id: string;
+  role_template_id: string;
+}
+
+/** One sign-in attempt (Graph's signIn). */
+export interface SignInLogTable {
+  tenant_id: string;
+  id: string;
+  /** ISO-8601 UTC with milliseconds, so attempts within a second keep their order */
+  created_date_time: string;
+  /** JSON */
+  record: string;
 }
 
 /** A directory user (migration 011). Text keys: lower case, '' for null, as the PKI tables'. */
@@ -159,8 +216,13 @@ export interface Database {
   job: JobTable;
   server_setting: ServerSettingTable;
   crl_cache: CrlCacheTable;
+  crl_health: CrlHealthTable;
   x509_certificate_policy: X509CertificatePolicyTable;
   throttle_bucket: ThrottleBucketTable;
+  oidc_client: OidcClientTable;
+  authorization_code: AuthorizationCodeTable;
+  sign_in_log: SignInLogTable;
+  directory_role_assignment: DirectoryRoleAssignmentTable;
   directory_user: DirectoryUserTable;
   user_certificate_user_id: UserCertificateUserIdTable;
   classic_auth_configuration: ClassicAuthConfigurationTable;

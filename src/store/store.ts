@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import { CertificateAuthorityRepository } from './ca-repository.ts';
 import { ClassicStoreRepository } from './classic-store-repository.ts';
 import { CrlCacheRepository } from './crl-cache-repository.ts';
+import { CrlHealthRepository } from './crl-health-repository.ts';
 import type { DialectName, OpenDatabase, SyncReads } from './database.ts';
 import { JobRepository } from './job-repository.ts';
 import { CertificateBasedAuthPkiRepository } from './pki-repository.ts';
@@ -12,6 +13,10 @@ import { SettingsRepository } from './settings-repository.ts';
 import { TenantRepository } from './tenant-repository.ts';
 import { UserRepository } from './user-repository.ts';
 import { X509CertificatePolicyRepository } from './x509-policy-repository.ts';
+import { OidcClientRepository } from './oidc-client-repository.ts';
+import { AuthorizationCodeRepository } from './authorization-code-repository.ts';
+import { SignInLogRepository } from './sign-in-log-repository.ts';
+import { DirectoryRoleRepository } from './directory-role-repository.ts';
 
 export interface Repositories {
   readonly pkis: CertificateBasedAuthPkiRepository;
@@ -20,7 +25,12 @@ export interface Repositories {
   readonly settings: SettingsRepository;
   readonly x509Policies: X509CertificatePolicyRepository;
   readonly crlCache: CrlCacheRepository;
+  readonly crlHealth: CrlHealthRepository;
   readonly tenants: TenantRepository;
+  readonly oidcClients: OidcClientRepository;
+  readonly authorizationCodes: AuthorizationCodeRepository;
+  readonly signInLogs: SignInLogRepository;
+  readonly directoryRoles: DirectoryRoleRepository;
   readonly users: UserRepository;
   readonly classicStore: ClassicStoreRepository;
 }
@@ -35,8 +45,13 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName, root = false
     jobs: new JobRepository(db, dialect),
     settings: new SettingsRepository(db),
     crlCache: new CrlCacheRepository(db),
+    crlHealth: new CrlHealthRepository(db),
     x509Policies: new X509CertificatePolicyRepository(db),
     tenants: new TenantRepository(db),
+    oidcClients: new OidcClientRepository(db),
+    authorizationCodes: new AuthorizationCodeRepository(db),
+    signInLogs: new SignInLogRepository(db),
+    directoryRoles: new DirectoryRoleRepository(db),
     users: new UserRepository(db),
     classicStore: new ClassicStoreRepository(db),
   };

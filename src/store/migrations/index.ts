@@ -12,6 +12,8 @@ import * as crlUrlRepairAndTrustStoreLookup from './008-crl-url-repair-and-trust
 import * as crlCacheBounds from './009-crl-cache-bounds.ts';
 import * as users from './011-users.ts';
 import * as classicCertificateStore from './013-classic-certificate-store.ts';
+import * as crlHealth from './014-crl-health.ts';
+import * as signin from './015-signin.ts';
 
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
@@ -25,6 +27,8 @@ const migrations: Record<string, Migration> = {
   '009-crl-cache-bounds': crlCacheBounds,
   '011-users': users,
   '013-classic-certificate-store': classicCertificateStore,
+  '014-crl-health': crlHealth,
+  '015-signin': signin,
 };
 
 export const migrationProvider: MigrationProvider = {
