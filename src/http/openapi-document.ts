@@ -8,7 +8,7 @@
 import type { SwaggerTransform } from '@fastify/swagger';
 import type { FastifySchema } from 'fastify';
 import type { OpenAPIV3 } from 'openapi-types';
-import { permissionsFor } from '../auth/permissions.ts';
+import { ACCESS_TABLE, type AccessRule, DIRECTORY_ROLE_DISPLAY_NAMES } from '../auth/permissions.ts';
 import { PKI_COLLECTION_PATH, ROOT_PATH } from '../graph/context.ts';
 import { asDeletedItems, CA_ENTITY, type EntityDefinition, PKI_ENTITY } from '../graph/entities.ts';
 import { EDM_NAMESPACE, type EdmStructuredType, GRAPH_PKI_SCHEMA } from '../graph/metadata-model.ts';
@@ -610,10 +610,13 @@ export function documentOperations(limits: PageLimits): SwaggerTransform {
     const method = String(route.method);
     const doc = area === 'graph' ? graph.get(`${method} ${path}`) : OTHER_OPERATIONS.get(`${method} ${path}`);
     const access = route.config?.access;
-    const permission = access && area !== 'public' ? `Permission: ${permissionsFor(access).join(' or ')}.` : undefined;
+    const rule = access && area !== 'public' ? ACCESS_TABLE[access] : undefined;
+    const permission = rule ? `Permission: ${rule.permissions.join(' or ')}; ${delegatedRolesText(rule)}.` : undefined;
     const documented: FastifySchema = {
       ...schema,
       ...(permission ? { description: [schema?.description, permission].filter(Boolean).join(' ') } : {}),
+      // The access kind (auth/permissions.ts ACCESS_TABLE) as an extension, so clients and tests can see who may call what.
+      ...(access && rule ? { 'x-graph-pki-access': access } : {}),
       ...(doc?.query ? { querystring: doc.query } : {}),
       ...(doc?.body ? { body: doc.body } : {}),
       security: AREA_SECURITY[area],
@@ -621,4 +624,10 @@ export function documentOperations(limits: PageLimits): SwaggerTransform {
     };
     return { schema: documented, url };
   };
+}
+
+function delegatedRolesText(rule: AccessRule): string {
+  return rule.roles === 'any'
+    ? 'a delegated token needs no directory role'
+    : `a delegated token also needs one of the directory roles ${rule.roles.map((name) => DIRECTORY_ROLE_DISPLAY_NAMES[name]).join(', ')}`;
 }
