@@ -134,10 +134,15 @@ export interface CrlConfig {
    */
   readonly crlCacheMemoryBytes: number;
   /**
-   * Bytes of CRLs kept in the database (as stored, base64: 4/3 of the DER), shared by every instance,
-   * the least recently used emptied first (its highest CRL number is kept for the replay check).
+   * Bytes of CRLs kept in the database (their DER), shared by every instance, the least recently used
+   * emptied first (its highest CRL number is kept for the replay check).
    */
   readonly crlCacheDatabaseBytes: number;
+  /**
+   * CRLs downloaded, or read back from the database, and indexed at once per instance; each holds up to
+   * maxCrlBytes of the memory bound while it runs. More wait their turn, at most crlDownloadTimeoutMs.
+   */
+  readonly crlLoadsInFlight: number;
   /** How often the CRL health monitor downloads and checks every configured CRL, in ms (0 = no monitor). */
   readonly crlHealthIntervalMs: number;
   /** CRL health warns when less than this share (0–1) of a CRL's validity (thisUpdate → nextUpdate) is left. */
@@ -151,9 +156,11 @@ export const DEFAULT_CRL_CONFIG: CrlConfig = {
   crlDownloadTimeoutMs: 10_000,
   crlRefreshAheadMs: 30 * 60_000,
   crlRefreshIntervalMs: 5 * 60_000,
-  // Room for six 20 MB CRLs in memory and seven in the database (Entra's largest CRL is 20 MB).
+  // Entra's largest CRL is 20 MB: in memory with its index ~29 MB (570,000 entries), so room for four, three
+  // beside one being loaded; in the database (the DER) room for nine.
   crlCacheMemoryBytes: 128 * 1024 * 1024,
   crlCacheDatabaseBytes: 192 * 1024 * 1024,
+  crlLoadsInFlight: 2,
   crlHealthIntervalMs: 15 * 60_000,
   crlHealthWarningShare: 0.2,
   crlHealthWarningMinimumMs: 24 * 3_600_000,

@@ -63,6 +63,7 @@ interface ServeOptions {
   crlTimeoutMs: number;
   crlCacheMemoryBytes: number;
   crlCacheDatabaseBytes: number;
+  crlLoadsInFlight: number;
   crlHealthIntervalMs: number;
   crlHealthWarningShare: number;
   crlHealthWarningMinimumMs: number;
@@ -194,9 +195,14 @@ export function serveCommand(): Command {
         .argParser(parseInteger(0, 64 * 1024 * 1024 * 1024)),
     )
     .addOption(
-      envOption('--crl-cache-database-bytes <n>', 'bytes of CRLs kept in the database (as stored), least recently used out first (0 = none)')
+      envOption('--crl-cache-database-bytes <n>', 'bytes of CRLs kept in the database (their DER), least recently used out first (0 = none)')
         .default(DEFAULT_CRL_CONFIG.crlCacheDatabaseBytes)
         .argParser(parseInteger(0, 1024 * 1024 * 1024 * 1024)),
+    )
+    .addOption(
+      envOption('--crl-loads-in-flight <n>', 'CRLs downloaded or read from the database and indexed at once; more wait (up to --crl-timeout-ms)')
+        .default(DEFAULT_CRL_CONFIG.crlLoadsInFlight)
+        .argParser(parseInteger(1, 1000)),
     )
     .addOption(
       envOption('--crl-health-interval-ms <ms>', 'how often the CRL health monitor downloads and checks every configured CRL (0 = no monitor)')
@@ -329,6 +335,7 @@ export function serveCommand(): Command {
           crlDownloadTimeoutMs: options.crlTimeoutMs,
           crlCacheMemoryBytes: options.crlCacheMemoryBytes,
           crlCacheDatabaseBytes: options.crlCacheDatabaseBytes,
+          crlLoadsInFlight: options.crlLoadsInFlight,
           crlHealthIntervalMs: options.crlHealthIntervalMs,
           crlHealthWarningShare: options.crlHealthWarningShare,
           crlHealthWarningMinimumMs: options.crlHealthWarningMinimumMs,

@@ -84,16 +84,21 @@ export interface CrlHealthTable {
 
 export interface CrlCacheTable {
   url: string;
-  /** base64 of the DER CRL */
-  der: string;
   crl_number: string | null;
   highest_crl_number: string | null;
   next_update: string | null;
   fetched_at: string;
-  /** Stored size (the length of `der`), counted against the database cap. */
+  /** Bytes of DER stored in crl_cache_chunk (0: emptied by the size bound), counted against the database cap. */
   size_bytes: number;
   /** When a verification last used it, ms since the epoch: the least recently used go first. */
   last_used_ms: number;
+}
+
+/** A cached CRL's DER, cut in rows of at most CRL_CHUNK_BYTES, `seq` from 0. */
+export interface CrlCacheChunkTable {
+  url: string;
+  seq: number;
+  data: Buffer;
 }
 
 /** One shared throttling token bucket (src/service/throttle); used on PostgreSQL. */
@@ -216,6 +221,7 @@ export interface Database {
   job: JobTable;
   server_setting: ServerSettingTable;
   crl_cache: CrlCacheTable;
+  crl_cache_chunk: CrlCacheChunkTable;
   crl_health: CrlHealthTable;
   x509_certificate_policy: X509CertificatePolicyTable;
   throttle_bucket: ThrottleBucketTable;

@@ -44,7 +44,7 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName, root = false
     cas: new CertificateAuthorityRepository(db),
     jobs: new JobRepository(db, dialect),
     settings: new SettingsRepository(db),
-    crlCache: new CrlCacheRepository(db),
+    crlCache: new CrlCacheRepository(db, dialect),
     crlHealth: new CrlHealthRepository(db),
     x509Policies: new X509CertificatePolicyRepository(db),
     tenants: new TenantRepository(db),
