@@ -81,6 +81,8 @@ export interface CrlHealthTable {
   report: string;
   checked_at: string;
 }
+/** The authenticationMethodsPolicy root's own properties (migration 012), a table of the same shape. */
+export type AuthenticationMethodsPolicyTable = X509CertificatePolicyTable;
 
 export interface CrlCacheTable {
   url: string;
@@ -175,6 +177,7 @@ export interface Database {
   crl_cache: CrlCacheTable;
   crl_health: CrlHealthTable;
   x509_certificate_policy: X509CertificatePolicyTable;
+  authentication_methods_policy: AuthenticationMethodsPolicyTable;
   throttle_bucket: ThrottleBucketTable;
   directory_user: DirectoryUserTable;
   user_certificate_user_id: UserCertificateUserIdTable;

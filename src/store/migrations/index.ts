@@ -11,6 +11,7 @@ import * as throttleBuckets from './007-throttle-buckets.ts';
 import * as crlUrlRepairAndTrustStoreLookup from './008-crl-url-repair-and-trust-store-lookup.ts';
 import * as crlCacheBounds from './009-crl-cache-bounds.ts';
 import * as users from './011-users.ts';
+import * as authenticationMethodsPolicy from './012-authentication-methods-policy.ts';
 import * as classicCertificateStore from './013-classic-certificate-store.ts';
 import * as crlHealth from './014-crl-health.ts';
 
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '008-crl-url-repair-and-trust-store-lookup': crlUrlRepairAndTrustStoreLookup,
   '009-crl-cache-bounds': crlCacheBounds,
   '011-users': users,
+  '012-authentication-methods-policy': authenticationMethodsPolicy,
   '013-classic-certificate-store': classicCertificateStore,
   '014-crl-health': crlHealth,
 };
