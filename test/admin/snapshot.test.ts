@@ -73,6 +73,7 @@ describe('export → reset → import', () => {
     assert.match(failed.statusDetails, /hash mismatch/);
     assert.match(failed.uploadUrl, /\?sig=secret$/, 'the job keeps its real URL');
     assert.equal(snapshot.x509CertificatePolicy.configuration.state, 'enabled');
+    assert.equal(snapshot.authenticationMethodsPolicy.configuration.reconfirmationInDays, 30);
     const classic = snapshot.classicCertificateBasedAuthConfiguration;
     assert.deepEqual(classic.certificateAuthorities.map((ca: { isRootAuthority: boolean }) => ca.isRootAuthority), [true, false]);
     assert.equal(classic.certificateAuthorities[1].deltaCertificateRevocationListUrl, 'http://crl.contoso.test/c+.crl');
@@ -295,6 +296,7 @@ describe('GET /_admin/tenants/{tenantId}/snapshot', () => {
         certificateBasedAuthConfigurations: [],
         uploadJobs: [],
         x509CertificatePolicy: null,
+        authenticationMethodsPolicy: null,
         classicCertificateBasedAuthConfiguration: null,
       });
       const pki = (await c.graph('POST', `/beta${PKI_PATH}`, { body: { displayName: 'busy' } })).body.id;

@@ -8,7 +8,7 @@ import type { JobRecord } from '../../store/job-repository.ts';
 import type { PkiRecord } from '../../store/pki-repository.ts';
 import type { Store } from '../../store/store.ts';
 import type { TenantContentCounts } from '../../store/tenant-repository.ts';
-import type { StoredX509Policy } from '../../store/x509-policy-repository.ts';
+import type { StoredX509Policy } from '../../store/policy-document-repository.ts';
 import type { CaService } from '../trust-store/ca-service.ts';
 import type { ClassicStoreService } from '../trust-store/classic-store-service.ts';
 import type { ClassicConfigurationRecord } from '../../store/classic-store-repository.ts';
@@ -29,6 +29,7 @@ import {
 } from './tenant-snapshot.ts';
 import { UPLOAD_JOB, type UploadPayload } from '../trust-store/upload-service.ts';
 import { policyFromDocument, policyOf } from '../authentication-methods/x509-policy-service.ts';
+import { settingsFromDocument, settingsOf } from '../authentication-methods/methods-policy-service.ts';
 
 /** The rows an import writes, checked and ready. */
 interface ImportPlan {
@@ -37,6 +38,7 @@ interface ImportPlan {
   readonly jobs: readonly Omit<JobRecord, 'tenantId'>[];
   readonly policy: StoredX509Policy | undefined;
   readonly classic: ClassicConfigurationRecord | undefined;
+  readonly methodsPolicy: StoredX509Policy | undefined;
 }
 
 /** A snapshot that does not pass: 400 naming where and what. */
@@ -55,12 +57,13 @@ export class SnapshotService {
 
   /** Everything the tenant holds; 409 while one of its uploads is queued or running (its outcome is not known yet). */
   async export(tenantId: string): Promise<TenantSnapshot> {
-    const { pkis, cas, jobs, policy, classic } = await this.store.consistentRead(async (repos) => ({
+    const { pkis, cas, jobs, policy, classic, methodsPolicy } = await this.store.consistentRead(async (repos) => ({
       pkis: await repos.pkis.allOfTenant(tenantId),
       cas: await repos.cas.allOfTenant(tenantId),
       jobs: await repos.jobs.allOfTenant(tenantId),
       policy: await repos.x509Policies.find(tenantId),
       classic: await repos.classicStore.find(tenantId),
+      methodsPolicy: await repos.methodsPolicies.find(tenantId),
     }));
     const unfinished = jobs.find((job) => job.state === 'queued' || job.state === 'running');
     if (unfinished) {
@@ -83,6 +86,9 @@ export class SnapshotService {
       uploadJobs: jobs.filter((job) => job.kind === UPLOAD_JOB).map(snapshotJob),
       x509CertificatePolicy: policy ? { configuration: policyOf(policy), lastModifiedDateTime: policy.lastModifiedDateTime } : null,
       classicCertificateBasedAuthConfiguration: classic ? snapshotClassic(classic) : null,
+      authenticationMethodsPolicy: methodsPolicy
+        ? { configuration: settingsOf(methodsPolicy.configuration), lastModifiedDateTime: methodsPolicy.lastModifiedDateTime }
+        : null,
     };
   }
 
@@ -114,6 +120,7 @@ export class SnapshotService {
         }
         if (plan.policy) await repos.x509Policies.save(tenantId, plan.policy);
         if (plan.classic) await this.classic.insert(repos, tenantId, plan.classic);
+        if (plan.methodsPolicy) await repos.methodsPolicies.save(tenantId, plan.methodsPolicy);
         await repos.tenants.unlock(tenantId);
         return {
           certificateBasedAuthConfigurations: plan.pkis.length,
@@ -184,6 +191,8 @@ export class SnapshotService {
     });
     const policy = snapshot.x509CertificatePolicy;
     const path: PathSegment[] = ['x509CertificatePolicy'];
+    const methodsPolicy = snapshot.authenticationMethodsPolicy ?? null;
+    const methodsPath: PathSegment[] = ['authenticationMethodsPolicy'];
     return {
       pkis,
       cas,
@@ -193,6 +202,12 @@ export class SnapshotService {
         ? {
             configuration: JSON.stringify(problemAt([...path, 'configuration'], () => policyFromDocument(policy.configuration))),
             lastModifiedDateTime: checkTime(policy.lastModifiedDateTime, [...path, 'lastModifiedDateTime']),
+          }
+        : undefined,
+      methodsPolicy: methodsPolicy
+        ? {
+            configuration: JSON.stringify(problemAt([...methodsPath, 'configuration'], () => settingsFromDocument(methodsPolicy.configuration))),
+            lastModifiedDateTime: checkTime(methodsPolicy.lastModifiedDateTime, [...methodsPath, 'lastModifiedDateTime']),
           }
         : undefined,
     };
