@@ -42,7 +42,6 @@ import { CertificateSignInService } from './service/signin/certificate-sign-in.t
 import { OidcClientService } from './service/signin/oidc-clients.ts';
 import { SignInLogService } from './service/signin/sign-in-log.ts';
 import { DirectoryRoleService } from './service/signin/directory-roles.ts';
-import { directoryBinder } from './service/signin/user-binding.ts';
 import { IssuerHintService } from './service/trust-store/issuer-hints.ts';
 
 /** Shared throttle buckets untouched this long are deleted by the hourly sweep (any window is far shorter). */
@@ -157,7 +156,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   const oidcClients = new OidcClientService(store, () => config.signin.devClient && isLoopbackHost(signinHost));
   const signInLogs = new SignInLogService(store);
   const directoryRoles = new DirectoryRoleService(store);
-  const signIns = new CertificateSignInService(store, oidcClients, verification, () => directoryBinder(users, directoryRoles), signInLogs, signingKey, config.signin);
+  const signIns = new CertificateSignInService(store, oidcClients, verification, directoryRoles, signInLogs, signingKey, config.signin);
 
   // On PostgreSQL the instances share their buckets; a SQLite server is one instance and keeps them in memory.
   let throttleLog: (error: unknown) => void = () => {};

@@ -6,7 +6,10 @@ import https from 'node:https';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TLS_CERT_FILE_NAME } from '../../src/http/tls-material.ts';
+import assert from 'node:assert/strict';
+import { PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD } from '../../src/auth/permissions.ts';
 import { type TestCert, toPem } from './certs.ts';
+import type { TestServer } from './test-server.ts';
 
 export interface SigninResponse {
   readonly status: number;
@@ -87,4 +90,13 @@ export function redirectQuery(response: SigninResponse): Record<string, string> 
   const location = response.headers.location;
   if (typeof location !== 'string') throw new Error(`no redirect: ${response.status} ${response.text}`);
   return Object.fromEntries(new URL(location).searchParams);
+}
+
+const X509_POLICY_PATH = '/beta/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/x509Certificate';
+
+/** PATCHes the tenant's x509 policy (through Graph, with a policy token); certificate sign-in needs `state: enabled`. */
+export async function setX509Policy(t: TestServer, body: Record<string, unknown>, tenantId?: string): Promise<void> {
+  const token = await t.token({ appRoles: [PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD], ...(tenantId ? { tenantId } : {}) });
+  const res = await t.request('PATCH', X509_POLICY_PATH, { token, body: { '@odata.type': '#microsoft.graph.x509CertificateAuthenticationMethodConfiguration', ...body } });
+  assert.equal(res.status, 204, res.text);
 }

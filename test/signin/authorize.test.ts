@@ -8,7 +8,7 @@ import { DEFAULT_SIGNIN_CONFIG } from '../../src/config.ts';
 import { DEV_CLIENT_ID } from '../../src/service/signin/oidc-clients.ts';
 import { createChain, createCrl, createLeaf, type Chain } from '../helpers/certs.ts';
 import { startFileServer, type FileServer } from '../helpers/file-server.ts';
-import { clientCertificate, listenerCa, pkcePair, redirectQuery, signinRequest } from '../helpers/signin-client.ts';
+import { clientCertificate, listenerCa, pkcePair, redirectQuery, setX509Policy, signinRequest } from '../helpers/signin-client.ts';
 import { PKI_PATH, startTestServer, TENANT_A, type TestServer } from '../helpers/test-server.ts';
 
 const REDIRECT = 'http://127.0.0.1:53682/callback';
@@ -25,6 +25,8 @@ before(async () => {
   ca = await listenerCa(t.dataDir);
   chain = await createChain({ name: 'Sign-in', crlBaseUrl: files.url });
   files.set('/int1.crl', { body: (await createCrl({ issuer: chain.intermediates[0] as never })).der });
+  // Certificate sign-in is off in a new tenant (the x509 method's default state).
+  await setX509Policy(t, { state: 'enabled' });
   const pki = await t.request('POST', `/beta${PKI_PATH}`, { body: { displayName: 'Sign-in PKI' } });
   assert.equal(pki.status, 201, pki.text);
   for (const [cert, crl] of [

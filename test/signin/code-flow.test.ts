@@ -7,16 +7,15 @@ import https from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
-import { DIRECTORY_ROLES, PERMISSION_AUDIT_LOG_READ, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD } from '../../src/auth/permissions.ts';
+import { DIRECTORY_ROLES, PERMISSION_AUDIT_LOG_READ } from '../../src/auth/permissions.ts';
 import { mintAdminToken } from '../../src/auth/token-issuer.ts';
 import { DEFAULT_SIGNIN_CONFIG } from '../../src/config.ts';
 import { DEV_CLIENT_ID } from '../../src/service/signin/oidc-clients.ts';
 import { createChain, createCrl, createLeaf, type Chain, type TestCert, x509 } from '../helpers/certs.ts';
 import { startFileServer, type FileServer } from '../helpers/file-server.ts';
-import { type ClientCertificate, clientCertificate, listenerCa, signinRequest } from '../helpers/signin-client.ts';
+import { type ClientCertificate, clientCertificate, listenerCa, setX509Policy, signinRequest } from '../helpers/signin-client.ts';
 import { PKI_PATH, send, startTestServer, TENANT_A, type TestServer } from '../helpers/test-server.ts';
 
-const POLICY_PATH = '/beta/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/x509Certificate';
 const REDIRECT = 'http://127.0.0.1:53682/callback';
 const GRAPH_SCOPE = 'https://graph.microsoft.com/PublicKeyInfrastructure.ReadWrite.All';
 
@@ -48,10 +47,8 @@ const tlsFetch = (async (url: string, options: { method?: string; headers?: Cons
   });
 }) as unknown as oidc.CustomFetch;
 
-async function setPolicy(body: Record<string, unknown>): Promise<void> {
-  const token = await t.token({ appRoles: [PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD] });
-  const res = await t.request('PATCH', POLICY_PATH, { token, body: { '@odata.type': '#microsoft.graph.x509CertificateAuthenticationMethodConfiguration', ...body } });
-  assert.equal(res.status, 204, res.text);
+function setPolicy(body: Record<string, unknown>): Promise<void> {
+  return setX509Policy(t, body);
 }
 
 const UPN_BINDINGS = {

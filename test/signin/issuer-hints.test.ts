@@ -5,22 +5,19 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { DEFAULT_SIGNIN_CONFIG } from '../../src/config.ts';
-import { PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD } from '../../src/auth/permissions.ts';
 import { createCa } from '../helpers/certs.ts';
 import { runCommand } from '../helpers/run-command.ts';
+import { setX509Policy } from '../helpers/signin-client.ts';
 import { PKI_PATH, startTestServer, TENANT_A, TENANT_B, type TestServer } from '../helpers/test-server.ts';
 
-const POLICY_PATH = '/beta/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/x509Certificate';
 let t: TestServer;
 let port: string;
-let policyToken: string;
 let pkiId: string;
 
 before(async () => {
   // Hint contexts are reused for a while on a busy listener; here every handshake reads the store.
   t = await startTestServer({ signin: { ...DEFAULT_SIGNIN_CONFIG, port: 0, issuerHintRefreshMs: 0 } });
   port = new URL(t.server.signinUrl as string).port;
-  policyToken = await t.token({ appRoles: [PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD] });
   const pki = await t.request('POST', `/beta${PKI_PATH}`, { body: { displayName: 'Hinted PKI' } });
   assert.equal(pki.status, 201, pki.text);
   pkiId = pki.body.id;
@@ -45,12 +42,8 @@ async function addCa(subject: string, isIssuerHintEnabled: boolean): Promise<voi
   assert.equal(res.status, 201, res.text);
 }
 
-async function setHints(state: 'enabled' | 'disabled'): Promise<void> {
-  const res = await t.request('PATCH', POLICY_PATH, {
-    token: policyToken,
-    body: { '@odata.type': '#microsoft.graph.x509CertificateAuthenticationMethodConfiguration', issuerHintsConfiguration: { state } },
-  });
-  assert.equal(res.status, 204, res.text);
+function setHints(state: 'enabled' | 'disabled'): Promise<void> {
+  return setX509Policy(t, { issuerHintsConfiguration: { state } });
 }
 
 it('hints off (the default): no CA names, with or without the tenant in SNI', async () => {

@@ -7,8 +7,9 @@ import { PERMISSION_AUDIT_LOG_READ } from '../../src/auth/permissions.ts';
 import { DEFAULT_SIGNIN_CONFIG } from '../../src/config.ts';
 import { DEV_CLIENT_ID } from '../../src/service/signin/oidc-clients.ts';
 import { createChain, type Chain } from '../helpers/certs.ts';
-import { clientCertificate, listenerCa, pkcePair, redirectQuery, signinRequest } from '../helpers/signin-client.ts';
-import { PKI_PATH, startTestServer, TENANT_A, TENANT_B, type TestServer } from '../helpers/test-server.ts';
+import { clientCertificate, listenerCa, pkcePair, redirectQuery, setX509Policy, signinRequest } from '../helpers/signin-client.ts';
+import { PKI_PATH, send, startTestServer, TENANT_A, TENANT_B, type TestServer } from '../helpers/test-server.ts';
+import { mintAdminToken } from '../../src/auth/token-issuer.ts';
 
 let t: TestServer;
 let auditToken: string;
@@ -18,6 +19,10 @@ before(async () => {
   t = await startTestServer({ signin: { ...DEFAULT_SIGNIN_CONFIG, port: 0 } });
   auditToken = await t.token({ appRoles: [PERMISSION_AUDIT_LOG_READ] });
   const ca = await listenerCa(t.dataDir);
+  // Certificate sign-in is off in a new tenant (the x509 method's default state).
+  await setX509Policy(t, { state: 'enabled' });
+  // The typed user exists, so the certificate decides (Entra looks the user up first).
+  await t.server.users.create(TENANT_A, { userPrincipalName: 'someone@contoso.example', accountEnabled: true });
   const pki = await t.request('POST', `/beta${PKI_PATH}`, { body: { displayName: 'Log PKI' } });
   assert.equal(pki.status, 201, pki.text);
   stranger = await createChain({ name: 'Log Stranger' });
@@ -79,4 +84,14 @@ it('needs AuditLog.Read.All, and shows only the token tenant\'s attempts', async
   assert.equal((await t.request('GET', '/beta/auditLogs/signIns', { token: pkiToken })).status, 403);
   const other = await t.request('GET', '/beta/auditLogs/signIns', { token: await t.token({ tenantId: TENANT_B, appRoles: [PERMISSION_AUDIT_LOG_READ] }) });
   assert.deepEqual(other.body.value, []);
+});
+
+it('a tenant reset empties its sign-in log and OIDC clients', async () => {
+  const admin = await mintAdminToken(t.server.signingKey, { ttlSeconds: 600 });
+  const client = await send(t.url, 'POST', `/_admin/tenants/${TENANT_A}/oidcClients`, admin, { body: { clientId: 'reset-me', redirectUris: ['https://app.example/cb'] } });
+  assert.equal(client.status, 201, client.text);
+  const reset = await send(t.url, 'DELETE', `/_admin/tenants/${TENANT_A}`, admin);
+  assert.equal(reset.status, 200, reset.text);
+  assert.deepEqual((await t.request('GET', '/beta/auditLogs/signIns', { token: auditToken })).body.value, []);
+  assert.deepEqual((await send(t.url, 'GET', `/_admin/tenants/${TENANT_A}/oidcClients`, admin)).body.value, []);
 });

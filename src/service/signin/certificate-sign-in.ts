@@ -8,10 +8,10 @@ import { type IssuedTokens, issueOidcTokens, type SignedInUser } from '../../aut
 import type { SigningKey } from '../../auth/signing-key.ts';
 import type { Store } from '../../store/store.ts';
 import type { VerificationResult, VerificationService } from '../verification/verification-service.ts';
-import { AADSTS, type AadstsError, aadstsForVerification } from './aadsts.ts';
+import { AADSTS, type AadstsError } from './aadsts.ts';
 import { acceptsRedirect, type OidcClient, type OidcClientService } from './oidc-clients.ts';
 import type { KeyValue, SignInLogService } from './sign-in-log.ts';
-import type { UserBinder } from './user-binding.ts';
+import type { DirectoryRoleService } from './directory-roles.ts';
 
 const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
 const GRAPH_RESOURCE = 'https://graph.microsoft.com/';
@@ -80,7 +80,7 @@ export class CertificateSignInService {
     private readonly store: Store,
     private readonly clients: OidcClientService,
     private readonly verification: VerificationService,
-    private readonly bindUser: () => UserBinder,
+    private readonly roles: DirectoryRoleService,
     private readonly logs: SignInLogService,
     private readonly key: SigningKey,
     private readonly config: Pick<SigninConfig, 'authorizationCodeLifetimeSeconds' | 'tokenLifetimeSeconds'>,
@@ -200,7 +200,11 @@ export class CertificateSignInService {
     return undefined;
   }
 
-  /** The certificate steps of spec §10: present, trusted (with CRLs), policy on, user bound; then the strength. */
+  /**
+   * The sign-in of spec §10 as the verification use case decides it (trust store, CRLs, x509 policy, the
+   * user through certificateUserBindings, the account and the method's targets): the certificate must be
+   * there; the user's directory roles are added for the token.
+   */
   private async signIn(tenantId: string, certificate: PresentedCertificate | undefined, loginHint: string | undefined): Promise<SignInResult> {
     if (!certificate) return failed(AADSTS.noCertificate, 'no client certificate was presented in the TLS handshake', []);
     let verdict: VerificationResult;
@@ -208,18 +212,23 @@ export class CertificateSignInService {
       verdict = await this.verification.verify(tenantId, {
         certificate: certificate.leaf.toString('base64'),
         intermediates: certificate.intermediates.slice(0, 20).map((der) => der.toString('base64')),
+        userPrincipalName: loginHint === '' ? undefined : loginHint,
       });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       return failed(AADSTS.certificateValidationFailed(message), message, []);
     }
     const details = certificateDetails(verdict);
-    if (!verdict.trusted || !verdict.policy) return failed(aadstsForVerification(verdict, new Date()), verdict.message, details);
-    if (verdict.policy.state !== 'enabled') return failed(AADSTS.notInPolicyScope, 'certificate-based authentication is disabled in the x509 policy', details);
-    const amr = verdict.policy.authenticationMode === 'x509CertificateMultiFactor' ? ['rsa', 'mfa'] : ['rsa'];
-    const bound = await this.bindUser()(tenantId, verdict, loginHint);
-    if (!bound.ok) return { ok: false, error: bound.error, detail: bound.detail, amr, details, user: bound.user };
-    return { ok: true, user: bound.user, amr, details: [...details, { key: 'User certificate binding', value: bound.binding }] };
+    const outcome = verdict.signIn;
+    const amr = outcome.authenticationMode === 'x509CertificateMultiFactor' ? ['rsa', 'mfa'] : ['rsa'];
+    const user = outcome.user && { id: outcome.user.id, userPrincipalName: outcome.user.userPrincipalName, displayName: outcome.user.displayName, directoryRoles: await this.roles.rolesOf(tenantId, outcome.user.id) };
+    if (!outcome.succeeded || !user) {
+      const error = outcome.error ?? { errorCode: 50034, message: AADSTS.userNotFound.message, detail: 'no user was bound' };
+      return { ok: false, error: { code: error.errorCode, error: 'access_denied', message: error.message }, detail: error.detail, amr, details, user: user ?? undefined };
+    }
+    const binding = outcome.binding;
+    const bindingText = binding ? `Certificate: ${binding.x509CertificateField}; user attribute: ${binding.userProperty}; Rank: ${binding.priority}` : 'none';
+    return { ok: true, user, amr, details: [...details, { key: 'User certificate binding', value: bindingText }] };
   }
 }
 
