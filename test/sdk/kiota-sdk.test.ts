@@ -451,11 +451,6 @@ describe('Microsoft Graph beta SDK (Kiota) against graph-pki', () => {
           ['a base64 string for the bytes', { certificate: root.base64 as unknown as ArrayBuffer }, /'certificate'.*not an X.509 certificate/],
           ['no certificate', { displayName: 'no certificate' }, /required for property 'certificate'/],
           [
-            'a type contradicting the certificate',
-            { certificate: arrayBufferOf(intermediate.der), certificateAuthorityType: CertificateAuthorityTypeObject.Root },
-            /'certificateAuthorityType'.*does not match/,
-          ],
-          [
             'a delta CRL URL without a base',
             { certificate: arrayBufferOf(intermediate.der), deltaCertificateRevocationListUrl: 'http://crl.contoso.test/d.crl' },
             /needs a base/,
