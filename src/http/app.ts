@@ -19,6 +19,7 @@ import type { UploadService } from '../service/trust-store/upload-service.ts';
 import type { VerificationService } from '../service/verification/verification-service.ts';
 import type { CrlHealthService } from '../service/verification/crl-health-service.ts';
 import type { X509PolicyService } from '../service/authentication-methods/x509-policy-service.ts';
+import type { AuthenticationMethodsPolicyService } from '../service/authentication-methods/methods-policy-service.ts';
 import { registerAdminPage } from './admin-page.ts';
 import { type AdmissionCheck, registerGraphAuth } from './auth-hook.ts';
 import { registerFaultInjection } from './fault-injection.ts';
@@ -48,6 +49,7 @@ import { registerUploadRoutes } from './routes/trust-store/upload-routes.ts';
 import { registerVerifyRoutes, VERIFY_PREFIX } from './routes/verification/verify-routes.ts';
 import { registerCrlHealthRoutes } from './routes/verification/crl-health-routes.ts';
 import { registerX509PolicyRoutes } from './routes/authentication-methods/x509-policy-routes.ts';
+import { registerMethodsPolicyRoutes } from './routes/authentication-methods/methods-policy-routes.ts';
 import { registerOidcClientRoutes } from './routes/admin/oidc-client-routes.ts';
 import { registerSignInLogRoutes } from './routes/signin/sign-in-log-routes.ts';
 import type { OidcClientService } from '../service/signin/oidc-clients.ts';
@@ -62,6 +64,7 @@ export interface AppDependencies {
   readonly uploads: UploadService;
   readonly deletedItems: DeletedItemsService;
   readonly x509Policies: X509PolicyService;
+  readonly methodsPolicies: AuthenticationMethodsPolicyService;
   readonly verification: VerificationService;
   readonly crlHealth: CrlHealthService;
   readonly skiptokens: SkiptokenCodec;
@@ -219,6 +222,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
         registerX509PolicyRoutes(graph, ctx, deps.x509Policies);
         registerSignInLogRoutes(graph, ctx, deps.signin.logs);
         registerClassicStoreRoutes(graph, ctx, deps.classicStore);
+        registerMethodsPolicyRoutes(graph, ctx, deps.methodsPolicies);
         graph.setNotFoundHandler(async (request, reply) =>
           sendGraphError(request, reply, graphErrors.noSuchSegment(lastPathSegment(request.url))),
         );

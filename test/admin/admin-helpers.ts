@@ -1,5 +1,5 @@
 // What the admin-API tests share: admin calls, a tenant filled with every kind of data (live and deleted
-// PKIs and CAs, an x509 policy), and a tenant's complete view through Graph's own GETs, to compare before
+// PKIs and CAs, an x509 policy, the authenticationMethodsPolicy root), and a tenant's complete view through Graph's own GETs, to compare before
 // and after a reset, an import or a seed.
 import assert from 'node:assert/strict';
 import { PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD } from '../../src/auth/permissions.ts';
@@ -9,6 +9,7 @@ import { createCa } from '../helpers/certs.ts';
 import { PKI_PATH, send, type RequestOptions, type TestResponse } from '../helpers/test-server.ts';
 
 export const POLICY_PATH = '/beta/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/x509Certificate';
+export const METHODS_POLICY_PATH = '/beta/policies/authenticationMethodsPolicy';
 const DELETED_PKIS = '/beta/directory/deletedItems/microsoft.graph.certificateBasedAuthPki';
 const DELETED_CAS = '/beta/directory/deletedItems/microsoft.graph.certificateAuthorityDetail';
 
@@ -64,6 +65,10 @@ export async function fillTenant(c: Clients, label: string): Promise<{ livePki: 
     },
   });
   assert.equal(policy.status, 204, policy.text);
+  const root = await c.graph('PATCH', METHODS_POLICY_PATH, {
+    body: { reconfirmationInDays: 30, registrationEnforcement: { authenticationMethodsRegistrationCampaign: { state: 'enabled', excludeTargets: [{ id: `${label}-group`, targetType: 'group' }] } } },
+  });
+  assert.equal(root.status, 200, root.text);
   return { livePki, deletedPki, deletedCa };
 }
 
@@ -84,6 +89,7 @@ export async function tenantView(c: Clients): Promise<Record<string, unknown>> {
   await get(`${DELETED_PKIS}?$top=999`);
   await get(`${DELETED_CAS}?$top=999`);
   await get(POLICY_PATH);
+  await get(METHODS_POLICY_PATH);
   return view;
 }
 

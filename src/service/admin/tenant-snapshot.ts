@@ -2,6 +2,7 @@
 // it and imports it. Property names follow the Graph objects they carry; every stored property is there,
 // deleted objects and finished upload jobs included, so an import rebuilds the tenant exactly.
 import type { X509PolicyPatch } from '../authentication-methods/x509-policy-service.ts';
+import type { MethodsPolicyPatch } from '../authentication-methods/methods-policy-service.ts';
 
 export const SNAPSHOT_FORMAT = 'graph-pki.tenantSnapshot';
 export const SNAPSHOT_FORMAT_VERSION = 1;
@@ -18,6 +19,11 @@ export interface TenantSnapshot {
   readonly uploadJobs: readonly SnapshotUploadJob[];
   /** The tenant's x509 authentication-method policy; null when the tenant never changed it. */
   readonly x509CertificatePolicy: SnapshotX509Policy | null;
+  /**
+   * The authenticationMethodsPolicy root's own properties; null when the tenant never changed them.
+   * Absent from snapshots written before the root was served (read as null).
+   */
+  readonly authenticationMethodsPolicy?: SnapshotMethodsPolicy | null | undefined;
 }
 
 export interface SnapshotPki {
@@ -70,3 +76,7 @@ export interface SnapshotX509Policy {
   readonly lastModifiedDateTime: string;
 }
 
+export interface SnapshotMethodsPolicy {
+  readonly configuration: MethodsPolicyPatch;
+  readonly lastModifiedDateTime: string;
+}
