@@ -16,12 +16,14 @@ import { randomBytes } from 'node:crypto';
 import { SkiptokenCodec } from './graph/skiptoken.ts';
 import { CaService } from './service/trust-store/ca-service.ts';
 import { ClassicStoreService } from './service/trust-store/classic-store-service.ts';
+import { ClassicMigrationService } from './service/trust-store/classic-migration-service.ts';
 import { DeletedItemsService } from './service/trust-store/deleted-items-service.ts';
 import { JobRunner } from './service/trust-store/job-runner.ts';
 import { PkiService } from './service/trust-store/pki-service.ts';
 import { UPLOAD_JOB, UploadService } from './service/trust-store/upload-service.ts';
 import { UserService } from './service/directory/user-service.ts';
 import { X509PolicyService } from './service/authentication-methods/x509-policy-service.ts';
+import { AuthenticationMethodsPolicyService } from './service/authentication-methods/methods-policy-service.ts';
 import { CrlService } from './service/verification/crl-service.ts';
 import { CrlHealthService } from './service/verification/crl-health-service.ts';
 import { logChanges } from './http/routes/verification/crl-health-routes.ts';
@@ -115,6 +117,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   const skiptokenKey = await store.repositories.settings.getOrCreate('skiptoken-hmac-key', () => randomBytes(32).toString('base64'));
   const deletedItems = new DeletedItemsService(store, limits);
   const x509Policies = new X509PolicyService(store);
+  const methodsPolicies = new AuthenticationMethodsPolicyService(store, x509Policies);
   const users = new UserService(store, limits);
   // CRLs go through the same guarded fetcher, with Entra's limits for a download during a sign-in.
   const crlFetcher = new GuardedFetcher(
@@ -167,10 +170,12 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     pkis,
     cas,
     classicStore,
-    admin: { snapshots: new SnapshotService(store, pkis, cas, limits), resets: new TenantResetService(store), maxSnapshotBytes: limits.maxSnapshotBytes },
+    classicMigration: new ClassicMigrationService(store, pkis, cas, limits.maxCasPerPki),
+    admin: { snapshots: new SnapshotService(store, pkis, cas, limits, classicStore), resets: new TenantResetService(store), maxSnapshotBytes: limits.maxSnapshotBytes },
     uploads,
     deletedItems,
     x509Policies,
+    methodsPolicies,
     verification,
     crlHealth,
     skiptokens: new SkiptokenCodec(Buffer.from(skiptokenKey, 'base64')),

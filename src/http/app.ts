@@ -13,12 +13,14 @@ import { graphErrors } from '../service/errors.ts';
 import type { SkiptokenCodec } from '../graph/skiptoken.ts';
 import type { CaService } from '../service/trust-store/ca-service.ts';
 import type { ClassicStoreService } from '../service/trust-store/classic-store-service.ts';
+import type { ClassicMigrationService } from '../service/trust-store/classic-migration-service.ts';
 import type { DeletedItemsService } from '../service/trust-store/deleted-items-service.ts';
 import type { PkiService } from '../service/trust-store/pki-service.ts';
 import type { UploadService } from '../service/trust-store/upload-service.ts';
 import type { VerificationService } from '../service/verification/verification-service.ts';
 import type { CrlHealthService } from '../service/verification/crl-health-service.ts';
 import type { X509PolicyService } from '../service/authentication-methods/x509-policy-service.ts';
+import type { AuthenticationMethodsPolicyService } from '../service/authentication-methods/methods-policy-service.ts';
 import { registerAdminPage } from './admin-page.ts';
 import { type AdmissionCheck, registerGraphAuth } from './auth-hook.ts';
 import { registerFaultInjection } from './fault-injection.ts';
@@ -39,6 +41,7 @@ import { registerAdminAuth } from './admin-auth-hook.ts';
 import { ADMIN_PREFIX, type AdminServices, registerAdminRoutes } from './routes/admin/admin-routes.ts';
 import { registerCaRoutes } from './routes/trust-store/ca-routes.ts';
 import { registerClassicStoreRoutes } from './routes/trust-store/classic-store-routes.ts';
+import { registerClassicMigrationRoutes } from './routes/trust-store/classic-migration-routes.ts';
 import { registerDeletedItemsRoutes } from './routes/trust-store/deleted-items-routes.ts';
 import { type DevTokenIssuer, registerDevTokenRoutes } from './routes/admin/dev-token-routes.ts';
 import { registerMetadataRoutes } from './routes/metadata-routes.ts';
@@ -49,6 +52,7 @@ import { registerUploadRoutes } from './routes/trust-store/upload-routes.ts';
 import { registerVerifyRoutes, VERIFY_PREFIX } from './routes/verification/verify-routes.ts';
 import { registerCrlHealthRoutes } from './routes/verification/crl-health-routes.ts';
 import { registerX509PolicyRoutes } from './routes/authentication-methods/x509-policy-routes.ts';
+import { registerMethodsPolicyRoutes } from './routes/authentication-methods/methods-policy-routes.ts';
 import { registerOidcClientRoutes } from './routes/admin/oidc-client-routes.ts';
 import { registerSignInLogRoutes } from './routes/signin/sign-in-log-routes.ts';
 import type { OidcClientService } from '../service/signin/oidc-clients.ts';
@@ -60,9 +64,12 @@ export interface AppDependencies {
   readonly cas: CaService;
   /** The classic trust store (organization/{id}/certificateBasedAuthConfiguration). */
   readonly classicStore: ClassicStoreService;
+  /** Copies the classic store into a PKI (POST /graph-pki/v1/migrate-classic). */
+  readonly classicMigration: ClassicMigrationService;
   readonly uploads: UploadService;
   readonly deletedItems: DeletedItemsService;
   readonly x509Policies: X509PolicyService;
+  readonly methodsPolicies: AuthenticationMethodsPolicyService;
   readonly verification: VerificationService;
   readonly crlHealth: CrlHealthService;
   readonly skiptokens: SkiptokenCodec;
@@ -220,6 +227,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
         registerX509PolicyRoutes(graph, ctx, deps.x509Policies);
         registerSignInLogRoutes(graph, ctx, deps.signin.logs);
         registerClassicStoreRoutes(graph, ctx, deps.classicStore);
+        registerMethodsPolicyRoutes(graph, ctx, deps.methodsPolicies);
         registerBatchRoutes(graph, version, () => app, deps.limits.maxBatchRequests);
         graph.setNotFoundHandler(async (request, reply) =>
           sendGraphError(request, reply, graphErrors.noSuchSegment(lastPathSegment(request.url))),
@@ -234,6 +242,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
       registerGraphAuth(extension, deps.verifier);
       registerVerifyRoutes(extension, deps.verification);
       registerCrlHealthRoutes(extension, deps.crlHealth);
+      registerClassicMigrationRoutes(extension, deps.classicMigration);
       extension.setNotFoundHandler(async (request, reply) =>
         sendGraphError(request, reply, graphErrors.noSuchSegment(lastPathSegment(request.url))),
       );

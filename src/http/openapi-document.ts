@@ -16,7 +16,9 @@ import { COLLECTION_OPTIONS, type PageLimits } from '../graph/query-options.ts';
 import { ADMIN_PREFIX } from './routes/admin/admin-routes.ts';
 import { VERIFY_PREFIX } from './routes/verification/verify-routes.ts';
 import { CRL_HEALTH_PATH } from './routes/verification/crl-health-routes.ts';
+import { MIGRATE_CLASSIC_PATH } from './routes/trust-store/classic-migration-routes.ts';
 import { X509_POLICY_PATH } from './routes/authentication-methods/x509-policy-routes.ts';
+import { METHOD_CONFIGURATIONS_PATH, METHODS_POLICY_PATH } from './routes/authentication-methods/methods-policy-routes.ts';
 import { SIGN_IN_LOG_PATH } from './routes/signin/sign-in-log-routes.ts';
 import { TenantSnapshotSchema } from './snapshot-schema.ts';
 
@@ -33,6 +35,8 @@ const ROOT = graphType('publicKeyInfrastructureRoot');
 const X509_POLICY = graphType('x509CertificateAuthenticationMethodConfiguration');
 const CLASSIC = graphType('certificateBasedAuthConfiguration');
 const ORGANIZATION = graphType('organization');
+const METHODS_POLICY = graphType('authenticationMethodsPolicy');
+const METHOD_CONFIGURATION = graphType('authenticationMethodConfiguration');
 const collectionOf = (entity: string) => `${entity}CollectionResponse`;
 const SIGN_IN = graphType('signIn');
 
@@ -79,7 +83,8 @@ function structuredSchema(local: string, kind: 'complex' | 'entity' | 'selectabl
   const inline = inlineNavigationsOf(type);
   const annotations: Record<string, Schema> =
     kind === 'complex' ? {} : { '@odata.context': { type: 'string' }, '@odata.type': { type: 'string', enum: [`#${graphType(local)}`] } };
-  const names = [...(kind === 'complex' ? [] : ['@odata.type']), ...own.map((p) => p.name), ...inline.map((n) => n.name)];
+  // Inline navigations are not required: the policy's PATCH answer leaves its configurations out.
+  const names = [...(kind === 'complex' ? [] : ['@odata.type']), ...own.map((p) => p.name)];
   return {
     type: 'object',
     ...(kind === 'selectable' ? { description: 'With $select, only @odata.type, id and the selected properties are present.' } : {}),
@@ -135,6 +140,10 @@ const SCHEMAS: Record<string, Schema> = {
   [collectionOf(CA)]: collectionResponse(CA),
   [ROOT]: structuredSchema('publicKeyInfrastructureRoot', 'entity'),
   [X509_POLICY]: structuredSchema('x509CertificateAuthenticationMethodConfiguration', 'entity'),
+  [METHODS_POLICY]: structuredSchema('authenticationMethodsPolicy', 'entity'),
+  // The abstract base: the one configuration served is the x509 one.
+  [METHOD_CONFIGURATION]: { oneOf: [ref(X509_POLICY)] },
+  [collectionOf(METHOD_CONFIGURATION)]: collectionResponse(METHOD_CONFIGURATION),
   [SIGN_IN]: structuredSchema('signIn', 'entity'),
   [collectionOf(SIGN_IN)]: collectionResponse(SIGN_IN),
   // An entity, but only ever inside its configuration's includeTargets: no @odata annotations of its own.
@@ -292,12 +301,35 @@ const SCHEMAS: Record<string, Schema> = {
     ),
   }),
   'graph-pki.crlHealthCollection': strictObject({ value: { type: 'array', items: ref('graph-pki.crlHealthEntry') } }),
+  'graph-pki.migrateClassicReport': strictObject({
+    dryRun: { type: 'boolean' },
+    publicKeyInfrastructure: strictObject({
+      id: { type: 'string', nullable: true, description: 'null in a dry run that would create the PKI.' },
+      displayName: { type: 'string', nullable: true },
+      created: { type: 'boolean' },
+    }),
+    certificateAuthorities: {
+      type: 'array',
+      items: strictObject({
+        thumbprint: text(),
+        issuer: text(),
+        isRootAuthority: { type: 'boolean' },
+        action: { type: 'string', enum: ['created', 'alreadyPresent', 'skipped'] },
+        certificateAuthorityId: { type: 'string', nullable: true },
+        reason: { type: 'string', nullable: true, description: 'Why it was skipped.' },
+      }),
+    },
+    classicStoreDeleted: { type: 'boolean' },
+    classicStoreKeptBecause: { type: 'string', nullable: true },
+  }),
   'graph-pki.healthStatus': strictObject({ status: { type: 'string', enum: ['ok', 'ready', 'unavailable'] } }),
   'graph-pki.tenantContentCounts': strictObject({
     certificateBasedAuthConfigurations: count(),
     certificateAuthorities: count(),
     jobs: count(),
     x509CertificatePolicies: count(),
+    classicCertificateBasedAuthConfigurations: count(),
+    classicCertificateAuthorities: count(),
   }),
 };
 
@@ -532,6 +564,9 @@ function graphOperations(limits: PageLimits): Map<string, OperationDoc> {
     [`POST ${classic}`, { success: created(CLASSIC), errors: [400] }],
     [`GET ${classic}/:configurationId`, { success: ok('The classic store configuration.', ref(CLASSIC)) }],
     [`DELETE ${classic}/:configurationId`, { success: noContent('Deleted, with its CAs.') }],
+    [`GET /${METHODS_POLICY_PATH}`, { success: ok("The tenant's authenticationMethodsPolicy, its method configurations inline.", ref(METHODS_POLICY)) }],
+    [`PATCH /${METHODS_POLICY_PATH}`, { success: ok("The updated policy (without its configurations, as Graph's example shows).", ref(METHODS_POLICY)) }],
+    [`GET /${METHOD_CONFIGURATIONS_PATH}`, { success: ok('The method configurations served (the x509 one).', ref(collectionOf(METHOD_CONFIGURATION))) }],
   ];
   return new Map(operations);
 }
@@ -551,6 +586,10 @@ const OTHER_OPERATIONS: ReadonlyMap<string, OperationDoc> = new Map<string, Oper
     },
   ],
   [`POST ${VERIFY_PREFIX}/verify`, { success: ok('The verdict, whether or not the certificate is trusted.', ref('graph-pki.verifyResult')) }],
+  [
+    `POST ${VERIFY_PREFIX}${MIGRATE_CLASSIC_PATH}`,
+    { success: ok('What the migration did (or, in a dry run, would do) with each CA of the classic store.', ref('graph-pki.migrateClassicReport')), errors: [404] },
+  ],
   [`DELETE ${ADMIN_PREFIX}/tenants`, { success: ok('Every tenant reset.', deletedCounts('tenants', { ...count(), description: 'How many tenants held data.' })) }],
   [`DELETE ${ADMIN_PREFIX}/tenants/:tenantId`, { success: ok('The tenant reset.', deletedCounts('tenantId', text())) }],
   [`GET ${ADMIN_PREFIX}/tenants/:tenantId/snapshot`, { success: ok('The snapshot.', TenantSnapshotSchema), errors: [409] }],

@@ -1,19 +1,21 @@
 // What the admin-API tests share: admin calls, a tenant filled with every kind of data (live and deleted
-// PKIs and CAs, an x509 policy), and a tenant's complete view through Graph's own GETs, to compare before
+// PKIs and CAs, an x509 policy, the authenticationMethodsPolicy root), and a tenant's complete view through Graph's own GETs, to compare before
 // and after a reset, an import or a seed.
 import assert from 'node:assert/strict';
-import { PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD } from '../../src/auth/permissions.ts';
+import { PERMISSION_ORGANIZATION_READ_WRITE, PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD } from '../../src/auth/permissions.ts';
 import { mintAdminToken, mintToken } from '../../src/auth/token-issuer.ts';
 import type { SigningKey } from '../../src/auth/signing-key.ts';
 import { createCa } from '../helpers/certs.ts';
 import { PKI_PATH, send, type RequestOptions, type TestResponse } from '../helpers/test-server.ts';
 
 export const POLICY_PATH = '/beta/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/x509Certificate';
+export const METHODS_POLICY_PATH = '/beta/policies/authenticationMethodsPolicy';
 const DELETED_PKIS = '/beta/directory/deletedItems/microsoft.graph.certificateBasedAuthPki';
 const DELETED_CAS = '/beta/directory/deletedItems/microsoft.graph.certificateAuthorityDetail';
 
 /** A Graph client of one tenant and an admin client, on one server. */
 export interface Clients {
+  readonly tenantId: string;
   graph(method: string, path: string, options?: RequestOptions): Promise<TestResponse>;
   admin(method: string, path: string, options?: RequestOptions): Promise<TestResponse>;
 }
@@ -21,13 +23,14 @@ export interface Clients {
 export async function clientsFor(url: string, key: SigningKey, tenantId: string): Promise<Clients> {
   const graphToken = await mintToken(key, {
     tenantId,
-    appRoles: [PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD],
+    appRoles: [PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD, PERMISSION_ORGANIZATION_READ_WRITE],
     scopes: [],
     directoryRoles: [],
     ttlSeconds: 3600,
   });
   const adminToken = await mintAdminToken(key, { ttlSeconds: 3600 });
   return {
+    tenantId,
     graph: (method, path, options = {}) => send(url, method, path, graphToken, options),
     admin: (method, path, options = {}) => send(url, method, `/_admin${path}`, adminToken, options),
   };
@@ -35,7 +38,7 @@ export async function clientsFor(url: string, key: SigningKey, tenantId: string)
 
 let counter = 0;
 
-/** Fills the tenant: two live PKIs with CAs (one CA deleted), a deleted PKI with its CA, a changed x509 policy. */
+/** Fills the tenant: two live PKIs with CAs (one CA deleted), a deleted PKI with its CA, a changed x509 policy, a classic store of two CAs. */
 export async function fillTenant(c: Clients, label: string): Promise<{ livePki: string; deletedPki: string; deletedCa: string }> {
   const created = async (path: string, body: unknown) => {
     const res = await c.graph('POST', path, { body });
@@ -64,6 +67,25 @@ export async function fillTenant(c: Clients, label: string): Promise<{ livePki: 
     },
   });
   assert.equal(policy.status, 204, policy.text);
+  const root = await c.graph('PATCH', METHODS_POLICY_PATH, {
+    body: { reconfirmationInDays: 30, registrationEnforcement: { authenticationMethodsRegistrationCampaign: { state: 'enabled', excludeTargets: [{ id: `${label}-group`, targetType: 'group' }] } } },
+  });
+  assert.equal(root.status, 200, root.text);
+  // The classic store: two CAs, one with CRL URLs.
+  counter += 1;
+  const classicRoot = await createCa({ subject: `CN=${label} classic root ${counter}, O=graph-pki admin tests` });
+  const classicIssuing = await createCa({ subject: `CN=${label} classic issuing ${counter}, O=graph-pki admin tests`, issuer: classicRoot });
+  // One classic store per tenant: a tenant filled again gets a new one.
+  await c.graph('DELETE', `/v1.0/organization/${c.tenantId}/certificateBasedAuthConfiguration/29728ade-6ae4-4ee9-9103-412912537da5`);
+  const classic = await c.graph('POST', `/v1.0/organization/${c.tenantId}/certificateBasedAuthConfiguration`, {
+    body: {
+      certificateAuthorities: [
+        { isRootAuthority: true, certificate: classicRoot.base64 },
+        { isRootAuthority: false, certificate: classicIssuing.base64, certificateRevocationListUrl: 'http://crl.contoso.test/c.crl', deltaCertificateRevocationListUrl: 'http://crl.contoso.test/c+.crl' },
+      ],
+    },
+  });
+  assert.equal(classic.status, 201, classic.text);
   return { livePki, deletedPki, deletedCa };
 }
 
@@ -84,6 +106,8 @@ export async function tenantView(c: Clients): Promise<Record<string, unknown>> {
   await get(`${DELETED_PKIS}?$top=999`);
   await get(`${DELETED_CAS}?$top=999`);
   await get(POLICY_PATH);
+  await get(METHODS_POLICY_PATH);
+  await get(`/v1.0/organization/${c.tenantId}/certificateBasedAuthConfiguration`);
   return view;
 }
 

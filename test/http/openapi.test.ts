@@ -170,8 +170,13 @@ describe('GET /openapi.json: operations', () => {
       // Throttling covers the Graph paths only.
       assert.equal(has('429'), kind === 'graph', where);
       if (has('429')) assert.ok(op.responses['429']?.headers?.['Retry-After'], where);
-      // 404: a Graph path with an id, a CRL health refresh naming an unknown CA, an OIDC client removed by id.
-      assert.equal(has('404'), (kind === 'graph' && path.includes('{')) || path.endsWith('/crlHealth/refresh') || path.endsWith('/oidcClients/{clientId}'), where);
+      // 404: a Graph path with an id, a CRL health refresh naming an unknown CA, an OIDC client removed by id,
+      // a classic store migration without a classic store or with an unknown PKI.
+      assert.equal(
+        has('404'),
+        (kind === 'graph' && path.includes('{')) || path.endsWith('/crlHealth/refresh') || path.endsWith('/oidcClients/{clientId}') || path.endsWith('/migrate-classic'),
+        where,
+      );
       const withBody = ['POST', 'PATCH', 'PUT'].includes(method);
       assert.equal(has('413') && has('415'), withBody, where);
       assert.equal(has('409'), path.endsWith('/snapshot') || (method === 'POST' && path.endsWith('/oidcClients')), where);
@@ -348,6 +353,13 @@ describe('GET /openapi.json: real responses conform to it', () => {
     const reset = await t.request('DELETE', `/beta${POLICY_PATH}`, { token: policyToken });
     assert.equal(reset.status, 204, reset.text);
     assertDocumented('DELETE', `/beta${POLICY_PATH}`, reset);
+    const methodsPolicy = '/v1.0/policies/authenticationMethodsPolicy';
+    assertDocumented('GET', methodsPolicy, await t.request('GET', methodsPolicy, { token: policyToken }));
+    const rootPatch = await t.request('PATCH', methodsPolicy, { token: policyToken, body: { reconfirmationInDays: 30 } });
+    assert.equal(rootPatch.status, 200, rootPatch.text);
+    assertDocumented('PATCH', methodsPolicy, rootPatch);
+    const configurations = `${methodsPolicy}/authenticationMethodConfigurations`;
+    assertDocumented('GET', configurations, await t.request('GET', configurations, { token: policyToken }));
     const forbidden = await t.request('GET', `/beta${POLICY_PATH}`);
     assert.equal(forbidden.status, 403);
     assertDocumented('GET', `/beta${POLICY_PATH}`, forbidden);

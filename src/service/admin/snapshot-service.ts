@@ -8,8 +8,10 @@ import type { JobRecord } from '../../store/job-repository.ts';
 import type { PkiRecord } from '../../store/pki-repository.ts';
 import type { Store } from '../../store/store.ts';
 import type { TenantContentCounts } from '../../store/tenant-repository.ts';
-import type { StoredX509Policy } from '../../store/x509-policy-repository.ts';
+import type { StoredX509Policy } from '../../store/policy-document-repository.ts';
 import type { CaService } from '../trust-store/ca-service.ts';
+import type { ClassicStoreService } from '../trust-store/classic-store-service.ts';
+import type { ClassicConfigurationRecord } from '../../store/classic-store-repository.ts';
 import { graphTimestamp } from '../clock.ts';
 import { GraphError, graphErrors } from '../errors.ts';
 import { newObjectId } from '../ids.ts';
@@ -20,12 +22,14 @@ import {
   SNAPSHOT_FORMAT,
   SNAPSHOT_FORMAT_VERSION,
   type SnapshotCa,
+  type SnapshotClassicConfiguration,
   type SnapshotPki,
   type SnapshotUploadJob,
   type TenantSnapshot,
 } from './tenant-snapshot.ts';
 import { UPLOAD_JOB, type UploadPayload } from '../trust-store/upload-service.ts';
 import { policyFromDocument, policyOf } from '../authentication-methods/x509-policy-service.ts';
+import { settingsFromDocument, settingsOf } from '../authentication-methods/methods-policy-service.ts';
 
 /** The rows an import writes, checked and ready. */
 interface ImportPlan {
@@ -33,6 +37,8 @@ interface ImportPlan {
   readonly cas: readonly CaRecord[];
   readonly jobs: readonly Omit<JobRecord, 'tenantId'>[];
   readonly policy: StoredX509Policy | undefined;
+  readonly classic: ClassicConfigurationRecord | undefined;
+  readonly methodsPolicy: StoredX509Policy | undefined;
 }
 
 /** A snapshot that does not pass: 400 naming where and what. */
@@ -46,15 +52,18 @@ export class SnapshotService {
     private readonly pkis: PkiService,
     private readonly cas: CaService,
     private readonly limits: Pick<Limits, 'maxCasPerPki'>,
+    private readonly classic: ClassicStoreService,
   ) {}
 
   /** Everything the tenant holds; 409 while one of its uploads is queued or running (its outcome is not known yet). */
   async export(tenantId: string): Promise<TenantSnapshot> {
-    const { pkis, cas, jobs, policy } = await this.store.consistentRead(async (repos) => ({
+    const { pkis, cas, jobs, policy, classic, methodsPolicy } = await this.store.consistentRead(async (repos) => ({
       pkis: await repos.pkis.allOfTenant(tenantId),
       cas: await repos.cas.allOfTenant(tenantId),
       jobs: await repos.jobs.allOfTenant(tenantId),
       policy: await repos.x509Policies.find(tenantId),
+      classic: await repos.classicStore.find(tenantId),
+      methodsPolicy: await repos.methodsPolicies.find(tenantId),
     }));
     const unfinished = jobs.find((job) => job.state === 'queued' || job.state === 'running');
     if (unfinished) {
@@ -76,6 +85,10 @@ export class SnapshotService {
       certificateBasedAuthConfigurations: pkis.map((pki) => snapshotPki(pki, casByPki.get(pki.id) ?? [])),
       uploadJobs: jobs.filter((job) => job.kind === UPLOAD_JOB).map(snapshotJob),
       x509CertificatePolicy: policy ? { configuration: policyOf(policy), lastModifiedDateTime: policy.lastModifiedDateTime } : null,
+      classicCertificateBasedAuthConfiguration: classic ? snapshotClassic(classic) : null,
+      authenticationMethodsPolicy: methodsPolicy
+        ? { configuration: settingsOf(methodsPolicy.configuration), lastModifiedDateTime: methodsPolicy.lastModifiedDateTime }
+        : null,
     };
   }
 
@@ -106,12 +119,16 @@ export class SnapshotService {
           await repos.jobs.insertRecord({ ...job, tenantId, id: taken.has(job.id) ? newObjectId(job.createdAt) : job.id });
         }
         if (plan.policy) await repos.x509Policies.save(tenantId, plan.policy);
+        if (plan.classic) await this.classic.insert(repos, tenantId, plan.classic);
+        if (plan.methodsPolicy) await repos.methodsPolicies.save(tenantId, plan.methodsPolicy);
         await repos.tenants.unlock(tenantId);
         return {
           certificateBasedAuthConfigurations: plan.pkis.length,
           certificateAuthorities: plan.cas.length,
           jobs: plan.jobs.length,
           x509CertificatePolicies: plan.policy ? 1 : 0,
+          classicCertificateBasedAuthConfigurations: plan.classic ? 1 : 0,
+          classicCertificateAuthorities: plan.classic?.certificateAuthorities.length ?? 0,
         };
       });
     } catch (error) {
@@ -174,17 +191,39 @@ export class SnapshotService {
     });
     const policy = snapshot.x509CertificatePolicy;
     const path: PathSegment[] = ['x509CertificatePolicy'];
+    const methodsPolicy = snapshot.authenticationMethodsPolicy ?? null;
+    const methodsPath: PathSegment[] = ['authenticationMethodsPolicy'];
     return {
       pkis,
       cas,
       jobs,
+      classic: this.classicRecord(snapshot),
       policy: policy
         ? {
             configuration: JSON.stringify(problemAt([...path, 'configuration'], () => policyFromDocument(policy.configuration))),
             lastModifiedDateTime: checkTime(policy.lastModifiedDateTime, [...path, 'lastModifiedDateTime']),
           }
         : undefined,
+      methodsPolicy: methodsPolicy
+        ? {
+            configuration: JSON.stringify(problemAt([...methodsPath, 'configuration'], () => settingsFromDocument(methodsPolicy.configuration))),
+            lastModifiedDateTime: checkTime(methodsPolicy.lastModifiedDateTime, [...methodsPath, 'lastModifiedDateTime']),
+          }
+        : undefined,
     };
+  }
+
+  /**
+   * The classic store through the API's own checks. Expiry is judged at the export time: the list was
+   * valid then, and a CA that expired since is still what the tenant held.
+   */
+  private classicRecord(snapshot: TenantSnapshot): ClassicConfigurationRecord | undefined {
+    const classic = snapshot.classicCertificateBasedAuthConfiguration;
+    if (!classic) return undefined;
+    const path: PathSegment[] = ['classicCertificateBasedAuthConfiguration'];
+    const createdDateTime = checkTime(classic.createdDateTime, [...path, 'createdDateTime']);
+    const certificateAuthorities = problemAt(path, () => this.classic.prepare(classic.certificateAuthorities, new Date(snapshot.exportedDateTime)));
+    return { createdDateTime, certificateAuthorities };
   }
 
   private pkiRecord(pki: SnapshotPki, path: PathSegment[]): PkiRecord {
@@ -252,6 +291,18 @@ function snapshotCa(ca: CaRecord): SnapshotCa {
     deltaCertificateRevocationListUrl: ca.deltaCertificateRevocationListUrl,
     isIssuerHintEnabled: ca.isIssuerHintEnabled,
     deletedDateTime: ca.deletedDateTime,
+  };
+}
+
+function snapshotClassic(classic: ClassicConfigurationRecord): SnapshotClassicConfiguration {
+  return {
+    createdDateTime: classic.createdDateTime,
+    certificateAuthorities: classic.certificateAuthorities.map((ca) => ({
+      certificate: ca.certificate,
+      isRootAuthority: ca.isRootAuthority,
+      certificateRevocationListUrl: ca.certificateRevocationListUrl,
+      deltaCertificateRevocationListUrl: ca.deltaCertificateRevocationListUrl,
+    })),
   };
 }
 

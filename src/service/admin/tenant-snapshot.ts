@@ -2,6 +2,7 @@
 // it and imports it. Property names follow the Graph objects they carry; every stored property is there,
 // deleted objects and finished upload jobs included, so an import rebuilds the tenant exactly.
 import type { X509PolicyPatch } from '../authentication-methods/x509-policy-service.ts';
+import type { MethodsPolicyPatch } from '../authentication-methods/methods-policy-service.ts';
 
 export const SNAPSHOT_FORMAT = 'graph-pki.tenantSnapshot';
 export const SNAPSHOT_FORMAT_VERSION = 1;
@@ -18,6 +19,30 @@ export interface TenantSnapshot {
   readonly uploadJobs: readonly SnapshotUploadJob[];
   /** The tenant's x509 authentication-method policy; null when the tenant never changed it. */
   readonly x509CertificatePolicy: SnapshotX509Policy | null;
+  /**
+   * The authenticationMethodsPolicy root's own properties; null when the tenant never changed them.
+   * Absent from snapshots written before the root was served (read as null).
+   */
+  readonly authenticationMethodsPolicy?: SnapshotMethodsPolicy | null | undefined;
+  /**
+   * The classic store (organization certificateBasedAuthConfiguration); null when the tenant has none.
+   * Optional on import, so snapshots exported before the classic store existed still import.
+   */
+  readonly classicCertificateBasedAuthConfiguration?: SnapshotClassicConfiguration | null;
+}
+
+export interface SnapshotClassicConfiguration {
+  readonly createdDateTime: string;
+  /** In their order; what the certificates determine (issuer, issuerSki) is derived again on import. */
+  readonly certificateAuthorities: readonly SnapshotClassicCa[];
+}
+
+export interface SnapshotClassicCa {
+  /** base64 of the DER certificate */
+  readonly certificate: string;
+  readonly isRootAuthority: boolean;
+  readonly certificateRevocationListUrl: string | null;
+  readonly deltaCertificateRevocationListUrl: string | null;
 }
 
 export interface SnapshotPki {
@@ -70,3 +95,7 @@ export interface SnapshotX509Policy {
   readonly lastModifiedDateTime: string;
 }
 
+export interface SnapshotMethodsPolicy {
+  readonly configuration: MethodsPolicyPatch;
+  readonly lastModifiedDateTime: string;
+}
