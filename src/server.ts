@@ -102,9 +102,9 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     hooks.lookup ? { lookup: hooks.lookup } : {},
   );
   const skiptokenKey = await store.repositories.settings.getOrCreate('skiptoken-hmac-key', () => randomBytes(32).toString('base64'));
-  const deletedItems = new DeletedItemsService(store, limits);
-  const x509Policies = new X509PolicyService(store);
   const users = new UserService(store, limits);
+  const deletedItems = new DeletedItemsService(store, limits, users);
+  const x509Policies = new X509PolicyService(store);
   // CRLs go through the same guarded fetcher, with Entra's limits for a download during a sign-in.
   const crlFetcher = new GuardedFetcher(
     {
@@ -148,6 +148,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     uploads,
     deletedItems,
     x509Policies,
+    users,
     verification,
     skiptokens: new SkiptokenCodec(Buffer.from(skiptokenKey, 'base64')),
     verifier: new TokenVerifier(signingKey, config.auth, limits),
@@ -179,7 +180,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   const sweep = () => {
     void deletedItems.sweep().then(
       (purged) => {
-        if (purged.pkis + purged.cas > 0) app.log.info(purged, 'purged deleted items past their retention');
+        if (purged.pkis + purged.cas + purged.users > 0) app.log.info(purged, 'purged deleted items past their retention');
       },
       (error: unknown) => app.log.error({ err: error }, 'purge sweep failed'),
     );

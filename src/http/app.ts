@@ -17,6 +17,7 @@ import type { PkiService } from '../service/trust-store/pki-service.ts';
 import type { UploadService } from '../service/trust-store/upload-service.ts';
 import type { VerificationService } from '../service/verification/verification-service.ts';
 import type { X509PolicyService } from '../service/authentication-methods/x509-policy-service.ts';
+import type { UserService } from '../service/directory/user-service.ts';
 import { registerAdminPage } from './admin-page.ts';
 import { type AdmissionCheck, registerGraphAuth } from './auth-hook.ts';
 import { registerFaultInjection } from './fault-injection.ts';
@@ -44,6 +45,7 @@ import { registerRootRoutes } from './routes/root-routes.ts';
 import { registerUploadRoutes } from './routes/trust-store/upload-routes.ts';
 import { registerVerifyRoutes, VERIFY_PREFIX } from './routes/verification/verify-routes.ts';
 import { registerX509PolicyRoutes } from './routes/authentication-methods/x509-policy-routes.ts';
+import { registerUserRoutes } from './routes/directory/user-routes.ts';
 
 export interface AppDependencies {
   readonly pkis: PkiService;
@@ -51,6 +53,7 @@ export interface AppDependencies {
   readonly uploads: UploadService;
   readonly deletedItems: DeletedItemsService;
   readonly x509Policies: X509PolicyService;
+  readonly users: UserService;
   readonly verification: VerificationService;
   readonly skiptokens: SkiptokenCodec;
   readonly verifier: TokenVerifier;
@@ -203,6 +206,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
         registerUploadRoutes(graph, ctx, deps.uploads);
         registerDeletedItemsRoutes(graph, ctx, deps.deletedItems);
         registerX509PolicyRoutes(graph, ctx, deps.x509Policies);
+        registerUserRoutes(graph, ctx, deps.users);
         graph.setNotFoundHandler(async (request, reply) =>
           sendGraphError(request, reply, graphErrors.noSuchSegment(lastPathSegment(request.url))),
         );
