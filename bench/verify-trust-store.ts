@@ -14,6 +14,7 @@ import { GuardedFetcher } from '../src/net/guarded-fetcher.ts';
 import { parseCaCertificate } from '../src/pki/ca-certificate.ts';
 import { parseCertificate } from '../src/pki/certificate.ts';
 import { derivedProperties } from '../src/service/trust-store/ca-service.ts';
+import { UserService } from '../src/service/directory/user-service.ts';
 import { CrlService } from '../src/service/verification/crl-service.ts';
 import { VerificationService } from '../src/service/verification/verification-service.ts';
 import { X509PolicyService } from '../src/service/authentication-methods/x509-policy-service.ts';
@@ -91,7 +92,7 @@ async function measureStore(chain: Chain, pkis: number, others: readonly TestCer
   const store = new Store(database, DEFAULT_LIMITS.pkiReadCacheEntries);
   await fill(store, chain, pkis, others);
   const fetcher = new GuardedFetcher({ maxBytes: DEFAULT_CRL_CONFIG.maxCrlBytes, connectTimeoutMs: 5000, totalTimeoutMs: 10_000, maxRedirects: 0, allowPrivateAddresses: true });
-  const service = new VerificationService(store, new CrlService(store, fetcher, DEFAULT_CRL_CONFIG), new X509PolicyService(store), DEFAULT_LIMITS);
+  const service = new VerificationService(store, new CrlService(store, fetcher, DEFAULT_CRL_CONFIG), new X509PolicyService(store), DEFAULT_LIMITS, new UserService(store, DEFAULT_LIMITS));
   const verify = async (leaf: TestCert) => {
     const verdict = await service.verify(TENANT, { certificate: leaf.base64 });
     if (!verdict.trusted) throw new Error(`not trusted with ${2 + others.length} CAs: ${verdict.reason} ${verdict.message}`);

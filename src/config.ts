@@ -138,6 +138,12 @@ export interface CrlConfig {
    * the least recently used emptied first (its highest CRL number is kept for the replay check).
    */
   readonly crlCacheDatabaseBytes: number;
+  /** How often the CRL health monitor downloads and checks every configured CRL, in ms (0 = no monitor). */
+  readonly crlHealthIntervalMs: number;
+  /** CRL health warns when less than this share (0–1) of a CRL's validity (thisUpdate → nextUpdate) is left. */
+  readonly crlHealthWarningShare: number;
+  /** CRL health warns when less than this much time is left before a CRL's nextUpdate, in ms. */
+  readonly crlHealthWarningMinimumMs: number;
 }
 
 export const DEFAULT_CRL_CONFIG: CrlConfig = {
@@ -148,6 +154,9 @@ export const DEFAULT_CRL_CONFIG: CrlConfig = {
   // Room for six 20 MB CRLs in memory and seven in the database (Entra's largest CRL is 20 MB).
   crlCacheMemoryBytes: 128 * 1024 * 1024,
   crlCacheDatabaseBytes: 192 * 1024 * 1024,
+  crlHealthIntervalMs: 15 * 60_000,
+  crlHealthWarningShare: 0.2,
+  crlHealthWarningMinimumMs: 24 * 3_600_000,
 };
 
 /**

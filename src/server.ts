@@ -15,6 +15,7 @@ import { GuardedFetcher, type LookupFunction } from './net/guarded-fetcher.ts';
 import { randomBytes } from 'node:crypto';
 import { SkiptokenCodec } from './graph/skiptoken.ts';
 import { CaService } from './service/trust-store/ca-service.ts';
+import { ClassicStoreService } from './service/trust-store/classic-store-service.ts';
 import { DeletedItemsService } from './service/trust-store/deleted-items-service.ts';
 import { JobRunner } from './service/trust-store/job-runner.ts';
 import { PkiService } from './service/trust-store/pki-service.ts';
@@ -22,6 +23,8 @@ import { UPLOAD_JOB, UploadService } from './service/trust-store/upload-service.
 import { UserService } from './service/directory/user-service.ts';
 import { X509PolicyService } from './service/authentication-methods/x509-policy-service.ts';
 import { CrlService } from './service/verification/crl-service.ts';
+import { CrlHealthService } from './service/verification/crl-health-service.ts';
+import { logChanges } from './http/routes/verification/crl-health-routes.ts';
 import { VerificationService } from './service/verification/verification-service.ts';
 import { openDatabase, type OpenDatabase } from './store/database.ts';
 import { Store } from './store/store.ts';
@@ -118,13 +121,15 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     hooks.lookup ? { lookup: hooks.lookup } : {},
   );
   // One registry per server instance (never prom-client's global one).
-  const metrics = new AppMetrics({ countJobsByState: () => store.repositories.jobs.countAllByState() });
+  const metrics = new AppMetrics({ countJobsByState: () => store.repositories.jobs.countAllByState(), crlHealth: () => crlHealth.metricsEntries() });
   const crls = new CrlService(store, crlFetcher, config.crl, metrics.crlSink);
-  const verification = new VerificationService(store, crls, x509Policies, limits);
+  const verification = new VerificationService(store, crls, x509Policies, limits, users);
+  const crlHealth = new CrlHealthService(store, crlFetcher, config.crl, x509Policies);
   let jobs: JobRunner | undefined;
   const uploads = new UploadService(store, fetcher, limits, () => jobs?.wake());
   const pkis = new PkiService(store.repositories.pkis, limits);
   const cas = new CaService(store, limits);
+  const classicStore = new ClassicStoreService(store, limits);
   // Before listening: a bad seed file stops the start with nothing written and no port opened.
   let seeded: SeedResult | undefined;
   if (config.seedFile) {
@@ -144,12 +149,14 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   const app = buildApp({
     pkis,
     cas,
+    classicStore,
     admin: { snapshots: new SnapshotService(store, pkis, cas, limits), resets: new TenantResetService(store), maxSnapshotBytes: limits.maxSnapshotBytes },
     uploads,
     deletedItems,
     x509Policies,
     users,
     verification,
+    crlHealth,
     skiptokens: new SkiptokenCodec(Buffer.from(skiptokenKey, 'base64')),
     verifier: new TokenVerifier(signingKey, config.auth, limits),
     limits,
@@ -194,6 +201,18 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     crls.sweep().catch((error: unknown) => app.log.warn({ err: error }, 'CRL cache sweep failed'));
   }, config.crl.crlRefreshIntervalMs);
   crlRefresher.unref();
+  // The CRL health monitor: a round every interval (none at start: a read checks what was never checked);
+  // CRLs checked within the last half interval (by another instance or a refresh) wait for the next round.
+  let crlHealthRound: Promise<void> | undefined;
+  const checkCrlHealth = () => {
+    crlHealthRound ??= crlHealth
+      .checkAll(config.crl.crlHealthIntervalMs / 2)
+      .then((changes) => logChanges(app.log, changes))
+      .catch((error: unknown) => app.log.warn({ err: error }, 'CRL health check failed'))
+      .finally(() => (crlHealthRound = undefined));
+  };
+  const crlHealthMonitor = config.crl.crlHealthIntervalMs > 0 ? setInterval(checkCrlHealth, config.crl.crlHealthIntervalMs) : undefined;
+  crlHealthMonitor?.unref();
   const address = app.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `${tls ? 'https' : 'http'}://${host}:${address.port}`;
@@ -205,6 +224,8 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     closing ??= (async () => {
       clearInterval(sweeper);
       clearInterval(crlRefresher);
+      // A round still downloading ends on its own; its writes fail quietly once the database is closed.
+      clearInterval(crlHealthMonitor);
       await Promise.all([app.close(), runner.stop()]);
       await throttle?.stop().catch(() => {});
       await database.close();

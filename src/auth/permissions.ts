@@ -6,6 +6,8 @@ export const PERMISSION_READ = 'PublicKeyInfrastructure.Read.All';
 export const PERMISSION_READ_WRITE = 'PublicKeyInfrastructure.ReadWrite.All';
 export const PERMISSION_POLICY_READ = 'Policy.Read.All';
 export const PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD = 'Policy.ReadWrite.AuthenticationMethod';
+export const PERMISSION_ORGANIZATION_READ = 'Organization.Read.All';
+export const PERMISSION_ORGANIZATION_READ_WRITE = 'Organization.ReadWrite.All';
 export const PERMISSION_USER_READ_ALL = 'User.Read.All';
 export const PERMISSION_USER_READ_WRITE_ALL = 'User.ReadWrite.All';
 export const PERMISSION_DIRECTORY_READ_ALL = 'Directory.Read.All';
@@ -23,11 +25,14 @@ export const POLICY_DIRECTORY_ROLES = {
   globalReader: 'f2ef992c-3afb-46b9-b7cf-a126ee74c451',
 } as const;
 
+/** Global Administrator: the only role Graph supports for the classic store (certificateBasedAuthConfiguration pages). */
+export const GLOBAL_ADMINISTRATOR_ROLE = '62e90394-69f5-4237-9190-012177145e10';
+
 /** Directory role template ids of the users API (spec cba-setup-and-signin §1.5). */
 export const USER_DIRECTORY_ROLES = {
-  globalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
+  globalAdministrator: GLOBAL_ADMINISTRATOR_ROLE,
   userAdministrator: 'fe930be7-5e62-47db-91af-98c3a49a38b1',
-  privilegedAuthenticationAdministrator: '7be44c8a-adaf-4e2a-84d6-ab2649e08a13',
+  privilegedAuthenticationAdministrator: DIRECTORY_ROLES.privilegedAuthenticationAdministrator,
 } as const;
 
 /**
@@ -43,6 +48,9 @@ export type Access =
   | 'write'
   | 'policy-read'
   | 'policy-write'
+  | 'organization-read'
+  | 'classic-read'
+  | 'classic-write'
   | 'users-read'
   | 'users-write'
   | 'users-update'
@@ -53,13 +61,12 @@ export type Access =
 interface AccessRule {
   /** Any one of these, as an application role or a delegated scope. */
   readonly permissions: ReadonlySet<string>;
-  /** A delegated token also needs one of these directory roles; 'member' = any signed-in user will do. */
-  readonly delegatedRoles: ReadonlySet<string> | 'member';
+  /** A delegated token also needs one of these directory roles ('any': no role, any signed-in user). */
+  readonly delegatedRoles: ReadonlySet<string> | 'any';
 }
 
-const USER_WRITE_PERMISSIONS: ReadonlySet<string> = new Set([PERMISSION_USER_READ_WRITE_ALL, PERMISSION_DIRECTORY_READ_WRITE_ALL]);
-
 const PKI_ROLES: ReadonlySet<string> = new Set(Object.values(DIRECTORY_ROLES));
+const USER_WRITE_PERMISSIONS: ReadonlySet<string> = new Set([PERMISSION_USER_READ_WRITE_ALL, PERMISSION_DIRECTORY_READ_WRITE_ALL]);
 
 const ACCESS_RULES: Readonly<Record<Exclude<Access, 'deleted-items-read' | 'deleted-items-write'>, AccessRule>> = {
   read: { permissions: new Set([PERMISSION_READ, PERMISSION_READ_WRITE]), delegatedRoles: PKI_ROLES },
@@ -72,10 +79,23 @@ const ACCESS_RULES: Readonly<Record<Exclude<Access, 'deleted-items-read' | 'dele
     permissions: new Set([PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD]),
     delegatedRoles: new Set([POLICY_DIRECTORY_ROLES.authenticationPolicyAdministrator]),
   },
+  // GET /organization: any signed-in user reads their own organization (delegated User.Read suffices);
+  // Directory.* are the higher privileged permissions of Graph's organization-get page.
+  'organization-read': {
+    permissions: new Set([PERMISSION_ORGANIZATION_READ, PERMISSION_ORGANIZATION_READ_WRITE, 'Directory.Read.All', 'Directory.ReadWrite.All', 'User.Read']),
+    delegatedRoles: 'any',
+  },
+  // The classic store (certificateBasedAuthConfiguration get/list/create/delete pages): "Global
+  // Administrator is the only role supported for this operation".
+  'classic-read': {
+    permissions: new Set([PERMISSION_ORGANIZATION_READ, PERMISSION_ORGANIZATION_READ_WRITE]),
+    delegatedRoles: new Set([GLOBAL_ADMINISTRATOR_ROLE]),
+  },
+  'classic-write': { permissions: new Set([PERMISSION_ORGANIZATION_READ_WRITE]), delegatedRoles: new Set([GLOBAL_ADMINISTRATOR_ROLE]) },
   // Members read the directory by default: a delegated User.Read.All token needs no directory role.
   'users-read': {
     permissions: new Set([PERMISSION_USER_READ_ALL, PERMISSION_DIRECTORY_READ_ALL, ...USER_WRITE_PERMISSIONS]),
-    delegatedRoles: 'member',
+    delegatedRoles: 'any',
   },
   // Creating, changing and deleting other users: User Administrator (user-post-users, user-update).
   'users-write': {
@@ -99,8 +119,8 @@ const ACCESS_RULES: Readonly<Record<Exclude<Access, 'deleted-items-read' | 'dele
 function eitherOf(...rules: readonly AccessRule[]): AccessRule {
   return {
     permissions: new Set(rules.flatMap((rule) => [...rule.permissions])),
-    delegatedRoles: rules.some((rule) => rule.delegatedRoles === 'member')
-      ? 'member'
+    delegatedRoles: rules.some((rule) => rule.delegatedRoles === 'any')
+      ? 'any'
       : new Set(rules.flatMap((rule) => [...(rule.delegatedRoles as ReadonlySet<string>)])),
   };
 }
@@ -128,7 +148,8 @@ export function permissionsFor(access: Access): readonly string[] {
 export function isAllowed(principal: Principal, access: Access): boolean {
   const rule = RULES[access];
   if (!hasAny(principal.permissions, rule.permissions)) return false;
-  return principal.kind === 'application' || rule.delegatedRoles === 'member' || hasAny(principal.directoryRoles, rule.delegatedRoles);
+  if (principal.kind === 'application' || rule.delegatedRoles === 'any') return true;
+  return hasAny(principal.directoryRoles, rule.delegatedRoles);
 }
 
 function hasAny(held: ReadonlySet<string>, wanted: ReadonlySet<string>): boolean {

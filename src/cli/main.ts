@@ -1,6 +1,7 @@
 // Entry point of the `graph-pki` command line.
 import { Command } from 'commander';
 import { caCommand } from './ca-command.ts';
+import { crlCommand } from './crl-command.ts';
 import { hashCommand } from './hash-command.ts';
 import { migrateCommand } from './migrate-command.ts';
 import { pkiCommand } from './pki-command.ts';
@@ -26,7 +27,8 @@ const program = new Command('graph-pki')
   .addCommand(migrateCommand())
   .addCommand(snapshotCommand())
   .addCommand(resetCommand())
-  .addCommand(verifyCommand());
+  .addCommand(verifyCommand())
+  .addCommand(crlCommand());
 
 // Usage errors exit 2; --help and --version exit 0. Subcommands added with addCommand do not inherit this.
 const allCommands = (command: Command): Command[] => [command, ...command.commands.flatMap(allCommands)];

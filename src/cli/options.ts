@@ -35,6 +35,20 @@ export function parseInteger(min: number, max: number) {
   };
 }
 
+/** An ISO 8601 date and time (`--at`). */
+export function parseTime(value: string): Date {
+  const time = Date.parse(value);
+  if (Number.isNaN(time) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) throw new InvalidArgumentError('expected an ISO 8601 time such as 2026-01-01T00:00:00Z.');
+  return new Date(time);
+}
+
+/** A share from 0 to 1, e.g. 0.2. */
+export function parseShare(value: string): number {
+  const n = Number(value);
+  if (!/^(0|1|0?\.\d+|1\.0*)$/.test(value) || Number.isNaN(n) || n < 0 || n > 1) throw new InvalidArgumentError('expected a number from 0 to 1, such as 0.2.');
+  return n;
+}
+
 export function parseList(value: string): string[] {
   return value
     .split(',')

@@ -18,7 +18,7 @@ import {
   type ServerConfig,
 } from '../config.ts';
 import { startServer } from '../server.ts';
-import { envOption, parseDatabaseLocation, parseHttpUrl, parseInteger, parseList } from './options.ts';
+import { envOption, parseDatabaseLocation, parseHttpUrl, parseInteger, parseList, parseShare } from './options.ts';
 import { describeFaultRule, parseFaultRules } from './fault-option.ts';
 
 /** How the start-up warning about fault injection begins (tests and log searches look for it). */
@@ -62,6 +62,9 @@ interface ServeOptions {
   crlTimeoutMs: number;
   crlCacheMemoryBytes: number;
   crlCacheDatabaseBytes: number;
+  crlHealthIntervalMs: number;
+  crlHealthWarningShare: number;
+  crlHealthWarningMinimumMs: number;
   tlsCert?: string;
   tlsKey?: string;
   https: boolean;
@@ -189,6 +192,21 @@ export function serveCommand(): Command {
         .default(DEFAULT_CRL_CONFIG.crlCacheDatabaseBytes)
         .argParser(parseInteger(0, 1024 * 1024 * 1024 * 1024)),
     )
+    .addOption(
+      envOption('--crl-health-interval-ms <ms>', 'how often the CRL health monitor downloads and checks every configured CRL (0 = no monitor)')
+        .default(DEFAULT_CRL_CONFIG.crlHealthIntervalMs)
+        .argParser(parseInteger(0, 7 * 24 * 3_600_000)),
+    )
+    .addOption(
+      envOption('--crl-health-warning-share <share>', "CRL health warns when less than this share (0-1) of a CRL's validity is left")
+        .default(DEFAULT_CRL_CONFIG.crlHealthWarningShare)
+        .argParser(parseShare),
+    )
+    .addOption(
+      envOption('--crl-health-warning-minimum-ms <ms>', "CRL health warns when less than this much time is left before a CRL's nextUpdate")
+        .default(DEFAULT_CRL_CONFIG.crlHealthWarningMinimumMs)
+        .argParser(parseInteger(0, 365 * 24 * 3_600_000)),
+    )
     .addOption(envOption('--db-pool-size <n>', 'PostgreSQL connections per instance').default(DEFAULT_DATABASE_OPTIONS.poolSize).argParser(parseInteger(1, 1000)))
     .addOption(
       envOption('--db-statement-timeout-ms <ms>', 'PostgreSQL cancels a statement running longer')
@@ -292,6 +310,9 @@ export function serveCommand(): Command {
           crlDownloadTimeoutMs: options.crlTimeoutMs,
           crlCacheMemoryBytes: options.crlCacheMemoryBytes,
           crlCacheDatabaseBytes: options.crlCacheDatabaseBytes,
+          crlHealthIntervalMs: options.crlHealthIntervalMs,
+          crlHealthWarningShare: options.crlHealthWarningShare,
+          crlHealthWarningMinimumMs: options.crlHealthWarningMinimumMs,
         },
         throttle: {
           ...DEFAULT_THROTTLE_CONFIG,

@@ -12,7 +12,7 @@ import { DEFAULT_VALIDATION_LIMITS, ipBytes, type Purpose } from '../pki/path-va
 import { REVOCATION_MODES, type RevocationMode } from '../pki/revocation-mode.ts';
 import type { PathVerdict } from '../pki/verdict.ts';
 import { GraphClient, type GraphConnectionOptions, withGraphConnection } from './graph-client.ts';
-import { parseInteger } from './options.ts';
+import { parseInteger, parseTime } from './options.ts';
 import { ServerCallError } from './server-call.ts';
 
 interface VerifyOptions extends Omit<GraphConnectionOptions, 'url'> {
@@ -33,6 +33,7 @@ interface VerifyOptions extends Omit<GraphConnectionOptions, 'url'> {
   requireExplicitPolicy: boolean;
   inhibitPolicyMapping: boolean;
   inhibitAnyPolicy: boolean;
+  userPrincipalName?: string;
 }
 
 /** Where the command writes: the process's streams, or buffers when it is run in-process (tests). */
@@ -57,7 +58,7 @@ const OFFLINE_ONLY = [
   'initialPolicy', 'requireExplicitPolicy', 'inhibitPolicyMapping', 'inhibitAnyPolicy',
 ] as const;
 /** Options that only a check through a server has. */
-const SERVER_ONLY = ['token', 'data', 'database', 'tenant', 'timeoutMs'] as const;
+const SERVER_ONLY = ['token', 'data', 'database', 'tenant', 'timeoutMs', 'userPrincipalName'] as const;
 
 export function verifyCommand(output: CommandOutput = PROCESS_OUTPUT, done: (code: number) => void = (code) => (process.exitCode = code)): Command {
   const command = new Command('verify')
@@ -88,6 +89,7 @@ export function verifyCommand(output: CommandOutput = PROCESS_OUTPUT, done: (cod
     .option('--require-explicit-policy', 'RFC 5280 initial-explicit-policy: the path must be valid for a policy of the initial set', false)
     .option('--inhibit-policy-mapping', 'RFC 5280 initial-policy-mapping-inhibit: policy mappings in CA certificates are not followed', false)
     .option('--inhibit-any-policy', 'RFC 5280 initial-any-policy-inhibit: anyPolicy in a CA certificate does not stand for every policy', false)
+    .option('--user-principal-name <upn>', 'with --url: the name typed at sign-in; the tenant\'s certificate bindings are tried against that user (without it: against every user, a username-less sign-in); exit 1 unless that user would sign in')
     .option('--json', 'print the verdict as JSON (the same object the verification API returns)', false);
   return withGraphConnection(command, { offlineByDefault: true }).action(async (leafFile: string, options: VerifyOptions, self: Command) => {
     const given = (names: readonly string[]) => names.filter((name) => self.getOptionValueSource(name) === 'cli');
@@ -120,6 +122,7 @@ async function runThroughServer(leafFile: string, options: VerifyOptions & { url
       certificate: leaf.der.toString('base64'),
       ...(intermediates.length > 0 ? { intermediates: intermediates.map((c) => c.der.toString('base64')) } : {}),
       ...(options.at ? { validationTime: options.at.toISOString() } : {}),
+      ...(options.userPrincipalName !== undefined ? { userPrincipalName: options.userPrincipalName } : {}),
     });
   } catch (error) {
     if (!(error instanceof ServerCallError)) throw error;
@@ -127,6 +130,8 @@ async function runThroughServer(leafFile: string, options: VerifyOptions & { url
     return 1;
   }
   output.out(options.json ? `${JSON.stringify(verdict, null, 2)}\n` : describe(verdict));
+  // With a typed name the question is "would this user sign in", so a failed sign-in is exit 1 too.
+  if (options.userPrincipalName !== undefined && !verdict.signIn.succeeded) return 1;
   return verdict.trusted ? 0 : 1;
 }
 
@@ -235,12 +240,6 @@ function collectOid(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function parseTime(value: string): Date {
-  const time = Date.parse(value);
-  if (Number.isNaN(time) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) throw new InvalidArgumentError('expected an ISO 8601 time such as 2026-01-01T00:00:00Z.');
-  return new Date(time);
-}
-
 /** The server's verdict: the offline one plus the x509 policy's (null when not trusted). */
 interface ServerVerdict extends PathVerdict {
   readonly policy: {
@@ -248,6 +247,13 @@ interface ServerVerdict extends PathVerdict {
     readonly requiredAffinityLevel: string;
     readonly userBindingCandidates: readonly { readonly userProperty: string; readonly affinity: string; readonly values: readonly string[]; readonly usable: boolean }[];
   } | null;
+  readonly signIn: {
+    readonly succeeded: boolean;
+    readonly user: { readonly id: string; readonly userPrincipalName: string } | null;
+    readonly binding: { readonly priority: number; readonly x509CertificateField: string; readonly userProperty: string; readonly trustAffinityLevel: string; readonly value: string } | null;
+    readonly authenticationRequirement: string | null;
+    readonly error: { readonly code: string; readonly message: string; readonly detail: string } | null;
+  };
 }
 
 interface RevocationDetails {
@@ -281,5 +287,18 @@ function describe(verdict: PathVerdict | ServerVerdict): string {
       lines.push(`  ${candidate.usable ? 'usable  ' : 'unusable'} ${candidate.affinity.padEnd(13)} ${candidate.userProperty}: ${candidate.values.join(', ')}`);
     }
   }
+  if ('signIn' in verdict) lines.push(describeSignIn(verdict.signIn));
   return `${lines.join('\n')}\n`;
+}
+
+/** "sign-in: alice@… (id …) through PrincipalName → userPrincipalName …", or the AADSTS error. */
+function describeSignIn(signIn: ServerVerdict['signIn']): string {
+  const { user, binding, error } = signIn;
+  if (signIn.succeeded && user && binding) {
+    return (
+      `sign-in: ${user.userPrincipalName} (id ${user.id}) through ${binding.x509CertificateField} → ${binding.userProperty} ` +
+      `(priority ${binding.priority}, ${binding.trustAffinityLevel} affinity, ${binding.value}), ${signIn.authenticationRequirement}`
+    );
+  }
+  return `sign-in refused: ${error?.code}: ${error?.message} (${error?.detail}${user ? `; user ${user.userPrincipalName}` : ''})`;
 }

@@ -87,7 +87,13 @@ export function csdlDocument(schema: EdmSchema): string {
       ]),
     ),
     el('EntityContainer', { Name: schema.container.name }, [
-      ...schema.container.entitySets.map((s) => el('EntitySet', { Name: s.name, EntityType: s.entityType })),
+      ...schema.container.entitySets.map((s) =>
+        el(
+          'EntitySet',
+          { Name: s.name, EntityType: s.entityType },
+          (s.bindings ?? []).map((b) => el('NavigationPropertyBinding', { Path: b.path, Target: b.target })),
+        ),
+      ),
       ...schema.container.singletons.map((s) => el('Singleton', { Name: s.name, Type: s.type })),
     ]),
     ...schema.capabilities.map(capabilitiesElement),

@@ -24,6 +24,8 @@ export interface EdmNavigationProperty {
   readonly type: string;
   /** Contained: the target is addressed only through this navigation (Graph's PKI paths all are). */
   readonly containsTarget: boolean;
+  /** Returned inline with its entity, as Graph's examples show (no $expand needed); not in the CSDL. */
+  readonly inline?: boolean;
 }
 
 export interface EdmStructuredType {
@@ -70,7 +72,12 @@ export interface EdmCollectionCapabilities {
 export interface EdmContainer {
   readonly name: string;
   readonly singletons: readonly { readonly name: string; readonly type: string }[];
-  readonly entitySets: readonly { readonly name: string; readonly entityType: string }[];
+  readonly entitySets: readonly {
+    readonly name: string;
+    readonly entityType: string;
+    /** Non-contained navigation properties and the entity set their targets live in (organization → classic store). */
+    readonly bindings?: readonly { readonly path: string; readonly target: string }[];
+  }[];
 }
 
 export interface EdmSchema {
@@ -87,7 +94,8 @@ export interface EdmSchema {
 const graph = (name: string) => `${EDM_ALIAS}.${name}`;
 const collection = (type: string) => `Collection(${type})`;
 const property = (name: string, type: string, nullable = true): EdmProperty => ({ name, type, nullable });
-const contained = (name: string, type: string): EdmNavigationProperty => ({ name, type, containsTarget: true });
+const contained = (name: string, type: string, inline = false): EdmNavigationProperty => ({ name, type, containsTarget: true, ...(inline ? { inline } : {}) });
+const related = (name: string, type: string): EdmNavigationProperty => ({ name, type, containsTarget: false });
 
 const PRIMITIVE: Record<Exclude<EdmType, 'enum' | 'complex'>, string> = {
   string: 'Edm.String',
@@ -173,6 +181,18 @@ const targetType = graph('authenticationMethodTargetType');
 
 const COMPLEX_TYPES: readonly EdmStructuredType[] = [
   { name: 'authorizationInfo', properties: [property('certificateUserIds', collection('Edm.String'))] },
+  // The classic store's CA (Microsoft's CSDL: certificate, isRootAuthority, issuer and issuerSki non-null).
+  {
+    name: 'certificateAuthority',
+    properties: [
+      property('certificate', 'Edm.Binary', false),
+      property('certificateRevocationListUrl', 'Edm.String'),
+      property('deltaCertificateRevocationListUrl', 'Edm.String'),
+      property('isRootAuthority', 'Edm.Boolean', false),
+      property('issuer', 'Edm.String', false),
+      property('issuerSki', 'Edm.String', false),
+    ],
+  },
   { name: 'excludeTarget', properties: [property('id', 'Edm.String', false), property('targetType', targetType, false)] },
   { name: 'includeTarget', properties: [property('id', 'Edm.String', false), property('targetType', targetType, false)] },
   {
@@ -242,6 +262,24 @@ const ENTITY_TYPES: readonly EdmStructuredType[] = [
   PKI,
   CA,
   USER,
+  // The classic store: an entity set of its own, reached from organization (not contained).
+  {
+    name: 'certificateBasedAuthConfiguration',
+    baseType: graph('entity'),
+    properties: [property('certificateAuthorities', collection(graph('certificateAuthority')), false)],
+  },
+  // Only the organization properties the server serves (organizationRepresentation).
+  {
+    name: 'organization',
+    baseType: graph('directoryObject'),
+    properties: [
+      property('businessPhones', collection('Edm.String'), false),
+      property('createdDateTime', 'Edm.DateTimeOffset'),
+      property('displayName', 'Edm.String'),
+      property('tenantType', 'Edm.String'),
+    ],
+    navigationProperties: [related('certificateBasedAuthConfiguration', collection(graph('certificateBasedAuthConfiguration')))],
+  },
   {
     name: 'policyRoot',
     baseType: graph('entity'),
@@ -267,9 +305,15 @@ const ENTITY_TYPES: readonly EdmStructuredType[] = [
       property('authenticationModeConfiguration', graph('x509CertificateAuthenticationModeConfiguration')),
       property('certificateAuthorityScopes', collection(graph('x509CertificateAuthorityScope'))),
       property('certificateUserBindings', collection(graph('x509CertificateUserBinding'))),
-      property('crlValidationConfiguration', graph('x509CertificateCRLValidationConfiguration')),
+      property('crlValidationConfiguration', graph('x509CertificateCRLValidationConfiguration'), false),
       property('issuerHintsConfiguration', graph('x509CertificateIssuerHintsConfiguration')),
     ],
+    navigationProperties: [contained('includeTargets', collection(graph('authenticationMethodTarget')), true)],
+  },
+  {
+    name: 'authenticationMethodTarget',
+    baseType: graph('entity'),
+    properties: [property('isRegistrationRequired', 'Edm.Boolean', false), property('targetType', targetType, false)],
   },
 ];
 
@@ -321,6 +365,12 @@ export const GRAPH_PKI_SCHEMA: EdmSchema = {
       { name: 'directoryObjects', entityType: graph('directoryObject') },
       { name: 'users', entityType: graph(localName(USER_ENTITY)) },
       { name: 'authenticationMethodConfigurations', entityType: graph('authenticationMethodConfiguration') },
+      {
+        name: 'organization',
+        entityType: graph('organization'),
+        bindings: [{ path: 'certificateBasedAuthConfiguration', target: 'certificateBasedAuthConfiguration' }],
+      },
+      { name: 'certificateBasedAuthConfiguration', entityType: graph('certificateBasedAuthConfiguration') },
     ],
   },
   capabilities: [

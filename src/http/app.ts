@@ -12,10 +12,12 @@ import { API_VERSIONS, type ApiVersion } from '../graph/context.ts';
 import { graphErrors } from '../service/errors.ts';
 import type { SkiptokenCodec } from '../graph/skiptoken.ts';
 import type { CaService } from '../service/trust-store/ca-service.ts';
+import type { ClassicStoreService } from '../service/trust-store/classic-store-service.ts';
 import type { DeletedItemsService } from '../service/trust-store/deleted-items-service.ts';
 import type { PkiService } from '../service/trust-store/pki-service.ts';
 import type { UploadService } from '../service/trust-store/upload-service.ts';
 import type { VerificationService } from '../service/verification/verification-service.ts';
+import type { CrlHealthService } from '../service/verification/crl-health-service.ts';
 import type { X509PolicyService } from '../service/authentication-methods/x509-policy-service.ts';
 import type { UserService } from '../service/directory/user-service.ts';
 import { registerAdminPage } from './admin-page.ts';
@@ -37,6 +39,7 @@ import { registerStorableInputCheck } from './storable-input.ts';
 import { registerAdminAuth } from './admin-auth-hook.ts';
 import { ADMIN_PREFIX, type AdminServices, registerAdminRoutes } from './routes/admin/admin-routes.ts';
 import { registerCaRoutes } from './routes/trust-store/ca-routes.ts';
+import { registerClassicStoreRoutes } from './routes/trust-store/classic-store-routes.ts';
 import { registerDeletedItemsRoutes } from './routes/trust-store/deleted-items-routes.ts';
 import { type DevTokenIssuer, registerDevTokenRoutes } from './routes/admin/dev-token-routes.ts';
 import { registerMetadataRoutes } from './routes/metadata-routes.ts';
@@ -44,17 +47,21 @@ import { registerPkiRoutes } from './routes/trust-store/pki-routes.ts';
 import { registerRootRoutes } from './routes/root-routes.ts';
 import { registerUploadRoutes } from './routes/trust-store/upload-routes.ts';
 import { registerVerifyRoutes, VERIFY_PREFIX } from './routes/verification/verify-routes.ts';
+import { registerCrlHealthRoutes } from './routes/verification/crl-health-routes.ts';
 import { registerX509PolicyRoutes } from './routes/authentication-methods/x509-policy-routes.ts';
 import { registerUserRoutes } from './routes/directory/user-routes.ts';
 
 export interface AppDependencies {
   readonly pkis: PkiService;
   readonly cas: CaService;
+  /** The classic trust store (organization/{id}/certificateBasedAuthConfiguration). */
+  readonly classicStore: ClassicStoreService;
   readonly uploads: UploadService;
   readonly deletedItems: DeletedItemsService;
   readonly x509Policies: X509PolicyService;
   readonly users: UserService;
   readonly verification: VerificationService;
+  readonly crlHealth: CrlHealthService;
   readonly skiptokens: SkiptokenCodec;
   readonly verifier: TokenVerifier;
   readonly limits: Limits;
@@ -207,6 +214,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
         registerDeletedItemsRoutes(graph, ctx, deps.deletedItems);
         registerX509PolicyRoutes(graph, ctx, deps.x509Policies);
         registerUserRoutes(graph, ctx, deps.users);
+        registerClassicStoreRoutes(graph, ctx, deps.classicStore);
         graph.setNotFoundHandler(async (request, reply) =>
           sendGraphError(request, reply, graphErrors.noSuchSegment(lastPathSegment(request.url))),
         );
@@ -219,6 +227,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     async (extension) => {
       registerGraphAuth(extension, deps.verifier);
       registerVerifyRoutes(extension, deps.verification);
+      registerCrlHealthRoutes(extension, deps.crlHealth);
       extension.setNotFoundHandler(async (request, reply) =>
         sendGraphError(request, reply, graphErrors.noSuchSegment(lastPathSegment(request.url))),
       );

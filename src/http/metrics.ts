@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CrlCacheTier, CrlEvictionReason, CrlLookupResult, CrlMetricsSink } from '../service/verification/crl-service.ts';
+import type { CrlHealthMetric } from '../service/verification/crl-health-service.ts';
 import type { JobState } from '../store/job-repository.ts';
 
 const JOB_STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed'];
@@ -13,7 +14,12 @@ const CRL_EVICTION_REASONS: readonly CrlEvictionReason[] = ['size', 'unreference
 export interface MetricsSources {
   /** Jobs by state across the whole store, read at scrape time. */
   countJobsByState(): Promise<Record<JobState, number>>;
+  /** The stored CRL health checks of every tenant, judged at scrape time; absent = no CRL health series. */
+  crlHealth?(): Promise<readonly CrlHealthMetric[]>;
 }
+
+const CRL_HEALTH_STATUSES: readonly CrlHealthMetric['status'][] = ['healthy', 'warning', 'failing'];
+const CRL_HEALTH_LABELS = ['tenant_id', 'certificate_authority_id', 'kind'] as const;
 
 /** How often the event-loop delay metric samples, in ms. */
 const EVENT_LOOP_SAMPLE_MS = 100;
@@ -59,6 +65,7 @@ export class AppMetrics {
         for (const state of JOB_STATES) this.set({ state }, counts[state]);
       },
     });
+    if (sources.crlHealth) registerCrlHealthGauges(this.registry, sources.crlHealth);
     this.crlRequests = new Counter({
       name: 'graph_pki_crl_cache_requests_total',
       help: 'CRL lookups during verification, by where the CRL came from (or failed)',
@@ -133,6 +140,49 @@ export class AppMetrics {
   observeRequest(route: string, statusCode: number, seconds: number): void {
     this.requestDuration.observe({ route, status_code: String(statusCode) }, seconds);
   }
+}
+
+/**
+ * The CRL health monitor's view, read from the stored checks at scrape time (so every instance exports the
+ * same): seconds until nextUpdate, the status (1 for the current one, 0 for the others), and the last
+ * download's duration and size, per tenant, CA and kind (base/delta).
+ */
+function registerCrlHealthGauges(registry: Registry, read: () => Promise<readonly CrlHealthMetric[]>): void {
+  const registers = [registry];
+  const labelNames = [...CRL_HEALTH_LABELS];
+  // One read per scrape, shared by the four gauges (each collects on its own).
+  let pending: Promise<readonly CrlHealthMetric[] | undefined> | undefined;
+  const entries = () => {
+    pending ??= read()
+      .catch(() => undefined)
+      .finally(() => setImmediate(() => (pending = undefined)));
+    return pending;
+  };
+  const gauge = (name: string, help: string, extraLabels: readonly string[], fill: (gauge: Gauge<string>, entry: CrlHealthMetric, labels: Record<string, string>) => void) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: [...labelNames, ...extraLabels],
+      registers,
+      async collect() {
+        const found = await entries();
+        // Database unreachable: no series rather than stale ones.
+        this.reset();
+        for (const entry of found ?? []) fill(this, entry, { tenant_id: entry.tenantId, certificate_authority_id: entry.certificateAuthorityId, kind: entry.kind });
+      },
+    });
+  gauge('graph_pki_crl_seconds_until_next_update', 'Seconds until the nextUpdate of the CRL configured on a CA (negative once expired), by tenant, CA and kind', [], (g, e, labels) => {
+    if (e.timeLeftSeconds !== null) g.set(labels, e.timeLeftSeconds);
+  });
+  gauge('graph_pki_crl_health_status', 'CRL health of the CRL configured on a CA: 1 for its current status (healthy, warning, failing), 0 for the others', ['status'], (g, e, labels) => {
+    for (const status of CRL_HEALTH_STATUSES) g.set({ ...labels, status }, status === e.status ? 1 : 0);
+  });
+  gauge('graph_pki_crl_download_duration_seconds', "Duration of the CRL health check's last download of the CRL, by tenant, CA and kind", [], (g, e, labels) => {
+    if (e.downloadMilliseconds !== null) g.set(labels, e.downloadMilliseconds / 1000);
+  });
+  gauge('graph_pki_crl_size_bytes', "Size of the CRL at the CRL health check's last download, by tenant, CA and kind", [], (g, e, labels) => {
+    if (e.sizeBytes !== null) g.set(labels, e.sizeBytes);
+  });
 }
 
 /** Times every request by its route pattern ('not-found' when none matched), on every route of `app`. */

@@ -17,6 +17,7 @@ import { USER_ENTITY } from '../graph/user-entity.ts';
 import { ADMIN_PREFIX } from './routes/admin/admin-routes.ts';
 import { USERS_PATH } from './routes/directory/user-routes.ts';
 import { VERIFY_PREFIX } from './routes/verification/verify-routes.ts';
+import { CRL_HEALTH_PATH } from './routes/verification/crl-health-routes.ts';
 import { X509_POLICY_PATH } from './routes/authentication-methods/x509-policy-routes.ts';
 import { TenantSnapshotSchema } from './snapshot-schema.ts';
 
@@ -32,6 +33,8 @@ const CA = CA_ENTITY.typeName;
 const ROOT = graphType('publicKeyInfrastructureRoot');
 const X509_POLICY = graphType('x509CertificateAuthenticationMethodConfiguration');
 const USER = USER_ENTITY.typeName;
+const CLASSIC = graphType('certificateBasedAuthConfiguration');
+const ORGANIZATION = graphType('organization');
 const collectionOf = (entity: string) => `${entity}CollectionResponse`;
 
 // --- entity and complex types, from the $metadata model -------------------------------------------------
@@ -74,14 +77,24 @@ function structuredSchema(local: string, kind: 'complex' | 'entity' | 'selectabl
   const type = STRUCTURED.find((t) => t.name === local);
   if (!type) throw new Error(`${local} is not in the $metadata model`);
   const own = propertiesOf(type);
+  const inline = inlineNavigationsOf(type);
   const annotations: Record<string, Schema> =
     kind === 'complex' ? {} : { '@odata.context': { type: 'string' }, '@odata.type': { type: 'string', enum: [`#${graphType(local)}`] } };
-  const names = [...(kind === 'complex' ? [] : ['@odata.type']), ...own.map((p) => p.name)];
+  const names = [...(kind === 'complex' ? [] : ['@odata.type']), ...own.map((p) => p.name), ...inline.map((n) => n.name)];
   return {
     type: 'object',
     ...(kind === 'selectable' ? { description: 'With $select, only @odata.type, id and the selected properties are present.' } : {}),
     required: kind === 'selectable' ? ['@odata.type', 'id'] : names,
-    properties: { ...annotations, ...Object.fromEntries(own.map((p) => [p.name, edmSchema(p.type, p.nullable)])) },
+    properties: {
+      ...annotations,
+      ...Object.fromEntries(own.map((p) => [p.name, edmSchema(p.type, p.nullable)])),
+      ...Object.fromEntries(
+        inline.flatMap((n) => [
+          [n.name, edmSchema(n.type, false)],
+          [`${n.name}@odata.context`, text(`When the ${local} is the whole response: the context URL of ${n.name}.`)],
+        ]),
+      ),
+    },
     additionalProperties: false,
   };
 }
@@ -97,6 +110,12 @@ function userSchema(): OpenAPIV3.SchemaObject {
       'Without $select: businessPhones, displayName, givenName, jobTitle, mail, mobilePhone, officeLocation, preferredLanguage, surname, userPrincipalName and id. With $select: exactly the selected properties.',
     required: [],
   };
+}
+
+/** Navigation properties the server writes inline with the entity (inherited ones first). */
+function inlineNavigationsOf(type: EdmStructuredType): NonNullable<EdmStructuredType['navigationProperties']> {
+  const base = type.baseType && STRUCTURED.find((t) => `graph.${t.name}` === type.baseType);
+  return [...(base ? inlineNavigationsOf(base) : []), ...(type.navigationProperties ?? []).filter((n) => n.inline)];
 }
 
 function collectionResponse(entity: string): OpenAPIV3.SchemaObject {
@@ -132,6 +151,12 @@ const SCHEMAS: Record<string, Schema> = {
   [collectionOf(USER)]: collectionResponse(USER),
   [ROOT]: structuredSchema('publicKeyInfrastructureRoot', 'entity'),
   [X509_POLICY]: structuredSchema('x509CertificateAuthenticationMethodConfiguration', 'entity'),
+  // An entity, but only ever inside its configuration's includeTargets: no @odata annotations of its own.
+  [graphType('authenticationMethodTarget')]: structuredSchema('authenticationMethodTarget', 'complex'),
+  [CLASSIC]: structuredSchema('certificateBasedAuthConfiguration', 'entity'),
+  [collectionOf(CLASSIC)]: collectionResponse(CLASSIC),
+  [ORGANIZATION]: structuredSchema('organization', 'entity'),
+  [collectionOf(ORGANIZATION)]: collectionResponse(ORGANIZATION),
   ...Object.fromEntries(GRAPH_PKI_SCHEMA.complexTypes.map((t) => [graphType(t.name), structuredSchema(t.name, 'complex')])),
   [ERROR_SCHEMA]: strictObject({ error: ref('microsoft.graph.ODataErrors.MainError') }, "Graph's error envelope, on every 4xx and 5xx."),
   'microsoft.graph.ODataErrors.MainError': strictObject({ code: text(), message: text(), innerError: ref('microsoft.graph.ODataErrors.InnerError') }),
@@ -205,13 +230,73 @@ const SCHEMAS: Record<string, Schema> = {
         certificateAuthorityScope: { type: 'object', nullable: true, description: 'The x509CertificateAuthorityScope of the issuing CA, if any.' },
       },
     },
+    signIn: strictObject(
+      {
+        succeeded: { type: 'boolean' },
+        userPrincipalName: { type: 'string', nullable: true, description: 'The name typed at sign-in (the request\'s userPrincipalName); null for a username-less sign-in.' },
+        user: {
+          type: 'object',
+          nullable: true,
+          description: 'The user signed in, or the one the error is about when it is known.',
+          properties: { id: text(), userPrincipalName: text(), displayName: { type: 'string', nullable: true }, accountEnabled: { type: 'boolean' } },
+        },
+        binding: {
+          type: 'object',
+          nullable: true,
+          description: 'The certificateUserBinding that tied the certificate to the user.',
+          properties: { priority: { type: 'integer' }, x509CertificateField: text(), userProperty: text(), trustAffinityLevel: text(), value: text('The certificate\'s value, written as a certificateUserId.') },
+        },
+        authenticationMode: { type: 'string', nullable: true, enum: ['x509CertificateSingleFactor', 'x509CertificateMultiFactor', null] },
+        authenticationRequirement: { type: 'string', nullable: true, enum: ['singleFactorAuthentication', 'multiFactorAuthentication', null] },
+        error: {
+          type: 'object',
+          nullable: true,
+          description: "Entra's error for this sign-in: errorCode (the AADSTS number), code (AADSTS…), Entra's message, and what happened.",
+          properties: { errorCode: { type: 'integer' }, code: text(), message: text(), detail: text() },
+        },
+      },
+      'Which user the certificate would sign in (username binding, affinity, the x509 method and CA scope), or Entra\'s AADSTS error.',
+    ),
   }),
+  'graph-pki.crlHealthCheck': strictObject({
+    name: { type: 'string', enum: ['configuration', 'reachable', 'downloadTime', 'size', 'encoding', 'url', 'signature', 'extensions', 'crlNumber', 'validity', 'deltaBase'] },
+    result: { type: 'string', enum: ['pass', 'warning', 'fail', 'skipped'] },
+    detail: text('What was found, in words.'),
+    errorCode: { type: 'string', nullable: true, description: "For a failed check: the code of Entra's CRL error table a sign-in gets, e.g. AADSTS2205015." },
+  }),
+  'graph-pki.crlHealthEntry': strictObject({
+    pkiId: text(),
+    certificateAuthorityId: text(),
+    subject: text("The CA's subject."),
+    kind: { type: 'string', enum: ['base', 'delta'] },
+    url: { type: 'string', nullable: true, description: 'null for a CA without a CRL URL (notConfigured).' },
+    status: { type: 'string', enum: ['healthy', 'warning', 'failing', 'notConfigured'] },
+    checks: { type: 'array', items: ref('graph-pki.crlHealthCheck') },
+    crlNumber: { type: 'string', nullable: true, description: 'Decimal.' },
+    thisUpdate: { type: 'string', nullable: true, format: 'date-time' },
+    nextUpdate: { type: 'string', nullable: true, format: 'date-time' },
+    timeLeftSeconds: { type: 'integer', nullable: true, description: 'Until nextUpdate; negative once expired.' },
+    entryCount: { type: 'integer', nullable: true, description: 'Revoked certificates listed.' },
+    sizeBytes: { type: 'integer', nullable: true },
+    downloadMilliseconds: { type: 'integer', nullable: true },
+    checkedDateTime: { type: 'string', nullable: true, format: 'date-time' },
+    signInImpact: strictObject(
+      {
+        result: { type: 'string', enum: ['success', 'failure'] },
+        errorCode: { type: 'string', nullable: true, description: 'AADSTS code on failure.' },
+        message: text(),
+      },
+      'What a sign-in with a certificate of this CA gets now, as far as its CRLs decide.',
+    ),
+  }),
+  'graph-pki.crlHealthCollection': strictObject({ value: { type: 'array', items: ref('graph-pki.crlHealthEntry') } }),
   'graph-pki.healthStatus': strictObject({ status: { type: 'string', enum: ['ok', 'ready', 'unavailable'] } }),
   'graph-pki.tenantContentCounts': strictObject({
     certificateBasedAuthConfigurations: count(),
     certificateAuthorities: count(),
     jobs: count(),
     x509CertificatePolicies: count(),
+    users: count(),
   }),
 };
 
@@ -354,6 +439,7 @@ function graphOperations(limits: PageLimits): Map<string, OperationDoc> {
   const item = `${DELETED}/:itemId`;
   const deletedItem = oneOf(PKI, CA, USER);
   const user = `${USERS_PATH}/:userId`;
+  const classic = '/organization/:organizationId/certificateBasedAuthConfiguration';
   const operations: [string, OperationDoc][] = [
     [`GET /${ROOT_PATH}`, { success: ok("The tenant's publicKeyInfrastructureRoot.", ref(ROOT)) }],
     [`GET ${pkis}`, { success: ok('A page of PKIs.', ref(collectionOf(PKI))), query: listQuery(PKI_ENTITY, limits) }],
@@ -393,6 +479,13 @@ function graphOperations(limits: PageLimits): Map<string, OperationDoc> {
     ]),
     [`GET /${X509_POLICY_PATH}`, { success: ok("The tenant's x509 certificate authentication-method policy.", ref(X509_POLICY)) }],
     [`PATCH /${X509_POLICY_PATH}`, { success: noContent('Updated.') }],
+    [`DELETE /${X509_POLICY_PATH}`, { success: noContent('Reset: the documented default configuration applies again.') }],
+    ['GET /organization', { success: ok("The tenant's organization (a collection of one).", ref(collectionOf(ORGANIZATION))) }],
+    ['GET /organization/:organizationId', { success: ok("The tenant's organization.", ref(ORGANIZATION)) }],
+    [`GET ${classic}`, { success: ok('The classic store: empty, or its one configuration.', ref(collectionOf(CLASSIC))) }],
+    [`POST ${classic}`, { success: created(CLASSIC), errors: [400] }],
+    [`GET ${classic}/:configurationId`, { success: ok('The classic store configuration.', ref(CLASSIC)) }],
+    [`DELETE ${classic}/:configurationId`, { success: noContent('Deleted, with its CAs.') }],
   ];
   return new Map(operations);
 }
@@ -403,6 +496,14 @@ const OTHER_OPERATIONS: ReadonlyMap<string, OperationDoc> = new Map<string, Oper
   // 503 {"status":"unavailable"} while the database does not answer; the envelope while shutting down.
   ['GET /healthz', { success: ok('The database answers.', ref('graph-pki.healthStatus')), errorBodies: { 503: oneOf('graph-pki.healthStatus', ERROR_SCHEMA) } }],
   ['GET /readyz', { success: ok('Ready to serve.', ref('graph-pki.healthStatus')), errorBodies: { 503: oneOf('graph-pki.healthStatus', ERROR_SCHEMA) } }],
+  [`GET ${VERIFY_PREFIX}${CRL_HEALTH_PATH}`, { success: ok("One entry per CRL URL configured on the tenant's live CAs (base and delta), and notConfigured for CAs without one.", ref('graph-pki.crlHealthCollection')) }],
+  [
+    `POST ${VERIFY_PREFIX}${CRL_HEALTH_PATH}/refresh`,
+    {
+      success: ok('The entries of the CRLs downloaded and checked now: of one CA (certificateAuthorityId), of the CAs naming url, or (no body) all.', ref('graph-pki.crlHealthCollection')),
+      errors: [404],
+    },
+  ],
   [`POST ${VERIFY_PREFIX}/verify`, { success: ok('The verdict, whether or not the certificate is trusted.', ref('graph-pki.verifyResult')) }],
   [`DELETE ${ADMIN_PREFIX}/tenants`, { success: ok('Every tenant reset.', deletedCounts('tenants', { ...count(), description: 'How many tenants held data.' })) }],
   [`DELETE ${ADMIN_PREFIX}/tenants/:tenantId`, { success: ok('The tenant reset.', deletedCounts('tenantId', text())) }],

@@ -1,10 +1,11 @@
 // The values a certificate offers for Entra's username binding, written as certificateUserIds are:
 // `X509:<PN>…`, `X509:<RFC822>…`, `X509:<I>…<S>…`, `X509:<S>…`, `X509:<SKI>…`, `X509:<SHA1-PUKEY>…`,
-// `X509:<I>…<SR>…` (spec cba-setup-and-signin §1.2), and how a stored value is compared with them.
+// `X509:<I>…<SR>…` (spec cba-setup-and-signin §1.2). How stored values compare with them is the
+// directory's match key (store/certificate-user-id-key.ts), one rule for uniqueness, $filter and sign-in.
 // Names are in the encoded RDN order (the reverse of Windows' display order) without spaces. SHA1-PUKEY
 // is, despite its name, the SHA-1 hash of the whole certificate (its thumbprint), as Entra's deep dive and
 // Microsoft's own helper compute it. The serial number is written as Entra's how-to example stores it
-// (certutil's byte-reversed lowercase hex); a stored value in either byte order matches.
+// (certutil's byte-reversed lowercase hex).
 import { type Certificate, EXT, nameTextInEncodedOrder } from './certificate.ts';
 import { children, decodeOid, DER_TAG, expectTlv, readTlv } from './der.ts';
 
@@ -50,104 +51,6 @@ export function certificateUserIdsOf(certificate: Certificate, field: Certificat
 export function nameOfCertificateUserId(value: string): string | null {
   const match = /^X509:<(?:PN|RFC822)>(.*)$/s.exec(value);
   return match ? (match[1] as string) : null;
-}
-
-/** The parts of a well-formed certificateUserId, or null: Graph stores any string, sign-in matches only these. */
-interface ParsedUserId {
-  readonly kind: 'PN' | 'RFC822' | 'IS' | 'S' | 'SKI' | 'SHA1-PUKEY' | 'ISR';
-  /** The issuer DN (IS, ISR), else ''. */
-  readonly issuer: string;
-  /** The name, subject DN, hex payload or big-endian serial (without leading zero bytes). */
-  readonly payload: string;
-  /** ISR only: the serial read in the other byte order (also without leading zero bytes). */
-  readonly otherOrder: string | null;
-}
-
-const HEX = /^(?:[0-9A-Fa-f]{2})+$/;
-
-function parseUserId(value: string): ParsedUserId | null {
-  const prefixed = /^X509:<(PN|RFC822|S|SKI|SHA1-PUKEY|I)>(.*)$/s.exec(value);
-  if (!prefixed) return null;
-  const [, tag, rest] = prefixed as unknown as [string, string, string];
-  switch (tag) {
-    case 'PN':
-    case 'RFC822':
-      return rest.length > 0 ? { kind: tag, issuer: '', payload: rest.toLowerCase(), otherOrder: null } : null;
-    case 'S':
-      return rest.trim().length > 0 ? { kind: 'S', issuer: '', payload: rest.trim(), otherOrder: null } : null;
-    case 'SKI':
-    case 'SHA1-PUKEY':
-      return HEX.test(rest) ? { kind: tag, issuer: '', payload: rest.toUpperCase(), otherOrder: null } : null;
-    default: {
-      const subject = rest.indexOf('<S>');
-      const serial = rest.indexOf('<SR>');
-      if (subject >= 0 && serial < 0) {
-        const issuer = rest.slice(0, subject).trim();
-        const subjectText = rest.slice(subject + 3).trim();
-        return issuer && subjectText ? { kind: 'IS', issuer, payload: subjectText, otherOrder: null } : null;
-      }
-      if (serial >= 0 && subject < 0) {
-        const issuer = rest.slice(0, serial).trim();
-        // E-HOW's examples put a space after <SR>: trimmed.
-        const hex = rest.slice(serial + 4).trim();
-        if (!issuer || !HEX.test(hex)) return null;
-        const bytes = Buffer.from(hex, 'hex');
-        return { kind: 'ISR', issuer, payload: withoutLeadingZeros(bytes), otherOrder: withoutLeadingZeros(Buffer.from(bytes).reverse()) };
-      }
-      return null;
-    }
-  }
-}
-
-function withoutLeadingZeros(bytes: Buffer): string {
-  let start = 0;
-  while (start < bytes.length - 1 && bytes[start] === 0) start++;
-  return bytes.subarray(start).toString('hex').toUpperCase();
-}
-
-/**
- * Whether a stored certificateUserId names the value a certificate offers: the `X509:<…>` prefix exactly
- * (case-sensitive, as Entra documents), UPNs and email addresses ignoring case, hex payloads ignoring case,
- * distinguished names exactly after trimming, a serial number in either byte order. A value that is not
- * well formed never matches.
- */
-export function certificateUserIdsMatch(stored: string, offered: string): boolean {
-  const a = parseUserId(stored);
-  const b = parseUserId(offered);
-  if (!a || !b || a.kind !== b.kind || a.issuer !== b.issuer) return false;
-  if (a.kind === 'ISR') return [a.payload, a.otherOrder].some((serial) => serial === b.payload || serial === b.otherOrder);
-  return a.payload === b.payload;
-}
-
-/**
- * The spellings of an offered value a stored one may have (for exact-match lookups in the directory):
- * the value as generated, lower- and upper-case names and hex, the serial in both byte orders. A stored
- * value written otherwise (mixed case) still matches certificateUserIdsMatch, but is not found by lookup.
- */
-export function certificateUserIdSpellings(offered: string): string[] {
-  const parsed = parseUserId(offered);
-  if (!parsed) return [offered];
-  const spellings = new Set([offered]);
-  switch (parsed.kind) {
-    case 'PN':
-    case 'RFC822':
-      spellings.add(`X509:<${parsed.kind}>${parsed.payload}`);
-      break;
-    case 'SKI':
-    case 'SHA1-PUKEY':
-      spellings.add(`X509:<${parsed.kind}>${parsed.payload}`).add(`X509:<${parsed.kind}>${parsed.payload.toLowerCase()}`);
-      break;
-    case 'ISR':
-      for (const hex of [parsed.payload, parsed.otherOrder as string]) {
-        for (const text of [hex, `00${hex}`, `${hex}00`]) {
-          spellings.add(`X509:<I>${parsed.issuer}<SR>${text}`).add(`X509:<I>${parsed.issuer}<SR>${text.toLowerCase()}`);
-        }
-      }
-      break;
-    default:
-      break;
-  }
-  return [...spellings];
 }
 
 function generalNames(certificate: Certificate): Array<{ tag: number; bytes: Buffer }> {

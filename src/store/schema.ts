@@ -68,6 +68,20 @@ export interface X509CertificatePolicyTable {
   last_modified_date_time: string;
 }
 
+/** The last health check of one configured CRL (migration 014). */
+export interface CrlHealthTable {
+  tenant_id: string;
+  ca_id: string;
+  /** 'base' or 'delta'. */
+  kind: string;
+  url: string;
+  /** healthy, warning or failing, as of checked_at. */
+  status: string;
+  /** JSON of the stored report (checks and what the CRL said), see crl-health-repository.ts. */
+  report: string;
+  checked_at: string;
+}
+
 export interface CrlCacheTable {
   url: string;
   /** base64 of the DER CRL */
@@ -127,14 +141,43 @@ export interface UserCertificateUserIdTable {
   value: string;
 }
 
+/** One row per tenant that has a classic certificateBasedAuthConfiguration (Graph: at most one). */
+export interface ClassicAuthConfigurationTable {
+  tenant_id: string;
+  created_date_time: string;
+}
+
+/** The classic configuration's certificateAuthorities, in the order they were sent. */
+export interface ClassicCertificateAuthorityTable {
+  tenant_id: string;
+  position: number;
+  /** base64 of the DER certificate */
+  certificate: string;
+  /** 0/1 */
+  is_root_authority: number;
+  /** The CA's subject (Graph's `issuer`: the issuer name of the certificates it signs). */
+  issuer: string;
+  /** lower-cased issuer, looked up by a verification */
+  issuer_key: string;
+  /** uppercase hex */
+  issuer_ski: string;
+  thumbprint: string;
+  expiration_date_time: string;
+  certificate_revocation_list_url: string | null;
+  delta_certificate_revocation_list_url: string | null;
+}
+
 export interface Database {
   certificate_based_auth_pki: PkiTable;
   certificate_authority: CertificateAuthorityTable;
   job: JobTable;
   server_setting: ServerSettingTable;
   crl_cache: CrlCacheTable;
+  crl_health: CrlHealthTable;
   x509_certificate_policy: X509CertificatePolicyTable;
   throttle_bucket: ThrottleBucketTable;
   directory_user: DirectoryUserTable;
   user_certificate_user_id: UserCertificateUserIdTable;
+  classic_auth_configuration: ClassicAuthConfigurationTable;
+  classic_certificate_authority: ClassicCertificateAuthorityTable;
 }

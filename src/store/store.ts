@@ -2,7 +2,9 @@
 // the transaction, so a use case can make several writes atomically without touching SQL.
 import type { Kysely } from 'kysely';
 import { CertificateAuthorityRepository } from './ca-repository.ts';
+import { ClassicStoreRepository } from './classic-store-repository.ts';
 import { CrlCacheRepository } from './crl-cache-repository.ts';
+import { CrlHealthRepository } from './crl-health-repository.ts';
 import type { DialectName, OpenDatabase, SyncReads } from './database.ts';
 import { JobRepository } from './job-repository.ts';
 import { CertificateBasedAuthPkiRepository } from './pki-repository.ts';
@@ -19,8 +21,10 @@ export interface Repositories {
   readonly settings: SettingsRepository;
   readonly x509Policies: X509CertificatePolicyRepository;
   readonly crlCache: CrlCacheRepository;
+  readonly crlHealth: CrlHealthRepository;
   readonly tenants: TenantRepository;
   readonly users: UserRepository;
+  readonly classicStore: ClassicStoreRepository;
 }
 
 /** `syncReads`: synchronous reads for the root repositories (SQLite), never inside a transaction. */
@@ -33,9 +37,11 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName, root = false
     jobs: new JobRepository(db, dialect),
     settings: new SettingsRepository(db),
     crlCache: new CrlCacheRepository(db),
+    crlHealth: new CrlHealthRepository(db),
     x509Policies: new X509CertificatePolicyRepository(db),
     tenants: new TenantRepository(db),
     users: new UserRepository(db),
+    classicStore: new ClassicStoreRepository(db),
   };
 }
 

@@ -53,4 +53,9 @@ export class X509CertificatePolicyRepository {
       )
       .execute();
   }
+
+  /** Removes the tenant's policy: the default applies again. */
+  async remove(tenantId: string): Promise<void> {
+    await this.db.deleteFrom('x509_certificate_policy').where('tenant_id', '=', tenantId).execute();
+  }
 }

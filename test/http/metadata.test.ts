@@ -5,7 +5,7 @@
 // server emitted resolves to a path through the entity container.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD } from '../../src/auth/permissions.ts';
+import { PERMISSION_ORGANIZATION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD } from '../../src/auth/permissions.ts';
 import { API_VERSIONS } from '../../src/graph/context.ts';
 import { CA_ENTITY, PKI_ENTITY } from '../../src/graph/entities.ts';
 import {
@@ -16,7 +16,7 @@ import {
   X509_RULE_TYPES,
 } from '../../src/service/authentication-methods/x509-policy-service.ts';
 import { createCa } from '../helpers/certs.ts';
-import { PKI_PATH, send, startTestServer, type TestResponse, type TestServer } from '../helpers/test-server.ts';
+import { PKI_PATH, send, startTestServer, TENANT_A, type TestResponse, type TestServer } from '../helpers/test-server.ts';
 import { child, descendants, parseXml, XmlSyntaxError, type XmlNode } from '../helpers/xml.ts';
 
 const POLICY_PATH = '/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/x509Certificate';
@@ -124,13 +124,19 @@ function conformance(value: unknown, type: string, nullable: boolean, path: stri
 function objectConformance(value: unknown, type: string, path: string): string[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`${path} is not an object (${type})`];
   const declared = propertiesOf(type);
-  const entries = Object.entries(value).filter(([key]) => !key.startsWith('@odata.'));
-  const problems = entries.filter(([key]) => !declared.has(key)).map(([key]) => `${path}.${key} is not declared on ${type}`);
+  // Instance annotations (@odata.type, includeTargets@odata.context) are not properties.
+  const entries = Object.entries(value).filter(([key]) => !key.includes('@'));
+  // A navigation property returned inline (Graph sends includeTargets so) must hold its declared type.
+  const inline = entries.filter(([key]) => !declared.has(key) && navigationOf(type, key) !== undefined);
+  const problems = entries
+    .filter(([key]) => !declared.has(key) && navigationOf(type, key) === undefined)
+    .map(([key]) => `${path}.${key} is not declared on ${type}`);
   for (const name of declared.keys()) if (!Object.hasOwn(value, name)) problems.push(`${path}.${name} is declared on ${type} but missing`);
   for (const [key, v] of entries) {
     const p = declared.get(key);
     if (p) problems.push(...conformance(v, p.type, p.nullable, `${path}.${key}`));
   }
+  for (const [key, v] of inline) problems.push(...conformance(v, navigationOf(type, key) ?? '', false, `${path}.${key}`));
   return problems;
 }
 
@@ -406,6 +412,7 @@ describe('cross-check against what the server serves', () => {
         certificateAuthorityScopes: [
           { subjectKeyIdentifier: SKI, publicKeyInfrastructureIdentifier: 'Contoso PKI', includeTargets: [{ id: 'b3c1e5a0-1111-4222-8333-444455556666', targetType: 'user' }] },
         ],
+        includeTargets: [{ targetType: 'group', id: 'aaaaaaaa-bbbb-cccc-1111-222222222222', isRegistrationRequired: true }],
       },
     });
     assert.equal(patch.status, 204, patch.text);
@@ -413,7 +420,32 @@ describe('cross-check against what the server serves', () => {
       const policy = await graphGet(`/${version}${POLICY_PATH}`, token);
       assertConforms(policy.body, 'x509CertificateAuthenticationMethodConfiguration');
       assert.equal(policy.body.certificateAuthorityScopes[0].includeTargets.length, 1, 'the nested collection was checked, not empty');
+      assert.equal(policy.body.includeTargets.length, 1, 'the inline includeTargets were checked, not empty');
+      assert.equal(resolveContext(policy.body['includeTargets@odata.context']), 'Collection(graph.authenticationMethodTarget)');
     }
+  });
+
+  it('the organization and the classic store (created, read, listed) conform', async () => {
+    const token = await t.token({ appRoles: [PERMISSION_ORGANIZATION_READ_WRITE] });
+    const root = await createCa({ subject: 'CN=Metadata Classic Root, O=Contoso' });
+    for (const version of API_VERSIONS) {
+      const organizations = await graphGet(`/${version}/organization`, token);
+      for (const item of organizations.body.value) assertConforms(item, 'organization');
+      assertConforms((await graphGet(`/${version}/organization/${TENANT_A}`, token)).body, 'organization');
+      const path = `/${version}/organization/${TENANT_A}/certificateBasedAuthConfiguration`;
+      const created = await send(t.url, 'POST', path, token, {
+        body: { certificateAuthorities: [{ isRootAuthority: true, certificate: root.base64, certificateRevocationListUrl: 'http://crl.contoso.test/r.crl' }] },
+      });
+      assert.equal(created.status, 201, created.text);
+      contexts.add(created.body['@odata.context']);
+      assertConforms(created.body, 'certificateBasedAuthConfiguration');
+      const list = await graphGet(path, token);
+      for (const item of list.body.value) assertConforms(item, 'certificateBasedAuthConfiguration');
+      assertConforms((await graphGet(`${path}/${created.body.id}`, token)).body, 'certificateBasedAuthConfiguration');
+      assert.equal((await send(t.url, 'DELETE', `${path}/${created.body.id}`, token)).status, 204);
+    }
+    const binding = child(schema, 'EntityContainer').children.find((c) => c.attributes.Name === 'organization')?.children[0];
+    assert.deepEqual(binding?.attributes, { Path: 'certificateBasedAuthConfiguration', Target: 'certificateBasedAuthConfiguration' });
   });
 
   it('every @odata.context the server emitted above resolves through the entity container', () => {
@@ -425,6 +457,9 @@ describe('cross-check against what the server serves', () => {
     assert.equal(byFragment.get('directory/deletedItems/$entity'), 'graph.directoryObject');
     assert.equal(byFragment.get('directoryObjects/$entity'), 'graph.directoryObject');
     assert.equal(byFragment.get('authenticationMethodConfigurations/$entity'), 'graph.authenticationMethodConfiguration');
+    assert.equal(byFragment.get('organization'), 'Collection(graph.organization)');
+    assert.equal(byFragment.get('certificateBasedAuthConfiguration/$entity'), 'graph.certificateBasedAuthConfiguration');
+    assert.equal(byFragment.get(`organization('${TENANT_A}')/certificateBasedAuthConfiguration`), 'Collection(graph.certificateBasedAuthConfiguration)');
     assert.ok(resolved.some(([fragment]) => /certificateAuthorities\(displayName,issuer\)$/.test(fragment ?? '')), 'a $select context was resolved');
     assert.throws(() => resolveContext('http://127.0.0.1:1/beta/$metadata#directory/certificateBasedAuthConfigurations'), /no navigation property/);
   });

@@ -141,6 +141,23 @@ describe('revocation with the CAs CRLs', () => {
 });
 
 describe('the policy verdict', () => {
+  before(async () => {
+    // Graph's default has two bindings (PrincipalName, RFC822Name); a third with high affinity shows the
+    // affinity rules at work.
+    const res = await t.request('PATCH', '/beta/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/x509Certificate', {
+      body: {
+        '@odata.type': '#microsoft.graph.x509CertificateAuthenticationMethodConfiguration',
+        certificateUserBindings: [
+          { x509CertificateField: 'PrincipalName', userProperty: 'userPrincipalName', priority: 1 },
+          { x509CertificateField: 'RFC822Name', userProperty: 'userPrincipalName', priority: 2 },
+          { x509CertificateField: 'SubjectKeyIdentifier', userProperty: 'certificateUserIds', priority: 3 },
+        ],
+      },
+      token: await t.token({ appRoles: ['Policy.ReadWrite.AuthenticationMethod'] }),
+    });
+    assert.equal(res.status, 204, res.text);
+  });
+
   it('offers certificateUserIds candidates in binding priority order with their affinity', async () => {
     const res = await verify({ certificate: alice.base64 });
     const candidates = res.body.policy.userBindingCandidates;

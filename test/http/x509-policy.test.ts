@@ -20,6 +20,7 @@ import type { TokenRequest } from '../../src/auth/token-issuer.ts';
 import { API_VERSIONS } from '../../src/graph/context.ts';
 import { defaultX509Policy, type X509Policy } from '../../src/service/authentication-methods/x509-policy-service.ts';
 import { databaseForDataDir } from '../helpers/backend.ts';
+import { X509_UPDATE_EXAMPLE_BETA, X509_UPDATE_EXAMPLE_BETA_DEFAULTS, X509_UPDATE_EXAMPLE_V1 } from '../helpers/x509-policy-examples.ts';
 import { send, startTestServer, TENANT_A, TENANT_B, type TestResponse, type TestServer } from '../helpers/test-server.ts';
 
 const POLICY_PATH = '/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/x509Certificate';
@@ -29,15 +30,16 @@ const SKI = 'C0E9A2B3D4E5F60718293A4B5C6D7E8F9012711A';
 
 const policyWriter: Partial<TokenRequest> = { appRoles: [PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD] };
 
+// Graph's documented default configuration (x509certificateauthenticationmethodconfiguration-get, spec
+// cba-setup-and-signin §2.2): two bindings, PrincipalName→onPremisesUserPrincipalName first; all_users
+// included. The properties the example leaves out (affinities, issuer hints) at their disabled/low values.
 const DEFAULT_REPRESENTATION = {
   '@odata.type': ODATA_TYPE,
   id: 'X509Certificate',
   state: 'disabled',
-  excludeTargets: [],
   certificateUserBindings: [
-    { x509CertificateField: 'PrincipalName', userProperty: 'userPrincipalName', priority: 1, trustAffinityLevel: 'low' },
+    { x509CertificateField: 'PrincipalName', userProperty: 'onPremisesUserPrincipalName', priority: 1, trustAffinityLevel: 'low' },
     { x509CertificateField: 'RFC822Name', userProperty: 'userPrincipalName', priority: 2, trustAffinityLevel: 'low' },
-    { x509CertificateField: 'SubjectKeyIdentifier', userProperty: 'certificateUserIds', priority: 3, trustAffinityLevel: 'high' },
   ],
   authenticationModeConfiguration: {
     x509CertificateAuthenticationDefaultMode: 'x509CertificateSingleFactor',
@@ -47,6 +49,8 @@ const DEFAULT_REPRESENTATION = {
   issuerHintsConfiguration: { state: 'disabled' },
   crlValidationConfiguration: { state: 'disabled', exemptedCertificateAuthoritiesSubjectKeyIdentifiers: [] },
   certificateAuthorityScopes: [],
+  includeTargets: [{ targetType: 'group', id: 'all_users', isRegistrationRequired: false }],
+  excludeTargets: [],
 };
 
 let t: TestServer;
@@ -69,10 +73,10 @@ function patchPolicy(token: string, body: Record<string, unknown>, version = 'be
   return send(t.url, 'PATCH', `/${version}${POLICY_PATH}`, token, { body: { '@odata.type': ODATA_TYPE, ...body } });
 }
 
-/** The representation without its @odata.context. */
+/** The representation without its @odata.context annotations. */
 function entityOf(res: TestResponse): Record<string, unknown> {
   assert.equal(res.status, 200, res.text);
-  const { '@odata.context': _context, ...entity } = res.body as Record<string, unknown>;
+  const { '@odata.context': _context, 'includeTargets@odata.context': _targets, ...entity } = res.body as Record<string, unknown>;
   return entity;
 }
 
@@ -85,14 +89,20 @@ for (const version of API_VERSIONS) {
       res = await getPolicy(token, version);
     });
 
-    it('answers 200 with the default configuration in the documented property order', () => {
+    it('answers 200 with the documented default configuration in its property order', () => {
       assert.equal(res.status, 200);
-      assert.deepEqual(Object.keys(res.body), ['@odata.context', ...Object.keys(DEFAULT_REPRESENTATION)]);
+      const keys = Object.keys(DEFAULT_REPRESENTATION);
+      keys.splice(keys.indexOf('includeTargets'), 0, 'includeTargets@odata.context');
+      assert.deepEqual(Object.keys(res.body), ['@odata.context', ...keys]);
       assert.deepEqual(entityOf(res), DEFAULT_REPRESENTATION);
     });
 
-    it('names the entity set in @odata.context and answers OData JSON', () => {
+    it('names the entity set in @odata.context, and the includeTargets navigation as real tenants do', () => {
       assert.equal(res.body['@odata.context'], `${t.url}/${version}/$metadata#authenticationMethodConfigurations/$entity`);
+      assert.equal(
+        res.body['includeTargets@odata.context'],
+        `${t.url}/${version}/$metadata#policies/authenticationMethodsPolicy/authenticationMethodConfigurations('X509Certificate')/microsoft.graph.x509CertificateAuthenticationMethodConfiguration/includeTargets`,
+      );
       assert.match(res.headers.get('content-type') ?? '', /^application\/json;odata\.metadata=minimal/);
     });
 
@@ -118,10 +128,11 @@ for (const version of API_VERSIONS) {
     });
 
     it('answers 405 to the methods it does not implement', async () => {
-      for (const method of ['POST', 'PUT', 'DELETE']) {
-        const other = await send(t.url, method, `/${version}${POLICY_PATH}`, token, method === 'DELETE' ? {} : { body: { '@odata.type': ODATA_TYPE } });
+      for (const method of ['POST', 'PUT']) {
+        const other = await send(t.url, method, `/${version}${POLICY_PATH}`, token, { body: { '@odata.type': ODATA_TYPE } });
         assert.equal(other.status, 405, method);
         assert.equal(other.body.error.code, 'BadRequest');
+        assert.equal(other.headers.get('allow'), 'GET, PATCH, DELETE, HEAD');
       }
     });
   });
@@ -130,6 +141,24 @@ for (const version of API_VERSIONS) {
 describe('PATCH then GET: each property round-trips', () => {
   const cases: { name: string; body: Record<string, unknown>; expect: Partial<Record<keyof typeof DEFAULT_REPRESENTATION, unknown>> }[] = [
     { name: 'state', body: { state: 'enabled' }, expect: { state: 'enabled' } },
+    {
+      name: 'includeTargets (isRegistrationRequired defaults to false; a legacy user target is kept)',
+      body: {
+        includeTargets: [
+          { targetType: 'group', id: 'aaaaaaaa-bbbb-cccc-1111-222222222222', isRegistrationRequired: true },
+          { '@odata.type': '#microsoft.graph.authenticationMethodTarget', targetType: 'group', id: 'b3c1e5a0-1111-4222-8333-444455556666' },
+          { targetType: 'user', id: 'c0ffee00-1111-4222-8333-444455556666', isRegistrationRequired: false },
+        ],
+      },
+      expect: {
+        includeTargets: [
+          { targetType: 'group', id: 'aaaaaaaa-bbbb-cccc-1111-222222222222', isRegistrationRequired: true },
+          { targetType: 'group', id: 'b3c1e5a0-1111-4222-8333-444455556666', isRegistrationRequired: false },
+          { targetType: 'user', id: 'c0ffee00-1111-4222-8333-444455556666', isRegistrationRequired: false },
+        ],
+      },
+    },
+    { name: 'includeTargets emptied', body: { includeTargets: [] }, expect: { includeTargets: [] } },
     {
       name: 'excludeTargets',
       body: { excludeTargets: [{ id: 'aaaaaaaa-bbbb-cccc-1111-222222222222', targetType: 'group' }, { id: 'b3c1e5a0-1111-4222-8333-444455556666', targetType: 'user' }] },
@@ -288,36 +317,30 @@ describe('PATCH then GET: each property round-trips', () => {
     assert.deepEqual(entityOf(await getPolicy(token)), entityOf(read));
   });
 
-  it("accepts Graph's documented update example", async () => {
-    const { token } = await freshTenant();
-    const res = await patchPolicy(token, {
-      id: 'X509Certificate',
-      state: 'enabled',
-      certificateUserBindings: [{ x509CertificateField: 'PrincipalName', userProperty: 'onPremisesUserPrincipalName', priority: 1 }],
-      authenticationModeConfiguration: {
-        x509CertificateAuthenticationDefaultMode: 'x509CertificateMultiFactor',
-        rules: [
-          { x509CertificateRuleType: 'issuerSubject', identifier: 'CN=ContosoCA,DC=Contoso,DC=org ', x509CertificateAuthenticationMode: 'x509CertificateMultiFactor' },
-          { x509CertificateRuleType: 'policyOID', identifier: '1.2.3.4', x509CertificateAuthenticationMode: 'x509CertificateMultiFactor' },
-        ],
-      },
-      issuerHintsConfiguration: { state: 'disabled' },
-      crlValidationConfiguration: { state: 'disabled', exemptedCertificateAuthoritiesSubjectKeyIdentifiers: [] },
-      certificateAuthorityScopes: [
-        {
-          subjectKeyIdentifier: 'aaaaaaaabbbbcccc111122222222222222333333',
-          publicKeyInfrastructureIdentifier: 'Contoso PKI',
-          includeTargets: [{ id: 'aaaaaaaa-bbbb-cccc-1111-222222222222', targetType: 'group' }],
-        },
-      ],
+  const documented: { name: string; version: string; body: Record<string, unknown> }[] = [
+    { name: 'the v1.0 update example', version: 'v1.0', body: X509_UPDATE_EXAMPLE_V1 },
+    { name: 'the beta update example (issuer hints, CRL validation, CA scope)', version: 'beta', body: X509_UPDATE_EXAMPLE_BETA },
+    { name: 'the older beta update example (the defaults sent back)', version: 'beta', body: X509_UPDATE_EXAMPLE_BETA_DEFAULTS },
+  ];
+  for (const { name, version, body } of documented) {
+    it(`accepts ${name}, sent verbatim, and GET returns what it set`, async () => {
+      const { token } = await freshTenant();
+      // Start from something else, so that every property the example sets is seen to change.
+      assert.equal((await patchPolicy(token, { includeTargets: [{ targetType: 'group', id: 'aaaaaaaa-0000-4000-8000-000000000001' }] }, version)).status, 204);
+      const res = await send(t.url, 'PATCH', `/${version}${POLICY_PATH}`, token, { body });
+      assert.equal(res.status, 204, res.text);
+      const entity = entityOf(await getPolicy(token, version));
+      assert.equal(entity.state, body.state);
+      assert.deepEqual(entity.includeTargets, [{ targetType: 'group', id: 'all_users', isRegistrationRequired: false }]);
+      const bindings = body.certificateUserBindings as { x509CertificateField: string; userProperty: string; priority: number }[];
+      assert.deepEqual(entity.certificateUserBindings, bindings.map((b) => ({ ...b, trustAffinityLevel: 'low' })));
+      const mode = entity.authenticationModeConfiguration as { x509CertificateAuthenticationDefaultMode: string; rules: { identifier: string }[] };
+      const sentMode = body.authenticationModeConfiguration as { x509CertificateAuthenticationDefaultMode: string; rules: { identifier: string }[] };
+      assert.equal(mode.x509CertificateAuthenticationDefaultMode, sentMode.x509CertificateAuthenticationDefaultMode);
+      assert.deepEqual(mode.rules.map((r) => r.identifier), sentMode.rules.map((r) => r.identifier));
+      if ('certificateAuthorityScopes' in body) assert.deepEqual(entity.certificateAuthorityScopes, body.certificateAuthorityScopes);
     });
-    assert.equal(res.status, 204, res.text);
-    const entity = entityOf(await getPolicy(token));
-    assert.equal(entity.state, 'enabled');
-    assert.deepEqual(entity.certificateUserBindings, [
-      { x509CertificateField: 'PrincipalName', userProperty: 'onPremisesUserPrincipalName', priority: 1, trustAffinityLevel: 'low' },
-    ]);
-  });
+  }
 
   it('is one policy for /beta and /v1.0', async () => {
     const { token } = await freshTenant();
@@ -345,6 +368,45 @@ describe('PATCH then GET: each property round-trips', () => {
     assert.equal((entity.authenticationModeConfiguration as { x509CertificateAuthenticationDefaultMode: string }).x509CertificateAuthenticationDefaultMode, 'x509CertificateMultiFactor');
   });
 });
+
+for (const version of API_VERSIONS) {
+  describe(`/${version}: DELETE restores the documented default`, () => {
+    it('answers 204 with no body, and GET then returns the default configuration', async () => {
+      const { token } = await freshTenant();
+      assert.equal((await patchPolicy(token, X509_UPDATE_EXAMPLE_BETA, version)).status, 204);
+      assert.notDeepEqual(entityOf(await getPolicy(token, version)), DEFAULT_REPRESENTATION);
+      const res = await send(t.url, 'DELETE', `/${version}${POLICY_PATH}`, token);
+      assert.equal(res.status, 204, res.text);
+      assert.equal(res.text, '');
+      assert.deepEqual(entityOf(await getPolicy(token, version)), DEFAULT_REPRESENTATION);
+    });
+
+    it('answers 204 for a tenant that never changed the configuration (nothing to reset), and the id in any case', async () => {
+      const { token } = await freshTenant();
+      const res = await send(t.url, 'DELETE', `/${version}${POLICY_PATH.replace('x509Certificate', 'X509CERTIFICATE')}`, token);
+      assert.equal(res.status, 204, res.text);
+      assert.deepEqual(entityOf(await getPolicy(token, version)), DEFAULT_REPRESENTATION);
+    });
+
+    it('needs the write permission: a reader gets 403 and the configuration stays', async () => {
+      const { tenantId, token } = await freshTenant();
+      assert.equal((await patchPolicy(token, { state: 'enabled' }, version)).status, 204);
+      const reader = await t.token({ tenantId, appRoles: [PERMISSION_POLICY_READ] });
+      const res = await send(t.url, 'DELETE', `/${version}${POLICY_PATH}`, reader);
+      assert.equal(res.status, 403, res.text);
+      assert.equal(entityOf(await getPolicy(token, version)).state, 'enabled');
+    });
+
+    it("resets only the caller's tenant", async () => {
+      const a = await freshTenant();
+      const b = await freshTenant();
+      for (const { token } of [a, b]) assert.equal((await patchPolicy(token, { state: 'enabled' }, version)).status, 204);
+      assert.equal((await send(t.url, 'DELETE', `/${version}${POLICY_PATH}`, a.token)).status, 204);
+      assert.equal(entityOf(await getPolicy(a.token, version)).state, 'disabled');
+      assert.equal(entityOf(await getPolicy(b.token, version)).state, 'enabled');
+    });
+  });
+}
 
 describe('the service hands the verification engine the typed policy', () => {
   it('getPolicy: defaults for an untouched tenant, the stored policy after a PATCH', async () => {
@@ -406,8 +468,33 @@ describe('PATCH validation: 400 with a precise message, nothing stored', () => {
     },
     {
       name: 'an unknown property',
-      body: { includeTargets: [] },
-      message: `Property 'includeTargets' does not exist on type '${RESOURCE}'; send only properties the type defines.`,
+      body: { includedTargets: [] },
+      message: `Property 'includedTargets' does not exist on type '${RESOURCE}'; send only properties the type defines.`,
+    },
+    {
+      name: 'an include target without an id',
+      body: { includeTargets: [{ targetType: 'group', isRegistrationRequired: false }] },
+      message: "A value is required for property 'id' of resource 'microsoft.graph.authenticationMethodTarget' (in 'includeTargets.0').",
+    },
+    {
+      name: 'an include target with isRegistrationRequired that is not a Boolean',
+      body: { includeTargets: [{ targetType: 'group', id: 'all_users', isRegistrationRequired: 'false' }] },
+      message: invalid('includeTargets.0.isRegistrationRequired', '"false" is not a boolean'),
+    },
+    {
+      name: 'the same include target twice',
+      body: { includeTargets: [{ targetType: 'group', id: 'all_users' }, { targetType: 'group', id: 'ALL_USERS' }] },
+      message: invalid('includeTargets.1.id', '"ALL_USERS" is already includeTargets.0; each target can be included once'),
+    },
+    {
+      name: 'all_users as a user target',
+      body: { includeTargets: [{ targetType: 'user', id: 'all_users' }] },
+      message: invalid('includeTargets.0.targetType', "'all_users' is a group target (targetType 'group'), not 'user'"),
+    },
+    {
+      name: 'an include target with an empty id',
+      body: { includeTargets: [{ targetType: 'group', id: ' ' }] },
+      message: invalid('includeTargets.0.id', 'the value must not be empty'),
     },
     {
       name: 'an unknown property of a binding',

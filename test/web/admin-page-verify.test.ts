@@ -105,7 +105,7 @@ describe('admin page: verify panel', () => {
     assert.match(trusted, new RegExp(`CRL ${files.url}/root\\.crl, number 4`));
     assert.match(trusted, new RegExp(`store CA ${issuingCa.id} in PKI ${pkiId}`));
     assert.match(trusted, /certificateUserIds candidates/);
-    assert.match(trusted, /PrincipalName → userPrincipalName \(low affinity, usable\): X509:<PN>alice@contoso\.test/);
+    assert.match(trusted, /PrincipalName → onPremisesUserPrincipalName \(low affinity, usable\): X509:<PN>alice@contoso\.test/);
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${SCREENSHOT_PREFIX}trusted.png`), fullPage: true });
 
     const refused = await verifyInPage(revoked, 'mallory.pem');

@@ -1,5 +1,5 @@
 // Resetting tenants for the admin API: every row a tenant owns (PKIs and CAs live or deleted, upload
-// jobs in any state, the x509 policy) is removed in one transaction, for one tenant or for all.
+// jobs in any state, the x509 policy, its CRL health checks) is removed in one transaction, for one tenant or for all.
 // Shared state that belongs to no tenant (signing and skiptoken keys, the CRL cache) stays.
 import type { Store } from '../../store/store.ts';
 import type { TenantContentCounts } from '../../store/tenant-repository.ts';
@@ -9,11 +9,17 @@ export class TenantResetService {
 
   /** Empties one tenant; what was removed (all zero when it held nothing). */
   resetTenant(tenantId: string): Promise<TenantContentCounts> {
-    return this.store.transaction((repos) => repos.tenants.deleteTenant(tenantId));
+    return this.store.transaction(async (repos) => {
+      await repos.crlHealth.deleteTenant(tenantId);
+      return repos.tenants.deleteTenant(tenantId);
+    });
   }
 
   /** Empties every tenant; how many held anything, and what was removed. */
   resetAll(): Promise<{ readonly tenants: number; readonly deleted: TenantContentCounts }> {
-    return this.store.transaction((repos) => repos.tenants.deleteAll());
+    return this.store.transaction(async (repos) => {
+      await repos.crlHealth.deleteTenant(undefined);
+      return repos.tenants.deleteAll();
+    });
   }
 }

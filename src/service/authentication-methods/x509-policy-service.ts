@@ -45,6 +45,14 @@ export interface X509PolicyTarget {
   readonly targetType: TargetType;
 }
 
+/** Graph's `all_users`: the includeTargets id that stands for every user of the tenant. */
+export const ALL_USERS = 'all_users';
+
+/** Who may use the method (Graph's authenticationMethodTarget): a group, `all_users`, or (legacy) a user. */
+export interface AuthenticationMethodTarget extends X509PolicyTarget {
+  readonly isRegistrationRequired: boolean;
+}
+
 /** Which certificate field is matched against which user property; lower priority numbers are tried first. */
 export interface X509CertificateUserBinding {
   readonly x509CertificateField: X509CertificateField;
@@ -96,6 +104,7 @@ export interface X509CertificateAuthorityScope {
 /** The tenant's policy, every property present (defaults where the tenant set nothing). */
 export interface X509Policy {
   readonly state: PolicyState;
+  readonly includeTargets: readonly AuthenticationMethodTarget[];
   readonly excludeTargets: readonly X509PolicyTarget[];
   readonly certificateUserBindings: readonly X509CertificateUserBinding[];
   readonly authenticationModeConfiguration: X509AuthenticationModeConfiguration;
@@ -110,6 +119,13 @@ export interface X509CertificateUserBindingInput {
   readonly userProperty: X509UserProperty;
   readonly priority: number;
   readonly trustAffinityLevel?: X509AffinityLevel | undefined;
+}
+
+/** An include target as a client sends it: without isRegistrationRequired it is false, as in Graph's default. */
+export interface AuthenticationMethodTargetInput {
+  readonly id: string;
+  readonly targetType: TargetType;
+  readonly isRegistrationRequired?: boolean | undefined;
 }
 
 /** A rule as a client sends it: without a required affinity it takes the configuration's default. */
@@ -128,6 +144,7 @@ export interface X509CertificateRuleInput {
  */
 export interface X509PolicyPatch {
   readonly state?: PolicyState | undefined;
+  readonly includeTargets?: readonly AuthenticationMethodTargetInput[] | undefined;
   readonly excludeTargets?: readonly X509PolicyTarget[] | undefined;
   readonly certificateUserBindings?: readonly X509CertificateUserBindingInput[] | undefined;
   readonly authenticationModeConfiguration?:
@@ -155,6 +172,7 @@ export interface X509PolicyPatch {
 
 const POLICY_PROPERTIES = [
   'state',
+  'includeTargets',
   'excludeTargets',
   'certificateUserBindings',
   'authenticationModeConfiguration',
@@ -166,15 +184,20 @@ const POLICY_PROPERTIES = [
 /** Entra's affinity of each binding field: fields that identify one certificate bind with high affinity. */
 const FIELD_AFFINITY: Readonly<Record<X509CertificateField, X509AffinityLevel>> = CERTIFICATE_FIELD_AFFINITY;
 
-/** The policy of a tenant that never changed it (Entra's defaults). A fresh object on every call. */
+/**
+ * The policy of a tenant that never changed it, and what DELETE restores: Graph's documented default
+ * configuration (the get page's example; spec cba-setup-and-signin §2.2), whose first binding maps
+ * PrincipalName to onPremisesUserPrincipalName. The properties that example leaves out take their
+ * disabled/low values. A fresh object on every call.
+ */
 export function defaultX509Policy(): X509Policy {
   return {
     state: 'disabled',
+    includeTargets: [{ id: ALL_USERS, targetType: 'group', isRegistrationRequired: false }],
     excludeTargets: [],
     certificateUserBindings: [
-      { x509CertificateField: 'PrincipalName', userProperty: 'userPrincipalName', priority: 1, trustAffinityLevel: 'low' },
+      { x509CertificateField: 'PrincipalName', userProperty: 'onPremisesUserPrincipalName', priority: 1, trustAffinityLevel: 'low' },
       { x509CertificateField: 'RFC822Name', userProperty: 'userPrincipalName', priority: 2, trustAffinityLevel: 'low' },
-      { x509CertificateField: 'SubjectKeyIdentifier', userProperty: 'certificateUserIds', priority: 3, trustAffinityLevel: 'high' },
     ],
     authenticationModeConfiguration: {
       x509CertificateAuthenticationDefaultMode: 'x509CertificateSingleFactor',
@@ -207,6 +230,11 @@ export class X509PolicyService {
       return next;
     });
   }
+
+  /** Graph's DELETE: drops the tenant's customisation, so the documented default applies again. */
+  async reset(tenantId: string): Promise<void> {
+    await this.store.repositories.x509Policies.remove(tenantId);
+  }
 }
 
 /** The stored document over the defaults: a property a later version adds is default until set. */
@@ -230,6 +258,7 @@ export function policyFromDocument(document: X509PolicyPatch): X509Policy {
 export function normalisePatch(patch: X509PolicyPatch): Changes {
   const changes: Changes = {};
   if (patch.state !== undefined) changes.state = patch.state;
+  if (patch.includeTargets !== undefined) changes.includeTargets = includeTargets(patch.includeTargets);
   if (patch.excludeTargets !== undefined) changes.excludeTargets = patch.excludeTargets.map((t, i) => target(t, `excludeTargets.${i}`));
   if (patch.certificateUserBindings !== undefined) changes.certificateUserBindings = bindings(patch.certificateUserBindings);
   if (patch.authenticationModeConfiguration !== undefined) {
@@ -334,6 +363,22 @@ function scopes(input: NonNullable<X509PolicyPatch['certificateAuthorityScopes']
       publicKeyInfrastructureIdentifier: pki,
       includeTargets: (scope.includeTargets ?? []).map((t, j) => target(t, `${path}.includeTargets.${j}`)),
     };
+  });
+}
+
+function includeTargets(input: readonly AuthenticationMethodTargetInput[]): AuthenticationMethodTarget[] {
+  const seen = new Map<string, number>();
+  return input.map((t, i) => {
+    const path = `includeTargets.${i}`;
+    const { id, targetType } = target(t, path);
+    // Group and user ids are GUIDs (and all_users a fixed word): the same one twice is the same target.
+    const earlier = seen.get(id.toLowerCase());
+    if (earlier !== undefined) throw invalid(`${path}.id`, `${JSON.stringify(id)} is already includeTargets.${earlier}; each target can be included once`);
+    seen.set(id.toLowerCase(), i);
+    if (id.toLowerCase() === ALL_USERS && targetType !== 'group') {
+      throw invalid(`${path}.targetType`, `'${ALL_USERS}' is a group target (targetType 'group'), not '${targetType}'`);
+    }
+    return { id, targetType, isRegistrationRequired: t.isRegistrationRequired ?? false };
   });
 }
 

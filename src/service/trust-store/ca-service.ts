@@ -171,16 +171,7 @@ export class CaService {
   }
 
   private parseCertificate(value: string): CaCertificate {
-    try {
-      const certificate = parseCaCertificate(decodeCertificateValue(value), this.limits.maxCaCertificateBytes);
-      checkStorableCertificate(certificate);
-      return certificate;
-    } catch (error) {
-      if (error instanceof CertificateProblem) {
-        throw graphErrors.badRequest(`Invalid value specified for property 'certificate' of resource '${RESOURCE}': ${error.message}.`);
-      }
-      throw error;
-    }
+    return checkCaCertificate(value, this.limits.maxCaCertificateBytes, RESOURCE);
   }
 
   private checkDisplayName(displayName: string | null | undefined): void {
@@ -218,6 +209,24 @@ export function duplicateError(existingId: string | undefined): GraphError {
   return graphErrors.badRequest(`Duplicate Certificate exists: the PKI already holds this certificate${which}.`);
 }
 
+/**
+ * Parses and checks a trust-store CA certificate (Graph's base64 `certificate` value) as every store takes
+ * it: the PKI store's CAs and the classic store's certificateAuthorities. 400 naming `resource` when it
+ * cannot be a CA.
+ */
+export function checkCaCertificate(value: string, maxBytes: number, resource: string): CaCertificate {
+  try {
+    const certificate = parseCaCertificate(decodeCertificateValue(value), maxBytes);
+    checkStorableCertificate(certificate);
+    return certificate;
+  } catch (error) {
+    if (error instanceof CertificateProblem) {
+      throw graphErrors.badRequest(`Invalid value specified for property 'certificate' of resource '${resource}': ${error.message}.`);
+    }
+    throw error;
+  }
+}
+
 const hexKey = (value: string) => value.replace(/[\s:]/g, '').toUpperCase();
 const dnKey = (value: string) => value.replace(/\s*([,=+])\s*/g, '$1').trim().toUpperCase();
 
@@ -244,18 +253,19 @@ function checkSuppliedMatch(input: CaInput, derived: DerivedProperties): void {
   }
 }
 
-function checkCrlUrls(base: string | null, delta: string | null): { base: string | null; delta: string | null } {
+/** CRL URLs as every store takes them: absolute http(s), and a delta only with a base. */
+export function checkCrlUrls(base: string | null, delta: string | null, resource = RESOURCE): { base: string | null; delta: string | null } {
   for (const [property, url] of [
     ['certificateRevocationListUrl', base],
     ['deltaCertificateRevocationListUrl', delta],
   ] as const) {
     if (url !== null && !isHttpUrl(url)) {
-      throw graphErrors.badRequest(`Invalid value specified for property '${property}' of resource '${RESOURCE}': '${url}' is not an absolute http or https URL.`);
+      throw graphErrors.badRequest(`Invalid value specified for property '${property}' of resource '${resource}': '${url}' is not an absolute http or https URL.`);
     }
   }
   if (delta !== null && base === null) {
     throw graphErrors.badRequest(
-      `Invalid value specified for property 'deltaCertificateRevocationListUrl' of resource '${RESOURCE}': a delta CRL URL needs a base certificateRevocationListUrl.`,
+      `Invalid value specified for property 'deltaCertificateRevocationListUrl' of resource '${resource}': a delta CRL URL needs a base certificateRevocationListUrl.`,
     );
   }
   return { base, delta };

@@ -1,7 +1,8 @@
 // Entra's username binding as pure functions (spec cba-setup-and-signin §5.2): which bindings may be used
 // (low-affinity ones are dropped when high affinity is required), and whether a binding ties the
 // certificate to a given user. The directory look-ups that feed them are in user-resolution.ts.
-import { certificateUserIdsMatch, nameOfCertificateUserId } from '../../pki/certificate-user-ids.ts';
+import { nameOfCertificateUserId } from '../../pki/certificate-user-ids.ts';
+import { certificateUserIdMatchKey, otherSerialByteOrder } from '../../store/certificate-user-id-key.ts';
 import type { UserBindingCandidate } from './policy-evaluation.ts';
 
 /** What a username binding reads of a user. */
@@ -44,14 +45,14 @@ export function fieldPresent(candidate: UserBindingCandidate): boolean {
 /**
  * The certificate's value that ties it to this user through this binding, or null. Names (PrincipalName,
  * RFC822Name) compare with userPrincipalName and onPremisesUserPrincipalName ignoring case; every field
- * compares with certificateUserIds as certificateUserIdsMatch says; the other fields bind to nothing else.
+ * compares with certificateUserIds as sameCertificateUserId says; the other fields bind to nothing else.
  */
 export function bindingValueFor(candidate: UserBindingCandidate, user: BindableUser): string | null {
   const property = boundProperty(candidate.userProperty);
   if (property === null) return null;
   for (const value of candidate.values) {
     if (property === 'certificateUserIds') {
-      if (user.certificateUserIds.some((stored) => certificateUserIdsMatch(stored, value))) return value;
+      if (user.certificateUserIds.some((stored) => sameCertificateUserId(stored, value))) return value;
       continue;
     }
     const name = nameOfCertificateUserId(value);
@@ -59,6 +60,17 @@ export function bindingValueFor(candidate: UserBindingCandidate, user: BindableU
     if (name !== null && attribute !== null && attribute.toLowerCase() === name.toLowerCase()) return value;
   }
   return null;
+}
+
+/**
+ * A stored certificateUserId names the offered value under the directory's match key (X509 prefix exact,
+ * names and hex ignoring case, DNs trimmed; the same key makes values unique), the serial in either byte order.
+ * A bare stored value (Graph stores any string) never matches: the offered ones always carry a prefix.
+ */
+export function sameCertificateUserId(stored: string, offered: string): boolean {
+  const key = certificateUserIdMatchKey(stored);
+  const other = otherSerialByteOrder(offered);
+  return key === certificateUserIdMatchKey(offered) || (other !== undefined && key === certificateUserIdMatchKey(other));
 }
 
 /** The bindings in the order Entra tries them: lowest priority number first. */

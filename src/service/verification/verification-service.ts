@@ -19,6 +19,8 @@ import type { CrlLookup, CrlLookups, CrlService } from './crl-service.ts';
 import { graphErrors } from '../errors.ts';
 import { evaluatePolicy, type PolicyVerdict } from './policy-evaluation.ts';
 import type { X509Policy, X509PolicyService } from '../authentication-methods/x509-policy-service.ts';
+import { certificateError, type SignInError } from './sign-in-errors.ts';
+import { resolveSignIn, type SignInOutcome, type UserDirectoryLookups } from './user-resolution.ts';
 
 export interface VerificationRequest {
   /** base64 of DER, PEM text, or base64 of PEM text. */
@@ -32,6 +34,8 @@ export interface VerificationRequest {
   readonly requireExplicitPolicy?: boolean | undefined;
   readonly inhibitPolicyMapping?: boolean | undefined;
   readonly inhibitAnyPolicy?: boolean | undefined;
+  /** The name typed at sign-in; absent = a username-less sign-in (the bindings search every user). */
+  readonly userPrincipalName?: string | undefined;
 }
 
 /** One copy of a CA in the trust store: the same certificate may be in several PKIs of the tenant. */
@@ -64,6 +68,8 @@ export interface VerificationResult extends PathVerdict {
   readonly policy: PolicyVerdict | null;
   /** When not trusted because of a CRL: which CA, PKI and CRL; else null. */
   readonly failure: FailureDetail | null;
+  /** The user this certificate would sign in, with the binding that matched, or Entra's error. */
+  readonly signIn: SignInOutcome;
 }
 
 /** A failure found through one copy of the issuing CA, with what the verdict says about it. */
@@ -92,6 +98,7 @@ export class VerificationService {
     private readonly crls: CrlService,
     private readonly policies: X509PolicyService,
     private readonly limits: Pick<Limits, 'maxCaCertificateBytes'>,
+    private readonly users: UserDirectoryLookups,
   ) {}
 
   async verify(tenantId: string, request: VerificationRequest): Promise<VerificationResult> {
@@ -150,15 +157,18 @@ export class VerificationService {
       if (!(error instanceof ValidationFailure)) throw error;
       const known = failures.get(error);
       const verdict = verdictOf(leaf, error);
+      const message = known?.hint ? `${verdict.message} (${known.hint})` : verdict.message;
       return {
         ...verdict,
-        message: known?.hint ? `${verdict.message} (${known.hint})` : verdict.message,
+        message,
         validationTime: validationTime.toISOString(),
         policy: null,
         failure: known?.detail ?? null,
+        signIn: await this.signIn(tenantId, request, policy, null, certificateError(error.reason, message, known?.detail ?? null)),
       };
     }
     const verdict = verdictOf(leaf, path);
+    const policyVerdict = evaluatePolicy(policy, path.certificates);
     return {
       ...verdict,
       // Every CA of the path that is in the trust store names its CA and PKI: the copy whose checks passed.
@@ -172,9 +182,21 @@ export class VerificationService {
         return { ...entry, trustStore: copy, ...(warning ? { warnings: [warning] } : {}) };
       }),
       validationTime: validationTime.toISOString(),
-      policy: evaluatePolicy(policy, path.certificates),
+      policy: policyVerdict,
       failure: null,
+      signIn: await this.signIn(tenantId, request, policy, policyVerdict, null),
     };
+  }
+
+  private signIn(tenantId: string, request: VerificationRequest, policy: X509Policy, verdict: PolicyVerdict | null, error: SignInError | null): Promise<SignInOutcome> {
+    return resolveSignIn(this.users, {
+      tenantId,
+      userPrincipalName: request.userPrincipalName,
+      policy,
+      includeTargets: [{ id: 'all_users', targetType: 'group' }],
+      verdict,
+      certificateError: error,
+    });
   }
 
   /**

@@ -11,6 +11,8 @@ import * as throttleBuckets from './007-throttle-buckets.ts';
 import * as crlUrlRepairAndTrustStoreLookup from './008-crl-url-repair-and-trust-store-lookup.ts';
 import * as crlCacheBounds from './009-crl-cache-bounds.ts';
 import * as users from './011-users.ts';
+import * as classicCertificateStore from './013-classic-certificate-store.ts';
+import * as crlHealth from './014-crl-health.ts';
 
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
@@ -23,6 +25,8 @@ const migrations: Record<string, Migration> = {
   '008-crl-url-repair-and-trust-store-lookup': crlUrlRepairAndTrustStoreLookup,
   '009-crl-cache-bounds': crlCacheBounds,
   '011-users': users,
+  '013-classic-certificate-store': classicCertificateStore,
+  '014-crl-health': crlHealth,
 };
 
 export const migrationProvider: MigrationProvider = {

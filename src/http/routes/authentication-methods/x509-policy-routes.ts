@@ -1,6 +1,7 @@
 // /policies/authenticationMethodsPolicy/authenticationMethodConfigurations/x509Certificate: the tenant's
 // X.509 certificate authentication-method policy (spec §8.2). GET answers the entity, PATCH a partial
-// update with 204 as Graph does; both need Graph's Policy permissions, not the PKI ones.
+// update with 204 as Graph does, DELETE restores the documented default (204); all need Graph's Policy
+// permissions, not the PKI ones.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -29,6 +30,8 @@ export const X509_POLICY_PATH = 'policies/authenticationMethodsPolicy/authentica
 export const X509_POLICY_ID = 'X509Certificate';
 const ODATA_TYPE = `#${X509_POLICY_RESOURCE}`;
 const CONTEXT_FRAGMENT = 'authenticationMethodConfigurations/$entity';
+/** What real tenants send beside includeTargets (a contained navigation, returned inline). */
+const INCLUDE_TARGETS_CONTEXT_FRAGMENT = `policies/authenticationMethodsPolicy/authenticationMethodConfigurations('${X509_POLICY_ID}')/${X509_POLICY_RESOURCE}/includeTargets`;
 
 // Request body. Structure, types and enum members are checked here (strict: unknown properties refused);
 // what JSON Schema cannot say well (unique priorities and identifiers, hex SKIs, OIDs, rule parts) is
@@ -48,6 +51,17 @@ const affinity = () => stringEnum(X509_AFFINITY_LEVELS);
 
 const TargetSchema = (title: string) =>
   Type.Object({ id: text(), targetType: stringEnum(TARGET_TYPES) }, { additionalProperties: false, title });
+
+/** An includeTargets entry: an entity (authenticationMethodTarget), so SDKs may send its @odata.type. */
+const IncludeTargetSchema = Type.Object(
+  {
+    '@odata.type': Type.Optional(Type.Literal('#microsoft.graph.authenticationMethodTarget')),
+    id: text(),
+    targetType: stringEnum(TARGET_TYPES),
+    isRegistrationRequired: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, title: 'microsoft.graph.authenticationMethodTarget' },
+);
 
 const UserBindingSchema = Type.Object(
   {
@@ -78,6 +92,7 @@ export const X509PolicyBodySchema = Type.Object(
     '@odata.context': Type.Optional(Type.String()),
     id: Type.Optional(Type.String()),
     state: Type.Optional(stringEnum(POLICY_STATES)),
+    includeTargets: Type.Optional(Type.Array(IncludeTargetSchema)),
     excludeTargets: Type.Optional(Type.Array(TargetSchema('microsoft.graph.excludeTarget'))),
     certificateUserBindings: Type.Optional(Type.Array(UserBindingSchema)),
     authenticationModeConfiguration: Type.Optional(
@@ -118,7 +133,12 @@ export const X509PolicyBodySchema = Type.Object(
       ),
     ),
   },
-  { additionalProperties: false, title: X509_POLICY_RESOURCE },
+  {
+    additionalProperties: false,
+    // Instance annotations of an object a client read back (includeTargets@odata.context) carry no data.
+    patternProperties: { '^[A-Za-z][A-Za-z0-9]*@odata\\.[A-Za-z]+$': {} },
+    title: X509_POLICY_RESOURCE,
+  },
 );
 
 export function registerX509PolicyRoutes(plain: FastifyInstance, ctx: GraphRouteContext, policies: X509PolicyService): void {
@@ -130,7 +150,7 @@ export function registerX509PolicyRoutes(plain: FastifyInstance, ctx: GraphRoute
     const policy = await policies.getPolicy(principalOf(request).tenantId);
     return sendGraphJson(reply, 200, {
       '@odata.context': contextUrl(ctx.publicBaseUrl(), ctx.version, CONTEXT_FRAGMENT),
-      ...x509PolicyRepresentation(policy),
+      ...x509PolicyRepresentation(policy, contextUrl(ctx.publicBaseUrl(), ctx.version, INCLUDE_TARGETS_CONTEXT_FRAGMENT)),
     });
   });
 
@@ -148,18 +168,28 @@ export function registerX509PolicyRoutes(plain: FastifyInstance, ctx: GraphRoute
       return sendNoContent(reply);
     },
   );
-  refuseOtherMethods(app, path, ['GET', 'PATCH']);
+
+  // Graph's delete "restores the default": the configuration itself cannot be removed.
+  app.delete(path, { config: { access: 'policy-write' } }, async (request, reply) => {
+    refuseUnsupportedQueryOptions(request.query as Record<string, unknown>, ctx.version);
+    await policies.reset(principalOf(request).tenantId);
+    return sendNoContent(reply);
+  });
+  refuseOtherMethods(app, path, ['GET', 'PATCH', 'DELETE']);
 }
 
-/** The entity as Graph shows it, properties in the documented order. */
-export function x509PolicyRepresentation(policy: X509Policy) {
+/**
+ * The entity as Graph shows it, properties in the order of the documented default configuration.
+ * `includeTargetsContext` (the @odata.context of the inline includeTargets) is given when the entity is
+ * the whole response, as real tenants send it; inside the policy root's list it is left out.
+ */
+export function x509PolicyRepresentation(policy: X509Policy, includeTargetsContext?: string) {
   const target = (t: X509PolicyTarget) => ({ id: t.id, targetType: t.targetType });
   const mode = policy.authenticationModeConfiguration;
   return {
     '@odata.type': ODATA_TYPE,
     id: X509_POLICY_ID,
     state: policy.state,
-    excludeTargets: policy.excludeTargets.map(target),
     certificateUserBindings: policy.certificateUserBindings.map((b) => ({
       x509CertificateField: b.x509CertificateField,
       userProperty: b.userProperty,
@@ -188,5 +218,8 @@ export function x509PolicyRepresentation(policy: X509Policy) {
       publicKeyInfrastructureIdentifier: s.publicKeyInfrastructureIdentifier,
       includeTargets: s.includeTargets.map(target),
     })),
+    ...(includeTargetsContext === undefined ? {} : { 'includeTargets@odata.context': includeTargetsContext }),
+    includeTargets: policy.includeTargets.map((t) => ({ targetType: t.targetType, id: t.id, isRegistrationRequired: t.isRegistrationRequired })),
+    excludeTargets: policy.excludeTargets.map(target),
   };
 }

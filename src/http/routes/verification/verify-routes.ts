@@ -24,6 +24,8 @@ const VerifyBody = Type.Object(
     requireExplicitPolicy: Type.Optional(Type.Boolean()),
     inhibitPolicyMapping: Type.Optional(Type.Boolean()),
     inhibitAnyPolicy: Type.Optional(Type.Boolean()),
+    // The name typed at sign-in: the bindings are tried against that user; absent = username-less sign-in.
+    userPrincipalName: Type.Optional(Type.String({ minLength: 1 })),
   },
   { additionalProperties: false, title: 'graph-pki.verifyRequest' },
 );
