@@ -150,7 +150,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     pkis,
     cas,
     classicStore,
-    admin: { snapshots: new SnapshotService(store, pkis, cas, limits), resets: new TenantResetService(store), maxSnapshotBytes: limits.maxSnapshotBytes },
+    admin: { snapshots: new SnapshotService(store, pkis, cas, limits, users), resets: new TenantResetService(store), maxSnapshotBytes: limits.maxSnapshotBytes },
     uploads,
     deletedItems,
     x509Policies,

@@ -89,11 +89,13 @@ function countsOf(document: unknown): TenantContentCounts {
     certificateBasedAuthConfigurations: { certificateAuthorities: unknown[] }[];
     uploadJobs: unknown[];
     x509CertificatePolicy: unknown;
+    users?: unknown[];
   };
   return {
     certificateBasedAuthConfigurations: snapshot.certificateBasedAuthConfigurations.length,
     certificateAuthorities: snapshot.certificateBasedAuthConfigurations.reduce((n, pki) => n + pki.certificateAuthorities.length, 0),
     jobs: snapshot.uploadJobs.length,
     x509CertificatePolicies: snapshot.x509CertificatePolicy ? 1 : 0,
+    users: snapshot.users?.length ?? 0,
   };
 }

@@ -68,6 +68,26 @@ const UploadJobSchema = strictObject(
   'uploadJob',
 );
 
+const UserSchema = strictObject(
+  {
+    id: id(),
+    userPrincipalName: Type.String(),
+    onPremisesUserPrincipalName: nullableString(),
+    onPremisesSyncEnabled: Type.Unsafe<boolean | null>({ type: ['boolean', 'null'] }),
+    mail: nullableString(),
+    mailNickname: nullableString(),
+    displayName: nullableString(),
+    givenName: nullableString(),
+    surname: nullableString(),
+    jobTitle: nullableString(),
+    accountEnabled: Type.Boolean(),
+    certificateUserIds: Type.Array(Type.String()),
+    createdDateTime: time(),
+    deletedDateTime: nullableTime(),
+  },
+  'user',
+);
+
 // The policy as its PATCH body has it, minus the OData annotations and the id.
 const { '@odata.type': _type, '@odata.context': _context, id: _id, ...policyProperties } = X509PolicyBodySchema.properties;
 
@@ -89,6 +109,8 @@ export const TenantSnapshotSchema = strictObject(
       ),
       Type.Null(),
     ]),
+    // Optional: snapshots written before users existed import as a tenant without users.
+    users: Type.Optional(Type.Array(UserSchema)),
   },
   'tenantSnapshot',
 );

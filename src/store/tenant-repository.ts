@@ -1,7 +1,7 @@
 // A tenant's data as a whole, for the admin API: what it holds, resetting it (one tenant or every one),
 // and a per-tenant lock that serialises whole-tenant writes (snapshot import, seeding) across instances.
-// The tables that carry a tenant: certificate_based_auth_pki, certificate_authority, job and
-// x509_certificate_policy. server_setting and crl_cache belong to no tenant and are left alone.
+// The tables that carry a tenant: certificate_based_auth_pki, certificate_authority, job,
+// x509_certificate_policy and directory_user (its user_certificate_user_id rows go with it, by foreign key). server_setting and crl_cache belong to no tenant and are left alone.
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 
@@ -11,9 +11,10 @@ export interface TenantContentCounts {
   readonly certificateAuthorities: number;
   readonly jobs: number;
   readonly x509CertificatePolicies: number;
+  readonly users: number;
 }
 
-const TENANT_TABLES = ['certificate_authority', 'certificate_based_auth_pki', 'job', 'x509_certificate_policy'] as const;
+const TENANT_TABLES = ['certificate_authority', 'certificate_based_auth_pki', 'job', 'x509_certificate_policy', 'directory_user'] as const;
 type TenantTable = (typeof TENANT_TABLES)[number];
 
 export class TenantRepository {
@@ -79,6 +80,6 @@ function lockName(tenantId: string): string {
 }
 
 /** Counts in TENANT_TABLES order. */
-function countsFrom([certificateAuthorities = 0, certificateBasedAuthConfigurations = 0, jobs = 0, x509CertificatePolicies = 0]: readonly number[]): TenantContentCounts {
-  return { certificateBasedAuthConfigurations, certificateAuthorities, jobs, x509CertificatePolicies };
+function countsFrom([certificateAuthorities = 0, certificateBasedAuthConfigurations = 0, jobs = 0, x509CertificatePolicies = 0, users = 0]: readonly number[]): TenantContentCounts {
+  return { certificateBasedAuthConfigurations, certificateAuthorities, jobs, x509CertificatePolicies, users };
 }

@@ -1,8 +1,8 @@
 // What the admin-API tests share: admin calls, a tenant filled with every kind of data (live and deleted
-// PKIs and CAs, an x509 policy), and a tenant's complete view through Graph's own GETs, to compare before
+// PKIs, CAs and users, an x509 policy), and a tenant's complete view through Graph's own GETs, to compare before
 // and after a reset, an import or a seed.
 import assert from 'node:assert/strict';
-import { PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD } from '../../src/auth/permissions.ts';
+import { PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD, PERMISSION_USER_READ_WRITE_ALL } from '../../src/auth/permissions.ts';
 import { mintAdminToken, mintToken } from '../../src/auth/token-issuer.ts';
 import type { SigningKey } from '../../src/auth/signing-key.ts';
 import { createCa } from '../helpers/certs.ts';
@@ -11,6 +11,8 @@ import { PKI_PATH, send, type RequestOptions, type TestResponse } from '../helpe
 export const POLICY_PATH = '/beta/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/x509Certificate';
 const DELETED_PKIS = '/beta/directory/deletedItems/microsoft.graph.certificateBasedAuthPki';
 const DELETED_CAS = '/beta/directory/deletedItems/microsoft.graph.certificateAuthorityDetail';
+const DELETED_USERS = '/beta/directory/deletedItems/microsoft.graph.user';
+const USER_PROPERTIES = 'id,userPrincipalName,displayName,mail,mailNickname,accountEnabled,authorizationInfo,createdDateTime,deletedDateTime,onPremisesUserPrincipalName,onPremisesSyncEnabled';
 
 /** A Graph client of one tenant and an admin client, on one server. */
 export interface Clients {
@@ -21,7 +23,7 @@ export interface Clients {
 export async function clientsFor(url: string, key: SigningKey, tenantId: string): Promise<Clients> {
   const graphToken = await mintToken(key, {
     tenantId,
-    appRoles: [PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD],
+    appRoles: [PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD, PERMISSION_USER_READ_WRITE_ALL],
     scopes: [],
     directoryRoles: [],
     ttlSeconds: 3600,
@@ -35,7 +37,10 @@ export async function clientsFor(url: string, key: SigningKey, tenantId: string)
 
 let counter = 0;
 
-/** Fills the tenant: two live PKIs with CAs (one CA deleted), a deleted PKI with its CA, a changed x509 policy. */
+/**
+ * Fills the tenant: two live PKIs with CAs (one CA deleted), a deleted PKI with its CA, a changed x509
+ * policy, a user with certificateUserIds and a deleted one.
+ */
 export async function fillTenant(c: Clients, label: string): Promise<{ livePki: string; deletedPki: string; deletedCa: string }> {
   const created = async (path: string, body: unknown) => {
     const res = await c.graph('POST', path, { body });
@@ -64,6 +69,18 @@ export async function fillTenant(c: Clients, label: string): Promise<{ livePki: 
     },
   });
   assert.equal(policy.status, 204, policy.text);
+  const user = (name: string) => ({
+    accountEnabled: true,
+    displayName: `${label} ${name}`,
+    mailNickname: name,
+    userPrincipalName: `${name}.${label.replace(/[^A-Za-z0-9]/g, '')}@contoso.com`,
+    passwordProfile: { password: 'p@ss-W0rd!' },
+  });
+  const kept = await created('/v1.0/users', user('kept'));
+  const patched = await c.graph('PATCH', `/v1.0/users/${kept}`, { body: { authorizationInfo: { certificateUserIds: [`X509:<PN>kept@${label.replace(/[^A-Za-z0-9]/g, '')}`] } } });
+  assert.equal(patched.status, 204, patched.text);
+  const gone = await created('/v1.0/users', user('gone'));
+  assert.equal((await c.graph('DELETE', `/v1.0/users/${gone}`)).status, 204);
   return { livePki, deletedPki, deletedCa };
 }
 
@@ -84,6 +101,8 @@ export async function tenantView(c: Clients): Promise<Record<string, unknown>> {
   await get(`${DELETED_PKIS}?$top=999`);
   await get(`${DELETED_CAS}?$top=999`);
   await get(POLICY_PATH);
+  await get(`/beta/users?$top=999&$select=${USER_PROPERTIES}`);
+  await get(`${DELETED_USERS}?$top=999&$select=${USER_PROPERTIES}`);
   return view;
 }
 

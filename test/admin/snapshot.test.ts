@@ -80,7 +80,7 @@ describe('export → reset → import', () => {
     assert.equal(imported.status, 200, imported.text);
     assert.deepEqual(imported.body, {
       tenantId: TENANT_A,
-      imported: { certificateBasedAuthConfigurations: 3, certificateAuthorities: 5, jobs: 2, x509CertificatePolicies: 1 },
+      imported: { certificateBasedAuthConfigurations: 3, certificateAuthorities: 5, jobs: 2, x509CertificatePolicies: 1, users: 2 },
     });
 
     assert.deepEqual(await tenantView(a), before);
@@ -282,6 +282,7 @@ describe('GET /_admin/tenants/{tenantId}/snapshot', () => {
         certificateBasedAuthConfigurations: [],
         uploadJobs: [],
         x509CertificatePolicy: null,
+        users: [],
       });
       const pki = (await c.graph('POST', `/beta${PKI_PATH}`, { body: { displayName: 'busy' } })).body.id;
       const upload = await c.graph('POST', `/beta${PKI_PATH}/${pki}/upload`, { body: { uploadUrl: `${files.url}/never.p7b`, sha256FileHash: 'A'.repeat(64) } });

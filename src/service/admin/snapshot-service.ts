@@ -25,6 +25,10 @@ import {
   type TenantSnapshot,
 } from './tenant-snapshot.ts';
 import { UPLOAD_JOB, type UploadPayload } from '../trust-store/upload-service.ts';
+import { checkNotBefore, checkTime } from './snapshot-times.ts';
+import { planUsers, snapshotUser } from './user-snapshot.ts';
+import type { UserService } from '../directory/user-service.ts';
+import type { UserRecord } from '../../store/user-repository.ts';
 import { policyFromDocument, policyOf } from '../authentication-methods/x509-policy-service.ts';
 
 /** The rows an import writes, checked and ready. */
@@ -33,6 +37,7 @@ interface ImportPlan {
   readonly cas: readonly CaRecord[];
   readonly jobs: readonly Omit<JobRecord, 'tenantId'>[];
   readonly policy: StoredX509Policy | undefined;
+  readonly users: readonly UserRecord[];
 }
 
 /** A snapshot that does not pass: 400 naming where and what. */
@@ -46,15 +51,17 @@ export class SnapshotService {
     private readonly pkis: PkiService,
     private readonly cas: CaService,
     private readonly limits: Pick<Limits, 'maxCasPerPki'>,
+    private readonly users: UserService,
   ) {}
 
   /** Everything the tenant holds; 409 while one of its uploads is queued or running (its outcome is not known yet). */
   async export(tenantId: string): Promise<TenantSnapshot> {
-    const { pkis, cas, jobs, policy } = await this.store.consistentRead(async (repos) => ({
+    const { pkis, cas, jobs, policy, users } = await this.store.consistentRead(async (repos) => ({
       pkis: await repos.pkis.allOfTenant(tenantId),
       cas: await repos.cas.allOfTenant(tenantId),
       jobs: await repos.jobs.allOfTenant(tenantId),
       policy: await repos.x509Policies.find(tenantId),
+      users: await repos.users.allOfTenant(tenantId),
     }));
     const unfinished = jobs.find((job) => job.state === 'queued' || job.state === 'running');
     if (unfinished) {
@@ -76,6 +83,7 @@ export class SnapshotService {
       certificateBasedAuthConfigurations: pkis.map((pki) => snapshotPki(pki, casByPki.get(pki.id) ?? [])),
       uploadJobs: jobs.filter((job) => job.kind === UPLOAD_JOB).map(snapshotJob),
       x509CertificatePolicy: policy ? { configuration: policyOf(policy), lastModifiedDateTime: policy.lastModifiedDateTime } : null,
+      users: users.map(snapshotUser),
     };
   }
 
@@ -106,12 +114,14 @@ export class SnapshotService {
           await repos.jobs.insertRecord({ ...job, tenantId, id: taken.has(job.id) ? newObjectId(job.createdAt) : job.id });
         }
         if (plan.policy) await repos.x509Policies.save(tenantId, plan.policy);
+        for (const user of plan.users) await repos.users.insert(tenantId, user, this.users.entriesOf(user.certificateUserIds));
         await repos.tenants.unlock(tenantId);
         return {
           certificateBasedAuthConfigurations: plan.pkis.length,
           certificateAuthorities: plan.cas.length,
           jobs: plan.jobs.length,
           x509CertificatePolicies: plan.policy ? 1 : 0,
+          users: plan.users.length,
         };
       });
     } catch (error) {
@@ -178,6 +188,7 @@ export class SnapshotService {
       pkis,
       cas,
       jobs,
+      users: planUsers(snapshot.users ?? [], this.users, claimId),
       policy: policy
         ? {
             configuration: JSON.stringify(problemAt([...path, 'configuration'], () => policyFromDocument(policy.configuration))),
@@ -288,19 +299,6 @@ function jobRecord(job: SnapshotUploadJob, path: PathSegment[]): Omit<JobRecord,
     // The schema already refuses null here; a finished job always ended at some time.
     finishedAt: checkMillisecondTime(job.finishedDateTime ?? '', [...path, 'finishedDateTime']),
   };
-}
-
-/** A stored time (UTC, whole seconds) that names a real instant; the schema checked its shape. */
-function checkTime(value: string, path: PathSegment[]): string {
-  const time = Date.parse(value);
-  if (Number.isNaN(time) || graphTimestamp(new Date(time)) !== value) throw new DocumentProblem(jsonPath(path), `${JSON.stringify(value)} is not a valid time`);
-  return value;
-}
-
-/** A time that cannot come before another of the same object (deleted or modified before created). */
-function checkNotBefore(value: string, earliest: string, path: PathSegment[]): string {
-  if (value < earliest) throw new DocumentProblem(jsonPath(path), `${JSON.stringify(value)} is before the object's createdDateTime (${earliest})`);
-  return value;
 }
 
 function checkMillisecondTime(value: string, path: PathSegment[]): number {

@@ -1,6 +1,7 @@
 // The tenant snapshot document (format version 1): everything a tenant holds, as the admin API exports
 // it and imports it. Property names follow the Graph objects they carry; every stored property is there,
 // deleted objects and finished upload jobs included, so an import rebuilds the tenant exactly.
+import type { UserRecord } from '../../store/user-repository.ts';
 import type { X509PolicyPatch } from '../authentication-methods/x509-policy-service.ts';
 
 export const SNAPSHOT_FORMAT = 'graph-pki.tenantSnapshot';
@@ -18,7 +19,12 @@ export interface TenantSnapshot {
   readonly uploadJobs: readonly SnapshotUploadJob[];
   /** The tenant's x509 authentication-method policy; null when the tenant never changed it. */
   readonly x509CertificatePolicy: SnapshotX509Policy | null;
+  /** Live and soft-deleted users; absent in snapshots of servers before users (imports as none). */
+  readonly users?: readonly SnapshotUser[] | undefined;
 }
+
+/** A user with every stored property (the directory-sync ones included), exactly as the store holds it. */
+export type SnapshotUser = UserRecord;
 
 export interface SnapshotPki {
   readonly id: string;
