@@ -1,9 +1,9 @@
 // `npm run bench`: every benchmark, one after the other, each in its own process so that none disturbs
 // another: bench/run.ts (HTTP throughput against a bare node:http baseline) first, then the issue
-// benchmarks bench/ingest.ts, list.ts, scale.ts, verify.ts and slow-clients.ts. Output passes through as it comes; a
+// benchmarks bench/ingest.ts, list.ts, scale.ts, verify.ts, slow-clients.ts and signin.ts. Output passes through as it comes; a
 // summary of each script's verdict lines and exit code follows at the end.
 //
-// Arguments: `--only a,b` / `--skip a,b` choose scripts by name (run, ingest, list, scale, verify, slow-clients); every
+// Arguments: `--only a,b` / `--skip a,b` choose scripts by name (run, ingest, list, scale, verify, slow-clients, signin); every
 // other argument is passed to bench/run.ts (e.g. `npm run bench -- --duration 5`). Each script has its
 // own watchdog; here each also gets a hard time limit (SIGTERM, then SIGKILL 15 s later).
 // Exit code: 0 when every script exited 0 (a valid run, targets met or not), else 1; 130 on a signal.
@@ -27,6 +27,7 @@ const SCRIPTS: Script[] = [
   { name: 'scale', file: 'bench/scale.ts', limitS: 600 },
   { name: 'verify', file: 'bench/verify.ts', limitS: 400 },
   { name: 'slow-clients', file: 'bench/slow-clients.ts', limitS: 300 },
+  { name: 'signin', file: 'bench/signin.ts', limitS: 300 },
 ];
 
 /** Lines worth repeating in the summary. */

@@ -134,10 +134,15 @@ export interface CrlConfig {
    */
   readonly crlCacheMemoryBytes: number;
   /**
-   * Bytes of CRLs kept in the database (as stored, base64: 4/3 of the DER), shared by every instance,
-   * the least recently used emptied first (its highest CRL number is kept for the replay check).
+   * Bytes of CRLs kept in the database (their DER), shared by every instance, the least recently used
+   * emptied first (its highest CRL number is kept for the replay check).
    */
   readonly crlCacheDatabaseBytes: number;
+  /**
+   * CRLs downloaded, or read back from the database, and indexed at once per instance; each holds up to
+   * maxCrlBytes of the memory bound while it runs. More wait their turn, at most crlDownloadTimeoutMs.
+   */
+  readonly crlLoadsInFlight: number;
   /** How often the CRL health monitor downloads and checks every configured CRL, in ms (0 = no monitor). */
   readonly crlHealthIntervalMs: number;
   /** CRL health warns when less than this share (0–1) of a CRL's validity (thisUpdate → nextUpdate) is left. */
@@ -151,9 +156,11 @@ export const DEFAULT_CRL_CONFIG: CrlConfig = {
   crlDownloadTimeoutMs: 10_000,
   crlRefreshAheadMs: 30 * 60_000,
   crlRefreshIntervalMs: 5 * 60_000,
-  // Room for six 20 MB CRLs in memory and seven in the database (Entra's largest CRL is 20 MB).
+  // Entra's largest CRL is 20 MB: in memory with its index ~29 MB (570,000 entries), so room for four, three
+  // beside one being loaded; in the database (the DER) room for nine.
   crlCacheMemoryBytes: 128 * 1024 * 1024,
   crlCacheDatabaseBytes: 192 * 1024 * 1024,
+  crlLoadsInFlight: 2,
   crlHealthIntervalMs: 15 * 60_000,
   crlHealthWarningShare: 0.2,
   crlHealthWarningMinimumMs: 24 * 3_600_000,
@@ -241,6 +248,37 @@ export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info'
 export type LogFormat = 'json' | 'pretty' | 'auto';
 export const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty', 'auto'];
 
+/**
+ * The certificate sign-in listener (Entra's `certauth` host beside the OIDC endpoints): a TLS port that
+ * asks for a client certificate. Off unless a port is given.
+ */
+export interface SigninConfig {
+  /** TLS port of the sign-in listener; undefined = no listener. 0 picks a free port (tests). */
+  readonly port: number | undefined;
+  /** Base URL the OIDC issuer and endpoints are named with; undefined = the URL the listener listens on. */
+  readonly publicUrl: string | undefined;
+  /** How long an authorization code can be redeemed, in seconds (Entra: about 10 minutes). */
+  readonly authorizationCodeLifetimeSeconds: number;
+  /** Lifetime of the id and access tokens /token issues, in seconds (Entra: 60–90 minutes). */
+  readonly tokenLifetimeSeconds: number;
+  /** Largest list of CA names sent as issuer hints in the TLS CertificateRequest, in bytes (Entra: 16 KB). */
+  readonly maxIssuerHintBytes: number;
+  /** How long a tenant's issuer-hint TLS context is reused before the trust store is read again, in ms (Entra: up to 10 min). */
+  readonly issuerHintRefreshMs: number;
+  /** Offer the documented dev client (public, any loopback redirect URI) when the listener is on a loopback address. */
+  readonly devClient: boolean;
+}
+
+export const DEFAULT_SIGNIN_CONFIG: SigninConfig = {
+  port: undefined,
+  publicUrl: undefined,
+  authorizationCodeLifetimeSeconds: 600,
+  tokenLifetimeSeconds: 3600,
+  maxIssuerHintBytes: 16 * 1024,
+  issuerHintRefreshMs: 5_000,
+  devClient: true,
+};
+
 /** HTTPS: a certificate and key given as PEM files, or a self-signed certificate kept in the data folder. */
 export type TlsConfig = { readonly certFile: string; readonly keyFile: string } | { readonly selfSigned: true };
 
@@ -272,6 +310,7 @@ export interface ServerConfig {
   readonly seedFile: string | undefined;
   readonly throttle: ThrottleConfig;
   readonly faults: FaultConfig;
+  readonly signin: SigninConfig;
 }
 
 export const DEFAULT_DATA_DIR = './data';
@@ -299,6 +338,7 @@ export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): Serv
     seedFile: undefined,
     throttle: DEFAULT_THROTTLE_CONFIG,
     faults: DEFAULT_FAULT_CONFIG,
+    signin: DEFAULT_SIGNIN_CONFIG,
     ...overrides,
   };
 }

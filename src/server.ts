@@ -37,6 +37,12 @@ import { defaultWebAssetsDir } from './http/admin-page.ts';
 import { isLoopbackHost, localDevTokenIssuer } from './http/routes/admin/dev-token-routes.ts';
 import { Throttle } from './service/throttle/throttle.ts';
 import { ThrottleBucketRepository } from './store/throttle-bucket-repository.ts';
+import { buildSigninApp } from './http/signin-app.ts';
+import { CertificateSignInService } from './service/signin/certificate-sign-in.ts';
+import { OidcClientService } from './service/signin/oidc-clients.ts';
+import { SignInLogService } from './service/signin/sign-in-log.ts';
+import { DirectoryRoleService } from './service/signin/directory-roles.ts';
+import { IssuerHintService } from './service/trust-store/issuer-hints.ts';
 
 /** Shared throttle buckets untouched this long are deleted by the hourly sweep (any window is far shorter). */
 const THROTTLE_BUCKET_IDLE_MS = 24 * 3_600_000;
@@ -61,6 +67,8 @@ export interface RunningServer {
   readonly selfSignedCertFile: string | undefined;
   /** What the TLS set-up wants the operator to know (a renewed self-signed certificate, an expired own one). */
   readonly tlsNotices: readonly string[];
+  /** The certificate sign-in listener's URL (https://…), when --signin-port is given. */
+  readonly signinUrl: string | undefined;
   /** What `--seed` added and found present; undefined without a seed file. */
   readonly seeded: SeedResult | undefined;
   /** Stops accepting connections, lets in-flight requests and the running job finish, closes the database. */
@@ -141,6 +149,15 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     }
   }
 
+  // The certificate sign-in: its OIDC clients and log exist whether or not this instance listens for sign-ins.
+  const signinHost = config.host;
+  let signinUrl: string | undefined;
+  const signinBaseUrl = () => (config.signin.publicUrl?.replace(/\/+$/, '') ?? signinUrl);
+  const oidcClients = new OidcClientService(store, () => config.signin.devClient && isLoopbackHost(signinHost));
+  const signInLogs = new SignInLogService(store);
+  const directoryRoles = new DirectoryRoleService(store);
+  const signIns = new CertificateSignInService(store, oidcClients, verification, directoryRoles, signInLogs, signingKey, config.signin);
+
   // On PostgreSQL the instances share their buckets; a SQLite server is one instance and keeps them in memory.
   let throttleLog: (error: unknown) => void = () => {};
   const sharedBuckets = config.throttle.enabled && database.dialect === 'postgres' ? new ThrottleBucketRepository(database.db) : undefined;
@@ -158,7 +175,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     verification,
     crlHealth,
     skiptokens: new SkiptokenCodec(Buffer.from(skiptokenKey, 'base64')),
-    verifier: new TokenVerifier(signingKey, config.auth, limits),
+    verifier: new TokenVerifier(signingKey, config.auth, limits, signinBaseUrl),
     limits,
     logLevel: config.logLevel,
     logStream: await logDestination(config.logFormat),
@@ -169,6 +186,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     // Only on a loopback address: there every client is on this machine (and still checked per request).
     devToken: config.devToken && isLoopbackHost(config.host) ? localDevTokenIssuer(signingKey) : undefined,
     throttle,
+    signin: { clients: oidcClients, logs: signInLogs, roles: directoryRoles },
     faults: config.faults,
     fastReads: hooks.fastReads !== false && database.syncReads !== undefined,
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
@@ -181,6 +199,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     await database.close();
     throw describeListenError(error, config.host, config.port);
   }
+  const signinApp = config.signin.port === undefined ? undefined : await startSigninListener();
   if (hooks.runJobs !== false) jobs.start();
   throttleLog = (error) => app.log.warn({ err: error }, 'throttle buckets could not be shared; counting locally until the database answers');
   throttle?.start();
@@ -196,6 +215,11 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   };
   void sweep();
   const sweeper = setInterval(sweep, limits.purgeSweepIntervalMs);
+  // Authorization codes live minutes: their sweep runs as often as they expire.
+  const codeSweeper = setInterval(() => {
+    signIns.sweepCodes().catch((error: unknown) => app.log.warn({ err: error }, 'authorization code sweep failed'));
+  }, config.signin.authorizationCodeLifetimeSeconds * 1000);
+  codeSweeper.unref();
   sweeper.unref();
   const crlRefresher = setInterval(() => {
     crls.sweep().catch((error: unknown) => app.log.warn({ err: error }, 'CRL cache sweep failed'));
@@ -218,19 +242,47 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   const url = `${tls ? 'https' : 'http'}://${host}:${address.port}`;
   if (!publicUrl) publicUrl = url;
 
+  async function startSigninListener() {
+    // Its own TLS certificate, made as --https makes it (or the --tls-cert pair when given).
+    const material = tls ?? (await loadTls({ selfSigned: true }, config.dataDir));
+    const signin = buildSigninApp({
+      tls: material,
+      signIn: signIns,
+      hints: new IssuerHintService(store, x509Policies, config.signin.maxIssuerHintBytes),
+      key: signingKey,
+      config: config.signin,
+      logLevel: config.logLevel,
+      logStream: await logDestination(config.logFormat),
+      baseUrl: () => signinBaseUrl() ?? '',
+      graphBaseUrl: () => publicUrl,
+    });
+    const port = config.signin.port ?? 0;
+    try {
+      await signin.listen({ host: config.host, port });
+    } catch (error) {
+      await app.close();
+      await database.close();
+      throw describeListenError(error, config.host, port);
+    }
+    const bound = signin.server.address() as AddressInfo;
+    signinUrl = `https://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
+    return signin;
+  }
+
   const runner = jobs;
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       clearInterval(sweeper);
+      clearInterval(codeSweeper);
       clearInterval(crlRefresher);
       // A round still downloading ends on its own; its writes fail quietly once the database is closed.
       clearInterval(crlHealthMonitor);
-      await Promise.all([app.close(), runner.stop()]);
+      await Promise.all([app.close(), signinApp?.close(), runner.stop()]);
       await throttle?.stop().catch(() => {});
       await database.close();
     })();
     return closing;
   };
-  return { app, url, publicUrl, database, store, signingKey, jobs: runner, deletedItems, users, x509Policies, throttle, selfSignedCertFile: tls?.selfSignedCertFile, tlsNotices: tls?.notices ?? [], seeded, close };
+  return { app, url, publicUrl, database, store, signingKey, jobs: runner, deletedItems, users, x509Policies, throttle, selfSignedCertFile: tls?.selfSignedCertFile, tlsNotices: tls?.notices ?? [], seeded, signinUrl, close };
 }

@@ -1,5 +1,5 @@
-// A PKI's certificate authorities: the table (type, expiry with a 30-day warning, CRL URLs, issuer
-// hints, Edit and Delete) and adding CAs from a PEM, DER or .p7b file, one POST per certificate in the file.
+// A PKI's certificate authorities: the table (type, expiry with a 30-day warning, CRL URLs, CRL health,
+// issuer hints, Edit and Delete) and adding CAs from a PEM, DER or .p7b file, one POST per certificate in the file.
 import type { Api } from './api.ts';
 import { ApiError, describeError, SessionEndedError } from './api.ts';
 import { readCertificateFile } from './certificates.ts';
@@ -59,6 +59,8 @@ export function renderCas(cas: readonly CertificateAuthority[], actions: CaActio
         ),
       ),
       h('td', { className: 'mono' }, ca.thumbprint),
+      // Filled in once the CRL health is read (crl-health.ts).
+      h('td', { className: 'crl-health', attrs: { 'data-crl-health': ca.id } }, 'checking…'),
       h(
         'td',
         null,

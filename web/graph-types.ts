@@ -104,5 +104,7 @@ export const paths = {
   deletedItem: (id: string) => `${DELETED}/${encodeURIComponent(id)}`,
   restore: (id: string) => `${DELETED}/${encodeURIComponent(id)}/restore`,
   verify: 'graph-pki/v1/verify',
+  crlHealth: 'graph-pki/v1/crlHealth',
+  crlHealthRefresh: 'graph-pki/v1/crlHealth/refresh',
   devToken: '_dev/token',
 };

@@ -4,6 +4,7 @@ import { ApiError, SessionEndedError, type Api } from './api.ts';
 import { readFile, sha256Hex } from './certificates.ts';
 import { CaEditor } from './ca-editor.ts';
 import { addCasFromFile, addCertificates, clearCas, loadCas, renderCas } from './ca-table.ts';
+import { crlHealthFailed, fillCrlHealthCell, loadCrlHealth, refreshCrlHealth } from './crl-health.ts';
 import { certificatesOfBundleFile } from './pkcs7.ts';
 import { byId, focusIfLost, whileBusy } from './dom.ts';
 import { paths, type CertificateAuthority, type Pki } from './graph-types.ts';
@@ -93,7 +94,38 @@ export class PkiDetail {
         delete: (ca, row) => this.deleteCa(ca, row),
       });
       this.editor.tableChanged(cas);
+      void this.showCrlHealth(pki.id, cas);
     }
+  }
+
+  /** Fills the CRL health column once it is read; rows drawn since for another PKI are left alone. */
+  private async showCrlHealth(pkiId: string, cas: readonly CertificateAuthority[]): Promise<void> {
+    const cells = () => cas.map((ca) => ({ ca, cell: document.querySelector<HTMLElement>(`td[data-crl-health="${CSS.escape(ca.id)}"]`) }));
+    try {
+      const health = await loadCrlHealth(this.api, pkiId);
+      if (this.pki?.id !== pkiId) return;
+      for (const { ca, cell } of cells()) if (cell) fillCrlHealthCell(cell, health.get(ca.id), ca.displayName ?? ca.thumbprint, () => this.refreshCrl(ca, cell));
+    } catch (error) {
+      if (this.pki?.id !== pkiId || error instanceof SessionEndedError) return;
+      for (const { cell } of cells()) if (cell) crlHealthFailed(cell, error);
+    }
+  }
+
+  /** Downloads the CA's CRLs again now and shows what was found in its cell. */
+  private refreshCrl(ca: CertificateAuthority, cell: HTMLElement): void {
+    const name = ca.displayName ?? ca.thumbprint;
+    void reportFailure('Could not check the CRLs again', () =>
+      whileBusy(
+        cell,
+        async () => {
+          const entries = await refreshCrlHealth(this.api, ca.id);
+          fillCrlHealthCell(cell, entries, name, () => this.refreshCrl(ca, cell));
+          showStatus(`Checked the CRLs of ${name}: ${entries.map((e) => `${e.kind} ${e.status}`).join(', ')}.`);
+          cell.querySelector<HTMLElement>('button[data-action="refresh-crl"]')?.focus();
+        },
+        byId('cas-heading', HTMLElement),
+      ),
+    );
   }
 
   /** The open PKI is gone (404: deleted in another tab or by a script): closes it, reads the list again, says why. */

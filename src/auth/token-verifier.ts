@@ -11,6 +11,7 @@ import { principalFromClaims } from './claims.ts';
 import type { Principal } from './permissions.ts';
 import type { SigningKey } from './signing-key.ts';
 import { ADMIN_AUDIENCE, ADMIN_SUBJECT, LOCAL_ISSUER } from './token-issuer.ts';
+import { accessTokenIssuer } from './oidc-tokens.ts';
 
 const REMOTE_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 /** A cached verification is trusted at most this long, so a JWKS key rotation takes effect soon. */
@@ -45,6 +46,8 @@ export class TokenVerifier {
     private readonly localKey: SigningKey,
     private readonly auth: AuthConfig,
     private readonly limits: Pick<Limits, 'tokenClockSkewSeconds' | 'tokenCacheEntries'>,
+    /** Base URL of this server's certificate sign-in provider, whose access tokens the local key signs; undefined = none. */
+    private readonly signinBaseUrl: () => string | undefined = () => undefined,
   ) {
     this.remoteKeys = auth.jwksUrl ? createRemoteJWKSet(new URL(auth.jwksUrl)) : undefined;
     this.cache = new VerifiedTokens(limits);
@@ -117,6 +120,9 @@ export class TokenVerifier {
     const iss = payload.iss;
     if (local) {
       if (iss === LOCAL_ISSUER) return;
+      // An access token of the certificate sign-in (oidc-tokens.ts): the provider's issuer for the token's own tenant.
+      const base = this.signinBaseUrl();
+      if (base !== undefined && typeof payload.tid === 'string' && iss === accessTokenIssuer(base, payload.tid)) return;
     } else if (typeof iss === 'string' && typeof payload.tid === 'string') {
       const tid = payload.tid;
       if (this.auth.issuers.some((expected) => expected.replaceAll('{tenantid}', tid) === iss)) return;

@@ -7,6 +7,7 @@ import {
   DEFAULT_HOST,
   DEFAULT_LIMITS,
   DEFAULT_PORT,
+  DEFAULT_SIGNIN_CONFIG,
   DEFAULT_THROTTLE_CONFIG,
   type FaultRule,
   GRAPH_AUDIENCES,
@@ -62,6 +63,7 @@ interface ServeOptions {
   crlTimeoutMs: number;
   crlCacheMemoryBytes: number;
   crlCacheDatabaseBytes: number;
+  crlLoadsInFlight: number;
   crlHealthIntervalMs: number;
   crlHealthWarningShare: number;
   crlHealthWarningMinimumMs: number;
@@ -76,6 +78,11 @@ interface ServeOptions {
   throttleTenantWrites: number;
   fault: FaultRule[];
   faultSeed?: number;
+  signinPort?: number;
+  signinPublicUrl?: string;
+  signinCodeLifetimeSeconds: number;
+  signinTokenLifetimeSeconds: number;
+  signinDevClient: 'on' | 'off';
 }
 
 export function serveCommand(): Command {
@@ -188,9 +195,14 @@ export function serveCommand(): Command {
         .argParser(parseInteger(0, 64 * 1024 * 1024 * 1024)),
     )
     .addOption(
-      envOption('--crl-cache-database-bytes <n>', 'bytes of CRLs kept in the database (as stored), least recently used out first (0 = none)')
+      envOption('--crl-cache-database-bytes <n>', 'bytes of CRLs kept in the database (their DER), least recently used out first (0 = none)')
         .default(DEFAULT_CRL_CONFIG.crlCacheDatabaseBytes)
         .argParser(parseInteger(0, 1024 * 1024 * 1024 * 1024)),
+    )
+    .addOption(
+      envOption('--crl-loads-in-flight <n>', 'CRLs downloaded or read from the database and indexed at once; more wait (up to --crl-timeout-ms)')
+        .default(DEFAULT_CRL_CONFIG.crlLoadsInFlight)
+        .argParser(parseInteger(1, 1000)),
     )
     .addOption(
       envOption('--crl-health-interval-ms <ms>', 'how often the CRL health monitor downloads and checks every configured CRL (0 = no monitor)')
@@ -251,6 +263,19 @@ export function serveCommand(): Command {
         .default([] as FaultRule[], 'none')
         .argParser((value: string, previous: FaultRule[]) => parseFaultRules(value, previous)),
     )
+    .addOption(envOption('--signin-port <n>', 'TLS port of the certificate sign-in listener and OIDC provider (0 = any free port; default: none)').argParser(parseInteger(0, 65535)))
+    .addOption(envOption('--signin-public-url <url>', 'base URL of the sign-in listener in its OIDC issuer and endpoints (default: its listening URL)').argParser(parseHttpUrl))
+    .addOption(
+      envOption('--signin-code-lifetime-seconds <n>', 'how long an authorization code can be redeemed')
+        .default(DEFAULT_SIGNIN_CONFIG.authorizationCodeLifetimeSeconds)
+        .argParser(parseInteger(1, 3600)),
+    )
+    .addOption(
+      envOption('--signin-token-lifetime-seconds <n>', 'lifetime of the id and access tokens a sign-in issues')
+        .default(DEFAULT_SIGNIN_CONFIG.tokenLifetimeSeconds)
+        .argParser(parseInteger(60, 86_400)),
+    )
+    .addOption(envOption('--signin-dev-client <on|off>', 'offer the dev OIDC client (public, loopback redirect URIs) on a loopback sign-in listener').choices(['on', 'off']).default('on'))
     .addOption(envOption('--fault-seed <n>', 'seed for the fault rules\' random choices, to repeat a run').argParser(parseInteger(0, 2 ** 31 - 1)))
     .action(async (options: ServeOptions, command: Command) => {
       if (options.https && (options.tlsCert || options.tlsKey)) {
@@ -310,6 +335,7 @@ export function serveCommand(): Command {
           crlDownloadTimeoutMs: options.crlTimeoutMs,
           crlCacheMemoryBytes: options.crlCacheMemoryBytes,
           crlCacheDatabaseBytes: options.crlCacheDatabaseBytes,
+          crlLoadsInFlight: options.crlLoadsInFlight,
           crlHealthIntervalMs: options.crlHealthIntervalMs,
           crlHealthWarningShare: options.crlHealthWarningShare,
           crlHealthWarningMinimumMs: options.crlHealthWarningMinimumMs,
@@ -323,6 +349,14 @@ export function serveCommand(): Command {
         },
         faults: { rules: options.fault, seed: options.faultSeed },
         seedFile: options.seed,
+        signin: {
+          ...DEFAULT_SIGNIN_CONFIG,
+          port: options.signinPort,
+          publicUrl: options.signinPublicUrl,
+          authorizationCodeLifetimeSeconds: options.signinCodeLifetimeSeconds,
+          tokenLifetimeSeconds: options.signinTokenLifetimeSeconds,
+          devClient: options.signinDevClient === 'on',
+        },
         tls: options.https
           ? { selfSigned: true }
           : options.tlsCert && options.tlsKey
@@ -380,6 +414,7 @@ async function serve(config: ServerConfig): Promise<void> {
   }
   process.stdout.write(`graph-pki listening on ${server.url} (${server.database.description})\n`);
   if (server.publicUrl !== server.url) process.stdout.write(`public URL ${server.publicUrl}\n`);
+  if (server.signinUrl) process.stdout.write(`certificate sign-in listening on ${server.signinUrl} (OIDC issuer ${config.signin.publicUrl ?? server.signinUrl}/<tenant id>/v2.0)\n`);
   if (server.selfSignedCertFile) {
     const file = server.selfSignedCertFile;
     process.stdout.write(`HTTPS certificate: ${file}; trust it with NODE_EXTRA_CA_CERTS=${file} (Node) or curl --cacert ${file}\n`);

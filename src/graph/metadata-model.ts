@@ -162,6 +162,7 @@ const USER: EdmStructuredType = {
 const ENUM_TYPES: readonly EdmEnumType[] = [
   { name: 'authenticationMethodState', members: [['enabled', 0], ['disabled', 1]] },
   { name: 'authenticationMethodTargetType', members: [['user', 0], ['group', 1], ['unknownFutureValue', 2]] },
+  { name: 'conditionalAccessStatus', members: [['success', 0], ['failure', 1], ['notApplied', 2], ['unknownFutureValue', 3]] },
   { name: 'certificateAuthorityType', members: [['root', 0], ['intermediate', 1], ['unknownFutureValue', 2]] },
   { name: 'x509CertificateAffinityLevel', members: [['low', 0], ['high', 1], ['unknownFutureValue', 2]] },
   {
@@ -241,6 +242,60 @@ const COMPLEX_TYPES: readonly EdmStructuredType[] = [
   },
 ];
 
+// The sign-in log (auditLogs/signIns): the properties of Graph's beta signIn that a certificate sign-in
+// fills (CSDL; v1.0 answers leave out the beta-only ones, authenticationDetails and after).
+const SIGN_IN_COMPLEX_TYPES: readonly EdmStructuredType[] = [
+  {
+    name: 'signInStatus',
+    properties: [property('additionalDetails', 'Edm.String'), property('errorCode', 'Edm.Int32'), property('failureReason', 'Edm.String')],
+  },
+  {
+    name: 'authenticationDetail',
+    properties: [
+      property('authenticationMethod', 'Edm.String'),
+      property('authenticationMethodDetail', 'Edm.String'),
+      property('authenticationStepDateTime', 'Edm.DateTimeOffset'),
+      property('authenticationStepRequirement', 'Edm.String'),
+      property('authenticationStepResultDetail', 'Edm.String'),
+      property('succeeded', 'Edm.Boolean'),
+    ],
+  },
+  { name: 'keyValue', properties: [property('key', 'Edm.String'), property('value', 'Edm.String')] },
+];
+
+const SIGN_IN_ENTITY_TYPES: readonly EdmStructuredType[] = [
+  {
+    name: 'auditLogRoot',
+    baseType: graph('entity'),
+    properties: [],
+    navigationProperties: [contained('signIns', collection(graph('signIn')))],
+  },
+  {
+    name: 'signIn',
+    baseType: graph('entity'),
+    properties: [
+      property('appDisplayName', 'Edm.String'),
+      property('appId', 'Edm.String'),
+      property('clientAppUsed', 'Edm.String'),
+      property('conditionalAccessStatus', graph('conditionalAccessStatus')),
+      property('correlationId', 'Edm.String'),
+      property('createdDateTime', 'Edm.DateTimeOffset', false),
+      property('ipAddress', 'Edm.String'),
+      property('isInteractive', 'Edm.Boolean'),
+      property('resourceDisplayName', 'Edm.String'),
+      property('resourceId', 'Edm.String'),
+      property('status', graph('signInStatus')),
+      property('userDisplayName', 'Edm.String'),
+      property('userId', 'Edm.String', false),
+      property('userPrincipalName', 'Edm.String'),
+      property('authenticationDetails', collection(graph('authenticationDetail'))),
+      property('authenticationMethodsUsed', collection('Edm.String')),
+      property('authenticationProcessingDetails', collection(graph('keyValue'))),
+      property('authenticationRequirement', 'Edm.String'),
+    ],
+  },
+];
+
 const ENTITY_TYPES: readonly EdmStructuredType[] = [
   ENTITY,
   DIRECTORY_OBJECT,
@@ -315,6 +370,7 @@ const ENTITY_TYPES: readonly EdmStructuredType[] = [
     baseType: graph('entity'),
     properties: [property('isRegistrationRequired', 'Edm.Boolean', false), property('targetType', targetType, false)],
   },
+  ...SIGN_IN_ENTITY_TYPES,
 ];
 
 const ACTIONS: readonly EdmAction[] = [
@@ -351,7 +407,7 @@ export const GRAPH_PKI_SCHEMA: EdmSchema = {
   namespace: EDM_NAMESPACE,
   alias: EDM_ALIAS,
   enumTypes: ENUM_TYPES,
-  complexTypes: COMPLEX_TYPES,
+  complexTypes: [...COMPLEX_TYPES, ...SIGN_IN_COMPLEX_TYPES],
   entityTypes: ENTITY_TYPES,
   actions: ACTIONS,
   container: {
@@ -359,6 +415,7 @@ export const GRAPH_PKI_SCHEMA: EdmSchema = {
     singletons: [
       { name: 'directory', type: graph('directory') },
       { name: 'policies', type: graph('policyRoot') },
+      { name: 'auditLogs', type: graph('auditLogRoot') },
     ],
     // Targets of the context URLs Graph gives a restored object and the authentication-method policy.
     entitySets: [

@@ -50,6 +50,11 @@ import { registerVerifyRoutes, VERIFY_PREFIX } from './routes/verification/verif
 import { registerCrlHealthRoutes } from './routes/verification/crl-health-routes.ts';
 import { registerX509PolicyRoutes } from './routes/authentication-methods/x509-policy-routes.ts';
 import { registerUserRoutes } from './routes/directory/user-routes.ts';
+import { registerOidcClientRoutes } from './routes/admin/oidc-client-routes.ts';
+import { registerSignInLogRoutes } from './routes/signin/sign-in-log-routes.ts';
+import type { OidcClientService } from '../service/signin/oidc-clients.ts';
+import type { SignInLogService } from '../service/signin/sign-in-log.ts';
+import type { DirectoryRoleService } from '../service/signin/directory-roles.ts';
 
 export interface AppDependencies {
   readonly pkis: PkiService;
@@ -86,6 +91,8 @@ export interface AppDependencies {
   readonly throttle: Throttle | undefined;
   /** Fault injection rules for testing clients (no rules = off). */
   readonly faults: FaultConfig;
+  /** The certificate sign-in's clients (admin API) and log (auditLogs/signIns). */
+  readonly signin: { readonly clients: OidcClientService; readonly logs: SignInLogService; readonly roles: DirectoryRoleService };
   /** Whether the store reads synchronously (SQLite), which the fast read path of GET one PKI needs. */
   readonly fastReads: boolean;
 }
@@ -214,6 +221,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
         registerDeletedItemsRoutes(graph, ctx, deps.deletedItems);
         registerX509PolicyRoutes(graph, ctx, deps.x509Policies);
         registerUserRoutes(graph, ctx, deps.users);
+        registerSignInLogRoutes(graph, ctx, deps.signin.logs);
         registerClassicStoreRoutes(graph, ctx, deps.classicStore);
         graph.setNotFoundHandler(async (request, reply) =>
           sendGraphError(request, reply, graphErrors.noSuchSegment(lastPathSegment(request.url))),
@@ -239,6 +247,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     async (admin) => {
       registerAdminAuth(admin, deps.verifier);
       registerAdminRoutes(admin, deps.admin);
+      registerOidcClientRoutes(admin, deps.signin.clients, deps.signin.roles);
       admin.setNotFoundHandler(async (request, reply) =>
         sendGraphError(request, reply, graphErrors.noSuchSegment(lastPathSegment(request.url))),
       );

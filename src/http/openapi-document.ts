@@ -8,7 +8,7 @@
 import type { SwaggerTransform } from '@fastify/swagger';
 import type { FastifySchema } from 'fastify';
 import type { OpenAPIV3 } from 'openapi-types';
-import { permissionsFor } from '../auth/permissions.ts';
+import { ACCESS_TABLE, type AccessRule, DIRECTORY_ROLE_DISPLAY_NAMES } from '../auth/permissions.ts';
 import { PKI_COLLECTION_PATH, ROOT_PATH } from '../graph/context.ts';
 import { asDeletedItems, CA_ENTITY, type EntityDefinition, PKI_ENTITY } from '../graph/entities.ts';
 import { EDM_NAMESPACE, type EdmStructuredType, GRAPH_PKI_SCHEMA } from '../graph/metadata-model.ts';
@@ -19,6 +19,7 @@ import { USERS_PATH } from './routes/directory/user-routes.ts';
 import { VERIFY_PREFIX } from './routes/verification/verify-routes.ts';
 import { CRL_HEALTH_PATH } from './routes/verification/crl-health-routes.ts';
 import { X509_POLICY_PATH } from './routes/authentication-methods/x509-policy-routes.ts';
+import { SIGN_IN_LOG_PATH } from './routes/signin/sign-in-log-routes.ts';
 import { TenantSnapshotSchema } from './snapshot-schema.ts';
 
 type Schema = OpenAPIV3.SchemaObject | OpenAPIV3.ReferenceObject;
@@ -36,6 +37,7 @@ const USER = USER_ENTITY.typeName;
 const CLASSIC = graphType('certificateBasedAuthConfiguration');
 const ORGANIZATION = graphType('organization');
 const collectionOf = (entity: string) => `${entity}CollectionResponse`;
+const SIGN_IN = graphType('signIn');
 
 // --- entity and complex types, from the $metadata model -------------------------------------------------
 
@@ -151,6 +153,8 @@ const SCHEMAS: Record<string, Schema> = {
   [collectionOf(USER)]: collectionResponse(USER),
   [ROOT]: structuredSchema('publicKeyInfrastructureRoot', 'entity'),
   [X509_POLICY]: structuredSchema('x509CertificateAuthenticationMethodConfiguration', 'entity'),
+  [SIGN_IN]: structuredSchema('signIn', 'entity'),
+  [collectionOf(SIGN_IN)]: collectionResponse(SIGN_IN),
   // An entity, but only ever inside its configuration's includeTargets: no @odata annotations of its own.
   [graphType('authenticationMethodTarget')]: structuredSchema('authenticationMethodTarget', 'complex'),
   [CLASSIC]: structuredSchema('certificateBasedAuthConfiguration', 'entity'),
@@ -158,6 +162,21 @@ const SCHEMAS: Record<string, Schema> = {
   [ORGANIZATION]: structuredSchema('organization', 'entity'),
   [collectionOf(ORGANIZATION)]: collectionResponse(ORGANIZATION),
   ...Object.fromEntries(GRAPH_PKI_SCHEMA.complexTypes.map((t) => [graphType(t.name), structuredSchema(t.name, 'complex')])),
+  'graph-pki.oidcClient': {
+    type: 'object',
+    required: ['clientId', 'displayName', 'redirectUris', 'confidential', 'defaultScopes', 'createdDateTime'],
+    properties: {
+      clientId: text(),
+      displayName: { type: 'string', nullable: true },
+      redirectUris: { type: 'array', items: text() },
+      confidential: { type: 'boolean', description: 'true: the client authenticates at /token with its secret.' },
+      defaultScopes: { type: 'array', items: text(), description: 'What the scope .default grants.' },
+      createdDateTime: { type: 'string', format: 'date-time' },
+      clientSecret: text('In the answer to POST only, for a confidential client.'),
+    },
+    additionalProperties: false,
+  },
+  'graph-pki.directoryRoles': strictObject({ userId: text(), roleTemplateIds: { type: 'array', items: text() } }),
   [ERROR_SCHEMA]: strictObject({ error: ref('microsoft.graph.ODataErrors.MainError') }, "Graph's error envelope, on every 4xx and 5xx."),
   'microsoft.graph.ODataErrors.MainError': strictObject({ code: text(), message: text(), innerError: ref('microsoft.graph.ODataErrors.InnerError') }),
   'microsoft.graph.ODataErrors.InnerError': {
@@ -188,6 +207,7 @@ const SCHEMAS: Record<string, Schema> = {
           issuer: text(),
           serialNumber: text('Upper-case hex.'),
           thumbprint: text('SHA-1, upper-case hex.'),
+          subjectKeyIdentifier: { type: 'string', nullable: true, description: 'Upper-case hex; null when the certificate has no SKI extension.' },
           notBefore: { type: 'string', format: 'date-time' },
           notAfter: { type: 'string', format: 'date-time' },
           role: { type: 'string', enum: ['leaf', 'intermediate', 'trustAnchor'] },
@@ -479,6 +499,14 @@ function graphOperations(limits: PageLimits): Map<string, OperationDoc> {
     ]),
     [`GET /${X509_POLICY_PATH}`, { success: ok("The tenant's x509 certificate authentication-method policy.", ref(X509_POLICY)) }],
     [`PATCH /${X509_POLICY_PATH}`, { success: noContent('Updated.') }],
+    [
+      `GET /${SIGN_IN_LOG_PATH}`,
+      {
+        success: ok("A page of the tenant's certificate sign-in attempts, newest first (v1.0 without the beta-only properties).", ref(collectionOf(SIGN_IN))),
+        query: queryOf({ top: { type: 'integer', minimum: 1, maximum: 1000, description: 'Page size (default and most 1000, as Graph).' }, skiptoken: text('Only as found in @odata.nextLink.') }),
+      },
+    ],
+    [`GET /${SIGN_IN_LOG_PATH}/:id`, { success: ok('One sign-in attempt.', ref(SIGN_IN)) }],
     [`DELETE /${X509_POLICY_PATH}`, { success: noContent('Reset: the documented default configuration applies again.') }],
     ['GET /organization', { success: ok("The tenant's organization (a collection of one).", ref(collectionOf(ORGANIZATION))) }],
     ['GET /organization/:organizationId', { success: ok("The tenant's organization.", ref(ORGANIZATION)) }],
@@ -508,6 +536,11 @@ const OTHER_OPERATIONS: ReadonlyMap<string, OperationDoc> = new Map<string, Oper
   [`DELETE ${ADMIN_PREFIX}/tenants`, { success: ok('Every tenant reset.', deletedCounts('tenants', { ...count(), description: 'How many tenants held data.' })) }],
   [`DELETE ${ADMIN_PREFIX}/tenants/:tenantId`, { success: ok('The tenant reset.', deletedCounts('tenantId', text())) }],
   [`GET ${ADMIN_PREFIX}/tenants/:tenantId/snapshot`, { success: ok('The snapshot.', TenantSnapshotSchema), errors: [409] }],
+  [`GET ${ADMIN_PREFIX}/tenants/:tenantId/oidcClients`, { success: ok("The tenant's OIDC clients.", strictObject({ value: { type: 'array', items: ref('graph-pki.oidcClient') } })) }],
+  [`POST ${ADMIN_PREFIX}/tenants/:tenantId/oidcClients`, { success: { status: 201, description: 'Registered; clientSecret only here, and only for a confidential client.', schema: ref('graph-pki.oidcClient') }, errors: [409] }],
+  [`DELETE ${ADMIN_PREFIX}/tenants/:tenantId/oidcClients/:clientId`, { success: noContent('Removed.'), errors: [404] }],
+  [`GET ${ADMIN_PREFIX}/tenants/:tenantId/users/:userId/directoryRoles`, { success: ok("The user's directory roles.", ref('graph-pki.directoryRoles')) }],
+  [`PUT ${ADMIN_PREFIX}/tenants/:tenantId/users/:userId/directoryRoles`, { success: ok("The user's directory roles now.", ref('graph-pki.directoryRoles')) }],
   [
     `PUT ${ADMIN_PREFIX}/tenants/:tenantId/snapshot`,
     {
@@ -575,10 +608,13 @@ export function documentOperations(limits: PageLimits): SwaggerTransform {
     const method = String(route.method);
     const doc = area === 'graph' ? graph.get(`${method} ${path}`) : OTHER_OPERATIONS.get(`${method} ${path}`);
     const access = route.config?.access;
-    const permission = access && area !== 'public' ? `Permission: ${permissionsFor(access).join(' or ')}.` : undefined;
+    const rule = access && area !== 'public' ? ACCESS_TABLE[access] : undefined;
+    const permission = rule ? `Permission: ${rule.permissions.join(' or ')}; ${delegatedRolesText(rule)}.` : undefined;
     const documented: FastifySchema = {
       ...schema,
       ...(permission ? { description: [schema?.description, permission].filter(Boolean).join(' ') } : {}),
+      // The access kind (auth/permissions.ts ACCESS_TABLE) as an extension, so clients and tests can see who may call what.
+      ...(access && rule ? { 'x-graph-pki-access': access } : {}),
       ...(doc?.query ? { querystring: doc.query } : {}),
       ...(doc?.body ? { body: doc.body } : {}),
       security: AREA_SECURITY[area],
@@ -586,4 +622,10 @@ export function documentOperations(limits: PageLimits): SwaggerTransform {
     };
     return { schema: documented, url };
   };
+}
+
+function delegatedRolesText(rule: AccessRule): string {
+  return rule.roles === 'any'
+    ? 'a delegated token needs no directory role'
+    : `a delegated token also needs one of the directory roles ${rule.roles.map((name) => DIRECTORY_ROLE_DISPLAY_NAMES[name]).join(', ')}`;
 }

@@ -9,6 +9,8 @@ export interface PathEntry {
   readonly issuer: string;
   readonly serialNumber: string;
   readonly thumbprint: string;
+  /** Upper-case hex; null without the extension (a sign-in log names the certificate by it). */
+  readonly subjectKeyIdentifier: string | null;
   readonly notBefore: string;
   readonly notAfter: string;
   /** leaf, intermediate (supplied by the caller) or trustAnchor. */
@@ -51,6 +53,7 @@ function entryOf(certificate: Certificate, role: PathEntry['role']): PathEntry {
     issuer: certificate.issuerText,
     serialNumber: certificate.serial.toString('hex').toUpperCase(),
     thumbprint: certificate.sha1Thumbprint,
+    subjectKeyIdentifier: certificate.subjectKeyIdentifier ?? null,
     notBefore: certificate.notBefore.toISOString(),
     notAfter: certificate.notAfter.toISOString(),
     role,

@@ -91,6 +91,11 @@ export class CertificateAuthorityRepository {
     return [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => toRecord(row));
   }
 
+  /** The live CAs of the tenant's live PKIs: the trust store a sign-in's issuer hints are drawn from. */
+  async liveInTrustStore(tenantId: string): Promise<CaRecord[]> {
+    return (await this.liveInLivePkis(tenantId).orderBy('ca.pki_id').orderBy('ca.id').execute()).map(toRecord);
+  }
+
   private liveInLivePkis(tenantId: string) {
     return this.db
       .selectFrom('certificate_authority as ca')

@@ -2,35 +2,104 @@
 // in the trust store, so one cache serves every tenant. The cache is bounded in bytes (least recently
 // used out first), and a URL that no live CA of any tenant names is dropped by the sweep and never
 // refreshed: a purged tenant's URLs are not downloaded again.
-import type { Kysely, Selectable } from 'kysely';
+// The DER is stored as raw bytes in rows of at most CRL_CHUNK_BYTES (crl_cache_chunk), written and read
+// a few rows at a time, so neither driver ever holds a whole 20 MB CRL in one value of its own.
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { DialectName } from './database.ts';
 import type { CrlCacheTable, Database } from './schema.ts';
 
 export type CachedCrl = CrlCacheTable;
 
-export class CrlCacheRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+/** Bytes of DER per crl_cache_chunk row. */
+export const CRL_CHUNK_BYTES = 1024 * 1024;
+/** Chunk rows per SELECT when reading a CRL back: 4 MiB per round trip. */
+const CHUNKS_PER_READ = 4;
 
+export class CrlCacheRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+  ) {}
+
+  /** The entry's bookkeeping (not its DER: see readDer). */
   async find(url: string): Promise<CachedCrl | undefined> {
     const row = await this.db.selectFrom('crl_cache').selectAll().where('url', '=', url).executeTakeFirst();
     return row && toCached(row);
   }
 
-  async save(entry: CachedCrl): Promise<void> {
-    await this.db
-      .insertInto('crl_cache')
-      .values(entry)
-      .onConflict((oc) =>
-        oc.column('url').doUpdateSet({
-          der: entry.der,
-          crl_number: entry.crl_number,
-          highest_crl_number: entry.highest_crl_number,
-          next_update: entry.next_update,
-          fetched_at: entry.fetched_at,
-          size_bytes: entry.size_bytes,
-          last_used_ms: entry.last_used_ms,
-        }),
-      )
-      .execute();
+  /**
+   * The stored DER of `url` in one buffer of its recorded size, or undefined when nothing (or not
+   * exactly that much) is stored. Read in one snapshot, so another instance's refresh of the same URL
+   * cannot mix two CRLs.
+   */
+  async readDer(url: string): Promise<Buffer | undefined> {
+    const read = async (db: Kysely<Database>): Promise<Buffer | undefined> => {
+      const entry = await db.selectFrom('crl_cache').select('size_bytes').where('url', '=', url).executeTakeFirst();
+      const size = Number(entry?.size_bytes ?? 0);
+      if (size === 0) return undefined;
+      const der = Buffer.allocUnsafe(size);
+      let filled = 0;
+      for (let seq = 0; ; seq += CHUNKS_PER_READ) {
+        const rows = await db
+          .selectFrom('crl_cache_chunk')
+          .select(['seq', 'data'])
+          .where('url', '=', url)
+          .where('seq', '>=', seq)
+          .where('seq', '<', seq + CHUNKS_PER_READ)
+          .orderBy('seq')
+          .execute();
+        for (const row of rows) {
+          if (filled + row.data.length > size) return undefined;
+          row.data.copy(der, filled);
+          filled += row.data.length;
+        }
+        if (rows.length < CHUNKS_PER_READ) break;
+      }
+      return filled === size ? der : undefined;
+    };
+    if (this.db.isTransaction) return read(this.db);
+    const transaction = this.db.transaction();
+    return (this.dialect === 'postgres' ? transaction.setIsolationLevel('repeatable read') : transaction).execute(read);
+  }
+
+  /** Stores (or replaces) the entry for `entry.url` with `der` as its CRL; `entry.size_bytes` must be der.length. */
+  async save(entry: CachedCrl, der: Buffer): Promise<void> {
+    const write = async (db: Kysely<Database>): Promise<void> => {
+      // The entry row first: on PostgreSQL its row lock makes a concurrent save of the same URL wait.
+      await db
+        .insertInto('crl_cache')
+        .values(entry)
+        .onConflict((oc) =>
+          oc.column('url').doUpdateSet({
+            crl_number: entry.crl_number,
+            highest_crl_number: entry.highest_crl_number,
+            next_update: entry.next_update,
+            fetched_at: entry.fetched_at,
+            size_bytes: entry.size_bytes,
+            last_used_ms: entry.last_used_ms,
+          }),
+        )
+        .execute();
+      await db.deleteFrom('crl_cache_chunk').where('url', '=', entry.url).execute();
+      for (let seq = 0; seq * CRL_CHUNK_BYTES < entry.size_bytes; seq++) {
+        await db
+          .insertInto('crl_cache_chunk')
+          .values({ url: entry.url, seq, data: der.subarray(seq * CRL_CHUNK_BYTES, (seq + 1) * CRL_CHUNK_BYTES) })
+          .execute();
+      }
+    };
+    if (this.db.isTransaction) await write(this.db);
+    else await this.db.transaction().execute(write);
+    await this.checkpoint();
+  }
+
+  /**
+   * SQLite: copies the write-ahead log into the database file and truncates it, so a CRL's write does
+   * not stay on disk twice (the WAL keeps its high-water size otherwise). No-op on PostgreSQL.
+   */
+  private async checkpoint(): Promise<void> {
+    if (this.dialect !== 'sqlite' || this.db.isTransaction) return;
+    await sql`pragma wal_checkpoint(TRUNCATE)`.execute(this.db);
   }
 
   /** Records that verifications used these URLs at `now` (ms). */
@@ -43,9 +112,17 @@ export class CrlCacheRepository {
   /**
    * Empties the least recently used entries until the stored sizes add up to at most `maxBytes`. An
    * emptied row keeps its URL and highest CRL number, so evicting a CRL never resets its replay check.
+   * `except` (the URL about to be written) is neither counted nor emptied.
    */
-  async evictBeyond(maxBytes: number): Promise<{ evicted: string[]; totalBytes: number }> {
-    const rows = await this.db.selectFrom('crl_cache').select(['url', 'size_bytes']).where('size_bytes', '>', 0).orderBy('last_used_ms', 'desc').orderBy('url').execute();
+  async evictBeyond(maxBytes: number, except?: string): Promise<{ evicted: string[]; totalBytes: number }> {
+    const rows = await this.db
+      .selectFrom('crl_cache')
+      .select(['url', 'size_bytes'])
+      .where('size_bytes', '>', 0)
+      .$if(except !== undefined, (qb) => qb.where('url', '<>', except as string))
+      .orderBy('last_used_ms', 'desc')
+      .orderBy('url')
+      .execute();
     let kept = 0;
     const evicted: string[] = [];
     for (const row of rows) {
@@ -54,7 +131,9 @@ export class CrlCacheRepository {
       else evicted.push(row.url);
     }
     for (let i = 0; i < evicted.length; i += 500) {
-      await this.db.updateTable('crl_cache').set({ der: '', size_bytes: 0 }).where('url', 'in', evicted.slice(i, i + 500)).execute();
+      const urls = evicted.slice(i, i + 500);
+      await this.db.deleteFrom('crl_cache_chunk').where('url', 'in', urls).execute();
+      await this.db.updateTable('crl_cache').set({ size_bytes: 0 }).where('url', 'in', urls).execute();
     }
     return { evicted, totalBytes: kept };
   }
@@ -73,7 +152,9 @@ export class CrlCacheRepository {
   async dropUnreferenced(): Promise<string[]> {
     const rows = await this.db.selectFrom('crl_cache').select(['url', 'size_bytes']).where('url', 'not in', this.liveUrls()).execute();
     for (let i = 0; i < rows.length; i += 500) {
-      await this.db.deleteFrom('crl_cache').where('url', 'in', rows.slice(i, i + 500).map((r) => r.url)).execute();
+      const urls = rows.slice(i, i + 500).map((r) => r.url);
+      await this.db.deleteFrom('crl_cache_chunk').where('url', 'in', urls).execute();
+      await this.db.deleteFrom('crl_cache').where('url', 'in', urls).execute();
     }
     // Rows already emptied by the size bound held no CRL: only the others count as evictions.
     return rows.filter((r) => Number(r.size_bytes) > 0).map((r) => r.url);

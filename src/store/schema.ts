@@ -84,16 +84,21 @@ export interface CrlHealthTable {
 
 export interface CrlCacheTable {
   url: string;
-  /** base64 of the DER CRL */
-  der: string;
   crl_number: string | null;
   highest_crl_number: string | null;
   next_update: string | null;
   fetched_at: string;
-  /** Stored size (the length of `der`), counted against the database cap. */
+  /** Bytes of DER stored in crl_cache_chunk (0: emptied by the size bound), counted against the database cap. */
   size_bytes: number;
   /** When a verification last used it, ms since the epoch: the least recently used go first. */
   last_used_ms: number;
+}
+
+/** A cached CRL's DER, cut in rows of at most CRL_CHUNK_BYTES, `seq` from 0. */
+export interface CrlCacheChunkTable {
+  url: string;
+  seq: number;
+  data: Buffer;
 }
 
 /** One shared throttling token bucket (src/service/throttle); used on PostgreSQL. */
@@ -104,6 +109,49 @@ export interface ThrottleBucketTable {
   refill_per_ms: number;
   /** the database clock, ms since the epoch */
   updated_ms: number;
+}
+
+/** A tenant's registered OIDC client (certificate sign-in). */
+export interface OidcClientTable {
+  tenant_id: string;
+  client_id: string;
+  display_name: string | null;
+  /** JSON array */
+  redirect_uris: string;
+  /** sha256 hex; null for a public client */
+  secret_hash: string | null;
+  /** JSON array */
+  default_scopes: string;
+  created_date_time: string;
+}
+
+/** A one-time authorization code, by its hash. */
+export interface AuthorizationCodeTable {
+  code_hash: string;
+  tenant_id: string;
+  /** JSON: what the code grants (service/signin owns the shape) */
+  grant_json: string;
+  /** epoch milliseconds */
+  expires_at_ms: number;
+  /** epoch milliseconds; null until redeemed */
+  redeemed_at_ms: number | null;
+}
+
+/** One directory role of one user (a role template id). */
+export interface DirectoryRoleAssignmentTable {
+  tenant_id: string;
+  principal_id: string;
+  role_template_id: string;
+}
+
+/** One sign-in attempt (Graph's signIn). */
+export interface SignInLogTable {
+  tenant_id: string;
+  id: string;
+  /** ISO-8601 UTC with milliseconds, so attempts within a second keep their order */
+  created_date_time: string;
+  /** JSON */
+  record: string;
 }
 
 /** A directory user (migration 011). Text keys: lower case, '' for null, as the PKI tables'. */
@@ -173,9 +221,14 @@ export interface Database {
   job: JobTable;
   server_setting: ServerSettingTable;
   crl_cache: CrlCacheTable;
+  crl_cache_chunk: CrlCacheChunkTable;
   crl_health: CrlHealthTable;
   x509_certificate_policy: X509CertificatePolicyTable;
   throttle_bucket: ThrottleBucketTable;
+  oidc_client: OidcClientTable;
+  authorization_code: AuthorizationCodeTable;
+  sign_in_log: SignInLogTable;
+  directory_role_assignment: DirectoryRoleAssignmentTable;
   directory_user: DirectoryUserTable;
   user_certificate_user_id: UserCertificateUserIdTable;
   classic_auth_configuration: ClassicAuthConfigurationTable;

@@ -13,6 +13,10 @@ import { SettingsRepository } from './settings-repository.ts';
 import { TenantRepository } from './tenant-repository.ts';
 import { UserRepository } from './user-repository.ts';
 import { X509CertificatePolicyRepository } from './x509-policy-repository.ts';
+import { OidcClientRepository } from './oidc-client-repository.ts';
+import { AuthorizationCodeRepository } from './authorization-code-repository.ts';
+import { SignInLogRepository } from './sign-in-log-repository.ts';
+import { DirectoryRoleRepository } from './directory-role-repository.ts';
 
 export interface Repositories {
   readonly pkis: CertificateBasedAuthPkiRepository;
@@ -23,6 +27,10 @@ export interface Repositories {
   readonly crlCache: CrlCacheRepository;
   readonly crlHealth: CrlHealthRepository;
   readonly tenants: TenantRepository;
+  readonly oidcClients: OidcClientRepository;
+  readonly authorizationCodes: AuthorizationCodeRepository;
+  readonly signInLogs: SignInLogRepository;
+  readonly directoryRoles: DirectoryRoleRepository;
   readonly users: UserRepository;
   readonly classicStore: ClassicStoreRepository;
 }
@@ -36,10 +44,14 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName, root = false
     cas: new CertificateAuthorityRepository(db),
     jobs: new JobRepository(db, dialect),
     settings: new SettingsRepository(db),
-    crlCache: new CrlCacheRepository(db),
+    crlCache: new CrlCacheRepository(db, dialect),
     crlHealth: new CrlHealthRepository(db),
     x509Policies: new X509CertificatePolicyRepository(db),
     tenants: new TenantRepository(db),
+    oidcClients: new OidcClientRepository(db),
+    authorizationCodes: new AuthorizationCodeRepository(db),
+    signInLogs: new SignInLogRepository(db),
+    directoryRoles: new DirectoryRoleRepository(db),
     users: new UserRepository(db),
     classicStore: new ClassicStoreRepository(db),
   };

@@ -163,15 +163,17 @@ describe('permissions and roles (403 Authorization_RequestDenied)', () => {
     assert.equal((await send(t.url, 'GET', '/beta/directory/publicKeyInfrastructure', token)).status, 403);
   });
 
-  it('a delegated ReadWrite token needs one of the two directory roles', async () => {
+  it('a delegated ReadWrite token needs one of the documented directory roles or Global Administrator', async () => {
     assert.equal((await create(await t.token(tokens.delegatedReadWrite))).status, 201);
     const authAdmin = await t.token({ scopes: [PERMISSION_READ_WRITE], directoryRoles: [DIRECTORY_ROLES.authenticationAdministrator] });
     assert.equal((await create(authAdmin)).status, 201);
     const noRole = await t.token({ scopes: [PERMISSION_READ_WRITE], directoryRoles: [] });
     assert.equal((await create(noRole)).status, 403);
     assert.equal((await send(t.url, 'GET', LIST, noRole)).status, 403);
-    const otherRole = await t.token({ scopes: [PERMISSION_READ_WRITE], directoryRoles: ['62e90394-69f5-4237-9190-012177145e10'] });
+    const otherRole = await t.token({ scopes: [PERMISSION_READ_WRITE], directoryRoles: [DIRECTORY_ROLES.userAdministrator] });
     assert.equal((await create(otherRole)).status, 403);
+    const globalAdministrator = await t.token({ scopes: [PERMISSION_READ_WRITE], directoryRoles: [DIRECTORY_ROLES.globalAdministrator] });
+    assert.equal((await create(globalAdministrator)).status, 201);
   });
 
   it('a delegated Read.All token with the role reads but cannot write', async () => {

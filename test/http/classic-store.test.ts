@@ -4,7 +4,7 @@
 // checked as PKI CAs are, Graph's permissions and the Global Administrator role, tenant isolation.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { GLOBAL_ADMINISTRATOR_ROLE, PERMISSION_ORGANIZATION_READ, PERMISSION_ORGANIZATION_READ_WRITE, PERMISSION_READ_WRITE } from '../../src/auth/permissions.ts';
+import { DIRECTORY_ROLES, PERMISSION_ORGANIZATION_READ, PERMISSION_ORGANIZATION_READ_WRITE, PERMISSION_READ_WRITE } from '../../src/auth/permissions.ts';
 import { createCa, createLeaf, type TestCert, x509 } from '../helpers/certs.ts';
 import { startTestServer, TENANT_A, TENANT_B, type TestServer } from '../helpers/test-server.ts';
 
@@ -168,7 +168,7 @@ describe('classic trust store: organization/{id}/certificateBasedAuthConfigurati
     const userRead = await server.token({ appRoles: [], scopes: ['User.Read'], directoryRoles: [] });
     assert.equal((await server.request('GET', organizationPath('beta'), { token: userRead })).status, 200);
 
-    const globalAdmin = await server.token({ appRoles: [], scopes: [PERMISSION_ORGANIZATION_READ_WRITE], directoryRoles: [GLOBAL_ADMINISTRATOR_ROLE] });
+    const globalAdmin = await server.token({ appRoles: [], scopes: [PERMISSION_ORGANIZATION_READ_WRITE], directoryRoles: [DIRECTORY_ROLES.globalAdministrator] });
     const created = await server.request('POST', classicPath('v1.0'), { token: globalAdmin, body });
     assert.equal(created.status, 201, created.text);
     assert.equal((await server.request('DELETE', `${classicPath('v1.0')}/${CONFIGURATION_ID}`, { token: globalAdmin })).status, 204);

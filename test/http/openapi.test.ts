@@ -93,6 +93,9 @@ function expectedSuccess(method: string, path: string): string {
   if (method === 'POST' && (path.endsWith(PKI_PATH) || path.endsWith('/certificateAuthorities') || path.endsWith('/certificateBasedAuthConfiguration') || path.endsWith('/users'))) {
     return '201';
   }
+  // The certificate sign-in's clients (admin API): registered 201, removed 204.
+  if (method === 'POST' && path.endsWith('/oidcClients')) return '201';
+  if (method === 'DELETE' && path.endsWith('/oidcClients/{clientId}')) return '204';
   return '200';
 }
 
@@ -170,11 +173,11 @@ describe('GET /openapi.json: operations', () => {
       // Throttling covers the Graph paths only.
       assert.equal(has('429'), kind === 'graph', where);
       if (has('429')) assert.ok(op.responses['429']?.headers?.['Retry-After'], where);
-      // 404: a Graph path with an id, and a CRL health refresh naming an unknown CA.
-      assert.equal(has('404'), (kind === 'graph' && path.includes('{')) || path.endsWith('/crlHealth/refresh'), where);
+      // 404: a Graph path with an id, a CRL health refresh naming an unknown CA, an OIDC client removed by id.
+      assert.equal(has('404'), (kind === 'graph' && path.includes('{')) || path.endsWith('/crlHealth/refresh') || path.endsWith('/oidcClients/{clientId}'), where);
       const withBody = ['POST', 'PATCH', 'PUT'].includes(method);
       assert.equal(has('413') && has('415'), withBody, where);
-      assert.equal(has('409'), path.endsWith('/snapshot'), where);
+      assert.equal(has('409'), path.endsWith('/snapshot') || (method === 'POST' && path.endsWith('/oidcClients')), where);
     }
     const envelope = doc.components.schemas['microsoft.graph.ODataErrors.ODataError'];
     assert.deepEqual(envelope?.required, ['error']);

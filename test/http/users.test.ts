@@ -4,7 +4,7 @@
 // User.* permissions and directory roles, and tenant isolation.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PERMISSION_USER_READ_ALL, PERMISSION_USER_READ_WRITE_ALL, USER_DIRECTORY_ROLES } from '../../src/auth/permissions.ts';
+import { PERMISSION_USER_READ_ALL, PERMISSION_USER_READ_WRITE_ALL, DIRECTORY_ROLES } from '../../src/auth/permissions.ts';
 import { startTestServer, TENANT_B, type TestServer } from '../helpers/test-server.ts';
 
 let t: TestServer;
@@ -253,13 +253,13 @@ describe('users: permissions, roles and tenants', () => {
 
   it('delegated: a User Administrator manages users but only a Privileged Authentication Administrator or Global Administrator writes certificateUserIds', async () => {
     const delegated = (role: string) => t.token({ scopes: [PERMISSION_USER_READ_WRITE_ALL], directoryRoles: [role] });
-    const userAdmin = await delegated(USER_DIRECTORY_ROLES.userAdministrator);
+    const userAdmin = await delegated(DIRECTORY_ROLES.userAdministrator);
     const created = await t.request('POST', '/v1.0/users', { token: userAdmin, body: minimalUser('delegated@contoso.com') });
     assert.equal(created.status, 201, created.text);
     const body = { authorizationInfo: { certificateUserIds: ['X509:<PN>delegated@contoso.com'] } };
     assert.equal((await t.request('PATCH', `/v1.0/users/${created.body.id}`, { token: userAdmin, body })).status, 403);
     assert.equal((await t.request('PATCH', `/v1.0/users/${created.body.id}`, { token: userAdmin, body: { displayName: 'D' } })).status, 204);
-    for (const role of [USER_DIRECTORY_ROLES.privilegedAuthenticationAdministrator, USER_DIRECTORY_ROLES.globalAdministrator]) {
+    for (const role of [DIRECTORY_ROLES.privilegedAuthenticationAdministrator, DIRECTORY_ROLES.globalAdministrator]) {
       assert.equal((await t.request('PATCH', `/v1.0/users/${created.body.id}`, { token: await delegated(role), body })).status, 204);
     }
     const member = await t.token({ scopes: [PERMISSION_USER_READ_ALL], directoryRoles: [] });

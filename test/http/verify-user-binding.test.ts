@@ -60,6 +60,7 @@ const singleFactor = (rules: unknown[] = [], x509CertificateDefaultRequiredAffin
 /** The policy each test starts from: enabled, names bound to userPrincipalName, low affinity, no scopes. */
 const BASELINE = {
   state: 'enabled',
+  includeTargets: [{ targetType: 'group', id: 'all_users', isRegistrationRequired: false }],
   excludeTargets: [],
   certificateUserBindings: [binding('PrincipalName', 'userPrincipalName', 1), binding('RFC822Name', 'userPrincipalName', 2)],
   authenticationModeConfiguration: singleFactor(),
@@ -143,6 +144,18 @@ describe('with the name typed at sign-in', () => {
     assert.equal(result.error.message, 'Unable To Acquire Value Specified In Binding From Certificate');
     assert.match(result.error.detail, /none of the fields the bindings read \(PrincipalName, RFC822Name\)/);
     assert.equal((await signIn(bare)).error.errorCode, 1001003);
+  });
+
+  it('AADSTS130501 when the user is not in the x509 method includeTargets (groups hold nobody here)', async () => {
+    await patchPolicy({ includeTargets: [{ targetType: 'group', id: '00000000-0000-4000-8000-0000000000bb', isRegistrationRequired: false }] });
+    const outside = await signIn(alice, 'alice@contoso.test');
+    assert.equal(outside.error.errorCode, 130501);
+    assert.equal(outside.error.message, 'Sign in was blocked due to User Credential Policy.');
+    assert.match(outside.error.detail, /not in the includeTargets/);
+    assert.equal((await signIn(alice)).error.errorCode, 130501);
+    await patchPolicy({ includeTargets: [{ targetType: 'user', id: users.alice, isRegistrationRequired: false }] });
+    assert.equal((await signIn(alice, 'alice@contoso.test')).succeeded, true);
+    assert.equal((await signIn(twoNames, 'dave@contoso.test')).error.errorCode, 130501);
   });
 
   it('AADSTS130501 when the x509 method is disabled or the user is excluded from it', async () => {

@@ -14,7 +14,6 @@ import {
   PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD,
   PERMISSION_READ,
   PERMISSION_READ_WRITE,
-  POLICY_DIRECTORY_ROLES,
 } from '../../src/auth/permissions.ts';
 import type { TokenRequest } from '../../src/auth/token-issuer.ts';
 import { API_VERSIONS } from '../../src/graph/context.ts';
@@ -740,19 +739,19 @@ describe('permissions: Graph’s Policy permissions, not the PKI ones', () => {
     { name: 'app with no roles', request: { appRoles: [] }, get: 403, patch: 403 },
     {
       name: 'delegated Policy.ReadWrite.AuthenticationMethod + Authentication Policy Administrator',
-      request: { scopes: [PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD], directoryRoles: [POLICY_DIRECTORY_ROLES.authenticationPolicyAdministrator] },
+      request: { scopes: [PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD], directoryRoles: [DIRECTORY_ROLES.authenticationPolicyAdministrator] },
       get: 200,
       patch: 204,
     },
     {
       name: 'delegated Policy.Read.All + Global Reader',
-      request: { scopes: [PERMISSION_POLICY_READ], directoryRoles: [POLICY_DIRECTORY_ROLES.globalReader] },
+      request: { scopes: [PERMISSION_POLICY_READ], directoryRoles: [DIRECTORY_ROLES.globalReader] },
       get: 200,
       patch: 403,
     },
     {
       name: 'delegated Policy.ReadWrite.AuthenticationMethod + Global Reader',
-      request: { scopes: [PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD], directoryRoles: [POLICY_DIRECTORY_ROLES.globalReader] },
+      request: { scopes: [PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD], directoryRoles: [DIRECTORY_ROLES.globalReader] },
       get: 200,
       patch: 403,
     },
@@ -770,7 +769,7 @@ describe('permissions: Graph’s Policy permissions, not the PKI ones', () => {
     },
     {
       name: 'delegated PublicKeyInfrastructure.ReadWrite.All + Authentication Policy Administrator',
-      request: { scopes: [PERMISSION_READ_WRITE], directoryRoles: [POLICY_DIRECTORY_ROLES.authenticationPolicyAdministrator] },
+      request: { scopes: [PERMISSION_READ_WRITE], directoryRoles: [DIRECTORY_ROLES.authenticationPolicyAdministrator] },
       get: 403,
       patch: 403,
     },

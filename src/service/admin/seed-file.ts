@@ -45,6 +45,25 @@ const SeedSchema = Type.Object(
               { additionalProperties: false },
             ),
           ),
+          oidcClients: Type.Optional(
+            Type.Array(
+              Type.Object(
+                {
+                  clientId: Type.String({ minLength: 1, maxLength: 64 }),
+                  displayName: Type.Optional(nullableString()),
+                  redirectUris: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+                  clientSecret: Type.Optional(Type.String({ minLength: 16 })),
+                  defaultScopes: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+                },
+                { additionalProperties: false },
+              ),
+            ),
+          ),
+          directoryRoleAssignments: Type.Optional(
+            Type.Array(
+              Type.Object({ userId: Type.String(GUID), roleTemplateIds: Type.Array(Type.String(GUID)) }, { additionalProperties: false }),
+            ),
+          ),
         },
         { additionalProperties: false },
       ),

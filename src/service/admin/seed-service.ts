@@ -11,6 +11,9 @@ import { graphTimestamp } from '../clock.ts';
 import { newObjectId } from '../ids.ts';
 import { DocumentProblem, jsonPath, type PathSegment, problemAt, problemAtAsync } from '../json-document.ts';
 import type { PkiService } from '../trust-store/pki-service.ts';
+import { type OidcClientInput, prepareClient } from '../signin/oidc-clients.ts';
+import { checkedRoles } from '../signin/directory-roles.ts';
+import type { OidcClientRecord } from '../../store/oidc-client-repository.ts';
 
 export interface SeedDocument {
   readonly tenants: readonly SeedTenant[];
@@ -19,6 +22,19 @@ export interface SeedDocument {
 export interface SeedTenant {
   readonly id: string;
   readonly pkis: readonly SeedPki[];
+  /** OIDC clients of the certificate sign-in; a client whose id the tenant has is left as it is. */
+  readonly oidcClients?: readonly SeedOidcClient[] | undefined;
+  /** Directory roles of users (by object id), added to what they hold. */
+  readonly directoryRoleAssignments?: readonly { readonly userId: string; readonly roleTemplateIds: readonly string[] }[] | undefined;
+}
+
+export interface SeedOidcClient {
+  readonly clientId: string;
+  readonly displayName?: string | null | undefined;
+  readonly redirectUris: readonly string[];
+  /** Makes a confidential client with this secret (at least 16 characters); absent = public (PKCE). */
+  readonly clientSecret?: string | undefined;
+  readonly defaultScopes?: readonly string[] | undefined;
 }
 
 export interface SeedPki {
@@ -64,7 +80,7 @@ export class SeedService {
     const tenants = this.prepare(seed);
     const counts = { pkisAdded: 0, certificateAuthoritiesAdded: 0, pkisPresent: 0, certificateAuthoritiesPresent: 0 };
     await this.store.transaction(async (repos) => {
-      for (const { tenantId, pkis } of tenants) {
+      for (const { tenantId, pkis, clients, roles } of tenants) {
         // Several instances starting with the same seed take turns, so each PKI is created once.
         await repos.tenants.lock(tenantId);
         for (const pki of pkis) {
@@ -74,6 +90,9 @@ export class SeedService {
           counts.certificateAuthoritiesAdded += outcome.casAdded;
           counts.certificateAuthoritiesPresent += pki.cas.length - outcome.casAdded;
         }
+        // A client the tenant has (same id) stays as it is, like a PKI or CA already there.
+        for (const client of clients) await repos.oidcClients.insert(tenantId, client);
+        for (const { userId, roleTemplateIds } of roles) await repos.directoryRoles.add(tenantId, userId, roleTemplateIds);
         await repos.tenants.unlock(tenantId);
       }
     });
@@ -81,7 +100,7 @@ export class SeedService {
   }
 
   /** Checks everything that needs no database: ids, names, every certificate. */
-  private prepare(seed: SeedDocument): { tenantId: string; pkis: PreparedPki[] }[] {
+  private prepare(seed: SeedDocument): { tenantId: string; pkis: PreparedPki[]; clients: OidcClientRecord[]; roles: { userId: string; roleTemplateIds: string[] }[] }[] {
     const tenantPaths = new Map<string, string>();
     return seed.tenants.map((tenant, i) => {
       const tenantPath: PathSegment[] = ['tenants', i];
@@ -97,7 +116,20 @@ export class SeedService {
         const record = problemAt(path, () => this.pkis.prepareNew({ displayName: seedPki.displayName }, id));
         return { path, seed: seedPki, record, cas: this.prepareCas(seedPki, path) };
       });
-      return { tenantId, pkis };
+      const clientIds = new Map<string, string>();
+      const clients = (tenant.oidcClients ?? []).map((client, j) => {
+        const path: PathSegment[] = [...tenantPath, 'oidcClients', j];
+        refuseRepeat(clientIds, client.clientId, [...path, 'clientId'], `the clientId '${client.clientId}'`);
+        const input: OidcClientInput = { ...client };
+        return problemAt(path, () => prepareClient(input).record);
+      });
+      const roles = (tenant.directoryRoleAssignments ?? []).map((assignment, j) =>
+        problemAt([...tenantPath, 'directoryRoleAssignments', j], () => ({
+          userId: assignment.userId.toLowerCase(),
+          roleTemplateIds: checkedRoles(assignment.userId, assignment.roleTemplateIds),
+        })),
+      );
+      return { tenantId, pkis, clients, roles };
     });
   }
 

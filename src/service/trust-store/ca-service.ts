@@ -1,6 +1,7 @@
 // Use cases of a PKI's certificateAuthorities: every certificate is parsed and checked for real, the
-// properties the certificate determines are derived (or, when the client sends them, must match), and
-// every write refreshes the parent PKI inside the same transaction.
+// properties the certificate determines are derived from it (values a client sends for them are accepted,
+// as Graph's documented bodies carry them, and ignored), and every write refreshes the parent PKI inside
+// the same transaction.
 import type { Limits } from '../../config.ts';
 import { type CaCertificate, CertificateProblem, decodeCertificateValue, parseCaCertificate } from '../../pki/ca-certificate.ts';
 import { checkStorableCertificate } from '../storable-text.ts';
@@ -15,14 +16,14 @@ import { type GraphError, graphErrors } from '../errors.ts';
 
 const RESOURCE = 'certificateAuthorityDetail';
 
+/**
+ * What a client sets on a CA. The properties the certificate determines (certificateAuthorityType,
+ * issuer, issuerSubjectKeyIdentifier, thumbprint, expirationDateTime) are not here: whatever a client
+ * sends for them is ignored and the stored values are derived (derivedProperties).
+ */
 export interface CaInput {
   readonly certificate?: string | undefined;
-  readonly certificateAuthorityType?: string | undefined;
   readonly displayName?: string | null | undefined;
-  readonly issuer?: string | null | undefined;
-  readonly issuerSubjectKeyIdentifier?: string | null | undefined;
-  readonly thumbprint?: string | undefined;
-  readonly expirationDateTime?: string | undefined;
   readonly certificateRevocationListUrl?: string | null | undefined;
   readonly deltaCertificateRevocationListUrl?: string | null | undefined;
   readonly isIssuerHintEnabled?: boolean | null | undefined;
@@ -63,7 +64,6 @@ export class CaService {
     }
     const certificate = this.parseCertificate(input.certificate);
     const derived = derivedProperties(certificate);
-    checkSuppliedMatch(input, derived);
     const crl = checkCrlUrls(input.certificateRevocationListUrl ?? null, input.deltaCertificateRevocationListUrl ?? null);
     this.checkDisplayName(input.displayName);
     return {
@@ -123,13 +123,11 @@ export class CaService {
     return this.writeInPki(tenantId, pkiId, now, async (repos) => {
       const current = await repos.cas.findById(tenantId, pkiId, id);
       if (!current) throw graphErrors.notFound(id);
-      const derived = replacement ? derivedProperties(replacement) : current;
-      checkSuppliedMatch(input, derived);
       const crl = checkCrlUrls(
         input.certificateRevocationListUrl === undefined ? current.certificateRevocationListUrl : input.certificateRevocationListUrl,
         input.deltaCertificateRevocationListUrl === undefined ? current.deltaCertificateRevocationListUrl : input.deltaCertificateRevocationListUrl,
       );
-      if (replacement) await this.refuseDuplicate(repos, tenantId, pkiId, derived.thumbprint, id);
+      if (replacement) await this.refuseDuplicate(repos, tenantId, pkiId, replacement.thumbprint, id);
       const changes: CaChanges = {
         ...(replacement ? derivedProperties(replacement) : {}),
         ...(input.displayName !== undefined ? { displayName: input.displayName } : {}),
@@ -224,32 +222,6 @@ export function checkCaCertificate(value: string, maxBytes: number, resource: st
       throw graphErrors.badRequest(`Invalid value specified for property 'certificate' of resource '${resource}': ${error.message}.`);
     }
     throw error;
-  }
-}
-
-const hexKey = (value: string) => value.replace(/[\s:]/g, '').toUpperCase();
-const dnKey = (value: string) => value.replace(/\s*([,=+])\s*/g, '$1').trim().toUpperCase();
-
-/** Properties the certificate determines: when the client sends one, it must say what the certificate says. */
-function checkSuppliedMatch(input: CaInput, derived: DerivedProperties): void {
-  const mismatch = (property: string, supplied: string, actual: string | null) =>
-    graphErrors.badRequest(
-      `Invalid value specified for property '${property}' of resource '${RESOURCE}': '${supplied}' does not match the certificate, which has ${actual === null ? 'none' : `'${actual}'`}.`,
-    );
-  if (input.thumbprint !== undefined && hexKey(input.thumbprint) !== derived.thumbprint) {
-    throw mismatch('thumbprint', input.thumbprint, derived.thumbprint);
-  }
-  if (input.issuer != null && dnKey(input.issuer) !== dnKey(derived.issuer)) {
-    throw mismatch('issuer', input.issuer, derived.issuer);
-  }
-  if (input.issuerSubjectKeyIdentifier != null && hexKey(input.issuerSubjectKeyIdentifier) !== derived.issuerSubjectKeyIdentifier) {
-    throw mismatch('issuerSubjectKeyIdentifier', input.issuerSubjectKeyIdentifier, derived.issuerSubjectKeyIdentifier);
-  }
-  if (input.expirationDateTime !== undefined && Math.floor(Date.parse(input.expirationDateTime) / 1000) !== Date.parse(derived.expirationDateTime) / 1000) {
-    throw mismatch('expirationDateTime', input.expirationDateTime, derived.expirationDateTime);
-  }
-  if (input.certificateAuthorityType !== undefined && input.certificateAuthorityType !== derived.certificateAuthorityType) {
-    throw mismatch('certificateAuthorityType', input.certificateAuthorityType, derived.certificateAuthorityType);
   }
 }
 

@@ -3,7 +3,10 @@
 // (single-flight), refreshed in the background before they expire, and refused when their CRL number
 // goes backwards (replay). A CRL that cannot be had fails the verification (fail closed).
 // Both caches are bounded in bytes, least recently used out first; the periodic sweep drops what no
-// live CA names any more and refreshes only what live CAs name.
+// live CA names any more and refreshes only what live CAs name. A CRL being loaded (downloaded, or read
+// back from the database, and indexed) holds as much memory as a cached one: at most
+// crlLoadsInFlight load at once, and each reserves its size within the memory bound while it runs, so
+// a burst of distinct 20 MB CRLs does not hold one copy per waiting verification.
 import type { CrlConfig } from '../../config.ts';
 import { FetchError, type GuardedFetcher } from '../../net/guarded-fetcher.ts';
 import { crlDetail } from '../../pki/crl-check.ts';
@@ -11,6 +14,7 @@ import { type CrlIndex, CrlProblem, indexCrl } from '../../pki/crl.ts';
 import { ValidationFailure } from '../../pki/path-validation.ts';
 import type { Store } from '../../store/store.ts';
 import { SizedLru } from '../../caching/sized-lru.ts';
+import { Slots, SlotWaitTimeout } from '../../caching/slots.ts';
 import { graphTimestamp } from '../clock.ts';
 
 export type CrlSource = 'memory' | 'database' | 'downloaded';
@@ -20,7 +24,7 @@ export interface CrlLookup {
   readonly source: CrlSource;
 }
 
-type CrlLimits = Pick<CrlConfig, 'maxCrlBytes' | 'crlDownloadTimeoutMs' | 'crlRefreshAheadMs' | 'crlCacheMemoryBytes' | 'crlCacheDatabaseBytes'>;
+type CrlLimits = Pick<CrlConfig, 'maxCrlBytes' | 'crlDownloadTimeoutMs' | 'crlRefreshAheadMs' | 'crlCacheMemoryBytes' | 'crlCacheDatabaseBytes' | 'crlLoadsInFlight'>;
 
 /** How a CRL lookup for a verification ended: a cache hit, a fresh download, or no usable CRL. */
 export type CrlLookupResult = CrlSource | 'failed';
@@ -45,6 +49,7 @@ export interface CrlLookups {
 export class CrlService {
   private readonly memory: SizedLru<string, CrlIndex>;
   private readonly inFlight = new Map<string, Promise<CrlIndex>>();
+  private readonly loads: Slots;
   /** URLs served from memory since the last sweep, whose last use the sweep writes to the database. */
   private readonly usedFromMemory = new Set<string>();
 
@@ -55,6 +60,7 @@ export class CrlService {
     private readonly metrics?: CrlMetricsSink,
   ) {
     this.memory = new SizedLru(limits.crlCacheMemoryBytes, () => this.metrics?.evicted('memory', 'size', 1));
+    this.loads = new Slots(limits.crlLoadsInFlight);
   }
 
   /** The current CRL at `url`, from memory, the database or a download; throws ValidationFailure. */
@@ -100,15 +106,52 @@ export class CrlService {
       this.usedFromMemory.add(url);
       return { crl: cached, source: 'memory' };
     }
-    const stored = await this.store.repositories.crlCache.find(url);
-    // An empty row is one the size bound emptied: only its highest CRL number is left.
-    const crl = stored && stored.der !== '' ? readStored(stored.der) : undefined;
-    if (crl && isCurrent(crl, now)) {
-      await this.store.repositories.crlCache.touch([url], Date.now());
-      this.remember(url, crl);
-      return { crl, source: 'database' };
-    }
+    const stored = await this.readStored(url, now, depth);
+    if (stored) return { crl: stored, source: 'database' };
     return { crl: await this.download(url, depth), source: 'downloaded' };
+  }
+
+  /**
+   * The CRL the database holds for `url` when it is current, indexed and kept in memory; undefined when
+   * there is none (an emptied row keeps only its highest CRL number), it has expired, or it no longer
+   * parses (stricter rules since): then it is downloaded again.
+   */
+  private async readStored(url: string, now: Date, depth: number): Promise<CrlIndex | undefined> {
+    const repository = this.store.repositories.crlCache;
+    const entry = await repository.find(url);
+    if (!entry || entry.size_bytes === 0 || entry.next_update === null || entry.next_update <= graphTimestamp(now)) return undefined;
+    const crl = await this.inLoadSlot(url, depth, async () => {
+      const der = await repository.readDer(url);
+      if (der === undefined) return undefined;
+      const release = this.memory.reserve(estimatedMemorySize(der.length));
+      try {
+        return indexOrUndefined(der);
+      } finally {
+        release();
+      }
+    });
+    if (!crl || !isCurrent(crl, now)) return undefined;
+    await repository.touch([url], Date.now());
+    this.remember(url, crl);
+    return crl;
+  }
+
+  /**
+   * Runs a load in one of the crlLoadsInFlight slots. A verification waits for a slot as long as a
+   * download may take, then fails closed like a download that timed out.
+   */
+  private async inLoadSlot<T>(url: string, depth: number, work: () => Promise<T>): Promise<T> {
+    try {
+      return await this.loads.run(this.limits.crlDownloadTimeoutMs, work);
+    } catch (error) {
+      if (!(error instanceof SlotWaitTimeout)) throw error;
+      const waited = durationText(this.limits.crlDownloadTimeoutMs);
+      throw new ValidationFailure(
+        'crl_unavailable',
+        `the CRL at ${url} cannot be downloaded: ${this.loads.limit} other CRL loads (--crl-loads-in-flight) took every slot for longer than ${waited}`,
+        depth,
+      );
+    }
   }
 
   /**
@@ -165,7 +208,11 @@ export class CrlService {
     return pending;
   }
 
-  private async fetchAndStore(url: string, depth: number): Promise<CrlIndex> {
+  private fetchAndStore(url: string, depth: number): Promise<CrlIndex> {
+    return this.inLoadSlot(url, depth, () => this.fetchIndexAndStore(url, depth));
+  }
+
+  private async fetchIndexAndStore(url: string, depth: number): Promise<CrlIndex> {
     let body: Buffer;
     try {
       body = (await this.fetcher.fetch(url, { maxBytes: this.limits.maxCrlBytes })).body;
@@ -178,6 +225,19 @@ export class CrlService {
       }
       throw error;
     }
+    // Room in the memory bound for this CRL while it is indexed and stored; it becomes the cache entry.
+    const release = this.memory.reserve(estimatedMemorySize(body.length));
+    let crl: CrlIndex;
+    try {
+      crl = await this.indexAndStore(url, body, depth);
+    } finally {
+      release();
+    }
+    this.remember(url, crl);
+    return crl;
+  }
+
+  private async indexAndStore(url: string, body: Buffer, depth: number): Promise<CrlIndex> {
     let crl: CrlIndex;
     try {
       crl = indexCrl(body);
@@ -191,31 +251,35 @@ export class CrlService {
       throw new ValidationFailure('crl_invalid', `the CRL at ${url} has CRL number ${crl.crlNumber}, lower than ${highest} seen before (a replayed CRL)`, depth, crlDetail(crl, 'base', 'number_regressed'));
     }
     const newHighest = crl.crlNumber !== undefined && (highest === undefined || crl.crlNumber > highest) ? crl.crlNumber : highest;
-    const der = body.toString('base64');
     const repository = this.store.repositories.crlCache;
-    await repository.save({
-      url,
-      der,
-      crl_number: crl.crlNumber?.toString() ?? null,
-      highest_crl_number: newHighest?.toString() ?? null,
-      next_update: crl.nextUpdate ? graphTimestamp(crl.nextUpdate) : null,
-      fetched_at: graphTimestamp(),
-      size_bytes: der.length,
-      last_used_ms: Date.now(),
-    });
-    // The bound holds after every write; a CRL larger than the whole bound is emptied at once.
-    const { evicted, totalBytes } = await repository.evictBeyond(this.limits.crlCacheDatabaseBytes);
-    this.metrics?.evicted('database', 'size', evicted.length);
-    this.metrics?.cacheBytes('database', totalBytes);
-    this.remember(url, crl);
+    // Room is made before the write, so the stored CRLs never add up to more than the bound (and on
+    // SQLite the pages of the emptied ones are reused instead of growing the file). A CRL larger than
+    // the whole bound is not stored: its row keeps only its CRL numbers.
+    const cap = this.limits.crlCacheDatabaseBytes;
+    const fits = body.length <= cap;
+    const { evicted, totalBytes } = await repository.evictBeyond(fits ? cap - body.length : cap, url);
+    await repository.save(
+      {
+        url,
+        crl_number: crl.crlNumber?.toString() ?? null,
+        highest_crl_number: newHighest?.toString() ?? null,
+        next_update: crl.nextUpdate ? graphTimestamp(crl.nextUpdate) : null,
+        fetched_at: graphTimestamp(),
+        size_bytes: fits ? body.length : 0,
+        last_used_ms: Date.now(),
+      },
+      body,
+    );
+    this.metrics?.evicted('database', 'size', evicted.length + (fits ? 0 : 1));
+    this.metrics?.cacheBytes('database', totalBytes + (fits ? body.length : 0));
     return crl;
   }
 }
 
 /** A cached CRL that no longer parses (e.g. stricter rules since) is simply downloaded again. */
-function readStored(base64: string): CrlIndex | undefined {
+function indexOrUndefined(der: Buffer): CrlIndex | undefined {
   try {
-    return indexCrl(Buffer.from(base64, 'base64'));
+    return indexCrl(der);
   } catch {
     return undefined;
   }
@@ -224,6 +288,14 @@ function readStored(base64: string): CrlIndex | undefined {
 /** Memory an indexed CRL holds: its DER and the index (hash, offset and bucket start per entry). */
 function memorySizeOf(crl: CrlIndex): number {
   return crl.der.length + crl.entryCount * 16 + crl.removedFromCrl.size * 64;
+}
+
+/**
+ * memorySizeOf before indexing, from the DER's length alone: the smallest revoked entry takes 36 bytes
+ * of DER (a 16-byte serial, a UTCTime), hence at most one entry, 16 bytes of index, per 36 bytes.
+ */
+function estimatedMemorySize(derBytes: number): number {
+  return derBytes + Math.ceil((derBytes * 16) / 36);
 }
 
 /** 10000 → '10 s', 1500 → '1.5 s', 800 → '800 ms'. */

@@ -5,7 +5,7 @@
 // method's targets and the issuing CA's scope are checked, and the authentication binding says single- or
 // multi-factor. Every failure is Entra's AADSTS error for it (sign-in-errors.ts).
 import { nameOfCertificateUserId } from '../../pki/certificate-user-ids.ts';
-import type { X509AuthenticationMode, X509Policy, X509PolicyTarget } from '../authentication-methods/x509-policy-service.ts';
+import { ALL_USERS, type X509AuthenticationMode, type X509Policy, type X509PolicyTarget } from '../authentication-methods/x509-policy-service.ts';
 import type { PolicyVerdict, UserBindingCandidate } from './policy-evaluation.ts';
 import { type SignInError, signInError } from './sign-in-errors.ts';
 import { type BindableUser, bindingValueFor, boundProperty, fieldPresent, inPriorityOrder, type NameProperty } from './user-binding.ts';
@@ -53,15 +53,11 @@ export interface SignInInput {
   readonly tenantId: string;
   readonly userPrincipalName: string | undefined;
   readonly policy: X509Policy;
-  /** Who the x509 method is for; groups are not in our directory, so only `all_users` and user targets can hold a user. */
-  readonly includeTargets: readonly X509PolicyTarget[];
   /** The policy's verdict on a trusted path; null when the certificate is not trusted. */
   readonly verdict: PolicyVerdict | null;
   /** Why the certificate is not trusted (null when it is). */
   readonly certificateError: SignInError | null;
 }
-
-const ALL_USERS = 'all_users';
 
 export async function resolveSignIn(directory: UserDirectoryLookups, input: SignInInput): Promise<SignInOutcome> {
   const typed = input.userPrincipalName ?? null;
@@ -201,7 +197,7 @@ function belowRequiredAffinity(verdict: PolicyVerdict, candidate: UserBindingCan
 function accountOrScopeError(user: BindableUser, input: SignInInput): SignInError | null {
   if (!user.accountEnabled) return signInError(50057, `the account of ${user.userPrincipalName} is disabled (accountEnabled is false)`);
   if (input.policy.state !== 'enabled') return signInError(130501, 'the x509 certificate authentication method is disabled in this tenant');
-  if (!targetsHold(input.includeTargets, user)) return signInError(130501, `${user.userPrincipalName} is not in the includeTargets of the x509 certificate authentication method`);
+  if (!targetsHold(input.policy.includeTargets, user)) return signInError(130501, `${user.userPrincipalName} is not in the includeTargets of the x509 certificate authentication method`);
   if (targetsHold(input.policy.excludeTargets, user)) {
     return signInError(130501, `${user.userPrincipalName} is in the excludeTargets of the x509 certificate authentication method`);
   }

@@ -193,7 +193,6 @@ export class VerificationService {
       tenantId,
       userPrincipalName: request.userPrincipalName,
       policy,
-      includeTargets: [{ id: 'all_users', targetType: 'group' }],
       verdict,
       certificateError: error,
     });

@@ -10,9 +10,11 @@ import * as dropRedundantIndex from './006-drop-redundant-index.ts';
 import * as throttleBuckets from './007-throttle-buckets.ts';
 import * as crlUrlRepairAndTrustStoreLookup from './008-crl-url-repair-and-trust-store-lookup.ts';
 import * as crlCacheBounds from './009-crl-cache-bounds.ts';
+import * as crlCacheChunks from './010-crl-cache-chunks.ts';
 import * as users from './011-users.ts';
 import * as classicCertificateStore from './013-classic-certificate-store.ts';
 import * as crlHealth from './014-crl-health.ts';
+import * as signin from './015-signin.ts';
 
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
@@ -24,9 +26,11 @@ const migrations: Record<string, Migration> = {
   '007-throttle-buckets': throttleBuckets,
   '008-crl-url-repair-and-trust-store-lookup': crlUrlRepairAndTrustStoreLookup,
   '009-crl-cache-bounds': crlCacheBounds,
+  '010-crl-cache-chunks': crlCacheChunks,
   '011-users': users,
   '013-classic-certificate-store': classicCertificateStore,
   '014-crl-health': crlHealth,
+  '015-signin': signin,
 };
 
 export const migrationProvider: MigrationProvider = {

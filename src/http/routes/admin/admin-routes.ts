@@ -80,18 +80,18 @@ export function registerAdminRoutes(app: FastifyInstance, services: AdminService
   refuseOtherMethods(app, '/tenants/:tenantId/snapshot', ['GET', 'PUT']);
 }
 
-function tenantIdOf(request: FastifyRequest): string {
+export function tenantIdOf(request: FastifyRequest): string {
   const { tenantId } = request.params as { tenantId: string };
   if (!GUID.test(tenantId)) throw graphErrors.badRequest(`'${tenantId}' is not a tenant id: expected a GUID such as 00000000-0000-4000-8000-000000000001.`);
   // Tokens' tid claims are lower-cased the same way, so this is the tenant Graph requests see.
   return tenantId.toLowerCase();
 }
 
-function refuseQueryOptions(request: FastifyRequest): void {
+export function refuseQueryOptions(request: FastifyRequest): void {
   const names = Object.keys(request.query as Record<string, unknown>);
   if (names.length > 0) throw graphErrors.badRequest(`The admin API takes no query parameters; '${names[0]}' is not supported.`);
 }
 
-function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+export function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
   return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
 }

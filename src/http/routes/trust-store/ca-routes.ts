@@ -87,14 +87,12 @@ function caInputOf(body: Static<typeof CaBodySchema>): CaInput {
       "Both 'deltaCertificateRevocationListUrl' and 'deltacertificateRevocationListUrl' were sent with different values; send one.",
     );
   }
+  // certificateAuthorityType, issuer, issuerSubjectKeyIdentifier, thumbprint and expirationDateTime are
+  // type-checked by the schema and then left out: the certificate determines them (Graph's documented
+  // bodies send example values for them, which must not be refused nor stored).
   return {
     certificate: body.certificate,
-    certificateAuthorityType: body.certificateAuthorityType,
     displayName: body.displayName,
-    issuer: body.issuer,
-    issuerSubjectKeyIdentifier: body.issuerSubjectKeyIdentifier,
-    thumbprint: body.thumbprint,
-    expirationDateTime: body.expirationDateTime,
     certificateRevocationListUrl: body.certificateRevocationListUrl,
     // An explicit null (clear) in either spelling counts; only an absent property means keep.
     deltaCertificateRevocationListUrl: metadataSpelling !== undefined ? metadataSpelling : docsSpelling,

@@ -1,0 +1,308 @@
+// Entra's certificate sign-in as an OIDC provider: /authorize takes the client certificate presented on
+// the sign-in listener's TLS handshake, verifies it with the verification use case (trust store, CRLs,
+// x509 policy), binds it to a user and hands the client a one-time code; /token redeems the code (PKCE,
+// client secret) to an id token and a Graph access token. Every /authorize attempt is logged.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { SigninConfig } from '../../config.ts';
+import { type IssuedTokens, issueOidcTokens, type SignedInUser } from '../../auth/oidc-tokens.ts';
+import type { SigningKey } from '../../auth/signing-key.ts';
+import type { Store } from '../../store/store.ts';
+import type { VerificationResult, VerificationService } from '../verification/verification-service.ts';
+import { AADSTS, type AadstsError } from './aadsts.ts';
+import { acceptsRedirect, type OidcClient, type OidcClientService } from './oidc-clients.ts';
+import type { KeyValue, SignInLogService } from './sign-in-log.ts';
+import type { DirectoryRoleService } from './directory-roles.ts';
+
+const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
+const GRAPH_RESOURCE = 'https://graph.microsoft.com/';
+const PKCE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+
+/** The query of an /authorize request (OAuth 2.0 + OIDC names). */
+export interface AuthorizeParameters {
+  readonly client_id?: string | undefined;
+  readonly redirect_uri?: string | undefined;
+  readonly response_type?: string | undefined;
+  readonly response_mode?: string | undefined;
+  readonly scope?: string | undefined;
+  readonly state?: string | undefined;
+  readonly nonce?: string | undefined;
+  readonly code_challenge?: string | undefined;
+  readonly code_challenge_method?: string | undefined;
+  readonly login_hint?: string | undefined;
+}
+
+/** The client certificate of the TLS handshake: DER of the leaf and of the CAs the client sent with it. */
+export interface PresentedCertificate {
+  readonly leaf: Buffer;
+  readonly intermediates: readonly Buffer[];
+}
+
+/** Where /authorize sends the browser, or the error it shows itself (no trustworthy redirect URI). */
+export type AuthorizeOutcome =
+  | { readonly kind: 'redirect'; readonly location: string }
+  | { readonly kind: 'error'; readonly status: number; readonly error: AadstsError; readonly correlationId: string };
+
+/** What /token answers: tokens, or an OAuth error (400, or 401 for client authentication). */
+export type TokenOutcome =
+  | { readonly kind: 'tokens'; readonly tokens: IssuedTokens }
+  | { readonly kind: 'error'; readonly status: number; readonly error: AadstsError; readonly correlationId: string };
+
+export interface TokenParameters {
+  readonly grant_type?: string | undefined;
+  readonly code?: string | undefined;
+  readonly redirect_uri?: string | undefined;
+  readonly client_id?: string | undefined;
+  readonly client_secret?: string | undefined;
+  readonly code_verifier?: string | undefined;
+}
+
+/** What a code grants, stored (as JSON) until it is redeemed. */
+interface CodeGrant {
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly codeChallenge: string | null;
+  readonly nonce: string | null;
+  readonly oidcScopes: readonly string[];
+  readonly graphScopes: readonly string[];
+  readonly user: SignedInUser;
+  readonly amr: readonly string[];
+  readonly authTime: number;
+}
+
+export interface SignInContext {
+  readonly ipAddress: string;
+  /** The provider's base URL, no trailing slash. */
+  readonly baseUrl: string;
+}
+
+export class CertificateSignInService {
+  constructor(
+    private readonly store: Store,
+    private readonly clients: OidcClientService,
+    private readonly verification: VerificationService,
+    private readonly roles: DirectoryRoleService,
+    private readonly logs: SignInLogService,
+    private readonly key: SigningKey,
+    private readonly config: Pick<SigninConfig, 'authorizationCodeLifetimeSeconds' | 'tokenLifetimeSeconds'>,
+  ) {}
+
+  async authorize(tenant: string, params: AuthorizeParameters, certificate: PresentedCertificate | undefined, context: SignInContext): Promise<AuthorizeOutcome> {
+    const tenantId = tenant.toLowerCase();
+    const correlationId = randomUUID();
+    const fail = (status: number, error: AadstsError): AuthorizeOutcome => ({ kind: 'error', status, error, correlationId });
+    // Until the client and its redirect URI check out, errors are shown here, never sent to the URI (RFC 6749 §4.1.2.1).
+    if (!params.client_id) return fail(400, AADSTS.missingParameter('client_id'));
+    const client = await this.clients.find(tenantId, params.client_id);
+    if (!client) return fail(400, AADSTS.appNotFound(params.client_id, tenantId));
+    if (!params.redirect_uri) return fail(400, AADSTS.missingParameter('redirect_uri'));
+    if (!acceptsRedirect(client, params.redirect_uri)) return fail(400, AADSTS.redirectMismatch(client.clientId));
+    const redirectUri = params.redirect_uri;
+    const redirect = (query: Record<string, string>): AuthorizeOutcome => {
+      const url = new URL(redirectUri);
+      for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+      if (params.state !== undefined) url.searchParams.set('state', params.state);
+      return { kind: 'redirect', location: url.toString() };
+    };
+    const redirectError = (error: AadstsError) => redirect(errorQuery(error, correlationId));
+
+    const protocolProblem = this.protocolProblem(client, params);
+    if (protocolProblem) return redirectError(protocolProblem);
+    const scopes = splitScopes(params.scope ?? '', client);
+    if ('error' in scopes) return redirectError(scopes.error);
+
+    const attempt = await this.signIn(tenantId, certificate, params.login_hint);
+    await this.logs.record(tenantId, {
+      correlationId,
+      appId: client.clientId,
+      appDisplayName: client.displayName,
+      ipAddress: context.ipAddress,
+      userId: attempt.user?.id ?? null,
+      userPrincipalName: attempt.user?.userPrincipalName ?? params.login_hint ?? null,
+      userDisplayName: attempt.user?.displayName ?? null,
+      status: attempt.ok
+        ? { errorCode: 0, failureReason: null, additionalDetails: 'MFA requirement satisfied by claim in the token' }
+        : { errorCode: attempt.error.code, failureReason: attempt.error.message, additionalDetails: attempt.detail },
+      authenticationRequirement: attempt.amr.includes('mfa') ? 'multiFactorAuthentication' : 'singleFactorAuthentication',
+      resultDetail: attempt.ok ? 'Certificate validated and bound to the user' : attempt.detail,
+      processingDetails: attempt.details,
+    });
+    if (!attempt.ok) return redirectError(attempt.error);
+
+    const code = randomBytes(32).toString('base64url');
+    const grant: CodeGrant = {
+      clientId: client.clientId,
+      redirectUri,
+      codeChallenge: params.code_challenge ?? null,
+      nonce: params.nonce ?? null,
+      oidcScopes: scopes.oidc,
+      graphScopes: scopes.graph,
+      user: attempt.user,
+      amr: attempt.amr,
+      authTime: Math.floor(Date.now() / 1000),
+    };
+    await this.store.repositories.authorizationCodes.insert(hashCode(code), tenantId, JSON.stringify(grant), Date.now() + this.config.authorizationCodeLifetimeSeconds * 1000);
+    return redirect({ code });
+  }
+
+  async token(tenant: string, params: TokenParameters, context: SignInContext): Promise<TokenOutcome> {
+    const tenantId = tenant.toLowerCase();
+    const correlationId = randomUUID();
+    const fail = (error: AadstsError): TokenOutcome => ({ kind: 'error', status: error.error === 'invalid_client' ? 401 : 400, error, correlationId });
+    if (!params.grant_type) return fail(AADSTS.missingParameter('grant_type'));
+    if (params.grant_type !== 'authorization_code') return fail(AADSTS.unsupportedGrantType(params.grant_type));
+    for (const name of ['code', 'client_id', 'redirect_uri'] as const) if (!params[name]) return fail(AADSTS.missingParameter(name));
+    const client = await this.clients.find(tenantId, params.client_id as string);
+    if (!client) return fail(AADSTS.appNotFound(params.client_id as string, tenantId));
+    if (!client.isPublic) {
+      if (params.client_secret === undefined) return fail(AADSTS.clientSecretMissing);
+      if (!(await this.clients.secretMatches(tenantId, client.clientId, params.client_secret))) return fail(AADSTS.clientSecretInvalid(client.clientId));
+    }
+    const taken = await this.store.repositories.authorizationCodes.take(tenantId, hashCode(params.code as string), Date.now());
+    if (taken.state === 'redeemed') return fail(AADSTS.codeRedeemed);
+    if (taken.state === 'unknown') return fail(AADSTS.codeInvalid);
+    if (taken.expiresAtMs < Date.now()) return fail(AADSTS.codeInvalid);
+    const grant = JSON.parse(taken.grantJson) as CodeGrant;
+    if (grant.clientId !== client.clientId) return fail(AADSTS.codeInvalid);
+    if (grant.redirectUri !== params.redirect_uri) return fail(AADSTS.redirectMismatch(client.clientId));
+    if (grant.codeChallenge !== null) {
+      if (!params.code_verifier) return fail(AADSTS.missingParameter('code_verifier'));
+      if (!PKCE_VERIFIER.test(params.code_verifier) || s256(params.code_verifier) !== grant.codeChallenge) return fail(AADSTS.pkceMismatch);
+    }
+    const tokens = await issueOidcTokens(this.key, {
+      baseUrl: context.baseUrl,
+      tenantId,
+      clientId: client.clientId,
+      confidentialClient: !client.isPublic,
+      user: grant.user,
+      oidcScopes: grant.oidcScopes,
+      graphScopes: grant.graphScopes,
+      amr: grant.amr,
+      nonce: grant.nonce ?? undefined,
+      authTime: grant.authTime,
+      lifetimeSeconds: this.config.tokenLifetimeSeconds,
+    });
+    return { kind: 'tokens', tokens };
+  }
+
+  /** Removes expired codes; how many. */
+  sweepCodes(): Promise<number> {
+    return this.store.repositories.authorizationCodes.deleteExpired(Date.now());
+  }
+
+  /** What is wrong with the request apart from the client and redirect URI, or undefined. */
+  private protocolProblem(client: OidcClient, params: AuthorizeParameters): AadstsError | undefined {
+    if (!params.response_type) return AADSTS.missingParameter('response_type');
+    if (params.response_type !== 'code') return AADSTS.unsupportedResponseType(params.response_type);
+    if (params.response_mode !== undefined && params.response_mode !== 'query') return AADSTS.invalidParameter('response_mode', "only 'query' is supported");
+    if (params.code_challenge === undefined) return client.isPublic ? AADSTS.pkceRequired : undefined;
+    if (params.code_challenge_method !== 'S256') return AADSTS.invalidParameter('code_challenge_method', "only 'S256' is supported");
+    if (!/^[A-Za-z0-9_-]{43}$/.test(params.code_challenge)) return AADSTS.invalidParameter('code_challenge', 'expected the base64url SHA-256 of the code verifier (43 characters)');
+    return undefined;
+  }
+
+  /**
+   * The sign-in of spec §10 as the verification use case decides it (trust store, CRLs, x509 policy, the
+   * user through certificateUserBindings, the account and the method's targets): the certificate must be
+   * there; the user's directory roles are added for the token.
+   */
+  private async signIn(tenantId: string, certificate: PresentedCertificate | undefined, loginHint: string | undefined): Promise<SignInResult> {
+    if (!certificate) return failed(AADSTS.noCertificate, 'no client certificate was presented in the TLS handshake', []);
+    let verdict: VerificationResult;
+    try {
+      verdict = await this.verification.verify(tenantId, {
+        certificate: certificate.leaf.toString('base64'),
+        intermediates: certificate.intermediates.slice(0, 20).map((der) => der.toString('base64')),
+        userPrincipalName: loginHint === '' ? undefined : loginHint,
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return failed(AADSTS.certificateValidationFailed(message), message, []);
+    }
+    const details = certificateDetails(verdict);
+    const outcome = verdict.signIn;
+    const amr = outcome.authenticationMode === 'x509CertificateMultiFactor' ? ['rsa', 'mfa'] : ['rsa'];
+    const user = outcome.user && { id: outcome.user.id, userPrincipalName: outcome.user.userPrincipalName, displayName: outcome.user.displayName, directoryRoles: await this.roles.rolesOf(tenantId, outcome.user.id) };
+    if (!outcome.succeeded || !user) {
+      const error = outcome.error ?? { errorCode: 50034, message: AADSTS.userNotFound.message, detail: 'no user was bound' };
+      return { ok: false, error: { code: error.errorCode, error: 'access_denied', message: error.message }, detail: error.detail, amr, details, user: user ?? undefined };
+    }
+    const binding = outcome.binding;
+    const bindingText = binding ? `Certificate: ${binding.x509CertificateField}; user attribute: ${binding.userProperty}; Rank: ${binding.priority}` : 'none';
+    return { ok: true, user, amr, details: [...details, { key: 'User certificate binding', value: bindingText }] };
+  }
+}
+
+type SignInResult =
+  | { readonly ok: true; readonly user: SignedInUser; readonly amr: readonly string[]; readonly details: readonly KeyValue[] }
+  | { readonly ok: false; readonly user?: SignedInUser | undefined; readonly error: AadstsError; readonly detail: string; readonly amr: readonly string[]; readonly details: readonly KeyValue[] };
+
+function failed(error: AadstsError, detail: string, details: readonly KeyValue[]): SignInResult {
+  return { ok: false, error, detail, amr: [], details };
+}
+
+/** The Additional Details of the log entry: the certificate, the strength the policy gives it, the CRL that was checked. */
+function certificateDetails(verdict: VerificationResult): KeyValue[] {
+  const leaf = verdict.path[0];
+  const details: KeyValue[] = [];
+  if (leaf) {
+    details.push(
+      { key: 'User certificate subject name', value: leaf.subject },
+      { key: 'User certificate issuer', value: leaf.issuer },
+      { key: 'User certificate serial number', value: leaf.serialNumber },
+      { key: 'User certificate thumbprint', value: leaf.thumbprint },
+    );
+  }
+  const ski = leaf?.subjectKeyIdentifier;
+  if (ski) details.push({ key: 'User certificate subject key identifier', value: ski });
+  const policy = verdict.policy;
+  if (policy) {
+    details.push({ key: 'User certificate authentication level', value: policy.authenticationMode === 'x509CertificateMultiFactor' ? 'multiFactorAuthentication' : 'singleFactorAuthentication' });
+    const rule = policy.matchedRules[0];
+    details.push({ key: 'User certificate authentication level type', value: rule ? rule.type : 'Default' });
+    if (rule) details.push({ key: 'User certificate authentication level identifier', value: rule.identifier });
+  }
+  const revocation = verdict.path[0]?.revocation as { readonly checked?: boolean; readonly crlUrl?: string; readonly crlNumber?: string } | undefined;
+  if (revocation?.checked && revocation.crlUrl) details.push({ key: 'Certificate revocation list', value: `${revocation.crlUrl} (CRL number ${revocation.crlNumber ?? 'none'})` });
+  else if (verdict.failure?.crlUrl) details.push({ key: 'Certificate revocation list', value: `${verdict.failure.crlUrl} (CRL number ${verdict.failure.crlNumber ?? 'unknown'})` });
+  else details.push({ key: 'Certificate revocation list', value: 'none checked' });
+  details.push({ key: 'Is Legacy Store Used', value: '0' });
+  return details;
+}
+
+/** openid/profile/email/offline_access, and the Graph permissions asked for (`.default` = the client's default scopes). */
+function splitScopes(scope: string, client: OidcClient): { readonly oidc: string[]; readonly graph: string[] } | { readonly error: AadstsError } {
+  const oidc: string[] = [];
+  const graph = new Set<string>();
+  for (const item of scope.split(' ').filter(Boolean)) {
+    if (OIDC_SCOPES.has(item)) {
+      oidc.push(item);
+      continue;
+    }
+    const name = item.toLowerCase().startsWith(GRAPH_RESOURCE) ? item.slice(GRAPH_RESOURCE.length) : item;
+    if (name.includes('/') || name.includes(':')) return { error: AADSTS.invalidScope(item) };
+    if (name === '.default') for (const s of client.defaultScopes) graph.add(s);
+    else graph.add(name);
+  }
+  return { oidc, graph: [...graph] };
+}
+
+function errorQuery(error: AadstsError, correlationId: string): Record<string, string> {
+  return {
+    error: error.error,
+    error_description: aadstsDescription(error, correlationId),
+    error_uri: `https://login.microsoftonline.com/error?code=${error.code}`,
+  };
+}
+
+/** Entra's error_description: "AADSTS<code>: <message>" with its trace lines. */
+export function aadstsDescription(error: AadstsError, correlationId: string): string {
+  return `AADSTS${error.code}: ${error.message}\r\nTrace ID: ${correlationId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${new Date().toISOString().replace('T', ' ').slice(0, 19)}Z`;
+}
+
+function hashCode(code: string): string {
+  return createHash('sha256').update(code).digest('hex');
+}
+
+function s256(verifier: string): string {
+  return createHash('sha256').update(verifier).digest('base64url');
+}
