@@ -22,6 +22,7 @@ import { PkiService } from './service/trust-store/pki-service.ts';
 import { UPLOAD_JOB, UploadService } from './service/trust-store/upload-service.ts';
 import { UserService } from './service/directory/user-service.ts';
 import { X509PolicyService } from './service/authentication-methods/x509-policy-service.ts';
+import { AuthenticationMethodsPolicyService } from './service/authentication-methods/methods-policy-service.ts';
 import { CrlService } from './service/verification/crl-service.ts';
 import { CrlHealthService } from './service/verification/crl-health-service.ts';
 import { logChanges } from './http/routes/verification/crl-health-routes.ts';
@@ -116,6 +117,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   const users = new UserService(store, limits);
   const deletedItems = new DeletedItemsService(store, limits, users);
   const x509Policies = new X509PolicyService(store);
+  const methodsPolicies = new AuthenticationMethodsPolicyService(store, x509Policies);
   // CRLs go through the same guarded fetcher, with Entra's limits for a download during a sign-in.
   const crlFetcher = new GuardedFetcher(
     {
@@ -172,6 +174,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     deletedItems,
     x509Policies,
     users,
+    methodsPolicies,
     verification,
     crlHealth,
     skiptokens: new SkiptokenCodec(Buffer.from(skiptokenKey, 'base64')),

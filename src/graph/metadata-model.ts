@@ -1,7 +1,7 @@
 // The Entity Data Model $metadata publishes: the types, enums, actions and containers this service serves,
 // in Graph's namespace and with Graph's names. The two PKI entity types are generated from the property
 // definitions that also drive $select, $filter and $orderby (entities.ts), so $metadata cannot drift from
-// what the server accepts; the types along the paths (directory, policies) carry only the navigation
+// what the server accepts; the types along the paths (directory, policyRoot) carry only the navigation
 // properties that lead to what we serve. Shapes, names, enum values and nullability follow Microsoft's
 // published CSDL (spec §1–§4, §6, §8.2); capability annotations follow spec §3.1/§4.1.
 import { CA_ENTITY, type EdmType, type EntityDefinition, PKI_ENTITY, type PropertyDefinition } from './entities.ts';
@@ -160,6 +160,11 @@ const USER: EdmStructuredType = {
 };
 
 const ENUM_TYPES: readonly EdmEnumType[] = [
+  { name: 'advancedConfigState', members: [['default', 0], ['enabled', 1], ['disabled', 2], ['unknownFutureValue', 3]] },
+  {
+    name: 'authenticationMethodsPolicyMigrationState',
+    members: [['preMigration', 0], ['migrationInProgress', 1], ['migrationComplete', 2], ['unknownFutureValue', 3]],
+  },
   { name: 'authenticationMethodState', members: [['enabled', 0], ['disabled', 1]] },
   { name: 'authenticationMethodTargetType', members: [['user', 0], ['group', 1], ['unknownFutureValue', 2]] },
   { name: 'conditionalAccessStatus', members: [['success', 0], ['failure', 1], ['notApplied', 2], ['unknownFutureValue', 3]] },
@@ -194,6 +199,25 @@ const COMPLEX_TYPES: readonly EdmStructuredType[] = [
       property('issuerSki', 'Edm.String', false),
     ],
   },
+  {
+    name: 'authenticationMethodsRegistrationCampaign',
+    properties: [
+      property('enforceRegistrationAfterAllowedSnoozes', 'Edm.Boolean'),
+      property('excludeTargets', collection(graph('excludeTarget'))),
+      property('includeTargets', collection(graph('authenticationMethodsRegistrationCampaignIncludeTarget'))),
+      property('snoozeDurationInDays', 'Edm.Int32', false),
+      property('state', graph('advancedConfigState')),
+    ],
+  },
+  {
+    name: 'authenticationMethodsRegistrationCampaignIncludeTarget',
+    properties: [
+      property('id', 'Edm.String', false),
+      property('targetedAuthenticationMethod', 'Edm.String'),
+      property('targetType', targetType, false),
+    ],
+  },
+  { name: 'registrationEnforcement', properties: [property('authenticationMethodsRegistrationCampaign', graph('authenticationMethodsRegistrationCampaign'))] },
   { name: 'excludeTarget', properties: [property('id', 'Edm.String', false), property('targetType', targetType, false)] },
   { name: 'includeTarget', properties: [property('id', 'Edm.String', false), property('targetType', targetType, false)] },
   {
@@ -344,8 +368,16 @@ const ENTITY_TYPES: readonly EdmStructuredType[] = [
   {
     name: 'authenticationMethodsPolicy',
     baseType: graph('entity'),
-    properties: [],
-    navigationProperties: [contained('authenticationMethodConfigurations', collection(graph('authenticationMethodConfiguration')))],
+    properties: [
+      property('description', 'Edm.String'),
+      property('displayName', 'Edm.String'),
+      property('lastModifiedDateTime', 'Edm.DateTimeOffset'),
+      property('policyMigrationState', graph('authenticationMethodsPolicyMigrationState')),
+      property('policyVersion', 'Edm.String'),
+      property('reconfirmationInDays', 'Edm.Int32'),
+      property('registrationEnforcement', graph('registrationEnforcement')),
+    ],
+    navigationProperties: [contained('authenticationMethodConfigurations', collection(graph('authenticationMethodConfiguration')), true)],
   },
   {
     name: 'authenticationMethodConfiguration',
@@ -415,6 +447,8 @@ export const GRAPH_PKI_SCHEMA: EdmSchema = {
     singletons: [
       { name: 'directory', type: graph('directory') },
       { name: 'policies', type: graph('policyRoot') },
+      // Graph's CSDL declares it too; the context URL of the policy names it.
+      { name: 'authenticationMethodsPolicy', type: graph('authenticationMethodsPolicy') },
       { name: 'auditLogs', type: graph('auditLogRoot') },
     ],
     // Targets of the context URLs Graph gives a restored object and the authentication-method policy.

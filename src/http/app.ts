@@ -20,6 +20,7 @@ import type { VerificationService } from '../service/verification/verification-s
 import type { CrlHealthService } from '../service/verification/crl-health-service.ts';
 import type { X509PolicyService } from '../service/authentication-methods/x509-policy-service.ts';
 import type { UserService } from '../service/directory/user-service.ts';
+import type { AuthenticationMethodsPolicyService } from '../service/authentication-methods/methods-policy-service.ts';
 import { registerAdminPage } from './admin-page.ts';
 import { type AdmissionCheck, registerGraphAuth } from './auth-hook.ts';
 import { registerFaultInjection } from './fault-injection.ts';
@@ -50,6 +51,7 @@ import { registerVerifyRoutes, VERIFY_PREFIX } from './routes/verification/verif
 import { registerCrlHealthRoutes } from './routes/verification/crl-health-routes.ts';
 import { registerX509PolicyRoutes } from './routes/authentication-methods/x509-policy-routes.ts';
 import { registerUserRoutes } from './routes/directory/user-routes.ts';
+import { registerMethodsPolicyRoutes } from './routes/authentication-methods/methods-policy-routes.ts';
 import { registerOidcClientRoutes } from './routes/admin/oidc-client-routes.ts';
 import { registerSignInLogRoutes } from './routes/signin/sign-in-log-routes.ts';
 import type { OidcClientService } from '../service/signin/oidc-clients.ts';
@@ -65,6 +67,7 @@ export interface AppDependencies {
   readonly deletedItems: DeletedItemsService;
   readonly x509Policies: X509PolicyService;
   readonly users: UserService;
+  readonly methodsPolicies: AuthenticationMethodsPolicyService;
   readonly verification: VerificationService;
   readonly crlHealth: CrlHealthService;
   readonly skiptokens: SkiptokenCodec;
@@ -223,6 +226,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
         registerUserRoutes(graph, ctx, deps.users);
         registerSignInLogRoutes(graph, ctx, deps.signin.logs);
         registerClassicStoreRoutes(graph, ctx, deps.classicStore);
+        registerMethodsPolicyRoutes(graph, ctx, deps.methodsPolicies);
         graph.setNotFoundHandler(async (request, reply) =>
           sendGraphError(request, reply, graphErrors.noSuchSegment(lastPathSegment(request.url))),
         );

@@ -19,6 +19,7 @@ import { USERS_PATH } from './routes/directory/user-routes.ts';
 import { VERIFY_PREFIX } from './routes/verification/verify-routes.ts';
 import { CRL_HEALTH_PATH } from './routes/verification/crl-health-routes.ts';
 import { X509_POLICY_PATH } from './routes/authentication-methods/x509-policy-routes.ts';
+import { METHOD_CONFIGURATIONS_PATH, METHODS_POLICY_PATH } from './routes/authentication-methods/methods-policy-routes.ts';
 import { SIGN_IN_LOG_PATH } from './routes/signin/sign-in-log-routes.ts';
 import { TenantSnapshotSchema } from './snapshot-schema.ts';
 
@@ -36,6 +37,8 @@ const X509_POLICY = graphType('x509CertificateAuthenticationMethodConfiguration'
 const USER = USER_ENTITY.typeName;
 const CLASSIC = graphType('certificateBasedAuthConfiguration');
 const ORGANIZATION = graphType('organization');
+const METHODS_POLICY = graphType('authenticationMethodsPolicy');
+const METHOD_CONFIGURATION = graphType('authenticationMethodConfiguration');
 const collectionOf = (entity: string) => `${entity}CollectionResponse`;
 const SIGN_IN = graphType('signIn');
 
@@ -82,7 +85,8 @@ function structuredSchema(local: string, kind: 'complex' | 'entity' | 'selectabl
   const inline = inlineNavigationsOf(type);
   const annotations: Record<string, Schema> =
     kind === 'complex' ? {} : { '@odata.context': { type: 'string' }, '@odata.type': { type: 'string', enum: [`#${graphType(local)}`] } };
-  const names = [...(kind === 'complex' ? [] : ['@odata.type']), ...own.map((p) => p.name), ...inline.map((n) => n.name)];
+  // Inline navigations are not required: the policy's PATCH answer leaves its configurations out.
+  const names = [...(kind === 'complex' ? [] : ['@odata.type']), ...own.map((p) => p.name)];
   return {
     type: 'object',
     ...(kind === 'selectable' ? { description: 'With $select, only @odata.type, id and the selected properties are present.' } : {}),
@@ -153,6 +157,10 @@ const SCHEMAS: Record<string, Schema> = {
   [collectionOf(USER)]: collectionResponse(USER),
   [ROOT]: structuredSchema('publicKeyInfrastructureRoot', 'entity'),
   [X509_POLICY]: structuredSchema('x509CertificateAuthenticationMethodConfiguration', 'entity'),
+  [METHODS_POLICY]: structuredSchema('authenticationMethodsPolicy', 'entity'),
+  // The abstract base: the one configuration served is the x509 one.
+  [METHOD_CONFIGURATION]: { oneOf: [ref(X509_POLICY)] },
+  [collectionOf(METHOD_CONFIGURATION)]: collectionResponse(METHOD_CONFIGURATION),
   [SIGN_IN]: structuredSchema('signIn', 'entity'),
   [collectionOf(SIGN_IN)]: collectionResponse(SIGN_IN),
   // An entity, but only ever inside its configuration's includeTargets: no @odata annotations of its own.
@@ -514,6 +522,9 @@ function graphOperations(limits: PageLimits): Map<string, OperationDoc> {
     [`POST ${classic}`, { success: created(CLASSIC), errors: [400] }],
     [`GET ${classic}/:configurationId`, { success: ok('The classic store configuration.', ref(CLASSIC)) }],
     [`DELETE ${classic}/:configurationId`, { success: noContent('Deleted, with its CAs.') }],
+    [`GET /${METHODS_POLICY_PATH}`, { success: ok("The tenant's authenticationMethodsPolicy, its method configurations inline.", ref(METHODS_POLICY)) }],
+    [`PATCH /${METHODS_POLICY_PATH}`, { success: ok("The updated policy (without its configurations, as Graph's example shows).", ref(METHODS_POLICY)) }],
+    [`GET /${METHOD_CONFIGURATIONS_PATH}`, { success: ok('The method configurations served (the x509 one).', ref(collectionOf(METHOD_CONFIGURATION))) }],
   ];
   return new Map(operations);
 }

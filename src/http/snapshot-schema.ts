@@ -5,6 +5,7 @@ import { Type } from 'typebox';
 import { type DocumentChecker, documentChecker } from '../service/json-document.ts';
 import { SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION } from '../service/admin/tenant-snapshot.ts';
 import { X509PolicyBodySchema } from './routes/authentication-methods/x509-policy-routes.ts';
+import { MethodsPolicyBodySchema } from './routes/authentication-methods/methods-policy-routes.ts';
 
 const GUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 const SECOND_TIME = { pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$', description: 'a UTC time with whole seconds, e.g. 2024-10-16T18:09:56Z' };
@@ -87,6 +88,8 @@ const UserSchema = strictObject(
   },
   'user',
 );
+// The authenticationMethodsPolicy root: its writable properties as its PATCH body has them.
+const { policyMigrationState, reconfirmationInDays, registrationEnforcement } = MethodsPolicyBodySchema.properties;
 
 // The policy as its PATCH body has it, minus the OData annotations and the id.
 const { '@odata.type': _type, '@odata.context': _context, id: _id, ...policyProperties } = X509PolicyBodySchema.properties;
@@ -111,6 +114,21 @@ export const TenantSnapshotSchema = strictObject(
     ]),
     // Optional: snapshots written before users existed import as a tenant without users.
     users: Type.Optional(Type.Array(UserSchema)),
+    authenticationMethodsPolicy: Type.Optional(
+      Type.Union([
+        strictObject(
+          {
+            configuration: strictObject(
+              { policyMigrationState, reconfirmationInDays, registrationEnforcement },
+              'authenticationMethodsPolicy',
+            ),
+            lastModifiedDateTime: time(),
+          },
+          'authenticationMethodsPolicy',
+        ),
+        Type.Null(),
+      ]),
+    ),
   },
   'tenantSnapshot',
 );

@@ -7,6 +7,7 @@ import https from 'node:https';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { isAddressAllowed, metadataHostnameRefusal, parseCidrs, PRIVATE_ADDRESS_HINT } from './address-policy.ts';
+import { largeBuffer } from '../caching/large-buffers.ts';
 
 export { isAddressAllowed } from './address-policy.ts';
 
@@ -258,7 +259,7 @@ function readBody(
   }
   // With a Content-Length the body goes straight into one buffer of that size: a large body (a 20 MB
   // CRL) is then held once, not once in pieces and again joined.
-  const into = Number.isSafeInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
+  const into = Number.isSafeInteger(declared) && declared > 0 ? largeBuffer(declared) : undefined;
   const chunks: Buffer[] = [];
   let total = 0;
   response.on('data', (chunk: Buffer) => {
@@ -268,7 +269,13 @@ function readBody(
     else chunks.push(chunk);
     total += chunk.length;
   });
-  response.on('end', () => done(into ? into.subarray(0, total) : Buffer.concat(chunks, total)));
+  response.on('end', () => {
+    if (into) return done(into.subarray(0, total));
+    const body = largeBuffer(total);
+    let filled = 0;
+    for (const chunk of chunks) filled += chunk.copy(body, filled);
+    done(body);
+  });
   response.on('error', (error) => fail(new FetchError('network', `the download broke off: ${describe(error)}`)));
   // 'close' without 'end' means the peer hung up mid-body; after 'end' this is a no-op.
   response.on('close', () => fail(new FetchError('network', 'the connection closed before the body was complete')));

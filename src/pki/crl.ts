@@ -27,6 +27,7 @@ import {
 } from './der.ts';
 import { type GeneralName, generalNames } from './distribution-points.ts';
 import { signedObjectOf, type SignedObject } from './signature.ts';
+import { largeUint32Array } from '../caching/large-buffers.ts';
 
 export type CrlProblemReason = 'malformed' | 'unsupported';
 
@@ -454,8 +455,8 @@ function buildIndex(der: Buffer, limits: CrlLimits): CrlIndex {
   // revokedCertificates: one pass validating every entry and recording its serial's hash and offset.
   const maxEntries = limits.maxEntries ?? Number.POSITIVE_INFINITY;
   const capacity = revoked ? Math.floor((revoked.end - revoked.valueStart) / MIN_ENTRY_BYTES) + 1 : 0;
-  const entryHashes = new Uint32Array(capacity);
-  const entryOffsets = new Uint32Array(capacity);
+  const entryHashes = largeUint32Array(capacity);
+  const entryOffsets = largeUint32Array(capacity);
   let count = 0;
   const removedFromCrl = new Set<string>();
   const issuers: EntryIssuers = { names: [], ofEntry: new Map() };
@@ -597,15 +598,16 @@ function bucketTable(hashes: Uint32Array, offsets: Uint32Array, count: number): 
   const bits = count <= 1 ? 0 : Math.min(24, Math.ceil(Math.log2(count)));
   const shift = 32 - bits;
   const buckets = 2 ** bits;
-  const starts = new Uint32Array(buckets + 1);
+  const starts = largeUint32Array(buckets + 1);
   for (let i = 0; i < count; i++) {
     const slot = (shift === 32 ? 0 : (hashes[i] as number) >>> shift) + 1;
     starts[slot] = (starts[slot] as number) + 1;
   }
   for (let b = 0; b < buckets; b++) starts[b + 1] = (starts[b + 1] as number) + (starts[b] as number);
-  const fill = starts.slice(0, buckets);
-  const sortedHashes = new Uint32Array(count);
-  const sortedOffsets = new Uint32Array(count);
+  const fill = largeUint32Array(buckets);
+  fill.set(starts.subarray(0, buckets));
+  const sortedHashes = largeUint32Array(count);
+  const sortedOffsets = largeUint32Array(count);
   for (let i = 0; i < count; i++) {
     const hash = hashes[i] as number;
     const bucket = shift === 32 ? 0 : hash >>> shift;

@@ -5,6 +5,7 @@
 // The DER is stored as raw bytes in rows of at most CRL_CHUNK_BYTES (crl_cache_chunk), written and read
 // a few rows at a time, so neither driver ever holds a whole 20 MB CRL in one value of its own.
 import { type Kysely, type Selectable, sql } from 'kysely';
+import { largeBuffer } from '../caching/large-buffers.ts';
 import type { DialectName } from './database.ts';
 import type { CrlCacheTable, Database } from './schema.ts';
 
@@ -37,7 +38,7 @@ export class CrlCacheRepository {
       const entry = await db.selectFrom('crl_cache').select('size_bytes').where('url', '=', url).executeTakeFirst();
       const size = Number(entry?.size_bytes ?? 0);
       if (size === 0) return undefined;
-      const der = Buffer.allocUnsafe(size);
+      const der = largeBuffer(size);
       let filled = 0;
       for (let seq = 0; ; seq += CHUNKS_PER_READ) {
         const rows = await db

@@ -81,6 +81,8 @@ export interface CrlHealthTable {
   report: string;
   checked_at: string;
 }
+/** The authenticationMethodsPolicy root's own properties (migration 012), a table of the same shape. */
+export type AuthenticationMethodsPolicyTable = X509CertificatePolicyTable;
 
 export interface CrlCacheTable {
   url: string;
@@ -224,6 +226,7 @@ export interface Database {
   crl_cache_chunk: CrlCacheChunkTable;
   crl_health: CrlHealthTable;
   x509_certificate_policy: X509CertificatePolicyTable;
+  authentication_methods_policy: AuthenticationMethodsPolicyTable;
   throttle_bucket: ThrottleBucketTable;
   oidc_client: OidcClientTable;
   authorization_code: AuthorizationCodeTable;

@@ -12,7 +12,7 @@ import type { Database } from './schema.ts';
 import { SettingsRepository } from './settings-repository.ts';
 import { TenantRepository } from './tenant-repository.ts';
 import { UserRepository } from './user-repository.ts';
-import { X509CertificatePolicyRepository } from './x509-policy-repository.ts';
+import { PolicyDocumentRepository } from './policy-document-repository.ts';
 import { OidcClientRepository } from './oidc-client-repository.ts';
 import { AuthorizationCodeRepository } from './authorization-code-repository.ts';
 import { SignInLogRepository } from './sign-in-log-repository.ts';
@@ -23,7 +23,9 @@ export interface Repositories {
   readonly cas: CertificateAuthorityRepository;
   readonly jobs: JobRepository;
   readonly settings: SettingsRepository;
-  readonly x509Policies: X509CertificatePolicyRepository;
+  readonly x509Policies: PolicyDocumentRepository;
+  /** The authenticationMethodsPolicy root's own properties. */
+  readonly methodsPolicies: PolicyDocumentRepository;
   readonly crlCache: CrlCacheRepository;
   readonly crlHealth: CrlHealthRepository;
   readonly tenants: TenantRepository;
@@ -46,7 +48,8 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName, root = false
     settings: new SettingsRepository(db),
     crlCache: new CrlCacheRepository(db, dialect),
     crlHealth: new CrlHealthRepository(db),
-    x509Policies: new X509CertificatePolicyRepository(db),
+    x509Policies: new PolicyDocumentRepository(db, 'x509_certificate_policy'),
+    methodsPolicies: new PolicyDocumentRepository(db, 'authentication_methods_policy'),
     tenants: new TenantRepository(db),
     oidcClients: new OidcClientRepository(db),
     authorizationCodes: new AuthorizationCodeRepository(db),

@@ -1,5 +1,5 @@
 // What the admin-API tests share: admin calls, a tenant filled with every kind of data (live and deleted
-// PKIs, CAs and users, an x509 policy), and a tenant's complete view through Graph's own GETs, to compare before
+// PKIs, CAs and users, an x509 policy, the authenticationMethodsPolicy root), and a tenant's complete view through Graph's own GETs, to compare before
 // and after a reset, an import or a seed.
 import assert from 'node:assert/strict';
 import { PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD, PERMISSION_USER_READ_WRITE_ALL } from '../../src/auth/permissions.ts';
@@ -9,6 +9,7 @@ import { createCa } from '../helpers/certs.ts';
 import { PKI_PATH, send, type RequestOptions, type TestResponse } from '../helpers/test-server.ts';
 
 export const POLICY_PATH = '/beta/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/x509Certificate';
+export const METHODS_POLICY_PATH = '/beta/policies/authenticationMethodsPolicy';
 const DELETED_PKIS = '/beta/directory/deletedItems/microsoft.graph.certificateBasedAuthPki';
 const DELETED_CAS = '/beta/directory/deletedItems/microsoft.graph.certificateAuthorityDetail';
 const DELETED_USERS = '/beta/directory/deletedItems/microsoft.graph.user';
@@ -81,6 +82,10 @@ export async function fillTenant(c: Clients, label: string): Promise<{ livePki: 
   assert.equal(patched.status, 204, patched.text);
   const gone = await created('/v1.0/users', user('gone'));
   assert.equal((await c.graph('DELETE', `/v1.0/users/${gone}`)).status, 204);
+  const root = await c.graph('PATCH', METHODS_POLICY_PATH, {
+    body: { reconfirmationInDays: 30, registrationEnforcement: { authenticationMethodsRegistrationCampaign: { state: 'enabled', excludeTargets: [{ id: `${label}-group`, targetType: 'group' }] } } },
+  });
+  assert.equal(root.status, 200, root.text);
   return { livePki, deletedPki, deletedCa };
 }
 
@@ -103,6 +108,7 @@ export async function tenantView(c: Clients): Promise<Record<string, unknown>> {
   await get(POLICY_PATH);
   await get(`/beta/users?$top=999&$select=${USER_PROPERTIES}`);
   await get(`${DELETED_USERS}?$top=999&$select=${USER_PROPERTIES}`);
+  await get(METHODS_POLICY_PATH);
   return view;
 }
 

@@ -73,6 +73,7 @@ describe('export → reset → import', () => {
     assert.match(failed.statusDetails, /hash mismatch/);
     assert.match(failed.uploadUrl, /\?sig=secret$/, 'the job keeps its real URL');
     assert.equal(snapshot.x509CertificatePolicy.configuration.state, 'enabled');
+    assert.equal(snapshot.authenticationMethodsPolicy.configuration.reconfirmationInDays, 30);
 
     assert.equal((await a.admin('DELETE', `/tenants/${TENANT_A}`)).status, 200);
     assert.equal(await pkiCount(a), 0);
@@ -283,6 +284,7 @@ describe('GET /_admin/tenants/{tenantId}/snapshot', () => {
         uploadJobs: [],
         x509CertificatePolicy: null,
         users: [],
+        authenticationMethodsPolicy: null,
       });
       const pki = (await c.graph('POST', `/beta${PKI_PATH}`, { body: { displayName: 'busy' } })).body.id;
       const upload = await c.graph('POST', `/beta${PKI_PATH}/${pki}/upload`, { body: { uploadUrl: `${files.url}/never.p7b`, sha256FileHash: 'A'.repeat(64) } });

@@ -123,6 +123,12 @@ function conformance(value: unknown, type: string, nullable: boolean, path: stri
 /** An object must carry exactly the declared structural properties, each of its declared type. */
 function objectConformance(value: unknown, type: string, path: string): string[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`${path} is not an object (${type})`];
+  // An entity in a collection of its base type says which type it is.
+  const cast = (value as Record<string, unknown>)['@odata.type'];
+  if (typeof cast === 'string' && localName(cast.replace(/^#/, '')) !== localName(type)) {
+    if (!derivesFrom(cast.replace(/^#/, ''), type)) return [`${path}: ${cast} does not derive from ${type}`];
+    return objectConformance(value, `graph.${localName(cast.replace(/^#/, ''))}`, path);
+  }
   const declared = propertiesOf(type);
   // Instance annotations (@odata.type, includeTargets@odata.context) are not properties.
   const entries = Object.entries(value).filter(([key]) => !key.includes('@'));
@@ -446,6 +452,19 @@ describe('cross-check against what the server serves', () => {
     }
     const binding = child(schema, 'EntityContainer').children.find((c) => c.attributes.Name === 'organization')?.children[0];
     assert.deepEqual(binding?.attributes, { Path: 'certificateBasedAuthConfiguration', Target: 'certificateBasedAuthConfiguration' });
+  });
+
+  it('the authenticationMethodsPolicy root, its configurations inline, and the configurations collection conform', async () => {
+    const token = await t.token({ appRoles: [PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD] });
+    for (const version of API_VERSIONS) {
+      const root = await graphGet(`/${version}/policies/authenticationMethodsPolicy`, token);
+      assertConforms(root.body, 'authenticationMethodsPolicy');
+      assert.equal(resolveContext(root.body['@odata.context']), 'graph.authenticationMethodsPolicy');
+      assert.equal(root.body.authenticationMethodConfigurations.length, 1, 'the inline configurations were checked');
+      const list = await graphGet(`/${version}/policies/authenticationMethodsPolicy/authenticationMethodConfigurations`, token);
+      assert.equal(resolveContext(list.body['@odata.context']), 'Collection(graph.authenticationMethodConfiguration)');
+      for (const item of list.body.value) assertConforms(item, 'authenticationMethodConfiguration');
+    }
   });
 
   it('every @odata.context the server emitted above resolves through the entity container', () => {

@@ -351,6 +351,13 @@ describe('GET /openapi.json: real responses conform to it', () => {
     const reset = await t.request('DELETE', `/beta${POLICY_PATH}`, { token: policyToken });
     assert.equal(reset.status, 204, reset.text);
     assertDocumented('DELETE', `/beta${POLICY_PATH}`, reset);
+    const methodsPolicy = '/v1.0/policies/authenticationMethodsPolicy';
+    assertDocumented('GET', methodsPolicy, await t.request('GET', methodsPolicy, { token: policyToken }));
+    const rootPatch = await t.request('PATCH', methodsPolicy, { token: policyToken, body: { reconfirmationInDays: 30 } });
+    assert.equal(rootPatch.status, 200, rootPatch.text);
+    assertDocumented('PATCH', methodsPolicy, rootPatch);
+    const configurations = `${methodsPolicy}/authenticationMethodConfigurations`;
+    assertDocumented('GET', configurations, await t.request('GET', configurations, { token: policyToken }));
     const forbidden = await t.request('GET', `/beta${POLICY_PATH}`);
     assert.equal(forbidden.status, 403);
     assertDocumented('GET', `/beta${POLICY_PATH}`, forbidden);

@@ -64,8 +64,9 @@ async function freshTenant(request: Partial<TokenRequest> = policyWriter): Promi
   return { tenantId, token: await t.token({ tenantId, ...request }) };
 }
 
+/** With Prefer: include-unknown-enum-members, so that what was written reads back as it is (issuerSubjectAndPolicyOID). */
 function getPolicy(token: string, version = 'beta'): Promise<TestResponse> {
-  return send(t.url, 'GET', `/${version}${POLICY_PATH}`, token);
+  return send(t.url, 'GET', `/${version}${POLICY_PATH}`, token, { headers: { prefer: 'include-unknown-enum-members' } });
 }
 
 function patchPolicy(token: string, body: Record<string, unknown>, version = 'beta'): Promise<TestResponse> {

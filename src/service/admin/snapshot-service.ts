@@ -8,7 +8,7 @@ import type { JobRecord } from '../../store/job-repository.ts';
 import type { PkiRecord } from '../../store/pki-repository.ts';
 import type { Store } from '../../store/store.ts';
 import type { TenantContentCounts } from '../../store/tenant-repository.ts';
-import type { StoredX509Policy } from '../../store/x509-policy-repository.ts';
+import type { StoredX509Policy } from '../../store/policy-document-repository.ts';
 import type { CaService } from '../trust-store/ca-service.ts';
 import { graphTimestamp } from '../clock.ts';
 import { GraphError, graphErrors } from '../errors.ts';
@@ -30,6 +30,7 @@ import { planUsers, snapshotUser } from './user-snapshot.ts';
 import type { UserService } from '../directory/user-service.ts';
 import type { UserRecord } from '../../store/user-repository.ts';
 import { policyFromDocument, policyOf } from '../authentication-methods/x509-policy-service.ts';
+import { settingsFromDocument, settingsOf } from '../authentication-methods/methods-policy-service.ts';
 
 /** The rows an import writes, checked and ready. */
 interface ImportPlan {
@@ -38,6 +39,7 @@ interface ImportPlan {
   readonly jobs: readonly Omit<JobRecord, 'tenantId'>[];
   readonly policy: StoredX509Policy | undefined;
   readonly users: readonly UserRecord[];
+  readonly methodsPolicy: StoredX509Policy | undefined;
 }
 
 /** A snapshot that does not pass: 400 naming where and what. */
@@ -56,12 +58,13 @@ export class SnapshotService {
 
   /** Everything the tenant holds; 409 while one of its uploads is queued or running (its outcome is not known yet). */
   async export(tenantId: string): Promise<TenantSnapshot> {
-    const { pkis, cas, jobs, policy, users } = await this.store.consistentRead(async (repos) => ({
+    const { pkis, cas, jobs, policy, users, methodsPolicy } = await this.store.consistentRead(async (repos) => ({
       pkis: await repos.pkis.allOfTenant(tenantId),
       cas: await repos.cas.allOfTenant(tenantId),
       jobs: await repos.jobs.allOfTenant(tenantId),
       policy: await repos.x509Policies.find(tenantId),
       users: await repos.users.allOfTenant(tenantId),
+      methodsPolicy: await repos.methodsPolicies.find(tenantId),
     }));
     const unfinished = jobs.find((job) => job.state === 'queued' || job.state === 'running');
     if (unfinished) {
@@ -84,6 +87,9 @@ export class SnapshotService {
       uploadJobs: jobs.filter((job) => job.kind === UPLOAD_JOB).map(snapshotJob),
       x509CertificatePolicy: policy ? { configuration: policyOf(policy), lastModifiedDateTime: policy.lastModifiedDateTime } : null,
       users: users.map(snapshotUser),
+      authenticationMethodsPolicy: methodsPolicy
+        ? { configuration: settingsOf(methodsPolicy.configuration), lastModifiedDateTime: methodsPolicy.lastModifiedDateTime }
+        : null,
     };
   }
 
@@ -115,6 +121,7 @@ export class SnapshotService {
         }
         if (plan.policy) await repos.x509Policies.save(tenantId, plan.policy);
         for (const user of plan.users) await repos.users.insert(tenantId, user, this.users.entriesOf(user.certificateUserIds));
+        if (plan.methodsPolicy) await repos.methodsPolicies.save(tenantId, plan.methodsPolicy);
         await repos.tenants.unlock(tenantId);
         return {
           certificateBasedAuthConfigurations: plan.pkis.length,
@@ -184,6 +191,8 @@ export class SnapshotService {
     });
     const policy = snapshot.x509CertificatePolicy;
     const path: PathSegment[] = ['x509CertificatePolicy'];
+    const methodsPolicy = snapshot.authenticationMethodsPolicy ?? null;
+    const methodsPath: PathSegment[] = ['authenticationMethodsPolicy'];
     return {
       pkis,
       cas,
@@ -193,6 +202,12 @@ export class SnapshotService {
         ? {
             configuration: JSON.stringify(problemAt([...path, 'configuration'], () => policyFromDocument(policy.configuration))),
             lastModifiedDateTime: checkTime(policy.lastModifiedDateTime, [...path, 'lastModifiedDateTime']),
+          }
+        : undefined,
+      methodsPolicy: methodsPolicy
+        ? {
+            configuration: JSON.stringify(problemAt([...methodsPath, 'configuration'], () => settingsFromDocument(methodsPolicy.configuration))),
+            lastModifiedDateTime: checkTime(methodsPolicy.lastModifiedDateTime, [...methodsPath, 'lastModifiedDateTime']),
           }
         : undefined,
     };

@@ -1,5 +1,5 @@
 // Resetting tenants for the admin API: every row a tenant owns (PKIs and CAs live or deleted, upload
-// jobs in any state, the x509 policy, its CRL health checks) is removed in one transaction, for one tenant or for all.
+// jobs in any state, the x509 policy and the authenticationMethodsPolicy root, its CRL health checks) is removed in one transaction, for one tenant or for all.
 // Shared state that belongs to no tenant (signing and skiptoken keys, the CRL cache) stays.
 import type { Store } from '../../store/store.ts';
 import type { TenantContentCounts } from '../../store/tenant-repository.ts';
@@ -11,6 +11,7 @@ export class TenantResetService {
   resetTenant(tenantId: string): Promise<TenantContentCounts> {
     return this.store.transaction(async (repos) => {
       await repos.crlHealth.deleteTenant(tenantId);
+      await repos.methodsPolicies.deleteTenant(tenantId);
       return repos.tenants.deleteTenant(tenantId);
     });
   }
@@ -19,6 +20,7 @@ export class TenantResetService {
   resetAll(): Promise<{ readonly tenants: number; readonly deleted: TenantContentCounts }> {
     return this.store.transaction(async (repos) => {
       await repos.crlHealth.deleteTenant(undefined);
+      await repos.methodsPolicies.deleteTenant(undefined);
       return repos.tenants.deleteAll();
     });
   }

@@ -3,6 +3,7 @@
 // deleted objects and finished upload jobs included, so an import rebuilds the tenant exactly.
 import type { UserRecord } from '../../store/user-repository.ts';
 import type { X509PolicyPatch } from '../authentication-methods/x509-policy-service.ts';
+import type { MethodsPolicyPatch } from '../authentication-methods/methods-policy-service.ts';
 
 export const SNAPSHOT_FORMAT = 'graph-pki.tenantSnapshot';
 export const SNAPSHOT_FORMAT_VERSION = 1;
@@ -21,6 +22,11 @@ export interface TenantSnapshot {
   readonly x509CertificatePolicy: SnapshotX509Policy | null;
   /** Live and soft-deleted users; absent in snapshots of servers before users (imports as none). */
   readonly users?: readonly SnapshotUser[] | undefined;
+  /**
+   * The authenticationMethodsPolicy root's own properties; null when the tenant never changed them.
+   * Absent from snapshots written before the root was served (read as null).
+   */
+  readonly authenticationMethodsPolicy?: SnapshotMethodsPolicy | null | undefined;
 }
 
 /** A user with every stored property (the directory-sync ones included), exactly as the store holds it. */
@@ -76,3 +82,7 @@ export interface SnapshotX509Policy {
   readonly lastModifiedDateTime: string;
 }
 
+export interface SnapshotMethodsPolicy {
+  readonly configuration: MethodsPolicyPatch;
+  readonly lastModifiedDateTime: string;
+}

@@ -3,7 +3,7 @@
 // with every rule checked, and handed typed to the certificate verification engine.
 import { FIELD_AFFINITY as CERTIFICATE_FIELD_AFFINITY } from '../../pki/certificate-user-ids.ts';
 import type { Store } from '../../store/store.ts';
-import type { StoredX509Policy } from '../../store/x509-policy-repository.ts';
+import type { StoredX509Policy } from '../../store/policy-document-repository.ts';
 import { graphTimestamp } from '../clock.ts';
 import { graphErrors } from '../errors.ts';
 
@@ -231,9 +231,17 @@ export class X509PolicyService {
     });
   }
 
-  /** Graph's DELETE: drops the tenant's customisation, so the documented default applies again. */
+  /**
+   * Graph's DELETE: drops the tenant's customisation, so the documented default applies again. An empty
+   * document rather than no row, so that the change has its lastModifiedDateTime like any other.
+   */
   async reset(tenantId: string): Promise<void> {
-    await this.store.repositories.x509Policies.remove(tenantId);
+    await this.store.repositories.x509Policies.save(tenantId, { configuration: '{}', lastModifiedDateTime: graphTimestamp() });
+  }
+
+  /** When the tenant last changed the configuration; undefined when it never did. */
+  async lastModified(tenantId: string): Promise<string | undefined> {
+    return (await this.store.repositories.x509Policies.find(tenantId))?.lastModifiedDateTime;
   }
 }
 

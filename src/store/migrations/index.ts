@@ -12,6 +12,7 @@ import * as crlUrlRepairAndTrustStoreLookup from './008-crl-url-repair-and-trust
 import * as crlCacheBounds from './009-crl-cache-bounds.ts';
 import * as crlCacheChunks from './010-crl-cache-chunks.ts';
 import * as users from './011-users.ts';
+import * as authenticationMethodsPolicy from './012-authentication-methods-policy.ts';
 import * as classicCertificateStore from './013-classic-certificate-store.ts';
 import * as crlHealth from './014-crl-health.ts';
 import * as signin from './015-signin.ts';
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '009-crl-cache-bounds': crlCacheBounds,
   '010-crl-cache-chunks': crlCacheChunks,
   '011-users': users,
+  '012-authentication-methods-policy': authenticationMethodsPolicy,
   '013-classic-certificate-store': classicCertificateStore,
   '014-crl-health': crlHealth,
   '015-signin': signin,

@@ -22,6 +22,7 @@ import {
   type X509PolicyTarget,
 } from '../../../service/authentication-methods/x509-policy-service.ts';
 import { principalOf } from '../../auth-hook.ts';
+import { applyEnumPreference } from '../../enum-preference.ts';
 import { sendGraphJson, sendNoContent } from '../../graph-reply.ts';
 import { refuseOtherMethods, type GraphRouteContext } from '../../graph-routes.ts';
 
@@ -148,10 +149,11 @@ export function registerX509PolicyRoutes(plain: FastifyInstance, ctx: GraphRoute
   app.get(path, { config: { access: 'policy-read' } }, async (request, reply) => {
     refuseUnsupportedQueryOptions(request.query as Record<string, unknown>, ctx.version);
     const policy = await policies.getPolicy(principalOf(request).tenantId);
-    return sendGraphJson(reply, 200, {
+    const body = {
       '@odata.context': contextUrl(ctx.publicBaseUrl(), ctx.version, CONTEXT_FRAGMENT),
       ...x509PolicyRepresentation(policy, contextUrl(ctx.publicBaseUrl(), ctx.version, INCLUDE_TARGETS_CONTEXT_FRAGMENT)),
-    });
+    };
+    return sendGraphJson(reply, 200, applyEnumPreference(request, reply, body, `graph.${X509_POLICY_RESOURCE.replace('microsoft.graph.', '')}`));
   });
 
   app.patch(
