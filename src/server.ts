@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { SkiptokenCodec } from './graph/skiptoken.ts';
 import { CaService } from './service/trust-store/ca-service.ts';
 import { ClassicStoreService } from './service/trust-store/classic-store-service.ts';
+import { ClassicMigrationService } from './service/trust-store/classic-migration-service.ts';
 import { DeletedItemsService } from './service/trust-store/deleted-items-service.ts';
 import { JobRunner } from './service/trust-store/job-runner.ts';
 import { PkiService } from './service/trust-store/pki-service.ts';
@@ -169,7 +170,8 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     pkis,
     cas,
     classicStore,
-    admin: { snapshots: new SnapshotService(store, pkis, cas, limits, users), resets: new TenantResetService(store), maxSnapshotBytes: limits.maxSnapshotBytes },
+    classicMigration: new ClassicMigrationService(store, pkis, cas, limits.maxCasPerPki),
+    admin: { snapshots: new SnapshotService(store, pkis, cas, limits, classicStore, users), resets: new TenantResetService(store), maxSnapshotBytes: limits.maxSnapshotBytes },
     uploads,
     deletedItems,
     x509Policies,

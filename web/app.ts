@@ -1,6 +1,8 @@
 // The admin page's entry point: sign-in with a pasted or local dev token, then the PKIs, the open PKI,
-// deleted items and certificate verification, all through the same server's API.
+// deleted items, the classic store (and its copy into a PKI) and certificate verification, all through the
+// same server's API.
 import { Api, ApiError } from './api.ts';
+import { ClassicStore } from './classic-store.ts';
 import { DeletedItems } from './deleted-items.ts';
 import { byId, whileBusy } from './dom.ts';
 import { clearMessages, onSubmit, reportFailure, showError, showStatus } from './messages.ts';
@@ -18,6 +20,7 @@ const list = new PkiList(api, (pki) => {
 const deleted = new DeletedItems(api, async () => {
   await Promise.all([list.load(), detail.refresh()]);
 });
+const classic = new ClassicStore(api, () => list.load());
 const detail = new PkiDetail(api, {
   updated: (pki) => list.update(pki),
   changed: async () => {
@@ -31,7 +34,7 @@ async function enterWorkspace(): Promise<void> {
   const token = currentToken();
   if (!token) return;
   try {
-    await Promise.all([list.load(), deleted.load()]);
+    await Promise.all([list.load(), deleted.load(), classic.load()]);
   } catch (error) {
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
       // Refused: forget it, but leave the pasted text to correct, with the focus on it.

@@ -57,7 +57,7 @@ export async function callAdminApi(options: AdminConnectionOptions, method: stri
   return answer.body;
 }
 
-/** e.g. "2 PKIs, 5 certificate authorities, 1 job, 0 x509 policies, 3 users" (deleted items included). */
+/** e.g. "2 PKIs, 5 certificate authorities, 1 job, 0 x509 policies, 0 classic store certificate authorities" (deleted items included). */
 export function describeCounts(counts: TenantContentCounts): string {
   const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   return [
@@ -65,6 +65,7 @@ export function describeCounts(counts: TenantContentCounts): string {
     plural(counts.certificateAuthorities, 'certificate authority', 'certificate authorities'),
     plural(counts.jobs, 'upload job', 'upload jobs'),
     plural(counts.x509CertificatePolicies, 'x509 policy', 'x509 policies'),
+    plural(counts.classicCertificateAuthorities, 'classic store certificate authority', 'classic store certificate authorities'),
     plural(counts.users, 'user', 'users'),
   ].join(', ');
 }

@@ -63,7 +63,11 @@ export class GraphClient {
   readonly root: string;
   readonly api: string;
 
-  constructor(private readonly options: GraphConnectionOptions) {
+  /** `appRoles`: the permissions of a minted token (a command that needs more than the PKI ones says so). */
+  constructor(
+    private readonly options: GraphConnectionOptions,
+    private readonly appRoles: readonly string[] = [PERMISSION_READ_WRITE],
+  ) {
     ({ root: this.root, api: this.api } = splitBaseUrl(options.url));
   }
 
@@ -76,7 +80,7 @@ export class GraphClient {
     const key = await keyOfRunningServer(this.options, '--token');
     return mintToken(key, {
       tenantId: this.options.tenant,
-      appRoles: [PERMISSION_READ_WRITE],
+      appRoles: [...this.appRoles],
       scopes: [],
       directoryRoles: [],
       ttlSeconds: MINTED_TOKEN_TTL_SECONDS,

@@ -4,6 +4,7 @@ import { caCommand } from './ca-command.ts';
 import { crlCommand } from './crl-command.ts';
 import { hashCommand } from './hash-command.ts';
 import { migrateCommand } from './migrate-command.ts';
+import { migrateClassicCommand } from './migrate-classic-command.ts';
 import { pkiCommand } from './pki-command.ts';
 import { readBooleanEnvironment } from './options.ts';
 import { resetCommand } from './reset-command.ts';
@@ -25,6 +26,7 @@ const program = new Command('graph-pki')
   .addCommand(caCommand())
   .addCommand(uploadCommand())
   .addCommand(migrateCommand())
+  .addCommand(migrateClassicCommand())
   .addCommand(snapshotCommand())
   .addCommand(resetCommand())
   .addCommand(verifyCommand())

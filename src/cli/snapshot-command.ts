@@ -89,6 +89,7 @@ function countsOf(document: unknown): TenantContentCounts {
     certificateBasedAuthConfigurations: { certificateAuthorities: unknown[] }[];
     uploadJobs: unknown[];
     x509CertificatePolicy: unknown;
+    classicCertificateBasedAuthConfiguration?: { certificateAuthorities: unknown[] } | null;
     users?: unknown[];
   };
   return {
@@ -96,6 +97,8 @@ function countsOf(document: unknown): TenantContentCounts {
     certificateAuthorities: snapshot.certificateBasedAuthConfigurations.reduce((n, pki) => n + pki.certificateAuthorities.length, 0),
     jobs: snapshot.uploadJobs.length,
     x509CertificatePolicies: snapshot.x509CertificatePolicy ? 1 : 0,
+    classicCertificateBasedAuthConfigurations: snapshot.classicCertificateBasedAuthConfiguration ? 1 : 0,
+    classicCertificateAuthorities: snapshot.classicCertificateBasedAuthConfiguration?.certificateAuthorities.length ?? 0,
     users: snapshot.users?.length ?? 0,
   };
 }

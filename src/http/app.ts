@@ -13,6 +13,7 @@ import { graphErrors } from '../service/errors.ts';
 import type { SkiptokenCodec } from '../graph/skiptoken.ts';
 import type { CaService } from '../service/trust-store/ca-service.ts';
 import type { ClassicStoreService } from '../service/trust-store/classic-store-service.ts';
+import type { ClassicMigrationService } from '../service/trust-store/classic-migration-service.ts';
 import type { DeletedItemsService } from '../service/trust-store/deleted-items-service.ts';
 import type { PkiService } from '../service/trust-store/pki-service.ts';
 import type { UploadService } from '../service/trust-store/upload-service.ts';
@@ -41,6 +42,7 @@ import { registerAdminAuth } from './admin-auth-hook.ts';
 import { ADMIN_PREFIX, type AdminServices, registerAdminRoutes } from './routes/admin/admin-routes.ts';
 import { registerCaRoutes } from './routes/trust-store/ca-routes.ts';
 import { registerClassicStoreRoutes } from './routes/trust-store/classic-store-routes.ts';
+import { registerClassicMigrationRoutes } from './routes/trust-store/classic-migration-routes.ts';
 import { registerDeletedItemsRoutes } from './routes/trust-store/deleted-items-routes.ts';
 import { type DevTokenIssuer, registerDevTokenRoutes } from './routes/admin/dev-token-routes.ts';
 import { registerMetadataRoutes } from './routes/metadata-routes.ts';
@@ -63,6 +65,8 @@ export interface AppDependencies {
   readonly cas: CaService;
   /** The classic trust store (organization/{id}/certificateBasedAuthConfiguration). */
   readonly classicStore: ClassicStoreService;
+  /** Copies the classic store into a PKI (POST /graph-pki/v1/migrate-classic). */
+  readonly classicMigration: ClassicMigrationService;
   readonly uploads: UploadService;
   readonly deletedItems: DeletedItemsService;
   readonly x509Policies: X509PolicyService;
@@ -240,6 +244,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
       registerGraphAuth(extension, deps.verifier);
       registerVerifyRoutes(extension, deps.verification);
       registerCrlHealthRoutes(extension, deps.crlHealth);
+      registerClassicMigrationRoutes(extension, deps.classicMigration);
       extension.setNotFoundHandler(async (request, reply) =>
         sendGraphError(request, reply, graphErrors.noSuchSegment(lastPathSegment(request.url))),
       );

@@ -18,6 +18,7 @@ import { ADMIN_PREFIX } from './routes/admin/admin-routes.ts';
 import { USERS_PATH } from './routes/directory/user-routes.ts';
 import { VERIFY_PREFIX } from './routes/verification/verify-routes.ts';
 import { CRL_HEALTH_PATH } from './routes/verification/crl-health-routes.ts';
+import { MIGRATE_CLASSIC_PATH } from './routes/trust-store/classic-migration-routes.ts';
 import { X509_POLICY_PATH } from './routes/authentication-methods/x509-policy-routes.ts';
 import { METHOD_CONFIGURATIONS_PATH, METHODS_POLICY_PATH } from './routes/authentication-methods/methods-policy-routes.ts';
 import { SIGN_IN_LOG_PATH } from './routes/signin/sign-in-log-routes.ts';
@@ -318,12 +319,35 @@ const SCHEMAS: Record<string, Schema> = {
     ),
   }),
   'graph-pki.crlHealthCollection': strictObject({ value: { type: 'array', items: ref('graph-pki.crlHealthEntry') } }),
+  'graph-pki.migrateClassicReport': strictObject({
+    dryRun: { type: 'boolean' },
+    publicKeyInfrastructure: strictObject({
+      id: { type: 'string', nullable: true, description: 'null in a dry run that would create the PKI.' },
+      displayName: { type: 'string', nullable: true },
+      created: { type: 'boolean' },
+    }),
+    certificateAuthorities: {
+      type: 'array',
+      items: strictObject({
+        thumbprint: text(),
+        issuer: text(),
+        isRootAuthority: { type: 'boolean' },
+        action: { type: 'string', enum: ['created', 'alreadyPresent', 'skipped'] },
+        certificateAuthorityId: { type: 'string', nullable: true },
+        reason: { type: 'string', nullable: true, description: 'Why it was skipped.' },
+      }),
+    },
+    classicStoreDeleted: { type: 'boolean' },
+    classicStoreKeptBecause: { type: 'string', nullable: true },
+  }),
   'graph-pki.healthStatus': strictObject({ status: { type: 'string', enum: ['ok', 'ready', 'unavailable'] } }),
   'graph-pki.tenantContentCounts': strictObject({
     certificateBasedAuthConfigurations: count(),
     certificateAuthorities: count(),
     jobs: count(),
     x509CertificatePolicies: count(),
+    classicCertificateBasedAuthConfigurations: count(),
+    classicCertificateAuthorities: count(),
     users: count(),
   }),
 };
@@ -544,6 +568,10 @@ const OTHER_OPERATIONS: ReadonlyMap<string, OperationDoc> = new Map<string, Oper
     },
   ],
   [`POST ${VERIFY_PREFIX}/verify`, { success: ok('The verdict, whether or not the certificate is trusted.', ref('graph-pki.verifyResult')) }],
+  [
+    `POST ${VERIFY_PREFIX}${MIGRATE_CLASSIC_PATH}`,
+    { success: ok('What the migration did (or, in a dry run, would do) with each CA of the classic store.', ref('graph-pki.migrateClassicReport')), errors: [404] },
+  ],
   [`DELETE ${ADMIN_PREFIX}/tenants`, { success: ok('Every tenant reset.', deletedCounts('tenants', { ...count(), description: 'How many tenants held data.' })) }],
   [`DELETE ${ADMIN_PREFIX}/tenants/:tenantId`, { success: ok('The tenant reset.', deletedCounts('tenantId', text())) }],
   [`GET ${ADMIN_PREFIX}/tenants/:tenantId/snapshot`, { success: ok('The snapshot.', TenantSnapshotSchema), errors: [409] }],

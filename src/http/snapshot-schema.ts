@@ -112,6 +112,28 @@ export const TenantSnapshotSchema = strictObject(
       ),
       Type.Null(),
     ]),
+    classicCertificateBasedAuthConfiguration: Type.Optional(
+      Type.Union([
+        strictObject(
+          {
+            createdDateTime: time(),
+            certificateAuthorities: Type.Array(
+              strictObject(
+                {
+                  certificate: Type.String({ minLength: 1 }),
+                  isRootAuthority: Type.Boolean(),
+                  certificateRevocationListUrl: nullableString(),
+                  deltaCertificateRevocationListUrl: nullableString(),
+                },
+                'certificateAuthority',
+              ),
+            ),
+          },
+          'certificateBasedAuthConfiguration',
+        ),
+        Type.Null(),
+      ]),
+    ),
     // Optional: snapshots written before users existed import as a tenant without users.
     users: Type.Optional(Type.Array(UserSchema)),
     authenticationMethodsPolicy: Type.Optional(

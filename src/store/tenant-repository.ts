@@ -1,7 +1,8 @@
 // A tenant's data as a whole, for the admin API: what it holds, resetting it (one tenant or every one),
 // and a per-tenant lock that serialises whole-tenant writes (snapshot import, seeding) across instances.
 // The tables that carry a tenant: certificate_based_auth_pki, certificate_authority, job,
-// x509_certificate_policy and directory_user (its user_certificate_user_id rows go with it, by foreign key). server_setting and crl_cache belong to no tenant and are left alone.
+// x509_certificate_policy, the classic store's two and directory_user (its user_certificate_user_id rows go
+// with it, by foreign key). server_setting and crl_cache belong to no tenant and are left alone.
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 
@@ -11,10 +12,22 @@ export interface TenantContentCounts {
   readonly certificateAuthorities: number;
   readonly jobs: number;
   readonly x509CertificatePolicies: number;
+  /** The classic store: 0 or 1 configuration, and its CAs. */
+  readonly classicCertificateBasedAuthConfigurations: number;
+  readonly classicCertificateAuthorities: number;
   readonly users: number;
 }
 
-const TENANT_TABLES = ['certificate_authority', 'certificate_based_auth_pki', 'job', 'x509_certificate_policy', 'directory_user'] as const;
+// Children before their parents (the foreign keys would cascade, but counting them needs their own delete).
+const TENANT_TABLES = [
+  'certificate_authority',
+  'certificate_based_auth_pki',
+  'job',
+  'x509_certificate_policy',
+  'classic_certificate_authority',
+  'classic_auth_configuration',
+  'directory_user',
+] as const;
 type TenantTable = (typeof TENANT_TABLES)[number];
 /**
  * The certificate sign-in's tables (migration 015): emptied with the tenant, but not counted, so the
@@ -59,7 +72,6 @@ export class TenantRepository {
   /** Deletes every row of the tenant in every tenant table; what was deleted. */
   async deleteTenant(tenantId: string): Promise<TenantContentCounts> {
     const deleted: number[] = [];
-    // CAs before their PKIs (the foreign key would cascade, but counting them needs their own delete).
     for (const table of TENANT_TABLES) {
       const result = await this.db.deleteFrom(table).where('tenant_id', '=', tenantId).executeTakeFirst();
       deleted.push(Number(result.numDeletedRows));
@@ -87,6 +99,14 @@ function lockName(tenantId: string): string {
 }
 
 /** Counts in TENANT_TABLES order. */
-function countsFrom([certificateAuthorities = 0, certificateBasedAuthConfigurations = 0, jobs = 0, x509CertificatePolicies = 0, users = 0]: readonly number[]): TenantContentCounts {
-  return { certificateBasedAuthConfigurations, certificateAuthorities, jobs, x509CertificatePolicies, users };
+function countsFrom([
+  certificateAuthorities = 0,
+  certificateBasedAuthConfigurations = 0,
+  jobs = 0,
+  x509CertificatePolicies = 0,
+  classicCertificateAuthorities = 0,
+  classicCertificateBasedAuthConfigurations = 0,
+  users = 0,
+]: readonly number[]): TenantContentCounts {
+  return { certificateBasedAuthConfigurations, certificateAuthorities, jobs, x509CertificatePolicies, classicCertificateBasedAuthConfigurations, classicCertificateAuthorities, users };
 }

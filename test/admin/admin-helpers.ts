@@ -2,7 +2,7 @@
 // PKIs, CAs and users, an x509 policy, the authenticationMethodsPolicy root), and a tenant's complete view through Graph's own GETs, to compare before
 // and after a reset, an import or a seed.
 import assert from 'node:assert/strict';
-import { PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD, PERMISSION_USER_READ_WRITE_ALL } from '../../src/auth/permissions.ts';
+import { PERMISSION_ORGANIZATION_READ_WRITE, PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD, PERMISSION_USER_READ_WRITE_ALL } from '../../src/auth/permissions.ts';
 import { mintAdminToken, mintToken } from '../../src/auth/token-issuer.ts';
 import type { SigningKey } from '../../src/auth/signing-key.ts';
 import { createCa } from '../helpers/certs.ts';
@@ -17,6 +17,7 @@ const USER_PROPERTIES = 'id,userPrincipalName,displayName,mail,mailNickname,acco
 
 /** A Graph client of one tenant and an admin client, on one server. */
 export interface Clients {
+  readonly tenantId: string;
   graph(method: string, path: string, options?: RequestOptions): Promise<TestResponse>;
   admin(method: string, path: string, options?: RequestOptions): Promise<TestResponse>;
 }
@@ -24,13 +25,14 @@ export interface Clients {
 export async function clientsFor(url: string, key: SigningKey, tenantId: string): Promise<Clients> {
   const graphToken = await mintToken(key, {
     tenantId,
-    appRoles: [PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD, PERMISSION_USER_READ_WRITE_ALL],
+    appRoles: [PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD, PERMISSION_ORGANIZATION_READ_WRITE, PERMISSION_USER_READ_WRITE_ALL],
     scopes: [],
     directoryRoles: [],
     ttlSeconds: 3600,
   });
   const adminToken = await mintAdminToken(key, { ttlSeconds: 3600 });
   return {
+    tenantId,
     graph: (method, path, options = {}) => send(url, method, path, graphToken, options),
     admin: (method, path, options = {}) => send(url, method, `/_admin${path}`, adminToken, options),
   };
@@ -40,7 +42,7 @@ let counter = 0;
 
 /**
  * Fills the tenant: two live PKIs with CAs (one CA deleted), a deleted PKI with its CA, a changed x509
- * policy, a user with certificateUserIds and a deleted one.
+ * policy, a classic store of two CAs, a user with certificateUserIds and a deleted one.
  */
 export async function fillTenant(c: Clients, label: string): Promise<{ livePki: string; deletedPki: string; deletedCa: string }> {
   const created = async (path: string, body: unknown) => {
@@ -86,6 +88,21 @@ export async function fillTenant(c: Clients, label: string): Promise<{ livePki: 
     body: { reconfirmationInDays: 30, registrationEnforcement: { authenticationMethodsRegistrationCampaign: { state: 'enabled', excludeTargets: [{ id: `${label}-group`, targetType: 'group' }] } } },
   });
   assert.equal(root.status, 200, root.text);
+  // The classic store: two CAs, one with CRL URLs.
+  counter += 1;
+  const classicRoot = await createCa({ subject: `CN=${label} classic root ${counter}, O=graph-pki admin tests` });
+  const classicIssuing = await createCa({ subject: `CN=${label} classic issuing ${counter}, O=graph-pki admin tests`, issuer: classicRoot });
+  // One classic store per tenant: a tenant filled again gets a new one.
+  await c.graph('DELETE', `/v1.0/organization/${c.tenantId}/certificateBasedAuthConfiguration/29728ade-6ae4-4ee9-9103-412912537da5`);
+  const classic = await c.graph('POST', `/v1.0/organization/${c.tenantId}/certificateBasedAuthConfiguration`, {
+    body: {
+      certificateAuthorities: [
+        { isRootAuthority: true, certificate: classicRoot.base64 },
+        { isRootAuthority: false, certificate: classicIssuing.base64, certificateRevocationListUrl: 'http://crl.contoso.test/c.crl', deltaCertificateRevocationListUrl: 'http://crl.contoso.test/c+.crl' },
+      ],
+    },
+  });
+  assert.equal(classic.status, 201, classic.text);
   return { livePki, deletedPki, deletedCa };
 }
 
@@ -109,6 +126,7 @@ export async function tenantView(c: Clients): Promise<Record<string, unknown>> {
   await get(`/beta/users?$top=999&$select=${USER_PROPERTIES}`);
   await get(`${DELETED_USERS}?$top=999&$select=${USER_PROPERTIES}`);
   await get(METHODS_POLICY_PATH);
+  await get(`/v1.0/organization/${c.tenantId}/certificateBasedAuthConfiguration`);
   return view;
 }
 

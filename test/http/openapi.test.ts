@@ -173,8 +173,13 @@ describe('GET /openapi.json: operations', () => {
       // Throttling covers the Graph paths only.
       assert.equal(has('429'), kind === 'graph', where);
       if (has('429')) assert.ok(op.responses['429']?.headers?.['Retry-After'], where);
-      // 404: a Graph path with an id, a CRL health refresh naming an unknown CA, an OIDC client removed by id.
-      assert.equal(has('404'), (kind === 'graph' && path.includes('{')) || path.endsWith('/crlHealth/refresh') || path.endsWith('/oidcClients/{clientId}'), where);
+      // 404: a Graph path with an id, a CRL health refresh naming an unknown CA, an OIDC client removed by id,
+      // a classic store migration without a classic store or with an unknown PKI.
+      assert.equal(
+        has('404'),
+        (kind === 'graph' && path.includes('{')) || path.endsWith('/crlHealth/refresh') || path.endsWith('/oidcClients/{clientId}') || path.endsWith('/migrate-classic'),
+        where,
+      );
       const withBody = ['POST', 'PATCH', 'PUT'].includes(method);
       assert.equal(has('413') && has('415'), withBody, where);
       assert.equal(has('409'), path.endsWith('/snapshot') || (method === 'POST' && path.endsWith('/oidcClients')), where);

@@ -102,7 +102,7 @@ describe('the local dev token', () => {
   it('is offered on loopback: GET describes it, POST mints a read-write token for the default tenant that the API accepts', async () => {
     const info = await send(t.url, 'GET', DEV_TOKEN_PATH, null);
     assert.equal(info.status, 200);
-    assert.deepEqual(info.body, { available: true, tenantId: TENANT_A, permissions: ['PublicKeyInfrastructure.ReadWrite.All'], expiresIn: 3600 });
+    assert.deepEqual(info.body, { available: true, tenantId: TENANT_A, permissions: ['PublicKeyInfrastructure.ReadWrite.All', 'Organization.ReadWrite.All'], expiresIn: 3600 });
     assert.equal(info.headers.get('cache-control'), 'no-store');
 
     const minted = await send(t.url, 'POST', DEV_TOKEN_PATH, null);
@@ -110,7 +110,7 @@ describe('the local dev token', () => {
     assert.equal(minted.headers.get('cache-control'), 'no-store');
     const claims = decodeJwt(minted.body.accessToken);
     assert.equal(claims.tid, TENANT_A);
-    assert.deepEqual(claims.roles, ['PublicKeyInfrastructure.ReadWrite.All']);
+    assert.deepEqual(claims.roles, ['PublicKeyInfrastructure.ReadWrite.All', 'Organization.ReadWrite.All']);
     assert.ok((claims.exp ?? 0) - (claims.iat ?? 0) === 3600);
     const created = await send(t.url, 'POST', `/beta${PKI_PATH}`, minted.body.accessToken, { body: { displayName: 'made with the dev token' } });
     assert.equal(created.status, 201);

@@ -10,6 +10,8 @@ import type { Store } from '../../store/store.ts';
 import type { TenantContentCounts } from '../../store/tenant-repository.ts';
 import type { StoredX509Policy } from '../../store/policy-document-repository.ts';
 import type { CaService } from '../trust-store/ca-service.ts';
+import type { ClassicStoreService } from '../trust-store/classic-store-service.ts';
+import type { ClassicConfigurationRecord } from '../../store/classic-store-repository.ts';
 import { graphTimestamp } from '../clock.ts';
 import { GraphError, graphErrors } from '../errors.ts';
 import { newObjectId } from '../ids.ts';
@@ -20,6 +22,7 @@ import {
   SNAPSHOT_FORMAT,
   SNAPSHOT_FORMAT_VERSION,
   type SnapshotCa,
+  type SnapshotClassicConfiguration,
   type SnapshotPki,
   type SnapshotUploadJob,
   type TenantSnapshot,
@@ -38,6 +41,7 @@ interface ImportPlan {
   readonly cas: readonly CaRecord[];
   readonly jobs: readonly Omit<JobRecord, 'tenantId'>[];
   readonly policy: StoredX509Policy | undefined;
+  readonly classic: ClassicConfigurationRecord | undefined;
   readonly users: readonly UserRecord[];
   readonly methodsPolicy: StoredX509Policy | undefined;
 }
@@ -53,16 +57,18 @@ export class SnapshotService {
     private readonly pkis: PkiService,
     private readonly cas: CaService,
     private readonly limits: Pick<Limits, 'maxCasPerPki'>,
+    private readonly classic: ClassicStoreService,
     private readonly users: UserService,
   ) {}
 
   /** Everything the tenant holds; 409 while one of its uploads is queued or running (its outcome is not known yet). */
   async export(tenantId: string): Promise<TenantSnapshot> {
-    const { pkis, cas, jobs, policy, users, methodsPolicy } = await this.store.consistentRead(async (repos) => ({
+    const { pkis, cas, jobs, policy, classic, users, methodsPolicy } = await this.store.consistentRead(async (repos) => ({
       pkis: await repos.pkis.allOfTenant(tenantId),
       cas: await repos.cas.allOfTenant(tenantId),
       jobs: await repos.jobs.allOfTenant(tenantId),
       policy: await repos.x509Policies.find(tenantId),
+      classic: await repos.classicStore.find(tenantId),
       users: await repos.users.allOfTenant(tenantId),
       methodsPolicy: await repos.methodsPolicies.find(tenantId),
     }));
@@ -86,6 +92,7 @@ export class SnapshotService {
       certificateBasedAuthConfigurations: pkis.map((pki) => snapshotPki(pki, casByPki.get(pki.id) ?? [])),
       uploadJobs: jobs.filter((job) => job.kind === UPLOAD_JOB).map(snapshotJob),
       x509CertificatePolicy: policy ? { configuration: policyOf(policy), lastModifiedDateTime: policy.lastModifiedDateTime } : null,
+      classicCertificateBasedAuthConfiguration: classic ? snapshotClassic(classic) : null,
       users: users.map(snapshotUser),
       authenticationMethodsPolicy: methodsPolicy
         ? { configuration: settingsOf(methodsPolicy.configuration), lastModifiedDateTime: methodsPolicy.lastModifiedDateTime }
@@ -120,6 +127,7 @@ export class SnapshotService {
           await repos.jobs.insertRecord({ ...job, tenantId, id: taken.has(job.id) ? newObjectId(job.createdAt) : job.id });
         }
         if (plan.policy) await repos.x509Policies.save(tenantId, plan.policy);
+        if (plan.classic) await this.classic.insert(repos, tenantId, plan.classic);
         for (const user of plan.users) await repos.users.insert(tenantId, user, this.users.entriesOf(user.certificateUserIds));
         if (plan.methodsPolicy) await repos.methodsPolicies.save(tenantId, plan.methodsPolicy);
         await repos.tenants.unlock(tenantId);
@@ -128,6 +136,8 @@ export class SnapshotService {
           certificateAuthorities: plan.cas.length,
           jobs: plan.jobs.length,
           x509CertificatePolicies: plan.policy ? 1 : 0,
+          classicCertificateBasedAuthConfigurations: plan.classic ? 1 : 0,
+          classicCertificateAuthorities: plan.classic?.certificateAuthorities.length ?? 0,
           users: plan.users.length,
         };
       });
@@ -197,6 +207,7 @@ export class SnapshotService {
       pkis,
       cas,
       jobs,
+      classic: this.classicRecord(snapshot),
       users: planUsers(snapshot.users ?? [], this.users, claimId),
       policy: policy
         ? {
@@ -211,6 +222,19 @@ export class SnapshotService {
           }
         : undefined,
     };
+  }
+
+  /**
+   * The classic store through the API's own checks. Expiry is judged at the export time: the list was
+   * valid then, and a CA that expired since is still what the tenant held.
+   */
+  private classicRecord(snapshot: TenantSnapshot): ClassicConfigurationRecord | undefined {
+    const classic = snapshot.classicCertificateBasedAuthConfiguration;
+    if (!classic) return undefined;
+    const path: PathSegment[] = ['classicCertificateBasedAuthConfiguration'];
+    const createdDateTime = checkTime(classic.createdDateTime, [...path, 'createdDateTime']);
+    const certificateAuthorities = problemAt(path, () => this.classic.prepare(classic.certificateAuthorities, new Date(snapshot.exportedDateTime)));
+    return { createdDateTime, certificateAuthorities };
   }
 
   private pkiRecord(pki: SnapshotPki, path: PathSegment[]): PkiRecord {
@@ -278,6 +302,18 @@ function snapshotCa(ca: CaRecord): SnapshotCa {
     deltaCertificateRevocationListUrl: ca.deltaCertificateRevocationListUrl,
     isIssuerHintEnabled: ca.isIssuerHintEnabled,
     deletedDateTime: ca.deletedDateTime,
+  };
+}
+
+function snapshotClassic(classic: ClassicConfigurationRecord): SnapshotClassicConfiguration {
+  return {
+    createdDateTime: classic.createdDateTime,
+    certificateAuthorities: classic.certificateAuthorities.map((ca) => ({
+      certificate: ca.certificate,
+      isRootAuthority: ca.isRootAuthority,
+      certificateRevocationListUrl: ca.certificateRevocationListUrl,
+      deltaCertificateRevocationListUrl: ca.deltaCertificateRevocationListUrl,
+    })),
   };
 }
 

@@ -27,6 +27,25 @@ export interface TenantSnapshot {
    * Absent from snapshots written before the root was served (read as null).
    */
   readonly authenticationMethodsPolicy?: SnapshotMethodsPolicy | null | undefined;
+  /**
+   * The classic store (organization certificateBasedAuthConfiguration); null when the tenant has none.
+   * Optional on import, so snapshots exported before the classic store existed still import.
+   */
+  readonly classicCertificateBasedAuthConfiguration?: SnapshotClassicConfiguration | null;
+}
+
+export interface SnapshotClassicConfiguration {
+  readonly createdDateTime: string;
+  /** In their order; what the certificates determine (issuer, issuerSki) is derived again on import. */
+  readonly certificateAuthorities: readonly SnapshotClassicCa[];
+}
+
+export interface SnapshotClassicCa {
+  /** base64 of the DER certificate */
+  readonly certificate: string;
+  readonly isRootAuthority: boolean;
+  readonly certificateRevocationListUrl: string | null;
+  readonly deltaCertificateRevocationListUrl: string | null;
 }
 
 /** A user with every stored property (the directory-sync ones included), exactly as the store holds it. */

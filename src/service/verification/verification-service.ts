@@ -1,5 +1,6 @@
 // "May this certificate sign in, and how strongly?": builds a path from a client certificate to the CAs of
-// the tenant's PKIs (looked up by key identifier and name, so the cost does not grow with the store),
+// the tenant's PKIs and of its classic store (looked up by key identifier and name, so the cost does not
+// grow with the store; a CA in both stores is checked through the copy Entra's rule picks, store-precedence.ts),
 // checks revocation with each issuing CA's CRLs as Entra does (a configured CRL that cannot be had fails;
 // no CRL URL, no check, unless the policy requires CRL validation for the issuing CA; the same CA in
 // several PKIs is checked through every copy), then applies the tenant's x509 authentication-method policy.
@@ -14,6 +15,9 @@ import { pemBlocks } from '../../pki/encoding.ts';
 import { DEFAULT_VALIDATION_LIMITS, type TrustAnchor, type ValidPath, ValidationFailure, validatePath } from '../../pki/path-validation.ts';
 import { type PathVerdict, verdictOf } from '../../pki/verdict.ts';
 import type { CaRecord } from '../../store/ca-repository.ts';
+import type { ClassicCaRecord } from '../../store/classic-store-repository.ts';
+import { CLASSIC_CONFIGURATION_ID } from '../trust-store/classic-store-service.ts';
+import { copiesToUse } from './store-precedence.ts';
 import type { Store } from '../../store/store.ts';
 import type { CrlLookup, CrlLookups, CrlService } from './crl-service.ts';
 import { graphErrors } from '../errors.ts';
@@ -38,12 +42,28 @@ export interface VerificationRequest {
   readonly userPrincipalName?: string | undefined;
 }
 
-/** One copy of a CA in the trust store: the same certificate may be in several PKIs of the tenant. */
+/**
+ * One copy of a CA in the trust store: the same certificate may be in several PKIs of the tenant, and in
+ * the classic store (whose CAs have no id of their own: a classic copy names the CA by its thumbprint
+ * and, as its PKI, the classic configuration's fixed id).
+ */
 export interface StoreAnchor {
   readonly certificateAuthorityId: string;
   readonly publicKeyInfrastructureId: string;
   readonly certificateRevocationListUrl: string | null;
   readonly deltaCertificateRevocationListUrl: string | null;
+  /** 'classic': organization/{id}/certificateBasedAuthConfiguration (Entra's "legacy store"). */
+  readonly store: 'pki' | 'classic';
+  /** Why the classic copy is used (Entra's "Legacy Store Use Information"); classic copies only. */
+  readonly legacyStoreUseInformation?: string;
+}
+
+/** A CA row of either store, as candidates() finds it. */
+interface CandidateCa {
+  readonly thumbprint: string;
+  /** base64 of the DER */
+  readonly certificate: string;
+  readonly anchor: StoreAnchor;
 }
 
 /**
@@ -117,13 +137,15 @@ export class VerificationService {
       if (!certificate) continue;
       const copies = copiesOf.get(certificate.fingerprint);
       if (copies) {
-        copies.push(anchorMeta(ca));
+        copies.push(ca.anchor);
         continue;
       }
-      const meta = [anchorMeta(ca)];
+      const meta = [ca.anchor];
       copiesOf.set(certificate.fingerprint, meta);
       anchors.push({ certificate, meta });
     }
+    // A CA in both stores: Entra's rule picks the copies (store-precedence.ts); the arrays are the anchors' meta.
+    for (const copies of copiesOf.values()) copies.splice(0, copies.length, ...copiesToUse(copies));
     // Store CAs also serve as intermediates, so a path reaches the root and every CA's CRL is checked.
     const intermediates = [...supplied, ...anchors.map((a) => a.certificate).filter((c) => !isSelfIssued(c))];
     // The copy whose checks passed, per (certificate, issuer) pair: the one the verdict names.
@@ -203,8 +225,8 @@ export class VerificationService {
    * subject name level by level up to self-signed roots (indexed lookups: the cost does not grow with
    * the tenant's other CAs). Every copy of each CA is returned.
    */
-  private async candidates(tenantId: string, start: readonly Certificate[]): Promise<CaRecord[]> {
-    const found = new Map<string, CaRecord>();
+  private async candidates(tenantId: string, start: readonly Certificate[]): Promise<CandidateCa[]> {
+    const found = new Map<string, CandidateCa>();
     const askedKeys = new Set<string>();
     const askedNames = new Set<string>();
     let frontier = start;
@@ -224,11 +246,16 @@ export class VerificationService {
           names.push(name);
         }
       }
-      const rows = await this.store.repositories.cas.trustStoreCandidates(tenantId, keys, names);
+      const [pkiRows, classicRows] = await Promise.all([
+        this.store.repositories.cas.trustStoreCandidates(tenantId, keys, names),
+        this.store.repositories.classicStore.trustStoreCandidates(tenantId, keys, names),
+      ]);
+      const rows = [...pkiRows.map(pkiCandidate), ...classicRows.map(classicCandidate)];
       const next: Certificate[] = [];
       for (const row of rows) {
-        if (found.has(row.id)) continue;
-        found.set(row.id, row);
+        const key = `${row.anchor.store}:${row.anchor.publicKeyInfrastructureId}:${row.anchor.certificateAuthorityId}`;
+        if (found.has(key)) continue;
+        found.set(key, row);
         const certificate = this.parsedCa(row);
         if (certificate && !looksSelfSigned(certificate)) next.push(certificate);
       }
@@ -348,7 +375,7 @@ export class VerificationService {
   }
 
   /** The parsed CA, or undefined when it cannot be parsed (stored by an older version): it is then no anchor. */
-  private parsedCa(ca: CaRecord): Certificate | undefined {
+  private parsedCa(ca: { readonly thumbprint: string; readonly certificate: string }): Certificate | undefined {
     let certificate = this.parsed.get(ca.thumbprint);
     if (!certificate) {
       try {
@@ -387,12 +414,31 @@ function looksSelfSigned(certificate: Certificate): boolean {
   return isSelfIssued(certificate) && (certificate.authorityKeyIdentifier === undefined || certificate.authorityKeyIdentifier === certificate.subjectKeyIdentifier);
 }
 
-function anchorMeta(ca: CaRecord): StoreAnchor {
+function pkiCandidate(ca: CaRecord): CandidateCa {
   return {
-    certificateAuthorityId: ca.id,
-    publicKeyInfrastructureId: ca.pkiId,
-    certificateRevocationListUrl: ca.certificateRevocationListUrl,
-    deltaCertificateRevocationListUrl: ca.deltaCertificateRevocationListUrl,
+    thumbprint: ca.thumbprint,
+    certificate: ca.certificate,
+    anchor: {
+      certificateAuthorityId: ca.id,
+      publicKeyInfrastructureId: ca.pkiId,
+      certificateRevocationListUrl: ca.certificateRevocationListUrl,
+      deltaCertificateRevocationListUrl: ca.deltaCertificateRevocationListUrl,
+      store: 'pki',
+    },
+  };
+}
+
+function classicCandidate(ca: ClassicCaRecord): CandidateCa {
+  return {
+    thumbprint: ca.thumbprint,
+    certificate: ca.certificate,
+    anchor: {
+      certificateAuthorityId: ca.thumbprint,
+      publicKeyInfrastructureId: CLASSIC_CONFIGURATION_ID,
+      certificateRevocationListUrl: ca.certificateRevocationListUrl,
+      deltaCertificateRevocationListUrl: ca.deltaCertificateRevocationListUrl,
+      store: 'classic',
+    },
   };
 }
 

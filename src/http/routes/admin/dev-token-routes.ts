@@ -5,7 +5,7 @@
 // come from a loopback origin if it has one (a cross-site form post has its own), and carry no proxy
 // headers (a reverse proxy on the same machine would otherwise hand tokens to everyone behind it).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { PERMISSION_READ_WRITE } from '../../../auth/permissions.ts';
+import { PERMISSION_ORGANIZATION_READ_WRITE, PERMISSION_READ_WRITE } from '../../../auth/permissions.ts';
 import type { SigningKey } from '../../../auth/signing-key.ts';
 import { DEFAULT_TENANT_ID, mintToken } from '../../../auth/token-issuer.ts';
 import { isLoopbackAddress } from '../../../net/address-policy.ts';
@@ -25,9 +25,10 @@ export interface DevTokenIssuer {
 /** Lifetime of a dev token; the page asks for a new one (a click) when it expires. */
 export const DEV_TOKEN_TTL_SECONDS = 3600;
 
-/** Application tokens for the default tenant with PublicKeyInfrastructure.ReadWrite.All, signed with the local key. */
+/** Application tokens for the default tenant with PublicKeyInfrastructure.ReadWrite.All and Organization.ReadWrite.All, signed with the local key. */
 export function localDevTokenIssuer(key: SigningKey): DevTokenIssuer {
-  const permissions = [PERMISSION_READ_WRITE];
+  // Organization.ReadWrite.All: the admin page shows the classic store and copies it into a PKI.
+  const permissions = [PERMISSION_READ_WRITE, PERMISSION_ORGANIZATION_READ_WRITE];
   return {
     tenantId: DEFAULT_TENANT_ID,
     permissions,
