@@ -115,10 +115,10 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     hooks.lookup ? { lookup: hooks.lookup } : {},
   );
   const skiptokenKey = await store.repositories.settings.getOrCreate('skiptoken-hmac-key', () => randomBytes(32).toString('base64'));
-  const deletedItems = new DeletedItemsService(store, limits);
+  const users = new UserService(store, limits);
+  const deletedItems = new DeletedItemsService(store, limits, users);
   const x509Policies = new X509PolicyService(store);
   const methodsPolicies = new AuthenticationMethodsPolicyService(store, x509Policies);
-  const users = new UserService(store, limits);
   // CRLs go through the same guarded fetcher, with Entra's limits for a download during a sign-in.
   const crlFetcher = new GuardedFetcher(
     {
@@ -171,10 +171,11 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     cas,
     classicStore,
     classicMigration: new ClassicMigrationService(store, pkis, cas, limits.maxCasPerPki),
-    admin: { snapshots: new SnapshotService(store, pkis, cas, limits, classicStore), resets: new TenantResetService(store), maxSnapshotBytes: limits.maxSnapshotBytes },
+    admin: { snapshots: new SnapshotService(store, pkis, cas, limits, classicStore, users), resets: new TenantResetService(store), maxSnapshotBytes: limits.maxSnapshotBytes },
     uploads,
     deletedItems,
     x509Policies,
+    users,
     methodsPolicies,
     verification,
     crlHealth,
@@ -210,7 +211,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   const sweep = () => {
     void deletedItems.sweep().then(
       (purged) => {
-        if (purged.pkis + purged.cas > 0) app.log.info(purged, 'purged deleted items past their retention');
+        if (purged.pkis + purged.cas + purged.users > 0) app.log.info(purged, 'purged deleted items past their retention');
       },
       (error: unknown) => app.log.error({ err: error }, 'purge sweep failed'),
     );

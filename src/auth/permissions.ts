@@ -17,6 +17,10 @@ export const PERMISSION_ORGANIZATION_READ = 'Organization.Read.All';
 export const PERMISSION_ORGANIZATION_READ_WRITE = 'Organization.ReadWrite.All';
 /** Sign-in logs (spec cba-setup-and-signin.md §8; learn signin-list). */
 export const PERMISSION_AUDIT_LOG_READ = 'AuditLog.Read.All';
+export const PERMISSION_USER_READ_ALL = 'User.Read.All';
+export const PERMISSION_USER_READ_WRITE_ALL = 'User.ReadWrite.All';
+export const PERMISSION_DIRECTORY_READ_ALL = 'Directory.Read.All';
+export const PERMISSION_DIRECTORY_READ_WRITE_ALL = 'Directory.ReadWrite.All';
 
 /**
  * Built-in directory role template ids (the `wids` claim), the same in every tenant
@@ -132,6 +136,47 @@ export const ACCESS_TABLE = {
     permissions: [PERMISSION_AUDIT_LOG_READ],
     roles: ['reportsReader', 'securityReader', 'securityOperator', 'securityAdministrator', 'globalReader', 'globalAdministrator'],
     reads: true,
+  },
+  // Users (spec cba-setup-and-signin.md §1.5): api/user-{list,get}.md: User.Read.All (least),
+  // User.ReadWrite.All, Directory.Read.All, Directory.ReadWrite.All; members read the directory by default,
+  // so a delegated token needs no directory role.
+  'users-read': {
+    permissions: [PERMISSION_USER_READ_ALL, PERMISSION_USER_READ_WRITE_ALL, PERMISSION_DIRECTORY_READ_ALL, PERMISSION_DIRECTORY_READ_WRITE_ALL],
+    roles: 'any',
+    reads: true,
+  },
+  // api/user-post-users.md, user-update.md, user-delete.md: User.ReadWrite.All or Directory.ReadWrite.All;
+  // other users are managed by a User Administrator.
+  'users-write': {
+    permissions: [PERMISSION_USER_READ_WRITE_ALL, PERMISSION_DIRECTORY_READ_WRITE_ALL],
+    roles: ['userAdministrator', 'globalAdministrator'],
+    reads: false,
+  },
+  // authorizationInfo.certificateUserIds of cloud users: "at least Privileged Authentication Administrator"
+  // (entra-docs concept-certificate-based-authentication-certificateuserids.md), so not a User Administrator.
+  'users-write-certificate-ids': {
+    permissions: [PERMISSION_USER_READ_WRITE_ALL, PERMISSION_DIRECTORY_READ_WRITE_ALL],
+    roles: ['privilegedAuthenticationAdministrator', 'globalAdministrator'],
+    reads: false,
+  },
+  // PATCH /users/{id}: whoever holds users-write or users-write-certificate-ids gets in; the route then
+  // requires the one (or both) the body's properties need.
+  'users-update': {
+    permissions: [PERMISSION_USER_READ_WRITE_ALL, PERMISSION_DIRECTORY_READ_WRITE_ALL],
+    roles: ['userAdministrator', 'privilegedAuthenticationAdministrator', 'globalAdministrator'],
+    reads: false,
+  },
+  // /directory/deletedItems/{id} holds PKIs, CAs and users: read or users-read lets the request in, and
+  // the route requires the row of the item it finds (read/write for PKIs and CAs, users-* for users).
+  'deleted-items-read': {
+    permissions: [PERMISSION_READ, PERMISSION_READ_WRITE, PERMISSION_USER_READ_ALL, PERMISSION_USER_READ_WRITE_ALL, PERMISSION_DIRECTORY_READ_ALL, PERMISSION_DIRECTORY_READ_WRITE_ALL],
+    roles: 'any',
+    reads: true,
+  },
+  'deleted-items-write': {
+    permissions: [PERMISSION_READ_WRITE, PERMISSION_USER_READ_WRITE_ALL, PERMISSION_DIRECTORY_READ_WRITE_ALL],
+    roles: ['privilegedAuthenticationAdministrator', 'authenticationAdministrator', 'userAdministrator', 'globalAdministrator'],
+    reads: false,
   },
 } as const satisfies Record<string, AccessRule>;
 

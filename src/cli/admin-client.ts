@@ -66,5 +66,6 @@ export function describeCounts(counts: TenantContentCounts): string {
     plural(counts.jobs, 'upload job', 'upload jobs'),
     plural(counts.x509CertificatePolicies, 'x509 policy', 'x509 policies'),
     plural(counts.classicCertificateAuthorities, 'classic store certificate authority', 'classic store certificate authorities'),
+    plural(counts.users, 'user', 'users'),
   ].join(', ');
 }

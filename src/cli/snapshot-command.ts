@@ -90,6 +90,7 @@ function countsOf(document: unknown): TenantContentCounts {
     uploadJobs: unknown[];
     x509CertificatePolicy: unknown;
     classicCertificateBasedAuthConfiguration?: { certificateAuthorities: unknown[] } | null;
+    users?: unknown[];
   };
   return {
     certificateBasedAuthConfigurations: snapshot.certificateBasedAuthConfigurations.length,
@@ -98,5 +99,6 @@ function countsOf(document: unknown): TenantContentCounts {
     x509CertificatePolicies: snapshot.x509CertificatePolicy ? 1 : 0,
     classicCertificateBasedAuthConfigurations: snapshot.classicCertificateBasedAuthConfiguration ? 1 : 0,
     classicCertificateAuthorities: snapshot.classicCertificateBasedAuthConfiguration?.certificateAuthorities.length ?? 0,
+    users: snapshot.users?.length ?? 0,
   };
 }

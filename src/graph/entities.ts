@@ -3,7 +3,7 @@
 // The same definitions generate the entity types of $metadata (graph/metadata-model.ts), so the names and
 // types a client reads there are the ones the server filters, selects and serves.
 
-export type EdmType = 'string' | 'datetime' | 'boolean' | 'enum' | 'binary';
+export type EdmType = 'string' | 'datetime' | 'boolean' | 'enum' | 'binary' | 'complex' | 'stringCollection';
 export type FilterOperator = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le' | 'in' | 'startswith';
 
 export interface PropertyDefinition {
@@ -20,6 +20,15 @@ export interface PropertyDefinition {
   readonly enumMembers?: readonly string[];
   /** The EnumType of an `enum` property, e.g. certificateAuthorityType. */
   readonly enumType?: string;
+  /** The ComplexType of a `complex` property, e.g. authorizationInfo. */
+  readonly complexType?: string;
+}
+
+/** A collection of strings $filter reaches with `path/any(x: …)`, and what the lambda may do with x. */
+export interface LambdaCollection {
+  /** The store's field (a collection mapping). */
+  readonly field: string;
+  readonly operators: readonly ('eq' | 'in' | 'startswith')[];
 }
 
 export interface EntityDefinition {
@@ -29,6 +38,8 @@ export interface EntityDefinition {
   readonly properties: Readonly<Record<string, PropertyDefinition>>;
   /** Other spellings accepted in $select and $filter, mapped to the property. */
   readonly aliases?: Readonly<Record<string, string>>;
+  /** Collections `any` filters on, by path (e.g. authorizationInfo/certificateUserIds). */
+  readonly lambdaCollections?: Readonly<Record<string, LambdaCollection>>;
 }
 
 const STRING_OPS: readonly FilterOperator[] = ['eq', 'ne', 'in', 'startswith'];

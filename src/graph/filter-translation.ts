@@ -1,6 +1,6 @@
 // Checks a parsed $filter against what the entity allows (property, operator, literal type) and turns it
 // into the store's neutral Condition. Refusals say which property, operator or value is at fault.
-import type { Condition, Scalar } from '../store/list-query.ts';
+import type { Condition, ElementCondition, Scalar } from '../store/list-query.ts';
 import { type EntityDefinition, type FilterOperator, type PropertyDefinition, propertyNamed } from './entities.ts';
 import { type FilterNode, FilterSyntaxError, FilterUnsupportedError, type Literal } from './odata-filter.ts';
 
@@ -24,6 +24,50 @@ export function filterCondition(node: FilterNode, entity: EntityDefinition): Con
       if (node.value.type !== 'string') throw new FilterSyntaxError(`startswith needs a string literal for '${field}'`, node.position);
       return { kind: 'startsWith', field, prefix: node.value.value };
     }
+    case 'any': {
+      const collection = entity.lambdaCollections?.[node.collection];
+      if (!collection) {
+        throw new FilterUnsupportedError(`Could not find a collection named '${node.collection}' on type '${entity.typeName}' to use with 'any' in $filter.`);
+      }
+      return { kind: 'any', field: collection.field, condition: elementCondition(node.predicate, node.variable, node.collection, collection.operators) };
+    }
+  }
+}
+
+/** The lambda's predicate as a condition on one element: only the variable, with the collection's operators. */
+function elementCondition(node: FilterNode, variable: string, collection: string, operators: readonly string[]): ElementCondition {
+  const allowed = (op: string) => {
+    if (!operators.includes(op)) {
+      throw new FilterUnsupportedError(`The operator '${op}' is not supported inside '${collection}/any' (supported: ${operators.join(', ')}).`);
+    }
+  };
+  const onVariable = (property: string) => {
+    if (property !== variable) throw new FilterUnsupportedError(`Inside '${collection}/any(${variable}: …)' only the lambda variable '${variable}' may be compared; found '${property}'.`);
+  };
+  const text = (literal: Literal, position: number) => {
+    if (literal.type !== 'string') throw new FilterSyntaxError(`the value compared with an element of '${collection}' must be a quoted string`, position);
+    return literal.value;
+  };
+  switch (node.type) {
+    case 'and':
+    case 'or':
+      return { kind: node.type, conditions: [elementCondition(node.left, variable, collection, operators), elementCondition(node.right, variable, collection, operators)] };
+    case 'not':
+      return { kind: 'not', condition: elementCondition(node.operand, variable, collection, operators) };
+    case 'compare':
+      onVariable(node.property);
+      allowed(node.op);
+      return { kind: 'eq', value: text(node.value, node.position) };
+    case 'in':
+      onVariable(node.property);
+      allowed('in');
+      return { kind: 'or', conditions: node.values.map((v) => ({ kind: 'eq', value: text(v, node.position) }) as const) };
+    case 'startswith':
+      onVariable(node.property);
+      allowed('startswith');
+      return { kind: 'startsWith', prefix: text(node.value, node.position) };
+    case 'any':
+      throw new FilterUnsupportedError(`A lambda inside '${collection}/any' is not supported.`);
   }
 }
 
@@ -65,6 +109,8 @@ function scalarFor(field: string, definition: PropertyDefinition, literal: Liter
       return value;
     }
     case 'binary':
+    case 'complex':
+    case 'stringCollection':
       throw new FilterUnsupportedError(`The property '${field}' does not support $filter.`);
   }
 }

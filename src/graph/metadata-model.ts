@@ -5,6 +5,7 @@
 // properties that lead to what we serve. Shapes, names, enum values and nullability follow Microsoft's
 // published CSDL (spec §1–§4, §6, §8.2); capability annotations follow spec §3.1/§4.1.
 import { CA_ENTITY, type EdmType, type EntityDefinition, PKI_ENTITY, type PropertyDefinition } from './entities.ts';
+import { USER_ENTITY } from './user-entity.ts';
 
 export const EDM_NAMESPACE = 'microsoft.graph';
 export const EDM_ALIAS = 'graph';
@@ -96,14 +97,19 @@ const property = (name: string, type: string, nullable = true): EdmProperty => (
 const contained = (name: string, type: string, inline = false): EdmNavigationProperty => ({ name, type, containsTarget: true, ...(inline ? { inline } : {}) });
 const related = (name: string, type: string): EdmNavigationProperty => ({ name, type, containsTarget: false });
 
-const PRIMITIVE: Record<Exclude<EdmType, 'enum'>, string> = {
+const PRIMITIVE: Record<Exclude<EdmType, 'enum' | 'complex'>, string> = {
   string: 'Edm.String',
   datetime: 'Edm.DateTimeOffset',
   boolean: 'Edm.Boolean',
   binary: 'Edm.Binary',
+  stringCollection: 'Collection(Edm.String)',
 };
 
 function edmTypeOf(name: string, definition: PropertyDefinition): string {
+  if (definition.type === 'complex') {
+    if (!definition.complexType) throw new Error(`complex property ${name} names no complexType`);
+    return graph(definition.complexType);
+  }
   if (definition.type !== 'enum') return PRIMITIVE[definition.type];
   if (!definition.enumType) throw new Error(`enum property ${name} names no enumType`);
   return graph(definition.enumType);
@@ -146,6 +152,13 @@ const CA: EdmStructuredType = {
   properties: declaredProperties(CA_ENTITY, [ENTITY, DIRECTORY_OBJECT]),
 };
 
+/** microsoft.graph.user with the properties this server stores (Graph's has many more). */
+const USER: EdmStructuredType = {
+  name: localName(USER_ENTITY),
+  baseType: graph('directoryObject'),
+  properties: declaredProperties(USER_ENTITY, [ENTITY, DIRECTORY_OBJECT]),
+};
+
 const ENUM_TYPES: readonly EdmEnumType[] = [
   { name: 'advancedConfigState', members: [['default', 0], ['enabled', 1], ['disabled', 2], ['unknownFutureValue', 3]] },
   {
@@ -173,6 +186,7 @@ const affinity = graph('x509CertificateAffinityLevel');
 const targetType = graph('authenticationMethodTargetType');
 
 const COMPLEX_TYPES: readonly EdmStructuredType[] = [
+  { name: 'authorizationInfo', properties: [property('certificateUserIds', collection('Edm.String'))] },
   // The classic store's CA (Microsoft's CSDL: certificate, isRootAuthority, issuer and issuerSki non-null).
   {
     name: 'certificateAuthority',
@@ -326,6 +340,7 @@ const ENTITY_TYPES: readonly EdmStructuredType[] = [
   },
   PKI,
   CA,
+  USER,
   // The classic store: an entity set of its own, reached from organization (not contained).
   {
     name: 'certificateBasedAuthConfiguration',
@@ -439,6 +454,7 @@ export const GRAPH_PKI_SCHEMA: EdmSchema = {
     // Targets of the context URLs Graph gives a restored object and the authentication-method policy.
     entitySets: [
       { name: 'directoryObjects', entityType: graph('directoryObject') },
+      { name: 'users', entityType: graph(localName(USER_ENTITY)) },
       { name: 'authenticationMethodConfigurations', entityType: graph('authenticationMethodConfiguration') },
       {
         name: 'organization',
@@ -451,5 +467,6 @@ export const GRAPH_PKI_SCHEMA: EdmSchema = {
   capabilities: [
     collectionCapabilities(`${EDM_NAMESPACE}.publicKeyInfrastructureRoot/certificateBasedAuthConfigurations`, PKI_ENTITY),
     collectionCapabilities(`${EDM_NAMESPACE}.${PKI_TYPE}/certificateAuthorities`, CA_ENTITY),
+    collectionCapabilities(`${EDM_NAMESPACE}.GraphService/users`, USER_ENTITY),
   ],
 };

@@ -1,6 +1,7 @@
 // Parser for the $filter subset Graph supports on these collections: comparisons (eq ne gt ge lt le),
-// `in`, startswith(), and/or/not, parentheses, and literals (strings with '' quoting, numbers, true,
-// false, null, DateTimeOffset, enum values). Hand-written: the npm OData parsers reject `in`, `not(`,
+// `in`, startswith(), and/or/not, parentheses, the lambda `path/any(x: …)` over a collection (users'
+// authorizationInfo/certificateUserIds), and literals (strings with '' quoting, numbers, true, false,
+// null, DateTimeOffset, enum values). Hand-written: the npm OData parsers reject `in`, `not(`,
 // camel-case function names or bare dates (see ../shared/STACK.md §3). The output is a small typed AST
 // with positions, which filter-translation.ts checks against the entity and turns into a store query.
 
@@ -19,7 +20,9 @@ export type FilterNode =
   | { readonly type: 'not'; readonly operand: FilterNode }
   | { readonly type: 'compare'; readonly op: ComparisonOp; readonly property: string; readonly value: Literal; readonly position: number }
   | { readonly type: 'in'; readonly property: string; readonly values: readonly Literal[]; readonly position: number }
-  | { readonly type: 'startswith'; readonly property: string; readonly value: Literal; readonly position: number };
+  | { readonly type: 'startswith'; readonly property: string; readonly value: Literal; readonly position: number }
+  /** `collection/any(variable: predicate)`; inside the predicate the variable stands for one element. */
+  | { readonly type: 'any'; readonly collection: string; readonly variable: string; readonly predicate: FilterNode; readonly position: number };
 
 /** A syntax error, with the 1-based character position where it was found. */
 export class FilterSyntaxError extends Error {
@@ -35,7 +38,7 @@ export class FilterSyntaxError extends Error {
 export class FilterUnsupportedError extends Error {}
 
 type Token =
-  | { readonly kind: 'punct'; readonly text: '(' | ')' | ','; readonly at: number }
+  | { readonly kind: 'punct'; readonly text: '(' | ')' | ',' | ':'; readonly at: number }
   | { readonly kind: 'word'; readonly text: string; readonly at: number }
   | { readonly kind: 'literal'; readonly literal: Literal; readonly at: number }
   | { readonly kind: 'end'; readonly at: number };
@@ -48,7 +51,8 @@ const UNSUPPORTED_FUNCTIONS = new Set([
 ]);
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:\d{2})/;
 const NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/;
-const WORD = /^[A-Za-z_][A-Za-z0-9_.]*/;
+/** A name, or a path of names joined by `/` (authorizationInfo/certificateUserIds/any). */
+const WORD = /^[A-Za-z_][A-Za-z0-9_.]*(?:\/[A-Za-z_][A-Za-z0-9_.]*)*/;
 /** Nesting deeper than this is refused, so a hostile filter cannot exhaust the stack. */
 const MAX_DEPTH = 50;
 
@@ -69,7 +73,7 @@ function tokenize(text: string): Token[] {
       continue;
     }
     const at = i + 1;
-    if (c === '(' || c === ')' || c === ',') {
+    if (c === '(' || c === ')' || c === ',' || c === ':') {
       tokens.push({ kind: 'punct', text: c, at });
       i++;
       continue;
@@ -178,8 +182,27 @@ class Parser {
     }
     if (token.kind !== 'word') throw new FilterSyntaxError(`unexpected ${describe(token)}; expected a property, a function or '('`, token.at);
     const name = token.text;
+    const slash = name.lastIndexOf('/');
+    if (slash > 0 && this.isPunct('(')) return this.lambda(name.slice(0, slash), name.slice(slash + 1), token.at, depth);
     if (this.isPunct('(')) return this.functionCall(name, token.at);
     return this.comparison(name, token.at);
+  }
+
+  /** `collection/any(x: predicate)`; `all`, and `any()` without a predicate, are not supported. */
+  private lambda(collection: string, operator: string, at: number, depth: number): FilterNode {
+    const lower = operator.toLowerCase();
+    if (lower === 'all') throw new FilterUnsupportedError(`The lambda operator 'all' is not supported in $filter; use 'any'.`);
+    if (lower !== 'any') throw new FilterSyntaxError(`unknown function '${operator}' after '${collection}/'`, at);
+    this.expectPunct('(');
+    const variable = this.next();
+    if (variable.kind === 'punct' && variable.text === ')') throw new FilterUnsupportedError(`'${collection}/any()' without a lambda expression is not supported.`);
+    if (variable.kind !== 'word' || variable.text.includes('/')) {
+      throw new FilterSyntaxError(`unexpected ${describe(variable)}; expected a lambda variable such as x`, variable.at);
+    }
+    this.expectPunct(':');
+    const predicate = this.expression(depth + 1);
+    this.expectPunct(')');
+    return { type: 'any', collection, variable: variable.text, predicate, position: at };
   }
 
   private functionCall(name: string, at: number): FilterNode {
@@ -226,7 +249,7 @@ class Parser {
     throw new FilterSyntaxError(`unexpected ${describe(token)}; expected a literal value`, token.at);
   }
 
-  private expectPunct(text: '(' | ')' | ','): void {
+  private expectPunct(text: '(' | ')' | ',' | ':'): void {
     const token = this.next();
     if (token.kind !== 'punct' || token.text !== text) throw new FilterSyntaxError(`unexpected ${describe(token)}; expected '${text}'`, token.at);
   }

@@ -13,7 +13,9 @@ import { PKI_COLLECTION_PATH, ROOT_PATH } from '../graph/context.ts';
 import { asDeletedItems, CA_ENTITY, type EntityDefinition, PKI_ENTITY } from '../graph/entities.ts';
 import { EDM_NAMESPACE, type EdmStructuredType, GRAPH_PKI_SCHEMA } from '../graph/metadata-model.ts';
 import { COLLECTION_OPTIONS, type PageLimits } from '../graph/query-options.ts';
+import { USER_ENTITY } from '../graph/user-entity.ts';
 import { ADMIN_PREFIX } from './routes/admin/admin-routes.ts';
+import { USERS_PATH } from './routes/directory/user-routes.ts';
 import { VERIFY_PREFIX } from './routes/verification/verify-routes.ts';
 import { CRL_HEALTH_PATH } from './routes/verification/crl-health-routes.ts';
 import { MIGRATE_CLASSIC_PATH } from './routes/trust-store/classic-migration-routes.ts';
@@ -33,6 +35,7 @@ const PKI = PKI_ENTITY.typeName;
 const CA = CA_ENTITY.typeName;
 const ROOT = graphType('publicKeyInfrastructureRoot');
 const X509_POLICY = graphType('x509CertificateAuthenticationMethodConfiguration');
+const USER = USER_ENTITY.typeName;
 const CLASSIC = graphType('certificateBasedAuthConfiguration');
 const ORGANIZATION = graphType('organization');
 const METHODS_POLICY = graphType('authenticationMethodsPolicy');
@@ -103,6 +106,19 @@ function structuredSchema(local: string, kind: 'complex' | 'entity' | 'selectabl
   };
 }
 
+/**
+ * A user: Graph returns a default set of properties without $select and exactly the selected ones with
+ * it (id included only then), so none is sure to be there; deletedItems adds @odata.type.
+ */
+function userSchema(): OpenAPIV3.SchemaObject {
+  return {
+    ...structuredSchema('user', 'selectable'),
+    description:
+      'Without $select: businessPhones, displayName, givenName, jobTitle, mail, mobilePhone, officeLocation, preferredLanguage, surname, userPrincipalName and id. With $select: exactly the selected properties.',
+    required: [],
+  };
+}
+
 /** Navigation properties the server writes inline with the entity (inherited ones first). */
 function inlineNavigationsOf(type: EdmStructuredType): NonNullable<EdmStructuredType['navigationProperties']> {
   const base = type.baseType && STRUCTURED.find((t) => `graph.${t.name}` === type.baseType);
@@ -138,6 +154,8 @@ const SCHEMAS: Record<string, Schema> = {
   [CA]: structuredSchema('certificateAuthorityDetail', 'selectable'),
   [collectionOf(PKI)]: collectionResponse(PKI),
   [collectionOf(CA)]: collectionResponse(CA),
+  [USER]: userSchema(),
+  [collectionOf(USER)]: collectionResponse(USER),
   [ROOT]: structuredSchema('publicKeyInfrastructureRoot', 'entity'),
   [X509_POLICY]: structuredSchema('x509CertificateAuthenticationMethodConfiguration', 'entity'),
   [METHODS_POLICY]: structuredSchema('authenticationMethodsPolicy', 'entity'),
@@ -330,6 +348,7 @@ const SCHEMAS: Record<string, Schema> = {
     x509CertificatePolicies: count(),
     classicCertificateBasedAuthConfigurations: count(),
     classicCertificateAuthorities: count(),
+    users: count(),
   }),
 };
 
@@ -513,7 +532,8 @@ function graphOperations(limits: PageLimits): Map<string, OperationDoc> {
   const cas = `${pki}/certificateAuthorities`;
   const ca = `${cas}/:caId`;
   const item = `${DELETED}/:itemId`;
-  const deletedItem = oneOf(PKI, CA);
+  const deletedItem = oneOf(PKI, CA, USER);
+  const user = `${USERS_PATH}/:userId`;
   const classic = '/organization/:organizationId/certificateBasedAuthConfiguration';
   const operations: [string, OperationDoc][] = [
     [`GET /${ROOT_PATH}`, { success: ok("The tenant's publicKeyInfrastructureRoot.", ref(ROOT)) }],
@@ -534,18 +554,24 @@ function graphOperations(limits: PageLimits): Map<string, OperationDoc> {
       `POST ${pki}/${action}`,
       { success: noContent("The upload job is stored; the PKI's status is running until it ends.") },
     ]),
-    ...[PKI_ENTITY, CA_ENTITY].flatMap((entity): [string, OperationDoc][] => [
+    [`GET ${USERS_PATH}`, { success: ok('A page of users.', ref(collectionOf(USER))), query: listQuery(USER_ENTITY, limits) }],
+    [`POST ${USERS_PATH}`, { success: created(USER) }],
+    [`GET ${USERS_PATH}/$count`, { success: countText(), query: queryOf({ filter: filterParam(USER_ENTITY) }) }],
+    [`GET ${user}`, { success: ok('The user (by id or userPrincipalName).', ref(USER)), query: queryOf({ select: selectParam(USER_ENTITY) }) }],
+    [`PATCH ${user}`, { success: noContent('Updated.') }],
+    [`DELETE ${user}`, { success: noContent('Deleted (to deletedItems).') }],
+    ...[PKI_ENTITY, CA_ENTITY, USER_ENTITY].flatMap((entity): [string, OperationDoc][] => [
       [
         `GET ${DELETED}/${entity.typeName}`,
         { success: ok(`A page of deleted ${entity.typeName} objects.`, ref(collectionOf(entity.typeName))), query: listQuery(asDeletedItems(entity), limits) },
       ],
       [`GET ${DELETED}/${entity.typeName}/$count`, { success: countText(), query: queryOf({ filter: filterParam(asDeletedItems(entity)) }) }],
     ]),
-    [`GET ${item}`, { success: ok('The deleted PKI or CA.', deletedItem), query: queryOf({ select: text("Comma-separated properties of the item's type; id and @odata.type are always returned.") }) }],
+    [`GET ${item}`, { success: ok('The deleted PKI, CA or user.', deletedItem), query: queryOf({ select: text("Comma-separated properties of the item's type; id and @odata.type are always returned.") }) }],
     [`DELETE ${item}`, { success: noContent('Purged for good (a PKI with its CAs).') }],
     ...['restore', 'microsoft.graph.restore'].map((action): [string, OperationDoc] => [
       `POST ${item}/${action}`,
-      { success: ok('The restored PKI (with its CAs) or CA.', deletedItem) },
+      { success: ok('The restored PKI (with its CAs), CA or user.', deletedItem) },
     ]),
     [`GET /${X509_POLICY_PATH}`, { success: ok("The tenant's x509 certificate authentication-method policy.", ref(X509_POLICY)) }],
     [`PATCH /${X509_POLICY_PATH}`, { success: noContent('Updated.') }],

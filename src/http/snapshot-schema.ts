@@ -69,6 +69,25 @@ const UploadJobSchema = strictObject(
   'uploadJob',
 );
 
+const UserSchema = strictObject(
+  {
+    id: id(),
+    userPrincipalName: Type.String(),
+    onPremisesUserPrincipalName: nullableString(),
+    onPremisesSyncEnabled: Type.Unsafe<boolean | null>({ type: ['boolean', 'null'] }),
+    mail: nullableString(),
+    mailNickname: nullableString(),
+    displayName: nullableString(),
+    givenName: nullableString(),
+    surname: nullableString(),
+    jobTitle: nullableString(),
+    accountEnabled: Type.Boolean(),
+    certificateUserIds: Type.Array(Type.String()),
+    createdDateTime: time(),
+    deletedDateTime: nullableTime(),
+  },
+  'user',
+);
 // The authenticationMethodsPolicy root: its writable properties as its PATCH body has them.
 const { policyMigrationState, reconfirmationInDays, registrationEnforcement } = MethodsPolicyBodySchema.properties;
 
@@ -115,6 +134,8 @@ export const TenantSnapshotSchema = strictObject(
         Type.Null(),
       ]),
     ),
+    // Optional: snapshots written before users existed import as a tenant without users.
+    users: Type.Optional(Type.Array(UserSchema)),
     authenticationMethodsPolicy: Type.Optional(
       Type.Union([
         strictObject(

@@ -1,8 +1,8 @@
 // A tenant's data as a whole, for the admin API: what it holds, resetting it (one tenant or every one),
 // and a per-tenant lock that serialises whole-tenant writes (snapshot import, seeding) across instances.
 // The tables that carry a tenant: certificate_based_auth_pki, certificate_authority, job,
-// x509_certificate_policy and the classic store's two. server_setting and crl_cache belong to no tenant
-// and are left alone.
+// x509_certificate_policy, the classic store's two and directory_user (its user_certificate_user_id rows go
+// with it, by foreign key). server_setting and crl_cache belong to no tenant and are left alone.
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 
@@ -15,6 +15,7 @@ export interface TenantContentCounts {
   /** The classic store: 0 or 1 configuration, and its CAs. */
   readonly classicCertificateBasedAuthConfigurations: number;
   readonly classicCertificateAuthorities: number;
+  readonly users: number;
 }
 
 // Children before their parents (the foreign keys would cascade, but counting them needs their own delete).
@@ -25,6 +26,7 @@ const TENANT_TABLES = [
   'x509_certificate_policy',
   'classic_certificate_authority',
   'classic_auth_configuration',
+  'directory_user',
 ] as const;
 type TenantTable = (typeof TENANT_TABLES)[number];
 /**
@@ -104,6 +106,7 @@ function countsFrom([
   x509CertificatePolicies = 0,
   classicCertificateAuthorities = 0,
   classicCertificateBasedAuthConfigurations = 0,
+  users = 0,
 ]: readonly number[]): TenantContentCounts {
-  return { certificateBasedAuthConfigurations, certificateAuthorities, jobs, x509CertificatePolicies, classicCertificateBasedAuthConfigurations, classicCertificateAuthorities };
+  return { certificateBasedAuthConfigurations, certificateAuthorities, jobs, x509CertificatePolicies, classicCertificateBasedAuthConfigurations, classicCertificateAuthorities, users };
 }

@@ -1,8 +1,8 @@
 // What the admin-API tests share: admin calls, a tenant filled with every kind of data (live and deleted
-// PKIs and CAs, an x509 policy, the authenticationMethodsPolicy root), and a tenant's complete view through Graph's own GETs, to compare before
+// PKIs, CAs and users, an x509 policy, the authenticationMethodsPolicy root), and a tenant's complete view through Graph's own GETs, to compare before
 // and after a reset, an import or a seed.
 import assert from 'node:assert/strict';
-import { PERMISSION_ORGANIZATION_READ_WRITE, PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD } from '../../src/auth/permissions.ts';
+import { PERMISSION_ORGANIZATION_READ_WRITE, PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD, PERMISSION_USER_READ_WRITE_ALL } from '../../src/auth/permissions.ts';
 import { mintAdminToken, mintToken } from '../../src/auth/token-issuer.ts';
 import type { SigningKey } from '../../src/auth/signing-key.ts';
 import { createCa } from '../helpers/certs.ts';
@@ -12,6 +12,8 @@ export const POLICY_PATH = '/beta/policies/authenticationMethodsPolicy/authentic
 export const METHODS_POLICY_PATH = '/beta/policies/authenticationMethodsPolicy';
 const DELETED_PKIS = '/beta/directory/deletedItems/microsoft.graph.certificateBasedAuthPki';
 const DELETED_CAS = '/beta/directory/deletedItems/microsoft.graph.certificateAuthorityDetail';
+const DELETED_USERS = '/beta/directory/deletedItems/microsoft.graph.user';
+const USER_PROPERTIES = 'id,userPrincipalName,displayName,mail,mailNickname,accountEnabled,authorizationInfo,createdDateTime,deletedDateTime,onPremisesUserPrincipalName,onPremisesSyncEnabled';
 
 /** A Graph client of one tenant and an admin client, on one server. */
 export interface Clients {
@@ -23,7 +25,7 @@ export interface Clients {
 export async function clientsFor(url: string, key: SigningKey, tenantId: string): Promise<Clients> {
   const graphToken = await mintToken(key, {
     tenantId,
-    appRoles: [PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD, PERMISSION_ORGANIZATION_READ_WRITE],
+    appRoles: [PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD, PERMISSION_ORGANIZATION_READ_WRITE, PERMISSION_USER_READ_WRITE_ALL],
     scopes: [],
     directoryRoles: [],
     ttlSeconds: 3600,
@@ -38,7 +40,10 @@ export async function clientsFor(url: string, key: SigningKey, tenantId: string)
 
 let counter = 0;
 
-/** Fills the tenant: two live PKIs with CAs (one CA deleted), a deleted PKI with its CA, a changed x509 policy, a classic store of two CAs. */
+/**
+ * Fills the tenant: two live PKIs with CAs (one CA deleted), a deleted PKI with its CA, a changed x509
+ * policy, a classic store of two CAs, a user with certificateUserIds and a deleted one.
+ */
 export async function fillTenant(c: Clients, label: string): Promise<{ livePki: string; deletedPki: string; deletedCa: string }> {
   const created = async (path: string, body: unknown) => {
     const res = await c.graph('POST', path, { body });
@@ -67,6 +72,18 @@ export async function fillTenant(c: Clients, label: string): Promise<{ livePki: 
     },
   });
   assert.equal(policy.status, 204, policy.text);
+  const user = (name: string) => ({
+    accountEnabled: true,
+    displayName: `${label} ${name}`,
+    mailNickname: name,
+    userPrincipalName: `${name}.${label.replace(/[^A-Za-z0-9]/g, '')}@contoso.com`,
+    passwordProfile: { password: 'p@ss-W0rd!' },
+  });
+  const kept = await created('/v1.0/users', user('kept'));
+  const patched = await c.graph('PATCH', `/v1.0/users/${kept}`, { body: { authorizationInfo: { certificateUserIds: [`X509:<PN>kept@${label.replace(/[^A-Za-z0-9]/g, '')}`] } } });
+  assert.equal(patched.status, 204, patched.text);
+  const gone = await created('/v1.0/users', user('gone'));
+  assert.equal((await c.graph('DELETE', `/v1.0/users/${gone}`)).status, 204);
   const root = await c.graph('PATCH', METHODS_POLICY_PATH, {
     body: { reconfirmationInDays: 30, registrationEnforcement: { authenticationMethodsRegistrationCampaign: { state: 'enabled', excludeTargets: [{ id: `${label}-group`, targetType: 'group' }] } } },
   });
@@ -106,6 +123,8 @@ export async function tenantView(c: Clients): Promise<Record<string, unknown>> {
   await get(`${DELETED_PKIS}?$top=999`);
   await get(`${DELETED_CAS}?$top=999`);
   await get(POLICY_PATH);
+  await get(`/beta/users?$top=999&$select=${USER_PROPERTIES}`);
+  await get(`${DELETED_USERS}?$top=999&$select=${USER_PROPERTIES}`);
   await get(METHODS_POLICY_PATH);
   await get(`/v1.0/organization/${c.tenantId}/certificateBasedAuthConfiguration`);
   return view;

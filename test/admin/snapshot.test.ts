@@ -84,7 +84,7 @@ describe('export → reset → import', () => {
     assert.equal(imported.status, 200, imported.text);
     assert.deepEqual(imported.body, {
       tenantId: TENANT_A,
-      imported: { certificateBasedAuthConfigurations: 3, certificateAuthorities: 5, jobs: 2, x509CertificatePolicies: 1, classicCertificateBasedAuthConfigurations: 1, classicCertificateAuthorities: 2 },
+      imported: { certificateBasedAuthConfigurations: 3, certificateAuthorities: 5, jobs: 2, x509CertificatePolicies: 1, classicCertificateBasedAuthConfigurations: 1, classicCertificateAuthorities: 2, users: 2 },
     });
 
     assert.deepEqual(await tenantView(a), before);
@@ -296,6 +296,7 @@ describe('GET /_admin/tenants/{tenantId}/snapshot', () => {
         certificateBasedAuthConfigurations: [],
         uploadJobs: [],
         x509CertificatePolicy: null,
+        users: [],
         authenticationMethodsPolicy: null,
         classicCertificateBasedAuthConfiguration: null,
       });

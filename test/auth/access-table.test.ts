@@ -95,6 +95,58 @@ const EXPECTED: Readonly<Record<Access, KindExpectation>> = {
     foreignPermission: 'PublicKeyInfrastructure.ReadWrite.All',
     reads: false,
   },
+  // api/user-list.md, user-get.md: User.Read.All; members read the directory (no role needed).
+  'users-read': {
+    least: 'User.Read.All',
+    leastRoles: 'any',
+    globalReader: true,
+    foreignPermission: 'PublicKeyInfrastructure.ReadWrite.All',
+    reads: true,
+  },
+  // api/user-post-users.md, user-delete.md: User.ReadWrite.All; User Administrator.
+  'users-write': {
+    least: 'User.ReadWrite.All',
+    leastRoles: ['userAdministrator'],
+    globalReader: false,
+    unlisted: 'authenticationAdministrator',
+    foreignPermission: 'PublicKeyInfrastructure.ReadWrite.All',
+    reads: false,
+  },
+  // entra-docs certificateuserids page: at least Privileged Authentication Administrator.
+  'users-write-certificate-ids': {
+    least: 'User.ReadWrite.All',
+    leastRoles: ['privilegedAuthenticationAdministrator'],
+    globalReader: false,
+    unlisted: 'userAdministrator',
+    foreignPermission: 'PublicKeyInfrastructure.ReadWrite.All',
+    reads: false,
+  },
+  // api/user-update.md: PATCH admits either of the two rows above (the route checks the body's properties).
+  'users-update': {
+    least: 'User.ReadWrite.All',
+    leastRoles: ['userAdministrator', 'privilegedAuthenticationAdministrator'],
+    globalReader: false,
+    unlisted: 'authenticationAdministrator',
+    foreignPermission: 'PublicKeyInfrastructure.ReadWrite.All',
+    reads: false,
+  },
+  // api/directory-deleteditems-get.md: PKIs and CAs (read) or users (users-read); the route checks the item's kind.
+  'deleted-items-read': {
+    least: 'PublicKeyInfrastructure.Read.All',
+    leastRoles: 'any',
+    globalReader: true,
+    foreignPermission: 'Policy.Read.All',
+    reads: true,
+  },
+  // api/directory-deleteditems-restore.md, -delete.md.
+  'deleted-items-write': {
+    least: 'PublicKeyInfrastructure.ReadWrite.All',
+    leastRoles: ['privilegedAuthenticationAdministrator', 'authenticationAdministrator', 'userAdministrator'],
+    globalReader: false,
+    unlisted: 'authenticationPolicyAdministrator',
+    foreignPermission: 'Policy.ReadWrite.AuthenticationMethod',
+    reads: false,
+  },
 };
 
 interface Operation {
@@ -228,6 +280,7 @@ describe('the access table, endpoint by endpoint (beta and v1.0)', () => {
       ['read', 'write'],
       ['policy-read', 'policy-write'],
       ['classic-read', 'classic-write'],
+      ['users-read', 'users-write'],
     ];
     for (const [readKind, writeKind] of pairs) {
       const writePermission = EXPECTED[writeKind].least;

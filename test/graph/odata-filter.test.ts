@@ -2,7 +2,7 @@
 // precise errors with positions, and refusal of what the collections do not support.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CA_ENTITY, PKI_ENTITY } from '../../src/graph/entities.ts';
+import { CA_ENTITY, type EntityDefinition, PKI_ENTITY } from '../../src/graph/entities.ts';
 import { filterCondition } from '../../src/graph/filter-translation.ts';
 import { FilterSyntaxError, FilterUnsupportedError, parseFilter } from '../../src/graph/odata-filter.ts';
 
@@ -66,6 +66,41 @@ describe('parseFilter', () => {
     assert.throws(() => parseFilter('x has 1'), FilterUnsupportedError);
   });
 
+  it('parses the lambda any over a property path, its variable standing for one element', () => {
+    assert.deepEqual(parseFilter("authorizationInfo/certificateUserIds/any(x:x eq 'X509:<PN>bob@contoso.com')"), {
+      type: 'any',
+      collection: 'authorizationInfo/certificateUserIds',
+      variable: 'x',
+      predicate: { type: 'compare', op: 'eq', property: 'x', value: { type: 'string', value: 'X509:<PN>bob@contoso.com' }, position: 44 },
+      position: 1,
+    });
+    const node = parseFilter("not(a/any(p: startswith(p, 'X509:<SKI>') or p eq 'z')) and displayName eq 'D'");
+    assert.equal(node.type, 'and');
+    assert.deepEqual(node.type === 'and' && node.left, {
+      type: 'not',
+      operand: {
+        type: 'any',
+        collection: 'a',
+        variable: 'p',
+        predicate: {
+          type: 'or',
+          left: { type: 'startswith', property: 'p', value: { type: 'string', value: 'X509:<SKI>' }, position: 14 },
+          right: { type: 'compare', op: 'eq', property: 'p', value: { type: 'string', value: 'z' }, position: 45 },
+        },
+        position: 5,
+      },
+    });
+  });
+
+  it('refuses all(), any() without a predicate, and malformed lambdas', () => {
+    assert.throws(() => parseFilter("a/all(x:x eq 'v')"), (e: unknown) => e instanceof FilterUnsupportedError && /'all' is not supported/.test(e.message));
+    assert.throws(() => parseFilter('a/any()'), FilterUnsupportedError);
+    assert.throws(() => parseFilter("a/any(x x eq 'v')"), (e: unknown) => e instanceof FilterSyntaxError && /expected ':'/.test(e.message) && e.position === 9);
+    assert.throws(() => parseFilter("a/any(x:x eq 'v'"), (e: unknown) => e instanceof FilterSyntaxError && /expected '\)'/.test(e.message));
+    assert.throws(() => parseFilter("a/some(x:x eq 'v')"), (e: unknown) => e instanceof FilterSyntaxError && /unknown function 'some'/.test(e.message));
+    assert.throws(() => parseFilter("a/any('v':x eq 'v')"), (e: unknown) => e instanceof FilterSyntaxError && /lambda variable/.test(e.message));
+  });
+
   it('bounds nesting so a hostile filter cannot exhaust the stack', () => {
     const deep = `${'('.repeat(5000)}displayName eq 'x'${')'.repeat(5000)}`;
     assert.throws(() => parseFilter(deep), /nests deeper than 50/);
@@ -118,6 +153,41 @@ describe('filterCondition', () => {
       assert.throws(() => translate(text), (error: unknown) => error instanceof FilterSyntaxError && message.test(error.message));
     });
   }
+
+  const withIds: EntityDefinition = {
+    ...PKI_ENTITY,
+    lambdaCollections: { 'authorizationInfo/certificateUserIds': { field: 'certificateUserIds', operators: ['eq', 'in', 'startswith'] } },
+  };
+
+  it('maps any() to a condition on one element of the collection field', () => {
+    assert.deepEqual(translate("authorizationInfo/certificateUserIds/any(x:x eq 'A' or startswith(x,'B') or x in ('C', 'D'))", withIds), {
+      kind: 'any',
+      field: 'certificateUserIds',
+      condition: {
+        kind: 'or',
+        conditions: [
+          { kind: 'or', conditions: [{ kind: 'eq', value: 'A' }, { kind: 'startsWith', prefix: 'B' }] },
+          { kind: 'or', conditions: [{ kind: 'eq', value: 'C' }, { kind: 'eq', value: 'D' }] },
+        ],
+      },
+    });
+    assert.deepEqual(translate("not(authorizationInfo/certificateUserIds/any(x:not(x eq 'A')))", withIds), {
+      kind: 'not',
+      condition: { kind: 'any', field: 'certificateUserIds', condition: { kind: 'not', condition: { kind: 'eq', value: 'A' } } },
+    });
+  });
+
+  it('refuses any() on what is no collection, other variables, other operators and non-strings', () => {
+    const refuses = (text: string, type: typeof FilterUnsupportedError | typeof FilterSyntaxError, message: RegExp) =>
+      assert.throws(() => translate(text, withIds), (e: unknown) => e instanceof type && message.test(e.message));
+    refuses("certificateUserIds/any(x:x eq 'A')", FilterUnsupportedError, /collection named 'certificateUserIds'/);
+    refuses("displayName/any(x:x eq 'A')", FilterUnsupportedError, /collection named 'displayName'/);
+    refuses("authorizationInfo/certificateUserIds/any(x:y eq 'A')", FilterUnsupportedError, /only the lambda variable 'x'.*found 'y'/);
+    refuses("authorizationInfo/certificateUserIds/any(x:x ne 'A')", FilterUnsupportedError, /operator 'ne'/);
+    refuses("authorizationInfo/certificateUserIds/any(x:x gt 'A')", FilterUnsupportedError, /operator 'gt'/);
+    refuses('authorizationInfo/certificateUserIds/any(x:x eq 5)', FilterSyntaxError, /must be a quoted string/);
+    refuses("authorizationInfo/certificateUserIds eq 'A'", FilterUnsupportedError, /property named 'authorizationInfo\/certificateUserIds'/);
+  });
 
   it('refuses enum values that are not members, and mistyped booleans', () => {
     assert.throws(() => translate("certificateAuthorityType eq 'unknownFutureValue'", CA_ENTITY), /one of 'root', 'intermediate'/);

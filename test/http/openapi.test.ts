@@ -10,6 +10,7 @@ import { PERMISSION_ORGANIZATION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHEN
 import { API_VERSIONS } from '../../src/graph/context.ts';
 import { CA_ENTITY, PKI_ENTITY } from '../../src/graph/entities.ts';
 import { createCa, createLeaf } from '../helpers/certs.ts';
+import { PERMISSION_USER_READ_WRITE_ALL } from '../../src/auth/permissions.ts';
 import { PKI_PATH, send, startTestServer, TENANT_A, type TestResponse, type TestServer } from '../helpers/test-server.ts';
 
 interface Media {
@@ -88,8 +89,10 @@ const area = (path: string) =>
 function expectedSuccess(method: string, path: string): string {
   if (method === 'DELETE' && area(path) === 'graph') return '204';
   if (method === 'POST' && /\/(microsoft\.graph\.)?upload$/.test(path)) return '204';
-  if (method === 'PATCH' && path.endsWith(POLICY_PATH)) return '204';
-  if (method === 'POST' && (path.endsWith(PKI_PATH) || path.endsWith('/certificateAuthorities') || path.endsWith('/certificateBasedAuthConfiguration'))) return '201';
+  if (method === 'PATCH' && (path.endsWith(POLICY_PATH) || path.endsWith('/users/{userId}'))) return '204';
+  if (method === 'POST' && (path.endsWith(PKI_PATH) || path.endsWith('/certificateAuthorities') || path.endsWith('/certificateBasedAuthConfiguration') || path.endsWith('/users'))) {
+    return '201';
+  }
   // The certificate sign-in's clients (admin API): registered 201, removed 204.
   if (method === 'POST' && path.endsWith('/oidcClients')) return '201';
   if (method === 'DELETE' && path.endsWith('/oidcClients/{clientId}')) return '204';
@@ -379,5 +382,24 @@ describe('GET /openapi.json: real responses conform to it', () => {
     const adminRefused = await t.request('DELETE', '/_admin/tenants');
     assert.equal(adminRefused.status, 401, 'a Graph token is no admin token');
     assertDocumented('DELETE', '/_admin/tenants', adminRefused);
+  });
+
+  it('users, with and without $select, and deleted users conform too', async () => {
+    const token = await t.token({ appRoles: [PERMISSION_USER_READ_WRITE_ALL] });
+    const body = { accountEnabled: true, displayName: 'Doc', mailNickname: 'doc', userPrincipalName: 'doc@contoso.com', passwordProfile: { password: 'p@ss-W0rd!' } };
+    const created = await t.request('POST', '/v1.0/users', { token, body });
+    assert.equal(created.status, 201, created.text);
+    assertDocumented('POST', '/v1.0/users', created);
+    const id = created.body.id as string;
+    assertDocumented('PATCH', '/v1.0/users/{userId}', await t.request('PATCH', `/v1.0/users/${id}`, { token, body: { authorizationInfo: { certificateUserIds: ['X509:<PN>doc@contoso.com'] } } }));
+    assertDocumented('GET', '/beta/users/{userId}', await t.request('GET', `/beta/users/${id}`, { token }));
+    const selected = await t.request('GET', `/beta/users/${id}?$select=authorizationInfo,accountEnabled,onPremisesSyncEnabled,createdDateTime`, { token });
+    assertDocumented('GET', '/beta/users/{userId}', selected);
+    assertDocumented('GET', '/v1.0/users', await t.request('GET', '/v1.0/users?$top=1', { token }));
+    assertDocumented('GET', '/v1.0/users', await t.request('GET', '/v1.0/users?$count=true', { token }));
+    assertDocumented('DELETE', '/v1.0/users/{userId}', await t.request('DELETE', `/v1.0/users/${id}`, { token }));
+    assertDocumented('GET', '/v1.0/directory/deletedItems/microsoft.graph.user', await t.request('GET', '/v1.0/directory/deletedItems/microsoft.graph.user', { token }));
+    assertDocumented('GET', '/v1.0/directory/deletedItems/{itemId}', await t.request('GET', `/v1.0/directory/deletedItems/${id}`, { token }));
+    assertDocumented('POST', '/v1.0/directory/deletedItems/{itemId}/restore', await t.request('POST', `/v1.0/directory/deletedItems/${id}/restore`, { token }));
   });
 });

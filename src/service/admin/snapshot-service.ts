@@ -28,6 +28,10 @@ import {
   type TenantSnapshot,
 } from './tenant-snapshot.ts';
 import { UPLOAD_JOB, type UploadPayload } from '../trust-store/upload-service.ts';
+import { checkNotBefore, checkTime } from './snapshot-times.ts';
+import { planUsers, snapshotUser } from './user-snapshot.ts';
+import type { UserService } from '../directory/user-service.ts';
+import type { UserRecord } from '../../store/user-repository.ts';
 import { policyFromDocument, policyOf } from '../authentication-methods/x509-policy-service.ts';
 import { settingsFromDocument, settingsOf } from '../authentication-methods/methods-policy-service.ts';
 
@@ -38,6 +42,7 @@ interface ImportPlan {
   readonly jobs: readonly Omit<JobRecord, 'tenantId'>[];
   readonly policy: StoredX509Policy | undefined;
   readonly classic: ClassicConfigurationRecord | undefined;
+  readonly users: readonly UserRecord[];
   readonly methodsPolicy: StoredX509Policy | undefined;
 }
 
@@ -53,16 +58,18 @@ export class SnapshotService {
     private readonly cas: CaService,
     private readonly limits: Pick<Limits, 'maxCasPerPki'>,
     private readonly classic: ClassicStoreService,
+    private readonly users: UserService,
   ) {}
 
   /** Everything the tenant holds; 409 while one of its uploads is queued or running (its outcome is not known yet). */
   async export(tenantId: string): Promise<TenantSnapshot> {
-    const { pkis, cas, jobs, policy, classic, methodsPolicy } = await this.store.consistentRead(async (repos) => ({
+    const { pkis, cas, jobs, policy, classic, users, methodsPolicy } = await this.store.consistentRead(async (repos) => ({
       pkis: await repos.pkis.allOfTenant(tenantId),
       cas: await repos.cas.allOfTenant(tenantId),
       jobs: await repos.jobs.allOfTenant(tenantId),
       policy: await repos.x509Policies.find(tenantId),
       classic: await repos.classicStore.find(tenantId),
+      users: await repos.users.allOfTenant(tenantId),
       methodsPolicy: await repos.methodsPolicies.find(tenantId),
     }));
     const unfinished = jobs.find((job) => job.state === 'queued' || job.state === 'running');
@@ -86,6 +93,7 @@ export class SnapshotService {
       uploadJobs: jobs.filter((job) => job.kind === UPLOAD_JOB).map(snapshotJob),
       x509CertificatePolicy: policy ? { configuration: policyOf(policy), lastModifiedDateTime: policy.lastModifiedDateTime } : null,
       classicCertificateBasedAuthConfiguration: classic ? snapshotClassic(classic) : null,
+      users: users.map(snapshotUser),
       authenticationMethodsPolicy: methodsPolicy
         ? { configuration: settingsOf(methodsPolicy.configuration), lastModifiedDateTime: methodsPolicy.lastModifiedDateTime }
         : null,
@@ -120,6 +128,7 @@ export class SnapshotService {
         }
         if (plan.policy) await repos.x509Policies.save(tenantId, plan.policy);
         if (plan.classic) await this.classic.insert(repos, tenantId, plan.classic);
+        for (const user of plan.users) await repos.users.insert(tenantId, user, this.users.entriesOf(user.certificateUserIds));
         if (plan.methodsPolicy) await repos.methodsPolicies.save(tenantId, plan.methodsPolicy);
         await repos.tenants.unlock(tenantId);
         return {
@@ -129,6 +138,7 @@ export class SnapshotService {
           x509CertificatePolicies: plan.policy ? 1 : 0,
           classicCertificateBasedAuthConfigurations: plan.classic ? 1 : 0,
           classicCertificateAuthorities: plan.classic?.certificateAuthorities.length ?? 0,
+          users: plan.users.length,
         };
       });
     } catch (error) {
@@ -198,6 +208,7 @@ export class SnapshotService {
       cas,
       jobs,
       classic: this.classicRecord(snapshot),
+      users: planUsers(snapshot.users ?? [], this.users, claimId),
       policy: policy
         ? {
             configuration: JSON.stringify(problemAt([...path, 'configuration'], () => policyFromDocument(policy.configuration))),
@@ -339,19 +350,6 @@ function jobRecord(job: SnapshotUploadJob, path: PathSegment[]): Omit<JobRecord,
     // The schema already refuses null here; a finished job always ended at some time.
     finishedAt: checkMillisecondTime(job.finishedDateTime ?? '', [...path, 'finishedDateTime']),
   };
-}
-
-/** A stored time (UTC, whole seconds) that names a real instant; the schema checked its shape. */
-function checkTime(value: string, path: PathSegment[]): string {
-  const time = Date.parse(value);
-  if (Number.isNaN(time) || graphTimestamp(new Date(time)) !== value) throw new DocumentProblem(jsonPath(path), `${JSON.stringify(value)} is not a valid time`);
-  return value;
-}
-
-/** A time that cannot come before another of the same object (deleted or modified before created). */
-function checkNotBefore(value: string, earliest: string, path: PathSegment[]): string {
-  if (value < earliest) throw new DocumentProblem(jsonPath(path), `${JSON.stringify(value)} is before the object's createdDateTime (${earliest})`);
-  return value;
 }
 
 function checkMillisecondTime(value: string, path: PathSegment[]): number {

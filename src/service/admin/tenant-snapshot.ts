@@ -1,6 +1,7 @@
 // The tenant snapshot document (format version 1): everything a tenant holds, as the admin API exports
 // it and imports it. Property names follow the Graph objects they carry; every stored property is there,
 // deleted objects and finished upload jobs included, so an import rebuilds the tenant exactly.
+import type { UserRecord } from '../../store/user-repository.ts';
 import type { X509PolicyPatch } from '../authentication-methods/x509-policy-service.ts';
 import type { MethodsPolicyPatch } from '../authentication-methods/methods-policy-service.ts';
 
@@ -19,6 +20,8 @@ export interface TenantSnapshot {
   readonly uploadJobs: readonly SnapshotUploadJob[];
   /** The tenant's x509 authentication-method policy; null when the tenant never changed it. */
   readonly x509CertificatePolicy: SnapshotX509Policy | null;
+  /** Live and soft-deleted users; absent in snapshots of servers before users (imports as none). */
+  readonly users?: readonly SnapshotUser[] | undefined;
   /**
    * The authenticationMethodsPolicy root's own properties; null when the tenant never changed them.
    * Absent from snapshots written before the root was served (read as null).
@@ -44,6 +47,9 @@ export interface SnapshotClassicCa {
   readonly certificateRevocationListUrl: string | null;
   readonly deltaCertificateRevocationListUrl: string | null;
 }
+
+/** A user with every stored property (the directory-sync ones included), exactly as the store holds it. */
+export type SnapshotUser = UserRecord;
 
 export interface SnapshotPki {
   readonly id: string;

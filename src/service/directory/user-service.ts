@@ -151,6 +151,11 @@ export class UserService {
     if (!deleted) throw graphErrors.notFound(idOrUserPrincipalName);
   }
 
+  /** The lookup entries of certificateUserIds values: each value with the hash of its match key. */
+  entriesOf(values: readonly string[]): CertificateUserIdEntry[] {
+    return values.map((value) => ({ matchHash: hashOf(value), value }));
+  }
+
   /** The soft-deleted user with this id, undefined when none. */
   findDeleted(tenantId: string, id: string): Promise<UserRecord | undefined> {
     return this.users.findById(tenantId, id, 'deleted');
@@ -222,7 +227,7 @@ export class UserService {
     user: UserRecord,
     write: (repos: Store['repositories'], entries: readonly CertificateUserIdEntry[]) => Promise<void>,
   ): Promise<void> {
-    const entries = user.certificateUserIds.map((value) => ({ matchHash: hashOf(value), value }));
+    const entries = this.entriesOf(user.certificateUserIds);
     const check = async (repos: Store['repositories']) => {
       const byName = await repos.users.findByUserPrincipalName(tenantId, user.userPrincipalName);
       if (byName && byName.id !== user.id) throw conflict('userPrincipalName');
