@@ -156,6 +156,8 @@ interface Operation {
   readonly access: Access;
 }
 
+const MIGRATE_CLASSIC = '/graph-pki/v1/migrate-classic';
+
 let t: TestServer;
 let operations: Operation[];
 
@@ -170,6 +172,8 @@ before(async () => {
       const access = operation['x-graph-pki-access'];
       if (access === undefined) continue;
       assert.ok(access in ACCESS_TABLE, `${method} ${path}: unknown access kind ${access}`);
+      // The classic-store migration needs two kinds at once; its own case below checks it.
+      if (path === MIGRATE_CLASSIC) continue;
       operations.push({ method: method.toUpperCase(), path, access: access as Access });
     }
   }
@@ -292,6 +296,28 @@ describe('the access table, endpoint by endpoint (beta and v1.0)', () => {
         assertRefused(await call(op, await t.token({ appRoles: [readPermission] })), `app ${readPermission} ${op.method} ${op.path}`);
       }
     }
+  });
+});
+
+describe('POST /graph-pki/v1/migrate-classic (reads the classic store, writes a PKI)', () => {
+  const migrate: Operation = { method: 'POST', path: MIGRATE_CLASSIC, access: 'write' };
+  const both = [EXPECTED.write.least, EXPECTED['classic-read'].least];
+
+  it('admits a token holding both kinds: an application, or a Global Administrator', async () => {
+    assertAdmitted(await call(migrate, await t.token({ appRoles: both })), 'app with both permissions');
+    assertAdmitted(
+      await call(migrate, await t.token({ scopes: both, directoryRoles: [DIRECTORY_ROLES.globalAdministrator] })),
+      'GA with both scopes',
+    );
+  });
+
+  it('refuses either kind alone, and a PKI administrator who may not read the classic store', async () => {
+    assertRefused(await call(migrate, await t.token({ appRoles: [EXPECTED.write.least] })), 'app with PKI write only');
+    assertRefused(await call(migrate, await t.token({ appRoles: [EXPECTED['classic-read'].least] })), 'app with classic read only');
+    assertRefused(
+      await call(migrate, await t.token({ scopes: both, directoryRoles: [DIRECTORY_ROLES.privilegedAuthenticationAdministrator] })),
+      'Privileged Authentication Administrator with both scopes',
+    );
   });
 });
 
