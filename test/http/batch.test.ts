@@ -3,6 +3,7 @@
 // requests; a malformed batch is refused whole with a precise 400.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { DEFAULT_THROTTLE_CONFIG } from '../../src/config.ts';
 import { API_VERSIONS } from '../../src/graph/context.ts';
 import { PKI_PATH, send, startTestServer, TENANT_A, TENANT_B, tokens, type TestServer } from '../helpers/test-server.ts';
 
@@ -189,3 +190,23 @@ for (const version of API_VERSIONS) {
     });
   });
 }
+
+describe('$batch and throttling', () => {
+  it('throttles each request on its own: the ones over the limit get their own 429 with Retry-After inside the 200', async () => {
+    const throttled = await startTestServer({ throttle: { ...DEFAULT_THROTTLE_CONFIG, resourceUnits: 6, resourceUnitWindowMs: 600_000 } });
+    try {
+      const requests = Array.from({ length: 10 }, (_, i) => ({ id: String(i + 1), method: 'GET', url: PKI_PATH }));
+      const res = await send(throttled.url, 'POST', '/v1.0/$batch', await throttled.token(), { body: { requests } });
+      assert.equal(res.status, 200, res.text);
+      const statuses = res.body.responses.map((r: Inner) => r.status);
+      const firstRefused = statuses.indexOf(429);
+      assert.ok(firstRefused > 0, `some requests pass before the limit: ${statuses}`);
+      assert.deepEqual(statuses.slice(firstRefused), Array(statuses.length - firstRefused).fill(429), `${statuses}`);
+      const refused: Inner = res.body.responses[firstRefused];
+      assert.ok(Number(refused.headers['Retry-After']) >= 1, JSON.stringify(refused.headers));
+      assert.equal(refused.body?.error?.code, 'TooManyRequests');
+    } finally {
+      await throttled.close();
+    }
+  });
+});
