@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { freshTestDatabase } from '../helpers/backend.ts';
 import { createChain, type Chain } from '../helpers/certs.ts';
 import { runCli } from '../helpers/cli.ts';
-import { PKI_PATH, startTestServer, TENANT_A, type TestServer } from '../helpers/test-server.ts';
+import { PKI_PATH, startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 let dir: string;
 let t: TestServer;
@@ -36,8 +36,12 @@ before(async () => {
     token: await t.token({ appRoles: ['Policy.ReadWrite.AuthenticationMethod'] }),
   });
   assert.equal(policy.status, 204, policy.text);
-  await t.server.users.create(TENANT_A, { userPrincipalName: 'alice@cli-binding.test', displayName: 'Alice' });
-  await t.server.users.create(TENANT_A, { userPrincipalName: 'bob@cli-binding.test', displayName: 'Bob' });
+  const usersToken = await t.token({ appRoles: ['User.ReadWrite.All'] });
+  for (const alias of ['alice', 'bob']) {
+    const body = { accountEnabled: true, displayName: alias, mailNickname: alias, userPrincipalName: `${alias}@cli-binding.test`, passwordProfile: { password: 'xWwvJ]6NMw+bWH-d' } };
+    const res = await t.request('POST', '/v1.0/users', { body, token: usersToken });
+    assert.equal(res.status, 201, res.text);
+  }
 });
 after(async () => {
   await t.close();

@@ -31,9 +31,27 @@ interface UserProps {
   onPremisesUserPrincipalName?: string;
 }
 
-async function addUser(props: UserProps): Promise<string> {
-  const user = await t.server.users.create(TENANT_A, { displayName: props.userPrincipalName.split('@')[0], ...props });
-  return user.id;
+let usersToken: string;
+
+/**
+ * Creates a user through POST /v1.0/users with Graph's minimal body (spec §1.6). onPremisesUserPrincipalName
+ * is read-only in Graph (directory sync sets it): that one is given as sync would, through the directory service.
+ */
+async function addUser(props: UserProps, tenantId = TENANT_A): Promise<string> {
+  const alias = props.userPrincipalName.split('@')[0] as string;
+  if (props.onPremisesUserPrincipalName !== undefined) return (await t.server.users.create(tenantId, { displayName: alias, ...props })).id;
+  const body = {
+    accountEnabled: props.accountEnabled ?? true,
+    displayName: alias,
+    mailNickname: alias,
+    userPrincipalName: props.userPrincipalName,
+    passwordProfile: { forceChangePasswordNextSignIn: true, password: 'xWwvJ]6NMw+bWH-d' },
+    ...(props.certificateUserIds ? { authorizationInfo: { certificateUserIds: props.certificateUserIds } } : {}),
+  };
+  const token = tenantId === TENANT_A ? usersToken : await t.token({ tenantId, appRoles: ['User.ReadWrite.All'] });
+  const res = await t.request('POST', '/v1.0/users', { body, token });
+  assert.equal(res.status, 201, res.text);
+  return res.body.id;
 }
 
 const verify = (certificate: TestCert, userPrincipalName?: string) =>
@@ -70,6 +88,7 @@ const BASELINE = {
 before(async () => {
   t = await startTestServer();
   policyToken = await t.token({ appRoles: ['Policy.ReadWrite.AuthenticationMethod'] });
+  usersToken = await t.token({ appRoles: ['User.ReadWrite.All'] });
   root = await createCa({ subject: 'CN=Binding Root, O=Contoso' });
   issuing = await createCa({ subject: 'CN=Binding Issuing CA, O=Contoso', issuer: root });
   const leaf = (subject: string, subjectAltNames: { type: 'upn' | 'email'; value: string }[]) =>
@@ -197,7 +216,7 @@ describe('username-less sign-in', () => {
   });
 
   it("never finds another tenant's users", async () => {
-    await t.server.users.create(TENANT_B, { userPrincipalName: 'zed@contoso.test', displayName: 'Zed' });
+    await addUser({ userPrincipalName: 'zed@contoso.test' }, TENANT_B);
     const zed = await createLeaf({ subject: 'CN=Zed', issuer: issuing, extendedKeyUsage: [CLIENT_AUTH], subjectAltNames: [{ type: 'upn', value: 'zed@contoso.test' }] });
     assert.equal((await signIn(zed)).error.errorCode, 50034);
     assert.equal((await signIn(zed, 'zed@contoso.test')).error.errorCode, 50034);
