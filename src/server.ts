@@ -208,17 +208,21 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   if (hooks.runJobs !== false) jobs.start();
   throttleLog = (error) => app.log.warn({ err: error }, 'throttle buckets could not be shared; counting locally until the database answers');
   throttle?.start();
+  // The sweep in flight, awaited by close() before the database goes: a server stopped right after its start
+  // would otherwise log the start's sweep failing on a destroyed driver.
+  let sweeping: Promise<unknown> = Promise.resolve();
   const sweep = () => {
-    void deletedItems.sweep().then(
+    const purge = deletedItems.sweep().then(
       (purged) => {
         if (purged.pkis + purged.cas + purged.users > 0) app.log.info(purged, 'purged deleted items past their retention');
       },
       (error: unknown) => app.log.error({ err: error }, 'purge sweep failed'),
     );
     // Shared throttle buckets idle for a day are full again: their rows can go.
-    void sharedBuckets?.forgetIdle(THROTTLE_BUCKET_IDLE_MS).catch((error: unknown) => app.log.warn({ err: error }, 'throttle bucket sweep failed'));
+    const buckets = sharedBuckets?.forgetIdle(THROTTLE_BUCKET_IDLE_MS).catch((error: unknown) => app.log.warn({ err: error }, 'throttle bucket sweep failed'));
+    sweeping = Promise.all([purge, buckets]);
   };
-  void sweep();
+  sweep();
   const sweeper = setInterval(sweep, limits.purgeSweepIntervalMs);
   // Authorization codes live minutes: their sweep runs as often as they expire.
   const codeSweeper = setInterval(() => {
@@ -283,7 +287,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
       clearInterval(crlRefresher);
       // A round still downloading ends on its own; its writes fail quietly once the database is closed.
       clearInterval(crlHealthMonitor);
-      await Promise.all([app.close(), signinApp?.close(), runner.stop()]);
+      await Promise.all([app.close(), signinApp?.close(), runner.stop(), sweeping]);
       await throttle?.stop().catch(() => {});
       await database.close();
     })();
