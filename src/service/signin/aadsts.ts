@@ -15,8 +15,6 @@ export interface AadstsError {
 const aadsts = (code: number, error: OAuthErrorCode, message: string): AadstsError => ({ code, error, message });
 
 export const AADSTS = {
-  certificateValidationFailed: (detail: string) => aadsts(50017, 'access_denied', `Validation of the given certificate for certificate-based authentication failed: ${detail}`),
-  userNotFound: aadsts(50034, 'access_denied', "The user account does not exist in this directory: a unique user can't be found using the username binding."),
   noCertificate: aadsts(50192, 'invalid_request', 'RawCredentialExpectedNotFound: no client certificate was presented.'),
   // Protocol errors (the error-code reference, E-ERR).
   appNotFound: (clientId: string, tenantId: string) =>

@@ -7,6 +7,7 @@ import type { SigninConfig } from '../../config.ts';
 import { type IssuedTokens, issueOidcTokens, type SignedInUser } from '../../auth/oidc-tokens.ts';
 import type { SigningKey } from '../../auth/signing-key.ts';
 import type { Store } from '../../store/store.ts';
+import { signInError } from '../verification/sign-in-errors.ts';
 import type { VerificationResult, VerificationService } from '../verification/verification-service.ts';
 import { AADSTS, type AadstsError } from './aadsts.ts';
 import { acceptsRedirect, type OidcClient, type OidcClientService } from './oidc-clients.ts';
@@ -216,14 +217,15 @@ export class CertificateSignInService {
       });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      return failed(AADSTS.certificateValidationFailed(message), message, []);
+      const refused = signInError(50017, message);
+      return failed({ code: refused.errorCode, error: 'access_denied', message: refused.message }, message, []);
     }
     const details = certificateDetails(verdict);
     const outcome = verdict.signIn;
     const amr = outcome.authenticationMode === 'x509CertificateMultiFactor' ? ['rsa', 'mfa'] : ['rsa'];
     const user = outcome.user && { id: outcome.user.id, userPrincipalName: outcome.user.userPrincipalName, displayName: outcome.user.displayName, directoryRoles: await this.roles.rolesOf(tenantId, outcome.user.id) };
     if (!outcome.succeeded || !user) {
-      const error = outcome.error ?? { errorCode: 50034, message: AADSTS.userNotFound.message, detail: 'no user was bound' };
+      const error = outcome.error ?? signInError(50034, 'no user was bound');
       return { ok: false, error: { code: error.errorCode, error: 'access_denied', message: error.message }, detail: error.detail, amr, details, user: user ?? undefined };
     }
     const binding = outcome.binding;
