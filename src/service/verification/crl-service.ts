@@ -7,6 +7,8 @@
 // back from the database, and indexed) holds as much memory as a cached one: at most
 // crlLoadsInFlight load at once, and each reserves its size within the memory bound while it runs, so
 // a burst of distinct 20 MB CRLs does not hold one copy per waiting verification.
+// A CRL downloaded elsewhere (the CRL health refresh) is taken through the same load (accept), so a
+// fresher CRL serves the next verification without waiting for nextUpdate or the refresh window.
 import type { CrlConfig } from '../../config.ts';
 import { FetchError, type GuardedFetcher } from '../../net/guarded-fetcher.ts';
 import { crlDetail } from '../../pki/crl-check.ts';
@@ -196,6 +198,23 @@ export class CrlService {
     return refreshed;
   }
 
+  /**
+   * Takes a CRL downloaded elsewhere (the CRL health refresh) as if this cache had downloaded it: the same
+   * indexing, the same refusal of a CRL number going backwards, stored in the database and kept in memory.
+   * `onlyIfCached`: only when either cache holds a CRL of this URL already (replaced, never added).
+   * True when it was taken; a CRL this cache would refuse (or no load slot in time) leaves it as it was.
+   */
+  async accept(url: string, body: Buffer, options: { readonly onlyIfCached?: boolean } = {}): Promise<boolean> {
+    if (options.onlyIfCached && !this.memory.has(url) && !((await this.store.repositories.crlCache.find(url))?.size_bytes ?? 0)) return false;
+    try {
+      await this.inLoadSlot(url, 0, () => this.load(url, body, 0));
+      return true;
+    } catch (error) {
+      if (error instanceof ValidationFailure) return false;
+      throw error;
+    }
+  }
+
   /** Keeps an indexed CRL in memory (if it fits the bound at all) and reports the bytes held. */
   private remember(url: string, crl: CrlIndex): void {
     this.memory.set(url, crl, memorySizeOf(crl));
@@ -228,6 +247,11 @@ export class CrlService {
       }
       throw error;
     }
+    return this.load(url, body, depth);
+  }
+
+  /** Indexes, checks and stores a downloaded CRL, then keeps it in memory. */
+  private async load(url: string, body: Buffer, depth: number): Promise<CrlIndex> {
     // Room in the memory bound for this CRL while it is indexed and stored; it becomes the cache entry.
     const release = this.memory.reserve(estimatedMemorySize(body.length));
     let crl: CrlIndex;
