@@ -13,6 +13,7 @@ import type { CrlConfig } from '../../config.ts';
 import { FetchError, type GuardedFetcher } from '../../net/guarded-fetcher.ts';
 import { crlDetail } from '../../pki/crl-check.ts';
 import { type CrlIndex, CrlProblem, indexCrl } from '../../pki/crl.ts';
+import type { CrlDownloadProblem } from '../../pki/crl-failure.ts';
 import { ValidationFailure } from '../../pki/path-validation.ts';
 import type { Store } from '../../store/store.ts';
 import { SizedLru } from '../../caching/sized-lru.ts';
@@ -95,7 +96,7 @@ export class CrlService {
           return await pending;
         } catch (error) {
           // The same failure, placed where this path meets it.
-          if (error instanceof ValidationFailure && error.depth !== depth) throw new ValidationFailure(error.reason, error.message, depth, error.crl);
+          if (error instanceof ValidationFailure && error.depth !== depth) throw new ValidationFailure(error.reason, error.message, depth, error.crl, error.facts);
           throw error;
         }
       },
@@ -152,6 +153,8 @@ export class CrlService {
         'crl_unavailable',
         `the CRL at ${url} cannot be downloaded: ${this.loads.limit} other CRL loads (--crl-loads-in-flight) took every slot for longer than ${waited}`,
         depth,
+        undefined,
+        { download: { kind: 'busy', url } },
       );
     }
   }
@@ -240,7 +243,7 @@ export class CrlService {
       if (error instanceof FetchError) {
         // The download's own budget ran out: say so in its terms (not the fetcher's), with the configured figure.
         const why = error.kind === 'timeout' ? `the download took longer than ${durationText(this.limits.crlDownloadTimeoutMs)}` : error.message;
-        throw new ValidationFailure('crl_unavailable', `the CRL at ${url} cannot be downloaded: ${why}`, depth);
+        throw new ValidationFailure('crl_unavailable', `the CRL at ${url} cannot be downloaded: ${why}`, depth, undefined, { download: this.downloadProblem(url, error) });
       }
       throw error;
     }
@@ -259,6 +262,20 @@ export class CrlService {
     }
     this.remember(url, crl);
     return crl;
+  }
+
+  /** The fetcher's error as the cause Entra's CRL error table tells apart. */
+  private downloadProblem(url: string, error: FetchError): CrlDownloadProblem {
+    switch (error.kind) {
+      case 'http_status':
+        return error.status === undefined ? { kind: 'unreachable', url, why: error.message } : { kind: 'status', url, status: error.status };
+      case 'timeout':
+        return { kind: 'timeout', url };
+      case 'too_large':
+        return { kind: 'too_large', url, maxBytes: this.limits.maxCrlBytes };
+      default:
+        return { kind: 'unreachable', url, why: error.message };
+    }
   }
 
   private async indexAndStore(url: string, body: Buffer, depth: number): Promise<CrlIndex> {
