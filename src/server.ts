@@ -145,7 +145,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   let seeded: SeedResult | undefined;
   if (config.seedFile) {
     try {
-      seeded = await loadSeedFile(config.seedFile, new SeedService(store, pkis, cas));
+      seeded = await loadSeedFile(config.seedFile, new SeedService(store, pkis, cas, classicStore, users));
     } catch (error) {
       await database.close();
       throw error;

@@ -92,9 +92,9 @@ export class UserRepository {
     return row && toRecord(row);
   }
 
-  /** The live user with this userPrincipalName, compared case-insensitively. */
-  async findByUserPrincipalName(tenantId: string, userPrincipalName: string): Promise<UserRecord | undefined> {
-    const row = await this.scoped(tenantId, 'live').where('user_principal_name_key', '=', textKey(userPrincipalName)).selectAll().executeTakeFirst();
+  /** The live (or one deleted) user with this userPrincipalName, compared case-insensitively. */
+  async findByUserPrincipalName(tenantId: string, userPrincipalName: string, lifecycle: Lifecycle = 'live'): Promise<UserRecord | undefined> {
+    const row = await this.scoped(tenantId, lifecycle).where('user_principal_name_key', '=', textKey(userPrincipalName)).selectAll().executeTakeFirst();
     return row && toRecord(row);
   }
 

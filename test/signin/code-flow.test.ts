@@ -7,7 +7,7 @@ import https from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
-import { DIRECTORY_ROLES, PERMISSION_AUDIT_LOG_READ } from '../../src/auth/permissions.ts';
+import { DIRECTORY_ROLES, PERMISSION_AUDIT_LOG_READ, PERMISSION_DIRECTORY_READ_ALL } from '../../src/auth/permissions.ts';
 import { mintAdminToken } from '../../src/auth/token-issuer.ts';
 import { DEFAULT_SIGNIN_CONFIG } from '../../src/config.ts';
 import { DEV_CLIENT_ID } from '../../src/service/signin/oidc-clients.ts';
@@ -169,7 +169,7 @@ describe('a bound user signs in', () => {
   });
 
   it('the sign-in log has the success with the binding that matched and the CRL used', async () => {
-    const token = await t.token({ appRoles: [PERMISSION_AUDIT_LOG_READ] });
+    const token = await t.token({ appRoles: [PERMISSION_AUDIT_LOG_READ, PERMISSION_DIRECTORY_READ_ALL] });
     const [latest] = (await t.request('GET', '/beta/auditLogs/signIns?$top=1', { token })).body.value;
     assert.equal(latest.status.errorCode, 0);
     assert.equal(latest.userId, aliceId);
