@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
-import { DIRECTORY_ROLES, PERMISSION_AUDIT_LOG_READ } from '../../src/auth/permissions.ts';
+import { DIRECTORY_ROLES, PERMISSION_AUDIT_LOG_READ, PERMISSION_DIRECTORY_READ_ALL } from '../../src/auth/permissions.ts';
 import { DEFAULT_SIGNIN_CONFIG } from '../../src/config.ts';
 import { createChain, type Chain, type TestCert } from '../helpers/certs.ts';
 import { type ClientCertificate, clientCertificate, listenerCa, pkcePair, redirectQuery, setX509Policy, signinRequest } from '../helpers/signin-client.ts';
@@ -34,7 +34,7 @@ before(async () => {
   a = await clientsFor(t.url, t.server.signingKey, TENANT_A);
   signinUrl = t.server.signinUrl as string;
   ca = await listenerCa(t.dataDir);
-  auditToken = await t.token({ appRoles: [PERMISSION_AUDIT_LOG_READ] });
+  auditToken = await t.token({ appRoles: [PERMISSION_AUDIT_LOG_READ, PERMISSION_DIRECTORY_READ_ALL] });
   chain = await createChain({ name: 'Snapshot Sign-in', upn: 'alice@contoso.example' });
   const pki = await a.graph('POST', `/beta${PKI_PATH}`, { body: { displayName: 'Sign-in PKI' } });
   assert.equal(pki.status, 201, pki.text);
