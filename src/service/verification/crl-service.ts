@@ -7,10 +7,13 @@
 // back from the database, and indexed) holds as much memory as a cached one: at most
 // crlLoadsInFlight load at once, and each reserves its size within the memory bound while it runs, so
 // a burst of distinct 20 MB CRLs does not hold one copy per waiting verification.
+// A CRL downloaded elsewhere (the CRL health refresh) is taken through the same load (accept), so a
+// fresher CRL serves the next verification without waiting for nextUpdate or the refresh window.
 import type { CrlConfig } from '../../config.ts';
 import { FetchError, type GuardedFetcher } from '../../net/guarded-fetcher.ts';
 import { crlDetail } from '../../pki/crl-check.ts';
 import { type CrlIndex, CrlProblem, indexCrl } from '../../pki/crl.ts';
+import type { CrlDownloadProblem } from '../../pki/crl-failure.ts';
 import { ValidationFailure } from '../../pki/path-validation.ts';
 import type { Store } from '../../store/store.ts';
 import { SizedLru } from '../../caching/sized-lru.ts';
@@ -93,7 +96,7 @@ export class CrlService {
           return await pending;
         } catch (error) {
           // The same failure, placed where this path meets it.
-          if (error instanceof ValidationFailure && error.depth !== depth) throw new ValidationFailure(error.reason, error.message, depth, error.crl);
+          if (error instanceof ValidationFailure && error.depth !== depth) throw new ValidationFailure(error.reason, error.message, depth, error.crl, error.facts);
           throw error;
         }
       },
@@ -150,6 +153,8 @@ export class CrlService {
         'crl_unavailable',
         `the CRL at ${url} cannot be downloaded: ${this.loads.limit} other CRL loads (--crl-loads-in-flight) took every slot for longer than ${waited}`,
         depth,
+        undefined,
+        { download: { kind: 'busy', url } },
       );
     }
   }
@@ -193,6 +198,23 @@ export class CrlService {
     return refreshed;
   }
 
+  /**
+   * Takes a CRL downloaded elsewhere (the CRL health refresh) as if this cache had downloaded it: the same
+   * indexing, the same refusal of a CRL number going backwards, stored in the database and kept in memory.
+   * `onlyIfCached`: only when either cache holds a CRL of this URL already (replaced, never added).
+   * True when it was taken; a CRL this cache would refuse (or no load slot in time) leaves it as it was.
+   */
+  async accept(url: string, body: Buffer, options: { readonly onlyIfCached?: boolean } = {}): Promise<boolean> {
+    if (options.onlyIfCached && !this.memory.has(url) && !((await this.store.repositories.crlCache.find(url))?.size_bytes ?? 0)) return false;
+    try {
+      await this.inLoadSlot(url, 0, () => this.load(url, body, 0));
+      return true;
+    } catch (error) {
+      if (error instanceof ValidationFailure) return false;
+      throw error;
+    }
+  }
+
   /** Keeps an indexed CRL in memory (if it fits the bound at all) and reports the bytes held. */
   private remember(url: string, crl: CrlIndex): void {
     this.memory.set(url, crl, memorySizeOf(crl));
@@ -221,10 +243,15 @@ export class CrlService {
       if (error instanceof FetchError) {
         // The download's own budget ran out: say so in its terms (not the fetcher's), with the configured figure.
         const why = error.kind === 'timeout' ? `the download took longer than ${durationText(this.limits.crlDownloadTimeoutMs)}` : error.message;
-        throw new ValidationFailure('crl_unavailable', `the CRL at ${url} cannot be downloaded: ${why}`, depth);
+        throw new ValidationFailure('crl_unavailable', `the CRL at ${url} cannot be downloaded: ${why}`, depth, undefined, { download: this.downloadProblem(url, error) });
       }
       throw error;
     }
+    return this.load(url, body, depth);
+  }
+
+  /** Indexes, checks and stores a downloaded CRL, then keeps it in memory. */
+  private async load(url: string, body: Buffer, depth: number): Promise<CrlIndex> {
     // Room in the memory bound for this CRL while it is indexed and stored; it becomes the cache entry.
     const release = this.memory.reserve(estimatedMemorySize(body.length));
     let crl: CrlIndex;
@@ -235,6 +262,20 @@ export class CrlService {
     }
     this.remember(url, crl);
     return crl;
+  }
+
+  /** The fetcher's error as the cause Entra's CRL error table tells apart. */
+  private downloadProblem(url: string, error: FetchError): CrlDownloadProblem {
+    switch (error.kind) {
+      case 'http_status':
+        return error.status === undefined ? { kind: 'unreachable', url, why: error.message } : { kind: 'status', url, status: error.status };
+      case 'timeout':
+        return { kind: 'timeout', url };
+      case 'too_large':
+        return { kind: 'too_large', url, maxBytes: this.limits.maxCrlBytes };
+      default:
+        return { kind: 'unreachable', url, why: error.message };
+    }
   }
 
   private async indexAndStore(url: string, body: Buffer, depth: number): Promise<CrlIndex> {
