@@ -250,7 +250,7 @@ describe('importing the sign-in state', () => {
     assert.equal((await c.admin('GET', `/tenants/${target}/snapshot`)).body.signIns.length, 1);
   });
 
-  it('an export refuses (409) directory roles that name no user of the tenant, and a purged user’s roles go with it', async () => {
+  it('an export refuses (409) directory roles that name no user of the tenant, and a purged user’s roles go with it (purge or retention sweep)', async () => {
     const target = '00000000-0000-4000-8000-0000000005e2';
     const c = await clientsFor(t.url, t.server.signingKey, target);
     const stray = '00000000-0000-4000-8000-0000000000bb';
@@ -270,5 +270,16 @@ describe('importing the sign-in state', () => {
     const after = await c.admin('GET', `/tenants/${target}/snapshot`);
     assert.equal(after.status, 200, after.text);
     assert.deepEqual(after.body.directoryRoleAssignments, []);
+
+    // The retention sweep purges the same way.
+    const swept = await c.graph('POST', '/v1.0/users', { body: { accountEnabled: true, displayName: 'Swept', mailNickname: 'swept', userPrincipalName: 'swept@contoso.com', passwordProfile: { password: 'p@ss-W0rd!' } } });
+    assert.equal(swept.status, 201, swept.text);
+    assert.equal((await c.admin('PUT', `/tenants/${target}/users/${swept.body.id}/directoryRoles`, { body: { roleTemplateIds: ROLES } })).status, 200);
+    assert.equal((await c.graph('DELETE', `/v1.0/users/${swept.body.id}`)).status, 204);
+    assert.equal((await t.server.deletedItems.sweep(Date.now() + 31 * 24 * 3600 * 1000)).users, 1);
+    const afterSweep = await c.admin('GET', `/tenants/${target}/snapshot`);
+    assert.equal(afterSweep.status, 200, afterSweep.text);
+    assert.deepEqual(afterSweep.body.directoryRoleAssignments, []);
+    assert.deepEqual((await c.admin('GET', `/tenants/${target}/users/${swept.body.id}/directoryRoles`)).body.roleTemplateIds, []);
   });
 });
