@@ -1,5 +1,6 @@
 // Resetting tenants for the admin API: every row a tenant owns (PKIs and CAs live or deleted, upload
-// jobs in any state, the x509 policy and the authenticationMethodsPolicy root, its CRL health checks) is removed in one transaction, for one tenant or for all.
+// jobs in any state, the x509 policy and the authenticationMethodsPolicy root, its CRL health checks, the
+// sign-in's refresh tokens) is removed in one transaction, for one tenant or for all.
 // Shared state that belongs to no tenant (signing and skiptoken keys, the CRL cache) stays.
 import type { Store } from '../../store/store.ts';
 import type { TenantContentCounts } from '../../store/tenant-repository.ts';
@@ -12,6 +13,7 @@ export class TenantResetService {
     return this.store.transaction(async (repos) => {
       await repos.crlHealth.deleteTenant(tenantId);
       await repos.methodsPolicies.deleteTenant(tenantId);
+      await repos.refreshTokens.deleteTenant(tenantId);
       return repos.tenants.deleteTenant(tenantId);
     });
   }
@@ -21,6 +23,7 @@ export class TenantResetService {
     return this.store.transaction(async (repos) => {
       await repos.crlHealth.deleteTenant(undefined);
       await repos.methodsPolicies.deleteTenant(undefined);
+      await repos.refreshTokens.deleteTenant(undefined);
       return repos.tenants.deleteAll();
     });
   }
