@@ -349,6 +349,9 @@ const SCHEMAS: Record<string, Schema> = {
     classicCertificateBasedAuthConfigurations: count(),
     classicCertificateAuthorities: count(),
     users: count(),
+    oidcClients: count(),
+    directoryRoleAssignments: { ...count(), description: 'One per role a user holds.' },
+    signIns: count(),
   }),
 };
 
