@@ -132,10 +132,10 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     hooks.lookup ? { lookup: hooks.lookup } : {},
   );
   // One registry per server instance (never prom-client's global one).
-  const metrics = new AppMetrics({ countJobsByState: () => store.repositories.jobs.countAllByState(), crlHealth: () => crlHealth.metricsEntries() });
+  const metrics: AppMetrics = new AppMetrics({ countJobsByState: () => store.repositories.jobs.countAllByState(), crlHealth: () => crlHealth.metricsEntries() });
   const crls = new CrlService(store, crlFetcher, config.crl, metrics.crlSink);
   const verification = new VerificationService(store, crls, x509Policies, limits, users);
-  const crlHealth = new CrlHealthService(store, crlFetcher, config.crl, x509Policies);
+  const crlHealth: CrlHealthService = new CrlHealthService(store, crlFetcher, config.crl, x509Policies, crls);
   let jobs: JobRunner | undefined;
   const uploads = new UploadService(store, fetcher, limits, () => jobs?.wake());
   const pkis = new PkiService(store.repositories.pkis, limits);
@@ -145,7 +145,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   let seeded: SeedResult | undefined;
   if (config.seedFile) {
     try {
-      seeded = await loadSeedFile(config.seedFile, new SeedService(store, pkis, cas));
+      seeded = await loadSeedFile(config.seedFile, new SeedService(store, pkis, cas, classicStore, users));
     } catch (error) {
       await database.close();
       throw error;

@@ -61,6 +61,11 @@ export interface AccessRule {
   /** Any one of these, as an application role or a delegated scope. */
   readonly permissions: readonly string[];
   /**
+   * And every one of these too, where Graph's page asks for two permissions at once ("AuditLog.Read.All
+   * and Directory.Read.All"); absent: the one of `permissions` suffices.
+   */
+  readonly alsoRequired?: readonly string[];
+  /**
    * A delegated token also needs one of these directory roles ('any': no role, any signed-in user).
    * Application tokens have none to check.
    */
@@ -129,11 +134,14 @@ export const ACCESS_TABLE = {
     roles: ['globalAdministrator'],
     reads: false,
   },
-  // Sign-in logs (auditLogs/signIns): api/signin-list.md, spec cba-setup-and-signin.md §8: AuditLog.Read.All;
-  // roles Reports Reader, Security Reader, Security Operator, Security Administrator (least), Global
-  // Reader (reads), Global Administrator.
+  // Sign-in logs (auditLogs/signIns): api-reference/beta/api/signin-list.md @01746a3b, spec
+  // cba-setup-and-signin.md §8: "AuditLog.Read.All and Directory.Read.All", delegated (work or school
+  // account) and application alike ("currently requires consent to both"); personal accounts not
+  // supported. Roles (the page's list): Global Administrator, Global Reader, Reports Reader, Security
+  // Administrator, Security Operator, Security Reader.
   'audit-read': {
     permissions: [PERMISSION_AUDIT_LOG_READ],
+    alsoRequired: [PERMISSION_DIRECTORY_READ_ALL],
     roles: ['reportsReader', 'securityReader', 'securityOperator', 'securityAdministrator', 'globalReader', 'globalAdministrator'],
     reads: true,
   },
@@ -195,6 +203,7 @@ export interface Principal {
 export function isAllowed(principal: Principal, access: Access): boolean {
   const rule: AccessRule = ACCESS_TABLE[access];
   if (!rule.permissions.some((permission) => principal.permissions.has(permission))) return false;
+  if (rule.alsoRequired && !rule.alsoRequired.every((permission) => principal.permissions.has(permission))) return false;
   if (principal.kind === 'application' || rule.roles === 'any') return true;
   return rule.roles.some((name) => principal.directoryRoles.has(DIRECTORY_ROLES[name]));
 }

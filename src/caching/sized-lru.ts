@@ -20,6 +20,11 @@ export class SizedLru<K, V> {
     return this.total;
   }
 
+  /** Whether the key is held, without counting as a use. */
+  has(key: K): boolean {
+    return this.entries.has(key);
+  }
+
   get(key: K): V | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;

@@ -57,7 +57,7 @@ export async function callAdminApi(options: AdminConnectionOptions, method: stri
   return answer.body;
 }
 
-/** e.g. "2 PKIs, 5 certificate authorities, 1 job, 0 x509 policies, 0 classic store certificate authorities" (deleted items included). */
+/** e.g. "2 PKIs, 5 certificate authorities, 1 upload job, 0 x509 policies, 0 classic store certificate authorities, 3 users, 1 OIDC client, 2 directory role assignments, 4 sign-ins" (deleted items included). */
 export function describeCounts(counts: TenantContentCounts): string {
   const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   return [
@@ -67,5 +67,8 @@ export function describeCounts(counts: TenantContentCounts): string {
     plural(counts.x509CertificatePolicies, 'x509 policy', 'x509 policies'),
     plural(counts.classicCertificateAuthorities, 'classic store certificate authority', 'classic store certificate authorities'),
     plural(counts.users, 'user', 'users'),
+    plural(counts.oidcClients, 'OIDC client', 'OIDC clients'),
+    plural(counts.directoryRoleAssignments, 'directory role assignment', 'directory role assignments'),
+    plural(counts.signIns, 'sign-in', 'sign-ins'),
   ].join(', ');
 }

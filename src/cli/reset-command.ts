@@ -16,7 +16,8 @@ export function resetCommand(): Command {
   return withAdminConnection(
     new Command('reset')
       .description(
-        'Remove everything one tenant (--tenant) or every tenant (--all) holds: PKIs, CAs, deleted items, upload jobs and x509 policies. ' +
+        'Remove everything one tenant (--tenant) or every tenant (--all) holds: PKIs, CAs, deleted items, upload jobs, policies, users, ' +
+          'OIDC clients, directory roles and sign-in logs. ' +
           'Give exactly one of them.',
       )
       .addOption(new Option('--tenant <guid>', 'the tenant to reset').argParser(parseGuid))

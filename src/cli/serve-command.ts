@@ -405,10 +405,17 @@ async function serve(config: ServerConfig): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   if (server.seeded && config.seedFile) {
-    const { pkisAdded, certificateAuthoritiesAdded, pkisPresent, certificateAuthoritiesPresent } = server.seeded;
+    const { pkisAdded, certificateAuthoritiesAdded, pkisPresent, certificateAuthoritiesPresent, usersAdded, usersPresent } = server.seeded;
+    const { classicConfigurationsAdded, classicConfigurationsPresent } = server.seeded;
     process.stdout.write(
       `seed ${config.seedFile}: added ${pkisAdded} PKIs and ${certificateAuthoritiesAdded} CAs; ${pkisPresent} PKIs and ${certificateAuthoritiesPresent} CAs were already there\n`,
     );
+    // A seed of PKIs only keeps its one line; users and classic stores get theirs when the seed has any.
+    if (usersAdded + usersPresent + classicConfigurationsAdded + classicConfigurationsPresent > 0) {
+      process.stdout.write(
+        `seed ${config.seedFile}: added ${usersAdded} users and ${classicConfigurationsAdded} classic stores; ${usersPresent} users and ${classicConfigurationsPresent} classic stores were already there\n`,
+      );
+    }
   }
   for (const notice of server.tlsNotices) process.stderr.write(`graph-pki: ${notice}\n`);
   // Injected faults look like a broken server to whoever did not start it: say so where the operator looks,

@@ -91,6 +91,9 @@ function countsOf(document: unknown): TenantContentCounts {
     x509CertificatePolicy: unknown;
     classicCertificateBasedAuthConfiguration?: { certificateAuthorities: unknown[] } | null;
     users?: unknown[];
+    oidcClients?: unknown[];
+    directoryRoleAssignments?: { roleTemplateIds: unknown[] }[];
+    signIns?: unknown[];
   };
   return {
     certificateBasedAuthConfigurations: snapshot.certificateBasedAuthConfigurations.length,
@@ -100,5 +103,8 @@ function countsOf(document: unknown): TenantContentCounts {
     classicCertificateBasedAuthConfigurations: snapshot.classicCertificateBasedAuthConfiguration ? 1 : 0,
     classicCertificateAuthorities: snapshot.classicCertificateBasedAuthConfiguration?.certificateAuthorities.length ?? 0,
     users: snapshot.users?.length ?? 0,
+    oidcClients: snapshot.oidcClients?.length ?? 0,
+    directoryRoleAssignments: snapshot.directoryRoleAssignments?.reduce((n, user) => n + user.roleTemplateIds.length, 0) ?? 0,
+    signIns: snapshot.signIns?.length ?? 0,
   };
 }

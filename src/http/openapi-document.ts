@@ -349,6 +349,9 @@ const SCHEMAS: Record<string, Schema> = {
     classicCertificateBasedAuthConfigurations: count(),
     classicCertificateAuthorities: count(),
     users: count(),
+    oidcClients: count(),
+    directoryRoleAssignments: { ...count(), description: 'One per role a user holds.' },
+    signIns: count(),
   }),
 };
 
@@ -692,7 +695,7 @@ export function documentOperations(limits: PageLimits): SwaggerTransform {
     const doc = area === 'graph' ? graph.get(`${method} ${path}`) : OTHER_OPERATIONS.get(`${method} ${path}`);
     const access = route.config?.access;
     const rule = access && area !== 'public' ? ACCESS_TABLE[access] : undefined;
-    const permission = rule ? `Permission: ${rule.permissions.join(' or ')}; ${delegatedRolesText(rule)}.` : undefined;
+    const permission = rule ? `Permission: ${permissionsText(rule)}; ${delegatedRolesText(rule)}.` : undefined;
     const documented: FastifySchema = {
       ...schema,
       ...(permission ? { description: [schema?.description, permission].filter(Boolean).join(' ') } : {}),
@@ -705,6 +708,11 @@ export function documentOperations(limits: PageLimits): SwaggerTransform {
     };
     return { schema: documented, url };
   };
+}
+
+function permissionsText(rule: AccessRule): string {
+  const any = rule.permissions.join(' or ');
+  return rule.alsoRequired ? [rule.permissions.length > 1 ? `(${any})` : any, ...rule.alsoRequired].join(' and ') : any;
 }
 
 function delegatedRolesText(rule: AccessRule): string {

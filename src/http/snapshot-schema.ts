@@ -6,6 +6,7 @@ import { type DocumentChecker, documentChecker } from '../service/json-document.
 import { SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION } from '../service/admin/tenant-snapshot.ts';
 import { X509PolicyBodySchema } from './routes/authentication-methods/x509-policy-routes.ts';
 import { MethodsPolicyBodySchema } from './routes/authentication-methods/methods-policy-routes.ts';
+import { MAX_ROLES_PER_USER } from '../service/signin/directory-roles.ts';
 
 const GUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 const SECOND_TIME = { pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$', description: 'a UTC time with whole seconds, e.g. 2024-10-16T18:09:56Z' };
@@ -88,6 +89,65 @@ const UserSchema = strictObject(
   },
   'user',
 );
+const OidcClientSchema = strictObject(
+  {
+    clientId: Type.String({ minLength: 1, maxLength: 64 }),
+    displayName: nullableString(),
+    redirectUris: Type.Array(Type.String({ minLength: 1 })),
+    // The store keeps no secret, only its SHA-256: that is what a snapshot carries.
+    secretHash: Type.Unsafe<string | null>({ type: ['string', 'null'], pattern: '^[0-9a-f]{64}$', description: 'the SHA-256 of the secret in lower-case hex' }),
+    defaultScopes: Type.Array(Type.String({ minLength: 1 }), { maxItems: 64 }),
+    createdDateTime: time(),
+  },
+  'oidcClient',
+);
+
+const RoleAssignmentSchema = strictObject(
+  { userId: id(), roleTemplateIds: Type.Array(id(), { minItems: 1, maxItems: MAX_ROLES_PER_USER }) },
+  'directoryRoleAssignment',
+);
+
+/** Graph's beta signIn as the sign-in log records it (service/signin/sign-in-log.ts). */
+const SignInSchema = strictObject(
+  {
+    id: id(),
+    createdDateTime: Type.String(MILLISECOND_TIME),
+    userDisplayName: nullableString(),
+    userPrincipalName: nullableString(),
+    userId: id(),
+    appId: Type.String({ minLength: 1 }),
+    appDisplayName: nullableString(),
+    ipAddress: Type.String(),
+    clientAppUsed: Type.String(),
+    correlationId: Type.String(),
+    conditionalAccessStatus: Type.String(),
+    isInteractive: Type.Boolean(),
+    resourceDisplayName: Type.String(),
+    resourceId: Type.String(),
+    status: strictObject({ errorCode: Type.Integer({ minimum: 0 }), failureReason: nullableString(), additionalDetails: nullableString() }, 'signInStatus'),
+    authenticationRequirement: Type.Unsafe<'singleFactorAuthentication' | 'multiFactorAuthentication'>({
+      type: 'string',
+      enum: ['singleFactorAuthentication', 'multiFactorAuthentication'],
+    }),
+    authenticationMethodsUsed: Type.Array(Type.String()),
+    authenticationDetails: Type.Array(
+      strictObject(
+        {
+          authenticationStepDateTime: Type.String(MILLISECOND_TIME),
+          authenticationMethod: Type.String(),
+          authenticationMethodDetail: nullableString(),
+          succeeded: Type.Boolean(),
+          authenticationStepResultDetail: Type.String(),
+          authenticationStepRequirement: Type.String(),
+        },
+        'authenticationDetail',
+      ),
+    ),
+    authenticationProcessingDetails: Type.Array(strictObject({ key: Type.String(), value: Type.String() }, 'keyValue')),
+  },
+  'signIn',
+);
+
 // The authenticationMethodsPolicy root: its writable properties as its PATCH body has them.
 const { policyMigrationState, reconfirmationInDays, registrationEnforcement } = MethodsPolicyBodySchema.properties;
 
@@ -151,6 +211,10 @@ export const TenantSnapshotSchema = strictObject(
         Type.Null(),
       ]),
     ),
+    // Optional: snapshots written before the certificate sign-in import as a tenant without them.
+    oidcClients: Type.Optional(Type.Array(OidcClientSchema)),
+    directoryRoleAssignments: Type.Optional(Type.Array(RoleAssignmentSchema)),
+    signIns: Type.Optional(Type.Array(SignInSchema)),
   },
   'tenantSnapshot',
 );

@@ -1,13 +1,15 @@
 // The values a certificate offers for Entra's username binding, written as certificateUserIds are:
 // `X509:<PN>…`, `X509:<RFC822>…`, `X509:<I>…<S>…`, `X509:<S>…`, `X509:<SKI>…`, `X509:<SHA1-PUKEY>…`,
-// `X509:<I>…<SR>…` (spec cba-setup-and-signin §1.2). How stored values compare with them is the
-// directory's match key (store/certificate-user-id-key.ts), one rule for uniqueness, $filter and sign-in.
+// `X509:<I>…<SR>…` (spec cba-setup-and-signin §1.2). The forms themselves, and how stored values compare
+// with these, are the one rule of store/certificate-user-id-key.ts (uniqueness, $filter and sign-in); this
+// file only reads the fields out of the certificate.
 // Names are in the encoded RDN order (the reverse of Windows' display order) without spaces. SHA1-PUKEY
 // is, despite its name, the SHA-1 hash of the whole certificate (its thumbprint), as Entra's deep dive and
 // Microsoft's own helper compute it. The serial number is written as Entra's how-to example stores it
 // (certutil's byte-reversed lowercase hex).
 import { type Certificate, EXT, nameTextInEncodedOrder } from './certificate.ts';
 import { children, decodeOid, DER_TAG, expectTlv, readTlv } from './der.ts';
+import { formatCertificateUserId, parseCertificateUserId } from '../store/certificate-user-id-key.ts';
 
 export type CertificateField = 'PrincipalName' | 'RFC822Name' | 'IssuerAndSubject' | 'Subject' | 'SubjectKeyIdentifier' | 'SHA1PublicKey' | 'IssuerAndSerialNumber';
 
@@ -26,21 +28,23 @@ const UPN_OID = '1.3.6.1.4.1.311.20.2.3';
 
 /** The certificateUserIds values of one field (empty when the certificate lacks it). */
 export function certificateUserIdsOf(certificate: Certificate, field: CertificateField): string[] {
+  const issuer = () => nameTextInEncodedOrder(certificate.issuer);
+  const subject = () => nameTextInEncodedOrder(certificate.subject);
   switch (field) {
     case 'PrincipalName':
-      return principalNames(certificate).map((upn) => `X509:<PN>${upn}`);
+      return principalNames(certificate).map((upn) => formatCertificateUserId({ form: 'PN', payload: upn }));
     case 'RFC822Name':
-      return rfc822Names(certificate).map((email) => `X509:<RFC822>${email}`);
+      return rfc822Names(certificate).map((email) => formatCertificateUserId({ form: 'RFC822', payload: email }));
     case 'IssuerAndSubject':
-      return certificate.subject.length > 2 ? [`X509:<I>${nameTextInEncodedOrder(certificate.issuer)}<S>${nameTextInEncodedOrder(certificate.subject)}`] : [];
+      return certificate.subject.length > 2 ? [formatCertificateUserId({ form: 'I-S', issuer: issuer(), payload: subject() })] : [];
     case 'Subject':
-      return certificate.subject.length > 2 ? [`X509:<S>${nameTextInEncodedOrder(certificate.subject)}`] : [];
+      return certificate.subject.length > 2 ? [formatCertificateUserId({ form: 'S', payload: subject() })] : [];
     case 'SubjectKeyIdentifier':
-      return certificate.subjectKeyIdentifier ? [`X509:<SKI>${certificate.subjectKeyIdentifier}`] : [];
+      return certificate.subjectKeyIdentifier ? [formatCertificateUserId({ form: 'SKI', payload: certificate.subjectKeyIdentifier })] : [];
     case 'SHA1PublicKey':
-      return [`X509:<SHA1-PUKEY>${certificate.sha1Thumbprint}`];
+      return [formatCertificateUserId({ form: 'SHA1-PUKEY', payload: certificate.sha1Thumbprint })];
     case 'IssuerAndSerialNumber':
-      return [`X509:<I>${nameTextInEncodedOrder(certificate.issuer)}<SR>${Buffer.from(certificate.serial).reverse().toString('hex')}`];
+      return [formatCertificateUserId({ form: 'I-SR', issuer: issuer(), payload: Buffer.from(certificate.serial).reverse().toString('hex') })];
   }
 }
 
@@ -49,8 +53,8 @@ export function certificateUserIdsOf(certificate: Certificate, field: Certificat
  * bindings to userPrincipalName and onPremisesUserPrincipalName; null for the other forms.
  */
 export function nameOfCertificateUserId(value: string): string | null {
-  const match = /^X509:<(?:PN|RFC822)>(.*)$/s.exec(value);
-  return match ? (match[1] as string) : null;
+  const parsed = parseCertificateUserId(value);
+  return parsed !== undefined && !('problem' in parsed) && (parsed.form === 'PN' || parsed.form === 'RFC822') ? parsed.payload : null;
 }
 
 function generalNames(certificate: Certificate): Array<{ tag: number; bytes: Buffer }> {

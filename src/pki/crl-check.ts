@@ -68,6 +68,7 @@ export function crlDetail(crl: CrlIndex, kind: 'base' | 'delta', why?: CrlInvali
     thisUpdate: crl.thisUpdate.toISOString(),
     nextUpdate: crl.nextUpdate?.toISOString() ?? null,
     issuer: nameTextOf(crl.issuer),
+    ...(crl.authorityKeyIdentifier === undefined ? {} : { authorityKeyIdentifier: crl.authorityKeyIdentifier }),
   };
 }
 

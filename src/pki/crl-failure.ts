@@ -26,4 +26,18 @@ export interface CrlFailureDetail {
   readonly nextUpdate?: string | null;
   /** The CRL's issuer name as text. */
   readonly issuer?: string;
+  /** The CRL's authority key identifier, upper-case hex, when it has one. */
+  readonly authorityKeyIdentifier?: string;
 }
+
+/**
+ * Why a CRL could not be had (crl_unavailable), as Entra's CRL error table tells the causes apart: an
+ * HTTP status from the distribution point, a download over the time or size limit, no slot to load it
+ * in time, or no answer at all (refused connection, DNS, refused address).
+ */
+export type CrlDownloadProblem =
+  | { readonly kind: 'status'; readonly url: string; readonly status: number }
+  | { readonly kind: 'timeout'; readonly url: string }
+  | { readonly kind: 'too_large'; readonly url: string; readonly maxBytes: number }
+  | { readonly kind: 'busy'; readonly url: string }
+  | { readonly kind: 'unreachable'; readonly url: string; readonly why: string };

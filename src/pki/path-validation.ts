@@ -8,7 +8,7 @@ import { type Certificate, EXT, KEY_USAGE, nameAttributes, OID_COMMON_NAME } fro
 import { type Budget, checkNameConstraints, parseNameConstraints, subjectNamesOf } from './name-constraints.ts';
 import type { KeyObject } from 'node:crypto';
 import { checkPublicKeyFacts as checkKeyAllowed } from './algorithms.ts';
-import type { CrlFailureDetail } from './crl-failure.ts';
+import type { CrlDownloadProblem, CrlFailureDetail } from './crl-failure.ts';
 import { children, expectTlv } from './der.ts';
 import { isSelfIssued, namesEqual } from './name-compare.ts';
 import { processPolicies } from './policy-tree.ts';
@@ -46,9 +46,19 @@ export class ValidationFailure extends Error {
     readonly depth?: number,
     /** For crl_invalid and revoked: the CRL concerned (its number and dates) and why it was unusable. */
     readonly crl?: CrlFailureDetail,
+    /** What else the failure knows: the certificate outside its validity, the CRL download that failed. */
+    readonly facts: FailureFacts = {},
   ) {
     super(message);
   }
+}
+
+/** The facts behind a failure that its message states in words (an AADSTS message names them one by one). */
+export interface FailureFacts {
+  /** For expired and not_yet_valid: the certificate outside its validity period. */
+  readonly certificate?: Certificate;
+  /** For crl_unavailable: why the CRL could not be downloaded. */
+  readonly download?: CrlDownloadProblem;
 }
 
 export type Purpose = 'clientAuth' | 'serverAuth' | 'any';
@@ -402,10 +412,10 @@ function checkValidity(certificate: Certificate, depth: number, validationTime: 
   // Validity has whole seconds; compare at that granularity.
   const at = new Date(Math.floor(validationTime.getTime() / 1000) * 1000);
   if (at < certificate.notBefore) {
-    throw new ValidationFailure('not_yet_valid', `'${certificate.subjectText}' is not valid before ${certificate.notBefore.toISOString()}`, depth);
+    throw new ValidationFailure('not_yet_valid', `'${certificate.subjectText}' is not valid before ${certificate.notBefore.toISOString()}`, depth, undefined, { certificate });
   }
   if (at > certificate.notAfter) {
-    throw new ValidationFailure('expired', `'${certificate.subjectText}' expired on ${certificate.notAfter.toISOString()}`, depth);
+    throw new ValidationFailure('expired', `'${certificate.subjectText}' expired on ${certificate.notAfter.toISOString()}`, depth, undefined, { certificate });
   }
 }
 

@@ -1,6 +1,9 @@
-// The key a certificateUserIds value is stored, compared and found under (../shared/spec/cba-setup-and-signin.md
-// §1.2): the documented `X509:` forms parsed, then normalised the way sign-in matching compares them. The
-// store indexes a hash of the key, and $filter compares with it, so both agree with the service's uniqueness rule.
+// The one rule of certificateUserIds values (../shared/spec/cba-setup-and-signin.md §1.2): the documented
+// `X509:` forms, read (parseCertificateUserId) and written (formatCertificateUserId), and the key a value is
+// stored, compared and found under, normalised the way sign-in matching compares. The store indexes a hash
+// of the key and $filter compares with it; the directory service's uniqueness, the values a certificate
+// offers (pki/certificate-user-ids.ts) and sign-in matching use the same functions. It lives in store/, the
+// lowest layer both pki/ and store/ may import (DESIGN.md: imports point down), and is pure text: no database.
 import { createHash } from 'node:crypto';
 
 /** The documented `X509:` forms, prefixes case-sensitive (E-CUI). */
@@ -12,6 +15,18 @@ export type ParsedCertificateUserId =
 
 const SIMPLE = /^X509:<(PN|RFC822|S|SKI|SHA1-PUKEY)>([\s\S]*)$/;
 const ISSUER_AND = /^X509:<I>([\s\S]*?)<(S|SR)>([\s\S]*)$/;
+
+/** The value in its `X509:` form: the one place the prefixes are written. */
+export function formatCertificateUserId(value: ParsedCertificateUserId): string {
+  switch (value.form) {
+    case 'I-S':
+      return `X509:<I>${value.issuer}<S>${value.payload}`;
+    case 'I-SR':
+      return `X509:<I>${value.issuer}<SR>${value.payload}`;
+    default:
+      return `X509:<${value.form}>${value.payload}`;
+  }
+}
 
 /**
  * The value's `X509:` form, undefined for a value that does not start with `X509:` (Graph stores such bare
@@ -49,13 +64,13 @@ export function certificateUserIdMatchKey(value: string): string {
     case 'RFC822':
     case 'SKI':
     case 'SHA1-PUKEY':
-      return `X509:<${parsed.form}>${parsed.payload.trim().toLowerCase()}`;
+      return formatCertificateUserId({ form: parsed.form, payload: parsed.payload.trim().toLowerCase() });
     case 'S':
-      return `X509:<S>${parsed.payload.trim()}`;
+      return formatCertificateUserId({ form: 'S', payload: parsed.payload.trim() });
     case 'I-S':
-      return `X509:<I>${parsed.issuer.trim()}<S>${parsed.payload.trim()}`;
+      return formatCertificateUserId({ form: 'I-S', issuer: parsed.issuer.trim(), payload: parsed.payload.trim() });
     case 'I-SR':
-      return `X509:<I>${parsed.issuer.trim()}<SR>${parsed.payload.trim().toLowerCase()}`;
+      return formatCertificateUserId({ form: 'I-SR', issuer: parsed.issuer.trim(), payload: parsed.payload.trim().toLowerCase() });
   }
 }
 
@@ -75,5 +90,5 @@ export function otherSerialByteOrder(value: string): string | undefined {
   const hex = parsed.payload.trim();
   if (!/^(?:[0-9a-fA-F]{2})+$/.test(hex)) return undefined;
   const reversed = hex.match(/../g)?.reverse().join('') ?? hex;
-  return reversed === hex ? undefined : `X509:<I>${parsed.issuer.trim()}<SR>${reversed}`;
+  return reversed === hex ? undefined : formatCertificateUserId({ form: 'I-SR', issuer: parsed.issuer.trim(), payload: reversed });
 }

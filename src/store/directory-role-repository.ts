@@ -17,6 +17,18 @@ export class DirectoryRoleRepository {
     return rows.map((row) => row.role_template_id);
   }
 
+  /** Every assignment of the tenant, by user then role (a snapshot export). */
+  async allOfTenant(tenantId: string): Promise<{ readonly principalId: string; readonly roleTemplateId: string }[]> {
+    const rows = await this.db
+      .selectFrom('directory_role_assignment')
+      .select(['principal_id', 'role_template_id'])
+      .where('tenant_id', '=', tenantId)
+      .orderBy('principal_id')
+      .orderBy('role_template_id')
+      .execute();
+    return rows.map((row) => ({ principalId: row.principal_id, roleTemplateId: row.role_template_id }));
+  }
+
   /** Makes `roles` the user's roles, replacing any before. */
   async replace(tenantId: string, principalId: string, roles: readonly string[]): Promise<void> {
     await this.db.deleteFrom('directory_role_assignment').where('tenant_id', '=', tenantId).where('principal_id', '=', principalId).execute();

@@ -27,6 +27,12 @@ export class SignInLogRepository {
     return row && { id: row.id, createdDateTime: row.created_date_time, record: row.record };
   }
 
+  /** Every entry of the tenant, newest first (a snapshot export). */
+  async allOfTenant(tenantId: string): Promise<StoredSignIn[]> {
+    const rows = await this.db.selectFrom('sign_in_log').selectAll().where('tenant_id', '=', tenantId).orderBy('created_date_time', 'desc').orderBy('id', 'desc').execute();
+    return rows.map((row) => ({ id: row.id, createdDateTime: row.created_date_time, record: row.record }));
+  }
+
   /** Up to `limit` entries, newest first, after `cursor` when given. */
   async page(tenantId: string, limit: number, cursor: SignInCursor | undefined): Promise<StoredSignIn[]> {
     let query = this.db.selectFrom('sign_in_log').selectAll().where('tenant_id', '=', tenantId);

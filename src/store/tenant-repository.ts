@@ -1,8 +1,9 @@
 // A tenant's data as a whole, for the admin API: what it holds, resetting it (one tenant or every one),
 // and a per-tenant lock that serialises whole-tenant writes (snapshot import, seeding) across instances.
 // The tables that carry a tenant: certificate_based_auth_pki, certificate_authority, job,
-// x509_certificate_policy, the classic store's two and directory_user (its user_certificate_user_id rows go
-// with it, by foreign key). server_setting and crl_cache belong to no tenant and are left alone.
+// x509_certificate_policy, the classic store's two, directory_user (its user_certificate_user_id rows go
+// with it, by foreign key) and the certificate sign-in's four. server_setting and crl_cache belong to no
+// tenant and are left alone.
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 
@@ -16,6 +17,10 @@ export interface TenantContentCounts {
   readonly classicCertificateBasedAuthConfigurations: number;
   readonly classicCertificateAuthorities: number;
   readonly users: number;
+  /** The certificate sign-in's registered clients, (user, role) pairs and sign-in log entries. */
+  readonly oidcClients: number;
+  readonly directoryRoleAssignments: number;
+  readonly signIns: number;
 }
 
 // Children before their parents (the foreign keys would cascade, but counting them needs their own delete).
@@ -27,13 +32,16 @@ const TENANT_TABLES = [
   'classic_certificate_authority',
   'classic_auth_configuration',
   'directory_user',
+  'oidc_client',
+  'directory_role_assignment',
+  'sign_in_log',
 ] as const;
 type TenantTable = (typeof TENANT_TABLES)[number];
 /**
- * The certificate sign-in's tables (migration 015): emptied with the tenant, but not counted, so the
- * counts of reset and import keep their documented shape.
+ * Emptied with the tenant but not counted: unredeemed authorization codes live minutes, belong to no
+ * snapshot, and do not make a tenant hold anything.
  */
-const SIGN_IN_TABLES = ['oidc_client', 'authorization_code', 'directory_role_assignment', 'sign_in_log'] as const;
+const UNCOUNTED_TABLES = ['authorization_code'] as const;
 
 export class TenantRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -76,7 +84,7 @@ export class TenantRepository {
       const result = await this.db.deleteFrom(table).where('tenant_id', '=', tenantId).executeTakeFirst();
       deleted.push(Number(result.numDeletedRows));
     }
-    for (const table of SIGN_IN_TABLES) await this.db.deleteFrom(table).where('tenant_id', '=', tenantId).execute();
+    for (const table of UNCOUNTED_TABLES) await this.db.deleteFrom(table).where('tenant_id', '=', tenantId).execute();
     return countsFrom(deleted);
   }
 
@@ -89,7 +97,7 @@ export class TenantRepository {
       const result = await this.db.deleteFrom(table).executeTakeFirst();
       deleted.push(Number(result.numDeletedRows));
     }
-    for (const table of SIGN_IN_TABLES) await this.db.deleteFrom(table).execute();
+    for (const table of UNCOUNTED_TABLES) await this.db.deleteFrom(table).execute();
     return { tenants: tenants.length, deleted: countsFrom(deleted) };
   }
 }
@@ -107,6 +115,20 @@ function countsFrom([
   classicCertificateAuthorities = 0,
   classicCertificateBasedAuthConfigurations = 0,
   users = 0,
+  oidcClients = 0,
+  directoryRoleAssignments = 0,
+  signIns = 0,
 ]: readonly number[]): TenantContentCounts {
-  return { certificateBasedAuthConfigurations, certificateAuthorities, jobs, x509CertificatePolicies, classicCertificateBasedAuthConfigurations, classicCertificateAuthorities, users };
+  return {
+    certificateBasedAuthConfigurations,
+    certificateAuthorities,
+    jobs,
+    x509CertificatePolicies,
+    classicCertificateBasedAuthConfigurations,
+    classicCertificateAuthorities,
+    users,
+    oidcClients,
+    directoryRoleAssignments,
+    signIns,
+  };
 }

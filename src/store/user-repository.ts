@@ -92,9 +92,9 @@ export class UserRepository {
     return row && toRecord(row);
   }
 
-  /** The live user with this userPrincipalName, compared case-insensitively. */
-  async findByUserPrincipalName(tenantId: string, userPrincipalName: string): Promise<UserRecord | undefined> {
-    const row = await this.scoped(tenantId, 'live').where('user_principal_name_key', '=', textKey(userPrincipalName)).selectAll().executeTakeFirst();
+  /** The live (or one deleted) user with this userPrincipalName, compared case-insensitively. */
+  async findByUserPrincipalName(tenantId: string, userPrincipalName: string, lifecycle: Lifecycle = 'live'): Promise<UserRecord | undefined> {
+    const row = await this.scoped(tenantId, lifecycle).where('user_principal_name_key', '=', textKey(userPrincipalName)).selectAll().executeTakeFirst();
     return row && toRecord(row);
   }
 
@@ -214,8 +214,17 @@ export class UserRepository {
     return toRecord(row);
   }
 
-  /** Removes a soft-deleted user for good; false when there is no such deleted user. */
+  /**
+   * Removes a soft-deleted user for good, with its directory roles (they would name no user: a tenant
+   * snapshot could not carry them); false when there is no such deleted user.
+   */
   async purge(tenantId: string, id: string): Promise<boolean> {
+    await this.db
+      .deleteFrom('directory_role_assignment')
+      .where('tenant_id', '=', tenantId)
+      .where('principal_id', '=', id)
+      .where((eb) => eb.exists(eb.selectFrom(USERS).select('id').where('tenant_id', '=', tenantId).where('id', '=', id).where('deleted_date_time', 'is not', null)))
+      .execute();
     const result = await this.db
       .deleteFrom(USERS)
       .where('tenant_id', '=', tenantId)
@@ -227,6 +236,19 @@ export class UserRepository {
 
   /** The retention sweep: purges, in every tenant, users deleted before the cutoff. */
   async purgeDeletedBefore(cutoff: string): Promise<number> {
+    await this.db
+      .deleteFrom('directory_role_assignment')
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom(`${USERS} as u`)
+            .select('u.id')
+            .whereRef('u.tenant_id', '=', 'directory_role_assignment.tenant_id')
+            .whereRef('u.id', '=', 'directory_role_assignment.principal_id')
+            .where('u.deleted_date_time', '<', cutoff),
+        ),
+      )
+      .execute();
     const result = await this.db.deleteFrom(USERS).where('deleted_date_time', '<', cutoff).executeTakeFirst();
     return Number(result.numDeletedRows);
   }

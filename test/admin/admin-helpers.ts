@@ -1,8 +1,17 @@
 // What the admin-API tests share: admin calls, a tenant filled with every kind of data (live and deleted
-// PKIs, CAs and users, an x509 policy, the authenticationMethodsPolicy root), and a tenant's complete view through Graph's own GETs, to compare before
-// and after a reset, an import or a seed.
+// PKIs, CAs and users, an x509 policy, the authenticationMethodsPolicy root, OIDC clients and directory
+// roles), and a tenant's complete view through Graph's and the admin API's own GETs, to compare before and
+// after a reset, an import or a seed.
 import assert from 'node:assert/strict';
-import { PERMISSION_ORGANIZATION_READ_WRITE, PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD, PERMISSION_USER_READ_WRITE_ALL } from '../../src/auth/permissions.ts';
+import {
+  DIRECTORY_ROLES,
+  PERMISSION_AUDIT_LOG_READ,
+  PERMISSION_DIRECTORY_READ_ALL,
+  PERMISSION_ORGANIZATION_READ_WRITE,
+  PERMISSION_READ_WRITE,
+  PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD,
+  PERMISSION_USER_READ_WRITE_ALL,
+} from '../../src/auth/permissions.ts';
 import { mintAdminToken, mintToken } from '../../src/auth/token-issuer.ts';
 import type { SigningKey } from '../../src/auth/signing-key.ts';
 import { createCa } from '../helpers/certs.ts';
@@ -25,7 +34,7 @@ export interface Clients {
 export async function clientsFor(url: string, key: SigningKey, tenantId: string): Promise<Clients> {
   const graphToken = await mintToken(key, {
     tenantId,
-    appRoles: [PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD, PERMISSION_ORGANIZATION_READ_WRITE, PERMISSION_USER_READ_WRITE_ALL],
+    appRoles: [PERMISSION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD, PERMISSION_ORGANIZATION_READ_WRITE, PERMISSION_USER_READ_WRITE_ALL, PERMISSION_AUDIT_LOG_READ, PERMISSION_DIRECTORY_READ_ALL],
     scopes: [],
     directoryRoles: [],
     ttlSeconds: 3600,
@@ -42,7 +51,8 @@ let counter = 0;
 
 /**
  * Fills the tenant: two live PKIs with CAs (one CA deleted), a deleted PKI with its CA, a changed x509
- * policy, a classic store of two CAs, a user with certificateUserIds and a deleted one.
+ * policy, a classic store of two CAs, a user with certificateUserIds and a deleted one, a public and a
+ * confidential OIDC client, and directory roles for both users (two and one).
  */
 export async function fillTenant(c: Clients, label: string): Promise<{ livePki: string; deletedPki: string; deletedCa: string }> {
   const created = async (path: string, body: unknown) => {
@@ -83,7 +93,21 @@ export async function fillTenant(c: Clients, label: string): Promise<{ livePki: 
   const patched = await c.graph('PATCH', `/v1.0/users/${kept}`, { body: { authorizationInfo: { certificateUserIds: [`X509:<PN>kept@${label.replace(/[^A-Za-z0-9]/g, '')}`] } } });
   assert.equal(patched.status, 204, patched.text);
   const gone = await created('/v1.0/users', user('gone'));
+  const roles = async (userId: string, roleTemplateIds: string[]) => {
+    const res = await c.admin('PUT', `/tenants/${c.tenantId}/users/${userId}/directoryRoles`, { body: { roleTemplateIds } });
+    assert.equal(res.status, 200, res.text);
+  };
+  await roles(kept, [DIRECTORY_ROLES.privilegedAuthenticationAdministrator, DIRECTORY_ROLES.globalReader]);
+  await roles(gone, [DIRECTORY_ROLES.globalAdministrator]);
   assert.equal((await c.graph('DELETE', `/v1.0/users/${gone}`)).status, 204);
+  const clientId = label.replace(/[^A-Za-z0-9]/g, '-');
+  for (const body of [
+    { clientId: `${clientId}-public`, redirectUris: ['http://127.0.0.1:53682/callback', 'https://app.contoso.test/signin'] },
+    { clientId: `${clientId}-confidential`, displayName: `${label} web app`, redirectUris: ['https://web.contoso.test/cb'], confidential: true, defaultScopes: ['User.Read.All'] },
+  ]) {
+    const res = await c.admin('POST', `/tenants/${c.tenantId}/oidcClients`, { body });
+    assert.equal(res.status, 201, res.text);
+  }
   const root = await c.graph('PATCH', METHODS_POLICY_PATH, {
     body: { reconfirmationInDays: 30, registrationEnforcement: { authenticationMethodsRegistrationCampaign: { state: 'enabled', excludeTargets: [{ id: `${label}-group`, targetType: 'group' }] } } },
   });
@@ -127,6 +151,16 @@ export async function tenantView(c: Clients): Promise<Record<string, unknown>> {
   await get(`${DELETED_USERS}?$top=999&$select=${USER_PROPERTIES}`);
   await get(METHODS_POLICY_PATH);
   await get(`/v1.0/organization/${c.tenantId}/certificateBasedAuthConfiguration`);
+  await get('/beta/auditLogs/signIns?$top=999');
+  const admin = async (path: string) => {
+    const res = await c.admin('GET', path);
+    assert.equal(res.status, 200, `${path}: ${res.text}`);
+    view[`/_admin${path}`] = res.body;
+  };
+  await admin(`/tenants/${c.tenantId}/oidcClients`);
+  for (const list of [view[`/beta/users?$top=999&$select=${USER_PROPERTIES}`], view[`${DELETED_USERS}?$top=999&$select=${USER_PROPERTIES}`]] as { value: { id: string }[] }[]) {
+    for (const user of list.value) await admin(`/tenants/${c.tenantId}/users/${user.id}/directoryRoles`);
+  }
   return view;
 }
 

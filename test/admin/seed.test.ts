@@ -14,6 +14,8 @@ import { PKI_PATH, TENANT_A, TENANT_B } from '../helpers/test-server.ts';
 import { type Clients, clientsFor, pkiCount, tenantView } from './admin-helpers.ts';
 
 const FIXED_PKI_ID = '00000000-0000-4000-8000-0000000000f1';
+/** The counts of a seed without users or a classic store. */
+const NO_DIRECTORY = { usersAdded: 0, usersPresent: 0, classicConfigurationsAdded: 0, classicConfigurationsPresent: 0 };
 
 let dir: string;
 let database: string | undefined;
@@ -52,6 +54,18 @@ async function withServer<T>(seedFile: string | undefined, work: (server: Runnin
   }
 }
 
+/** Each seed stops the start with a message naming its file and matching its pattern. */
+async function assertRefused(documents: readonly [name: string, document: unknown, message: RegExp][]): Promise<void> {
+  for (const [name, document, message] of documents) {
+    const file = await writeSeed(name, document);
+    await assert.rejects(start(file), (error: Error) => {
+      assert.ok(error.message.startsWith(`seed file ${file}: `), error.message);
+      assert.match(error.message, message);
+      return true;
+    });
+  }
+}
+
 interface Seed {
   tenants: { id: string; pkis: { id?: string; displayName: string; certificateAuthorities?: Record<string, unknown>[] }[] }[];
 }
@@ -79,7 +93,7 @@ describe('serve --seed', () => {
   it('loads tenants, PKIs and CAs before listening, each CA as the Graph API would store it', async () => {
     const file = await writeSeed('seed.json', seedDocument());
     await withServer(file, async (server, a, b) => {
-      assert.deepEqual(server.seeded, { pkisAdded: 3, certificateAuthoritiesAdded: 3, pkisPresent: 0, certificateAuthoritiesPresent: 0 });
+      assert.deepEqual(server.seeded, { pkisAdded: 3, certificateAuthoritiesAdded: 3, pkisPresent: 0, certificateAuthoritiesPresent: 0, ...NO_DIRECTORY });
       const pkis = (await a.graph('GET', `/beta${PKI_PATH}?$orderby=displayName`)).body.value;
       assert.deepEqual(pkis.map((p: { displayName: string }) => p.displayName), ['Contoso PKI', 'Fixed id PKI']);
       assert.equal(pkis[1].id, FIXED_PKI_ID);
@@ -106,14 +120,14 @@ describe('serve --seed', () => {
       return tenantView(a);
     });
     await withServer(file, async (server, a, b) => {
-      assert.deepEqual(server.seeded, { pkisAdded: 0, certificateAuthoritiesAdded: 0, pkisPresent: 3, certificateAuthoritiesPresent: 3 });
+      assert.deepEqual(server.seeded, { pkisAdded: 0, certificateAuthoritiesAdded: 0, pkisPresent: 3, certificateAuthoritiesPresent: 3, ...NO_DIRECTORY });
       assert.deepEqual(await tenantView(a), before);
       assert.equal(await pkiCount(b), 1);
     });
     // The same seed as Windows PowerShell 5.1 writes it (UTF-8 with a byte-order mark) reads the same.
     const withBom = await writeSeed('seed-bom.json', `\uFEFF${JSON.stringify(seedDocument())}`);
     await withServer(withBom, async (server) => {
-      assert.deepEqual(server.seeded, { pkisAdded: 0, certificateAuthoritiesAdded: 0, pkisPresent: 3, certificateAuthoritiesPresent: 3 });
+      assert.deepEqual(server.seeded, { pkisAdded: 0, certificateAuthoritiesAdded: 0, pkisPresent: 3, certificateAuthoritiesPresent: 3, ...NO_DIRECTORY });
     });
   });
 
@@ -124,7 +138,7 @@ describe('serve --seed', () => {
     grown.tenants[1]?.pkis.push({ displayName: 'Fabrikam second', certificateAuthorities: [{ certificate: extra.pem }] });
     const file = await writeSeed('grown.json', grown);
     await withServer(file, async (server, a, b) => {
-      assert.deepEqual(server.seeded, { pkisAdded: 1, certificateAuthoritiesAdded: 2, pkisPresent: 3, certificateAuthoritiesPresent: 3 });
+      assert.deepEqual(server.seeded, { pkisAdded: 1, certificateAuthoritiesAdded: 2, pkisPresent: 3, certificateAuthoritiesPresent: 3, ...NO_DIRECTORY });
       const contoso = (await a.graph('GET', `/beta${PKI_PATH}?$filter=displayName eq 'Contoso PKI'`)).body.value;
       assert.equal(contoso.length, 1);
       const cas = (await a.graph('GET', `/beta${PKI_PATH}/${contoso[0].id}/certificateAuthorities`)).body.value;
@@ -156,14 +170,7 @@ describe('serve --seed', () => {
       ['dup-ca.json', { tenants: [{ id: newTenant, pkis: [{ displayName: 'x', certificateAuthorities: [{ certificate: other.pem }, { certificate: other.base64 }] }] }] }, /certificateAuthorities\[1\]\.certificate: the same certificate \(Duplicate Certificate exists\) appears twice/],
       ['not-json.json', '{"tenants": [', /is not valid JSON/],
     ];
-    for (const [name, document, message] of badDocuments) {
-      const file = await writeSeed(name, document);
-      await assert.rejects(start(file), (error: Error) => {
-        assert.ok(error.message.startsWith(`seed file ${file}: `), error.message);
-        assert.match(error.message, message);
-        return true;
-      });
-    }
+    await assertRefused(badDocuments);
     await assert.rejects(start(path.join(dir, 'missing.json')), /seed file .*missing\.json: cannot be read/);
     await withServer(undefined, async (_server, a, b) => {
       assert.deepEqual(await tenantView(a), before.a);
@@ -184,6 +191,123 @@ describe('serve --seed', () => {
     await assert.rejects(start(file, limits), /\$\.tenants\[1\]\.pkis\[0\]\.certificateAuthorities: The PKI already holds 2 certificate authorities, the most allowed \(2\)/);
     await withServer(undefined, async (_server, _a, b) => {
       assert.equal((await b.graph('GET', `/beta${PKI_PATH}?$filter=displayName eq 'Limit new'`)).body.value.length, 0);
+    });
+  });
+});
+
+describe('serve --seed: users and the classic store', () => {
+  const tenant = '00000000-0000-4000-8000-0000000000c3';
+  const userId = '00000000-0000-4000-8000-0000000000a1';
+  const classicPath = `/v1.0/organization/${tenant}/certificateBasedAuthConfiguration`;
+  const directorySeed = () => ({
+    tenants: [
+      {
+        id: tenant,
+        pkis: [],
+        classicCertificateBasedAuthConfiguration: {
+          certificateAuthorities: [
+            { certificate: root.pem, isRootAuthority: true },
+            { certificate: issuing.base64, isRootAuthority: false, certificateRevocationListUrl: 'http://crl.contoso.test/issuing.crl' },
+          ],
+        },
+        users: [
+          {
+            id: userId.toUpperCase(),
+            userPrincipalName: 'alice@contoso.test',
+            displayName: 'Alice',
+            accountEnabled: false,
+            certificateUserIds: ['X509:<PN>alice@contoso.test', 'X509:<SKI>A1B2'],
+          },
+          { userPrincipalName: 'bob@contoso.test', onPremisesUserPrincipalName: 'bob@corp.contoso.test', onPremisesSyncEnabled: true },
+        ],
+        directoryRoleAssignments: [{ userId, roleTemplateIds: ['62e90394-69f5-4237-9190-012177145e10'] }],
+      },
+    ],
+  });
+  const userView = async (c: Clients) => {
+    const res = await c.graph('GET', '/v1.0/users?$select=id,userPrincipalName,displayName,accountEnabled,authorizationInfo,onPremisesUserPrincipalName,onPremisesSyncEnabled&$orderby=userPrincipalName', {
+      headers: { consistencylevel: 'eventual' },
+    });
+    assert.equal(res.status, 200, res.text);
+    return res.body.value as Record<string, unknown>[];
+  };
+
+  it('loads users as POST /users stores them and the classic store as its POST does; a second start adds nothing', async () => {
+    const file = await writeSeed('directory.json', directorySeed());
+    let bobId = '';
+    await withServer(file, async (server) => {
+      assert.deepEqual(server.seeded, { pkisAdded: 0, certificateAuthoritiesAdded: 0, pkisPresent: 0, certificateAuthoritiesPresent: 0, usersAdded: 2, usersPresent: 0, classicConfigurationsAdded: 1, classicConfigurationsPresent: 0 });
+      const c = await clientsFor(server.url, server.signingKey, tenant);
+      const users = await userView(c);
+      assert.deepEqual(
+        users.map((u) => [u.id === userId ? 'fixed id' : 'assigned id', u.userPrincipalName, u.displayName, u.accountEnabled, (u.authorizationInfo as { certificateUserIds: string[] }).certificateUserIds, u.onPremisesUserPrincipalName, u.onPremisesSyncEnabled]),
+        [
+          ['fixed id', 'alice@contoso.test', 'Alice', false, ['X509:<PN>alice@contoso.test', 'X509:<SKI>A1B2'], null, null],
+          ['assigned id', 'bob@contoso.test', null, true, [], 'bob@corp.contoso.test', true],
+        ],
+      );
+      bobId = users[1]?.id as string;
+      const roles = await c.admin('GET', `/tenants/${tenant}/users/${userId}/directoryRoles`);
+      assert.deepEqual(roles.body.roleTemplateIds, ['62e90394-69f5-4237-9190-012177145e10']);
+      const classic = (await c.graph('GET', classicPath)).body.value;
+      assert.equal(classic.length, 1);
+      assert.deepEqual(
+        classic[0].certificateAuthorities.map((ca: Record<string, unknown>) => [ca.issuer, ca.isRootAuthority, ca.certificateRevocationListUrl, ca.certificate]),
+        [
+          ['CN=Seed Root, O=Contoso', true, null, root.base64],
+          ['CN=Seed Issuing, O=Contoso', false, 'http://crl.contoso.test/issuing.crl', issuing.base64],
+        ],
+      );
+      // The seeded value is the tenant's: POST /users refuses it for another user, as for any stored user.
+      const taken = await c.graph('POST', '/v1.0/users', {
+        body: { accountEnabled: true, displayName: 'Eve', mailNickname: 'eve', userPrincipalName: 'eve@contoso.test', passwordProfile: { password: 'x!Y7-long-enough' }, authorizationInfo: { certificateUserIds: ['X509:<PN>ALICE@contoso.test'] } },
+      });
+      assert.equal(taken.status, 400, taken.text);
+      assert.match(taken.body.error.message, /same value for property certificateUserIds/);
+      assert.equal((await c.graph('DELETE', `/v1.0/users/${bobId}`)).status, 204);
+      assert.equal((await c.graph('DELETE', `${classicPath}/29728ade-6ae4-4ee9-9103-412912537da5`)).status, 204);
+    });
+    // Bob was deleted, and the classic store: the users are found (by id, by userPrincipalName among the
+    // deleted too) and left as they are; the classic store, gone, is seeded again like a missing PKI.
+    await withServer(file, async (server) => {
+      assert.deepEqual(server.seeded, { pkisAdded: 0, certificateAuthoritiesAdded: 0, pkisPresent: 0, certificateAuthoritiesPresent: 0, usersAdded: 0, usersPresent: 2, classicConfigurationsAdded: 1, classicConfigurationsPresent: 0 });
+      const c = await clientsFor(server.url, server.signingKey, tenant);
+      assert.deepEqual((await userView(c)).map((u) => u.userPrincipalName), ['alice@contoso.test'], 'the deleted user stays deleted');
+      assert.equal((await c.graph('GET', `/v1.0/directory/deletedItems/${bobId}`)).status, 200);
+    });
+    await withServer(file, async (server) => {
+      assert.deepEqual(server.seeded, { pkisAdded: 0, certificateAuthoritiesAdded: 0, pkisPresent: 0, certificateAuthoritiesPresent: 0, usersAdded: 0, usersPresent: 2, classicConfigurationsAdded: 0, classicConfigurationsPresent: 1 });
+    });
+  });
+
+  it('refuses users and classic stores the API would refuse, naming the seed entry, and writes nothing', async () => {
+    const fresh = '00000000-0000-4000-8000-0000000000c4';
+    const seedOf = (extra: Record<string, unknown>) => ({
+      tenants: [
+        { id: fresh, pkis: [{ displayName: 'Would be new' }], users: [{ userPrincipalName: 'new@contoso.test' }] },
+        { id: tenant, pkis: [], ...extra },
+      ],
+    });
+    const badDocuments: [string, unknown, RegExp][] = [
+      ['bad-upn.json', seedOf({ users: [{ userPrincipalName: 'no-at-sign' }] }), /\$\.tenants\[1\]\.users\[0\]: Invalid value specified for property 'userPrincipalName' of resource 'User'\. 'no-at-sign' is not of the form alias@domain/],
+      ['bad-id-form.json', seedOf({ users: [{ userPrincipalName: 'carol@contoso.test', certificateUserIds: ['X509:<UPN>carol@contoso.test'] }] }), /\$\.tenants\[1\]\.users\[0\]: Invalid value specified for property 'certificateUserIds' of resource 'User'\. 'X509:<UPN>carol@contoso\.test': a value starting with X509: must be one of/],
+      ['not-string.json', seedOf({ users: [{ userPrincipalName: 'carol@contoso.test', certificateUserIds: [7] }] }), /\$\.tenants\[1\]\.users\[0\]: .*Each value must be a string; got number/],
+      ['long-name.json', seedOf({ users: [{ userPrincipalName: 'carol@contoso.test', displayName: 'x'.repeat(300) }] }), /\$\.tenants\[1\]\.users\[0\]: Invalid value specified for property 'displayName' of resource 'User': 300 characters/],
+      ['taken-value.json', seedOf({ users: [{ userPrincipalName: 'carol@contoso.test', certificateUserIds: ['X509:<SKI>a1b2'] }] }), /\$\.tenants\[1\]\.users\[0\]: Another object with the same value for property certificateUserIds already exists/],
+      ['taken-upn.json', seedOf({ users: [{ id: '00000000-0000-4000-8000-0000000000a9', userPrincipalName: 'ALICE@contoso.test' }] }), /\$\.tenants\[1\]\.users\[0\]: Another object with the same value for property userPrincipalName already exists/],
+      ['upn-twice.json', seedOf({ users: [{ userPrincipalName: 'dave@contoso.test' }, { userPrincipalName: 'Dave@contoso.test' }] }), /\$\.tenants\[1\]\.users\[1\]\.userPrincipalName: the userPrincipalName 'Dave@contoso\.test' appears twice \(also at \$\.tenants\[1\]\.users\[0\]\.userPrincipalName\)/],
+      ['user-unknown.json', seedOf({ users: [{ userPrincipalName: 'carol@contoso.test', password: 'x' }] }), /\$\.tenants\[1\]\.users\[0\]\.password: unknown property/],
+      ['classic-root-flag.json', seedOf({ classicCertificateBasedAuthConfiguration: { certificateAuthorities: [{ certificate: issuing.pem, isRootAuthority: true }] } }), /\$\.tenants\[1\]\.classicCertificateBasedAuthConfiguration: Invalid value specified for property 'isRootAuthority' of resource 'certificateAuthority' \(certificateAuthorities\[0\]\)/],
+      ['classic-twice.json', seedOf({ classicCertificateBasedAuthConfiguration: { certificateAuthorities: [{ certificate: root.pem, isRootAuthority: true }, { certificate: root.base64, isRootAuthority: true }] } }), /\$\.tenants\[1\]\.classicCertificateBasedAuthConfiguration: certificateAuthorities\[1\] holds the same certificate as certificateAuthorities\[0\]/],
+      ['classic-no-flag.json', seedOf({ classicCertificateBasedAuthConfiguration: { certificateAuthorities: [{ certificate: root.pem }] } }), /\$\.tenants\[1\]\.classicCertificateBasedAuthConfiguration\.certificateAuthorities\[0\]: missing required property 'isRootAuthority'/],
+    ];
+    await assertRefused(badDocuments);
+    await withServer(undefined, async (server) => {
+      const c = await clientsFor(server.url, server.signingKey, fresh);
+      assert.equal(await pkiCount(c), 0, 'the valid first tenant of a bad seed was not written');
+      assert.deepEqual(await userView(c), []);
+      const t = await clientsFor(server.url, server.signingKey, tenant);
+      assert.deepEqual((await userView(t)).map((u) => u.userPrincipalName), ['alice@contoso.test']);
     });
   });
 });

@@ -84,7 +84,7 @@ describe('export → reset → import', () => {
     assert.equal(imported.status, 200, imported.text);
     assert.deepEqual(imported.body, {
       tenantId: TENANT_A,
-      imported: { certificateBasedAuthConfigurations: 3, certificateAuthorities: 5, jobs: 2, x509CertificatePolicies: 1, classicCertificateBasedAuthConfigurations: 1, classicCertificateAuthorities: 2, users: 2 },
+      imported: { certificateBasedAuthConfigurations: 3, certificateAuthorities: 5, jobs: 2, x509CertificatePolicies: 1, classicCertificateBasedAuthConfigurations: 1, classicCertificateAuthorities: 2, users: 2, oidcClients: 2, directoryRoleAssignments: 3, signIns: 0 },
     });
 
     assert.deepEqual(await tenantView(a), before);
@@ -299,6 +299,9 @@ describe('GET /_admin/tenants/{tenantId}/snapshot', () => {
         users: [],
         authenticationMethodsPolicy: null,
         classicCertificateBasedAuthConfiguration: null,
+        oidcClients: [],
+        directoryRoleAssignments: [],
+        signIns: [],
       });
       const pki = (await c.graph('POST', `/beta${PKI_PATH}`, { body: { displayName: 'busy' } })).body.id;
       const upload = await c.graph('POST', `/beta${PKI_PATH}/${pki}/upload`, { body: { uploadUrl: `${files.url}/never.p7b`, sha256FileHash: 'A'.repeat(64) } });

@@ -30,7 +30,7 @@ describe('DELETE /_admin/tenants/{tenantId}', () => {
     assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
     assert.deepEqual(res.body, {
       tenantId: TENANT_A,
-      deleted: { certificateBasedAuthConfigurations: 3, certificateAuthorities: 4, jobs: 0, x509CertificatePolicies: 1, classicCertificateBasedAuthConfigurations: 1, classicCertificateAuthorities: 2, users: 2 },
+      deleted: { certificateBasedAuthConfigurations: 3, certificateAuthorities: 4, jobs: 0, x509CertificatePolicies: 1, classicCertificateBasedAuthConfigurations: 1, classicCertificateAuthorities: 2, users: 2, oidcClients: 2, directoryRoleAssignments: 3, signIns: 0 },
     });
 
     assert.equal(await pkiCount(a), 0);
@@ -48,7 +48,7 @@ describe('DELETE /_admin/tenants/{tenantId}', () => {
     assert.equal(res.body.tenantId, TENANT_A);
     assert.equal(res.body.deleted.certificateBasedAuthConfigurations, 3);
     const empty = await a.admin('DELETE', `/tenants/${TENANT_C}`);
-    assert.deepEqual(empty.body.deleted, { certificateBasedAuthConfigurations: 0, certificateAuthorities: 0, jobs: 0, x509CertificatePolicies: 0, classicCertificateBasedAuthConfigurations: 0, classicCertificateAuthorities: 0, users: 0 });
+    assert.deepEqual(empty.body.deleted, { certificateBasedAuthConfigurations: 0, certificateAuthorities: 0, jobs: 0, x509CertificatePolicies: 0, classicCertificateBasedAuthConfigurations: 0, classicCertificateAuthorities: 0, users: 0, oidcClients: 0, directoryRoleAssignments: 0, signIns: 0 });
     const created = await a.graph('POST', `/beta${PKI_PATH}`, { body: { displayName: 'after reset' } });
     assert.equal(created.status, 201, created.text);
     assert.equal(await pkiCount(a), 1);
@@ -90,6 +90,6 @@ describe('DELETE /_admin/tenants', () => {
     assert.equal(await pkiCount(a), 0);
     assert.equal(await pkiCount(b), 0);
     const again = await a.admin('DELETE', '/tenants');
-    assert.deepEqual(again.body, { tenants: 0, deleted: { certificateBasedAuthConfigurations: 0, certificateAuthorities: 0, jobs: 0, x509CertificatePolicies: 0, classicCertificateBasedAuthConfigurations: 0, classicCertificateAuthorities: 0, users: 0 } });
+    assert.deepEqual(again.body, { tenants: 0, deleted: { certificateBasedAuthConfigurations: 0, certificateAuthorities: 0, jobs: 0, x509CertificatePolicies: 0, classicCertificateBasedAuthConfigurations: 0, classicCertificateAuthorities: 0, users: 0, oidcClients: 0, directoryRoleAssignments: 0, signIns: 0 } });
   });
 });

@@ -13,6 +13,8 @@ import { send, startTestServer, type TestResponse, type TestServer } from '../he
 interface KindExpectation {
   /** The least-privileged permission the docs name (used as app role and as delegated scope). */
   readonly least: string;
+  /** A permission the docs ask for together with `least` ("X and Y"): granted with it, and refused alone. */
+  readonly alongWith?: string;
   /** The least-privileged directory roles the docs name ('any': any signed-in user, no role needed). */
   readonly leastRoles: readonly DirectoryRoleName[] | 'any';
   /** Whether the docs list Global Reader for it. */
@@ -78,9 +80,11 @@ const EXPECTED: Readonly<Record<Access, KindExpectation>> = {
     foreignPermission: 'PublicKeyInfrastructure.ReadWrite.All',
     reads: true,
   },
-  // api/signin-list.md (sign-in logs).
+  // api-reference/beta/api/signin-list.md (sign-in logs): "AuditLog.Read.All and Directory.Read.All",
+  // delegated and application.
   'audit-read': {
     least: 'AuditLog.Read.All',
+    alongWith: 'Directory.Read.All',
     leastRoles: ['reportsReader', 'securityReader', 'securityOperator', 'securityAdministrator'],
     globalReader: true,
     unlisted: 'authenticationAdministrator',
@@ -204,8 +208,13 @@ function assertAdmitted(res: TestResponse, what: string): void {
   assert.ok(res.status < 500, `${what}: ${res.status} ${res.text}`);
 }
 
-function delegated(scope: string, ...roles: DirectoryRoleName[]): Partial<TokenRequest> {
-  return { scopes: [scope], directoryRoles: roles.map((name) => DIRECTORY_ROLES[name]) };
+function delegated(scope: string | readonly string[], ...roles: DirectoryRoleName[]): Partial<TokenRequest> {
+  return { scopes: typeof scope === 'string' ? [scope] : [...scope], directoryRoles: roles.map((name) => DIRECTORY_ROLES[name]) };
+}
+
+/** The permissions the docs name for a kind: the least one, and the one it needs alongside. */
+function leastOf(expected: KindExpectation): string[] {
+  return expected.alongWith === undefined ? [expected.least] : [expected.least, expected.alongWith];
 }
 
 describe('the access table, endpoint by endpoint (beta and v1.0)', () => {
@@ -231,7 +240,7 @@ describe('the access table, endpoint by endpoint (beta and v1.0)', () => {
 
   it('Global Administrator passes every kind (delegated, with the least permission)', async () => {
     for (const op of operations) {
-      const token = await t.token(delegated(EXPECTED[op.access].least, 'globalAdministrator'));
+      const token = await t.token(delegated(leastOf(EXPECTED[op.access]), 'globalAdministrator'));
       assertAdmitted(await call(op, token), `GA ${op.method} ${op.path}`);
     }
   });
@@ -240,19 +249,19 @@ describe('the access table, endpoint by endpoint (beta and v1.0)', () => {
     for (const op of operations) {
       const expected = EXPECTED[op.access];
       for (const role of expected.leastRoles === 'any' ? [] : expected.leastRoles) {
-        assertAdmitted(await call(op, await t.token(delegated(expected.least, role))), `${role} ${op.method} ${op.path}`);
+        assertAdmitted(await call(op, await t.token(delegated(leastOf(expected), role))), `${role} ${op.method} ${op.path}`);
       }
       if (expected.leastRoles === 'any') {
-        assertAdmitted(await call(op, await t.token(delegated(expected.least))), `any user ${op.method} ${op.path}`);
+        assertAdmitted(await call(op, await t.token(delegated(leastOf(expected)))), `any user ${op.method} ${op.path}`);
       }
-      assertAdmitted(await call(op, await t.token({ appRoles: [expected.least] })), `app ${expected.least} ${op.method} ${op.path}`);
+      assertAdmitted(await call(op, await t.token({ appRoles: leastOf(expected) })), `app ${leastOf(expected).join(' and ')} ${op.method} ${op.path}`);
     }
   });
 
   it('Global Reader reads only where the docs list it, and never writes', async () => {
     for (const op of operations) {
       const expected = EXPECTED[op.access];
-      const res = await call(op, await t.token(delegated(expected.least, 'globalReader')));
+      const res = await call(op, await t.token(delegated(leastOf(expected), 'globalReader')));
       const what = `Global Reader ${op.method} ${op.path}`;
       if (expected.globalReader) {
         assert.ok(expected.reads, `${op.access}: Global Reader listed on a write kind`);
@@ -268,14 +277,27 @@ describe('the access table, endpoint by endpoint (beta and v1.0)', () => {
       const expected = EXPECTED[op.access];
       if (expected.leastRoles !== 'any') {
         const unlisted = expected.unlisted ?? assert.fail(`${op.access}: name a role the docs do not list`);
-        assertRefused(await call(op, await t.token(delegated(expected.least, unlisted))), `${unlisted} ${op.method} ${op.path}`);
-        assertRefused(await call(op, await t.token(delegated(expected.least))), `no role ${op.method} ${op.path}`);
+        assertRefused(await call(op, await t.token(delegated(leastOf(expected), unlisted))), `${unlisted} ${op.method} ${op.path}`);
+        assertRefused(await call(op, await t.token(delegated(leastOf(expected)))), `no role ${op.method} ${op.path}`);
       }
       assertRefused(await call(op, await t.token({ appRoles: [expected.foreignPermission] })), `app ${expected.foreignPermission} ${op.method} ${op.path}`);
       assertRefused(
         await call(op, await t.token(delegated(expected.foreignPermission, 'globalAdministrator'))),
         `GA with ${expected.foreignPermission} ${op.method} ${op.path}`,
       );
+    }
+  });
+
+  it('a kind whose docs ask for two permissions refuses either one alone (application and delegated)', async () => {
+    const paired = operations.filter((op) => EXPECTED[op.access].alongWith !== undefined);
+    assert.ok(paired.some((op) => op.access === 'audit-read'), 'the sign-in logs need two permissions');
+    for (const op of paired) {
+      const expected = EXPECTED[op.access];
+      const role = expected.leastRoles === 'any' ? [] : [expected.leastRoles[0] as DirectoryRoleName];
+      for (const alone of leastOf(expected)) {
+        assertRefused(await call(op, await t.token({ appRoles: [alone] })), `app ${alone} alone ${op.method} ${op.path}`);
+        assertRefused(await call(op, await t.token(delegated(alone, ...role))), `delegated ${alone} alone ${op.method} ${op.path}`);
+      }
     }
   });
 

@@ -69,13 +69,13 @@ describe('graph-pki snapshot and reset', () => {
 
     const exported = await admin('snapshot', 'export', '--tenant', TENANT_A, '--out', file);
     assert.equal(exported.code, 0, exported.stderr);
-    assert.equal(exported.stdout, `exported tenant ${TENANT_A} to ${file}: 1 PKI, 1 certificate authority, 0 upload jobs, 0 x509 policies, 0 classic store certificate authorities, 0 users\n`);
+    assert.equal(exported.stdout, `exported tenant ${TENANT_A} to ${file}: 1 PKI, 1 certificate authority, 0 upload jobs, 0 x509 policies, 0 classic store certificate authorities, 0 users, 0 OIDC clients, 0 directory role assignments, 0 sign-ins\n`);
     const snapshot = JSON.parse(await readFile(file, 'utf8'));
     assert.equal(snapshot.certificateBasedAuthConfigurations[0].id, pki.body.id);
 
     const reset = await admin('reset', '--tenant', TENANT_A);
     assert.equal(reset.code, 0, reset.stderr);
-    assert.equal(reset.stdout, `reset tenant ${TENANT_A}: removed 1 PKI, 1 certificate authority, 0 upload jobs, 0 x509 policies, 0 classic store certificate authorities, 0 users\n`);
+    assert.equal(reset.stdout, `reset tenant ${TENANT_A}: removed 1 PKI, 1 certificate authority, 0 upload jobs, 0 x509 policies, 0 classic store certificate authorities, 0 users, 0 OIDC clients, 0 directory role assignments, 0 sign-ins\n`);
     assert.deepEqual((await send(server.url, 'GET', `/beta${PKI_PATH}`, graphToken)).body.value, []);
 
     const imported = await admin('snapshot', 'import', '--tenant', TENANT_A, '--in', file);

@@ -5,6 +5,7 @@ import { createHash, randomBytes, webcrypto } from 'node:crypto';
 import https from 'node:https';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { CustomFetch } from 'openid-client';
 import { TLS_CERT_FILE_NAME } from '../../src/http/tls-material.ts';
 import assert from 'node:assert/strict';
 import { PERMISSION_POLICY_READ_WRITE_AUTHENTICATION_METHOD } from '../../src/auth/permissions.ts';
@@ -80,6 +81,32 @@ export function signinRequest(baseUrl: string, urlPath: string, ca: Buffer, opti
   });
 }
 
+/** openid-client's fetch (its customFetch): Node's TLS client trusting the listener's self-signed certificate. */
+export function trustingFetch(ca: Buffer): CustomFetch {
+  return (async (url: string, options: { method?: string; headers?: ConstructorParameters<typeof Headers>[0]; body?: unknown }) => {
+    const headers = Object.fromEntries(new Headers(options.headers));
+    const body = options.body === undefined || options.body === null ? undefined : String(options.body);
+    return new Promise<Response>((resolve, reject) => {
+      const request = https.request(url, { method: options.method ?? 'GET', headers, ca, agent: false }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const responseHeaders = new Headers();
+          for (const [name, value] of Object.entries(response.headers)) if (typeof value === 'string') responseHeaders.set(name, value);
+          resolve(new Response(Buffer.concat(chunks), { status: response.statusCode ?? 500, headers: responseHeaders }));
+        });
+      });
+      request.on('error', reject);
+      request.end(body);
+    });
+  }) as unknown as CustomFetch;
+}
+
+/** An AADSTS message as a client or a log gets it: Entra's {placeholders} all filled. */
+export function assertNoPlaceholder(text: string): void {
+  assert.ok(!/[{}]/.test(text), `a placeholder is left unfilled: ${text}`);
+}
+
 export function pkcePair(): { readonly verifier: string; readonly challenge: string } {
   const verifier = randomBytes(32).toString('base64url');
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
@@ -89,7 +116,9 @@ export function pkcePair(): { readonly verifier: string; readonly challenge: str
 export function redirectQuery(response: SigninResponse): Record<string, string> {
   const location = response.headers.location;
   if (typeof location !== 'string') throw new Error(`no redirect: ${response.status} ${response.text}`);
-  return Object.fromEntries(new URL(location).searchParams);
+  const query = Object.fromEntries(new URL(location).searchParams);
+  assertNoPlaceholder(query.error_description ?? '');
+  return query;
 }
 
 const X509_POLICY_PATH = '/beta/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/x509Certificate';

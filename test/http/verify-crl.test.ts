@@ -261,6 +261,74 @@ describe('a CRL server that does not answer', () => {
   });
 });
 
+describe('the CRL cache and the CRL health refresh', () => {
+  const refresh = async (body: unknown) => {
+    const res = await t.request('POST', '/graph-pki/v1/crlHealth/refresh', { body });
+    assert.equal(res.status, 200, res.text);
+    return res.body.value as { kind: string; status: string; crlNumber: string | null }[];
+  };
+
+  it('a refresh that downloads a new CRL revoking the leaf makes the next verification say revoked, in this server and from the database', async () => {
+    const leaf = await newLeaf();
+    const unrevoked = await createCrl({ issuer: issuing, crlNumber: 600, nextUpdate: new Date(Date.now() + 7 * DAY) });
+    files.set('/refreshed.crl', { body: unrevoked.der });
+    await withCrlUrls('/refreshed.crl', null, async () => {
+      const first = await verify(t, leaf);
+      assert.equal(first.trusted, true, first.message);
+      assert.equal(first.path[0].revocation.source, 'downloaded');
+
+      const revoking = await createCrl({ issuer: issuing, crlNumber: 601, revoked: [{ serialNumber: leaf.serialNumber, reason: REASON.keyCompromise }] });
+      files.set('/refreshed.crl', { body: revoking.der });
+      const cached = await verify(t, leaf);
+      assert.equal(cached.trusted, true, 'without a refresh the cached CRL (valid for a week) still answers');
+      assert.equal(cached.path[0].revocation.source, 'memory');
+      const hits = files.hits.get('/refreshed.crl');
+
+      const entries = await refresh({ certificateAuthorityId: issuingId });
+      assert.deepEqual(entries.map((e) => [e.kind, e.status, e.crlNumber]), [['base', 'healthy', '601']]);
+      assert.equal(files.hits.get('/refreshed.crl'), (hits ?? 0) + 1, 'the refresh downloaded it once');
+
+      const revoked = await verify(t, leaf);
+      assert.equal(revoked.trusted, false);
+      assert.equal(revoked.reason, 'revoked', revoked.message);
+      assert.equal(files.hits.get('/refreshed.crl'), (hits ?? 0) + 1, 'the verification used what the refresh downloaded');
+
+      // The database copy was replaced too: a second server on it answers revoked without a download.
+      const second = await startTestServer({ allowPrivateFetch: true, dataDir, database });
+      try {
+        const fromDatabase = await verify(second, leaf);
+        assert.equal(fromDatabase.reason, 'revoked', fromDatabase.message);
+        assert.equal(files.hits.get('/refreshed.crl'), (hits ?? 0) + 1);
+      } finally {
+        await second.server.close();
+      }
+    });
+  });
+
+  it('a refresh that downloads a CRL failing its checks leaves the cache as it was; a health read does not fill the cache', async () => {
+    const leaf = await newLeaf();
+    const stranger = await createCa({ subject: 'CN=CRL Verify Stranger, O=Fabrikam' });
+    const good = await createCrl({ issuer: issuing, crlNumber: 700, nextUpdate: new Date(Date.now() + 7 * DAY) });
+    files.set('/kept.crl', { body: good.der });
+    await withCrlUrls('/kept.crl', null, async () => {
+      // GET /crlHealth checks a URL it never checked; the cache holds nothing of it, so nothing is added.
+      const health = await t.request('GET', '/graph-pki/v1/crlHealth');
+      assert.equal(health.status, 200, health.text);
+      const first = await verify(t, leaf);
+      assert.equal(first.path[0].revocation.source, 'downloaded', 'the health check did not fill the cache');
+
+      const forged = await createCrl({ issuer: stranger, crlNumber: 701, revoked: [{ serialNumber: leaf.serialNumber, reason: REASON.keyCompromise }] });
+      files.set('/kept.crl', { body: forged.der });
+      const entries = await refresh({ url: `${files.url}/kept.crl` });
+      assert.equal(entries[0]?.status, 'failing');
+      const after = await verify(t, leaf);
+      assert.equal(after.trusted, true, after.message);
+      assert.equal(after.path[0].revocation.crlNumber, '700', 'the cached CRL still serves');
+      assert.equal(after.path[0].revocation.source, 'memory');
+    });
+  });
+});
+
 describe('the CRL cache in the database', () => {
   it('a second server on the same database uses the cached CRL without downloading it', async () => {
     const crl = await createCrl({ issuer: issuing, crlNumber: 400 });

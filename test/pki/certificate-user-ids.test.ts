@@ -5,6 +5,8 @@ import { X509Certificate } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { certificateUserIdsOf, nameOfCertificateUserId } from '../../src/pki/certificate-user-ids.ts';
 import { type Certificate, parseCertificate } from '../../src/pki/certificate.ts';
+import { checkCertificateUserIds } from '../../src/service/directory/certificate-user-ids.ts';
+import { formatCertificateUserId, parseCertificateUserId } from '../../src/store/certificate-user-id-key.ts';
 import { createCa, createLeaf, type TestCert } from '../helpers/certs.ts';
 
 let ca: TestCert;
@@ -57,5 +59,17 @@ describe('values a certificate offers', () => {
     assert.equal(nameOfCertificateUserId('X509:<RFC822>bob@contoso.com'), 'bob@contoso.com');
     assert.equal(nameOfCertificateUserId('X509:<S>CN=bob'), null);
     assert.equal(nameOfCertificateUserId('x509:<PN>bob@contoso.com'), null);
+  });
+
+  it('offers only values the directory stores as they are, each its own match key (one rule for both)', () => {
+    const fields = ['PrincipalName', 'RFC822Name', 'IssuerAndSubject', 'Subject', 'SubjectKeyIdentifier', 'SHA1PublicKey', 'IssuerAndSerialNumber'] as const;
+    for (const field of fields) {
+      for (const value of certificateUserIdsOf(parsed, field)) {
+        assert.deepEqual(checkCertificateUserIds([value], { maxCertificateUserIds: 10, maxCertificateUserIdLength: 1024 }), [value], `${field} is accepted by POST /users`);
+        const form = parseCertificateUserId(value);
+        assert.ok(form && !('problem' in form), `${field} parses as a documented form`);
+        assert.equal(formatCertificateUserId(form), value, `${field} is written back as offered`);
+      }
+    }
   });
 });

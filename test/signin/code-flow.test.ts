@@ -3,17 +3,16 @@
 // login_hint, code redemption; the id token checked against the JWKS; the access token used on the
 // server's own Graph API with the user's directory roles; then each binding failure with its AADSTS code.
 import assert from 'node:assert/strict';
-import https from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
-import { DIRECTORY_ROLES, PERMISSION_AUDIT_LOG_READ } from '../../src/auth/permissions.ts';
+import { DIRECTORY_ROLES, PERMISSION_AUDIT_LOG_READ, PERMISSION_DIRECTORY_READ_ALL } from '../../src/auth/permissions.ts';
 import { mintAdminToken } from '../../src/auth/token-issuer.ts';
 import { DEFAULT_SIGNIN_CONFIG } from '../../src/config.ts';
 import { DEV_CLIENT_ID } from '../../src/service/signin/oidc-clients.ts';
 import { createChain, createCrl, createLeaf, type Chain, type TestCert, x509 } from '../helpers/certs.ts';
 import { startFileServer, type FileServer } from '../helpers/file-server.ts';
-import { type ClientCertificate, clientCertificate, listenerCa, setX509Policy, signinRequest } from '../helpers/signin-client.ts';
+import { assertNoPlaceholder, type ClientCertificate, clientCertificate, listenerCa, setX509Policy, signinRequest, trustingFetch } from '../helpers/signin-client.ts';
 import { PKI_PATH, send, startTestServer, TENANT_A, type TestServer } from '../helpers/test-server.ts';
 
 const REDIRECT = 'http://127.0.0.1:53682/callback';
@@ -28,24 +27,6 @@ let alice: ClientCertificate;
 let aliceId: string;
 let config: oidc.Configuration;
 
-/** openid-client's fetch: Node's TLS client trusting the listener's self-signed certificate. */
-const tlsFetch = (async (url: string, options: { method?: string; headers?: ConstructorParameters<typeof Headers>[0]; body?: unknown }) => {
-  const headers = Object.fromEntries(new Headers(options.headers));
-  const body = options.body === undefined || options.body === null ? undefined : String(options.body);
-  return new Promise<Response>((resolve, reject) => {
-    const request = https.request(url, { method: options.method ?? 'GET', headers, ca, agent: false }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const responseHeaders = new Headers();
-        for (const [name, value] of Object.entries(response.headers)) if (typeof value === 'string') responseHeaders.set(name, value);
-        resolve(new Response(Buffer.concat(chunks), { status: response.statusCode ?? 500, headers: responseHeaders }));
-      });
-    });
-    request.on('error', reject);
-    request.end(body);
-  });
-}) as unknown as oidc.CustomFetch;
 
 function setPolicy(body: Record<string, unknown>): Promise<void> {
   return setX509Policy(t, body);
@@ -82,7 +63,7 @@ before(async () => {
   });
   assert.equal(roles.status, 200, roles.text);
   alice = await clientCertificate(chain.leaf, chain.intermediates);
-  config = await oidc.discovery(new URL(`${signinUrl}/${TENANT_A}/v2.0`), DEV_CLIENT_ID, undefined, oidc.None(), { [oidc.customFetch]: tlsFetch });
+  config = await oidc.discovery(new URL(`${signinUrl}/${TENANT_A}/v2.0`), DEV_CLIENT_ID, undefined, oidc.None(), { [oidc.customFetch]: trustingFetch(ca) });
 });
 after(async () => {
   await t?.close();
@@ -169,7 +150,7 @@ describe('a bound user signs in', () => {
   });
 
   it('the sign-in log has the success with the binding that matched and the CRL used', async () => {
-    const token = await t.token({ appRoles: [PERMISSION_AUDIT_LOG_READ] });
+    const token = await t.token({ appRoles: [PERMISSION_AUDIT_LOG_READ, PERMISSION_DIRECTORY_READ_ALL] });
     const [latest] = (await t.request('GET', '/beta/auditLogs/signIns?$top=1', { token })).body.value;
     assert.equal(latest.status.errorCode, 0);
     assert.equal(latest.userId, aliceId);
@@ -185,6 +166,7 @@ describe('sign-ins that fail after the certificate is trusted', () => {
     const { location } = await authorize(client, extra);
     const query = Object.fromEntries(location.searchParams);
     assert.equal(query.code, undefined, location.toString());
+    assertNoPlaceholder(query.error_description ?? '');
     return query.error_description ?? '';
   }
 

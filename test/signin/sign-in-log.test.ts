@@ -1,9 +1,9 @@
 // GET /auditLogs/signIns: every certificate sign-in attempt as Graph's signIn, tenant-scoped, newest
 // first, with the AADSTS code and the certificate (subject, issuer, serial, thumbprint, SKI) and CRL in
-// the beta-only authenticationProcessingDetails; v1.0 without the beta-only properties. AuditLog.Read.All.
+// the beta-only authenticationProcessingDetails; v1.0 without the beta-only properties. AuditLog.Read.All and Directory.Read.All.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { PERMISSION_AUDIT_LOG_READ } from '../../src/auth/permissions.ts';
+import { PERMISSION_AUDIT_LOG_READ, PERMISSION_DIRECTORY_READ_ALL } from '../../src/auth/permissions.ts';
 import { DEFAULT_SIGNIN_CONFIG } from '../../src/config.ts';
 import { DEV_CLIENT_ID } from '../../src/service/signin/oidc-clients.ts';
 import { createChain, type Chain } from '../helpers/certs.ts';
@@ -17,7 +17,7 @@ let stranger: Chain;
 
 before(async () => {
   t = await startTestServer({ signin: { ...DEFAULT_SIGNIN_CONFIG, port: 0 } });
-  auditToken = await t.token({ appRoles: [PERMISSION_AUDIT_LOG_READ] });
+  auditToken = await t.token({ appRoles: [PERMISSION_AUDIT_LOG_READ, PERMISSION_DIRECTORY_READ_ALL] });
   const ca = await listenerCa(t.dataDir);
   // Certificate sign-in is off in a new tenant (the x509 method's default state).
   await setX509Policy(t, { state: 'enabled' });
@@ -79,10 +79,14 @@ it('$top pages with a nextLink; one entry by id; v1.0 without the beta-only prop
   assert.equal(one.body.authenticationProcessingDetails, undefined);
 });
 
-it('needs AuditLog.Read.All, and shows only the token tenant\'s attempts', async () => {
+it('needs AuditLog.Read.All and Directory.Read.All (both, as signin-list.md says), and shows only the token tenant\'s attempts', async () => {
   const pkiToken = await t.token();
   assert.equal((await t.request('GET', '/beta/auditLogs/signIns', { token: pkiToken })).status, 403);
-  const other = await t.request('GET', '/beta/auditLogs/signIns', { token: await t.token({ tenantId: TENANT_B, appRoles: [PERMISSION_AUDIT_LOG_READ] }) });
+  for (const alone of [PERMISSION_AUDIT_LOG_READ, PERMISSION_DIRECTORY_READ_ALL]) {
+    const refused = await t.request('GET', '/beta/auditLogs/signIns', { token: await t.token({ appRoles: [alone] }) });
+    assert.equal(refused.status, 403, `${alone} alone: ${refused.text}`);
+  }
+  const other = await t.request('GET', '/beta/auditLogs/signIns', { token: await t.token({ tenantId: TENANT_B, appRoles: [PERMISSION_AUDIT_LOG_READ, PERMISSION_DIRECTORY_READ_ALL] }) });
   assert.deepEqual(other.body.value, []);
 });
 

@@ -59,6 +59,46 @@ const SeedSchema = Type.Object(
               ),
             ),
           ),
+          classicCertificateBasedAuthConfiguration: Type.Optional(
+            Type.Object(
+              {
+                certificateAuthorities: Type.Array(
+                  Type.Object(
+                    {
+                      certificate: Type.String({ minLength: 1 }),
+                      isRootAuthority: Type.Boolean(),
+                      certificateRevocationListUrl: Type.Optional(nullableString()),
+                      deltaCertificateRevocationListUrl: Type.Optional(nullableString()),
+                    },
+                    { additionalProperties: false },
+                  ),
+                ),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+          users: Type.Optional(
+            Type.Array(
+              Type.Object(
+                {
+                  id: Type.Optional(Type.String(GUID)),
+                  userPrincipalName: Type.String(),
+                  displayName: Type.Optional(nullableString()),
+                  accountEnabled: Type.Optional(Type.Boolean()),
+                  mail: Type.Optional(nullableString()),
+                  mailNickname: Type.Optional(nullableString()),
+                  givenName: Type.Optional(nullableString()),
+                  surname: Type.Optional(nullableString()),
+                  jobTitle: Type.Optional(nullableString()),
+                  // Items are checked by the user service, which says which value is wrong and why.
+                  certificateUserIds: Type.Optional(Type.Array(Type.Unknown())),
+                  onPremisesUserPrincipalName: Type.Optional(nullableString()),
+                  onPremisesSyncEnabled: Type.Optional(Type.Unsafe<boolean | null>({ type: ['boolean', 'null'] })),
+                },
+                { additionalProperties: false },
+              ),
+            ),
+          ),
           directoryRoleAssignments: Type.Optional(
             Type.Array(
               Type.Object({ userId: Type.String(GUID), roleTemplateIds: Type.Array(Type.String(GUID)) }, { additionalProperties: false }),

@@ -1,8 +1,10 @@
-// Seeding at start (`serve --seed FILE`): tenants → PKIs → CAs from a document, added idempotently. A PKI
-// is matched by its id when the seed gives one, else by displayName within the tenant; a CA by its
-// thumbprint within the PKI. What already exists, live or deleted, is left exactly as it is, so running the
-// same seed again adds nothing (and does not bring back what a user deleted). Every PKI and CA passes the
-// Graph API's own checks; the whole seed is written in one transaction or not at all.
+// Seeding at start (`serve --seed FILE`): tenants → PKIs → CAs, the classic store, users, OIDC clients and
+// directory roles from a document, added idempotently. A PKI is matched by its id when the seed gives one,
+// else by displayName within the tenant; a CA by its thumbprint within the PKI; a user by its id, else its
+// userPrincipalName; the classic store is the tenant's one configuration. What already exists, live or
+// deleted, is left exactly as it is, so running the same seed again adds nothing (and does not bring back
+// what a user deleted). Everything passes the Graph API's own checks (the services' own prepare methods);
+// the whole seed is written in one transaction or not at all.
 import type { CaRecord } from '../../store/ca-repository.ts';
 import type { PkiRecord } from '../../store/pki-repository.ts';
 import type { Repositories, Store } from '../../store/store.ts';
@@ -14,6 +16,10 @@ import type { PkiService } from '../trust-store/pki-service.ts';
 import { type OidcClientInput, prepareClient } from '../signin/oidc-clients.ts';
 import { checkedRoles } from '../signin/directory-roles.ts';
 import type { OidcClientRecord } from '../../store/oidc-client-repository.ts';
+import type { ClassicConfigurationRecord } from '../../store/classic-store-repository.ts';
+import type { UserRecord } from '../../store/user-repository.ts';
+import type { ClassicStoreService } from '../trust-store/classic-store-service.ts';
+import type { DirectorySyncInput, UserInput, UserService } from '../directory/user-service.ts';
 
 export interface SeedDocument {
   readonly tenants: readonly SeedTenant[];
@@ -24,6 +30,10 @@ export interface SeedTenant {
   readonly pkis: readonly SeedPki[];
   /** OIDC clients of the certificate sign-in; a client whose id the tenant has is left as it is. */
   readonly oidcClients?: readonly SeedOidcClient[] | undefined;
+  /** The classic trust store (organization certificateBasedAuthConfiguration); one the tenant has stays as it is. */
+  readonly classicCertificateBasedAuthConfiguration?: SeedClassicConfiguration | undefined;
+  /** Directory users; one the tenant has (same id, else same userPrincipalName) stays as it is. */
+  readonly users?: readonly SeedUser[] | undefined;
   /** Directory roles of users (by object id), added to what they hold. */
   readonly directoryRoleAssignments?: readonly { readonly userId: string; readonly roleTemplateIds: readonly string[] }[] | undefined;
 }
@@ -36,6 +46,26 @@ export interface SeedOidcClient {
   readonly clientSecret?: string | undefined;
   readonly defaultScopes?: readonly string[] | undefined;
 }
+
+export interface SeedClassicConfiguration {
+  readonly certificateAuthorities: readonly SeedClassicCa[];
+}
+
+export interface SeedClassicCa {
+  /** PEM text, base64 of the DER, or base64 of PEM text. */
+  readonly certificate: string;
+  readonly isRootAuthority: boolean;
+  readonly certificateRevocationListUrl?: string | null | undefined;
+  readonly deltaCertificateRevocationListUrl?: string | null | undefined;
+}
+
+/** A user as POST /users takes it (certificateUserIds flat, as in a tenant snapshot), with the synced properties. */
+export type SeedUser = Omit<UserInput, 'certificateUserIds'> &
+  DirectorySyncInput & {
+    readonly id?: string | undefined;
+    readonly userPrincipalName: string;
+    readonly certificateUserIds?: readonly unknown[] | undefined;
+  };
 
 export interface SeedPki {
   readonly id?: string | undefined;
@@ -58,6 +88,11 @@ export interface SeedResult {
   readonly certificateAuthoritiesAdded: number;
   readonly pkisPresent: number;
   readonly certificateAuthoritiesPresent: number;
+  readonly usersAdded: number;
+  readonly usersPresent: number;
+  /** Classic stores (certificateBasedAuthConfiguration), at most one a tenant. */
+  readonly classicConfigurationsAdded: number;
+  readonly classicConfigurationsPresent: number;
 }
 
 /** A seed PKI checked and ready: its record if it must be created, its CAs (their pkiId set on insert). */
@@ -68,19 +103,46 @@ interface PreparedPki {
   readonly cas: readonly CaRecord[];
 }
 
+/** A seed user checked and ready; `byId` when the seed gave its id (else it is matched by userPrincipalName). */
+interface PreparedUser {
+  readonly path: readonly PathSegment[];
+  readonly record: UserRecord;
+  readonly byId: boolean;
+}
+
+interface PreparedTenant {
+  readonly tenantId: string;
+  readonly pkis: readonly PreparedPki[];
+  readonly classic: ClassicConfigurationRecord | undefined;
+  readonly users: readonly PreparedUser[];
+  readonly clients: readonly OidcClientRecord[];
+  readonly roles: readonly { userId: string; roleTemplateIds: string[] }[];
+}
+
 export class SeedService {
   constructor(
     private readonly store: Store,
     private readonly pkis: PkiService,
     private readonly cas: CaService,
+    private readonly classicStore: ClassicStoreService,
+    private readonly users: UserService,
   ) {}
 
   /** Applies the seed; a DocumentProblem names the first problem, and then nothing was written. */
   async apply(seed: SeedDocument): Promise<SeedResult> {
     const tenants = this.prepare(seed);
-    const counts = { pkisAdded: 0, certificateAuthoritiesAdded: 0, pkisPresent: 0, certificateAuthoritiesPresent: 0 };
+    const counts = {
+      pkisAdded: 0,
+      certificateAuthoritiesAdded: 0,
+      pkisPresent: 0,
+      certificateAuthoritiesPresent: 0,
+      usersAdded: 0,
+      usersPresent: 0,
+      classicConfigurationsAdded: 0,
+      classicConfigurationsPresent: 0,
+    };
     await this.store.transaction(async (repos) => {
-      for (const { tenantId, pkis, clients, roles } of tenants) {
+      for (const { tenantId, pkis, classic, users, clients, roles } of tenants) {
         // Several instances starting with the same seed take turns, so each PKI is created once.
         await repos.tenants.lock(tenantId);
         for (const pki of pkis) {
@@ -89,6 +151,17 @@ export class SeedService {
           counts.pkisPresent += outcome.pkiAdded ? 0 : 1;
           counts.certificateAuthoritiesAdded += outcome.casAdded;
           counts.certificateAuthoritiesPresent += pki.cas.length - outcome.casAdded;
+        }
+        if (classic) {
+          const present = (await repos.classicStore.find(tenantId)) !== undefined;
+          if (!present) await repos.classicStore.insert(tenantId, classic);
+          counts.classicConfigurationsAdded += present ? 0 : 1;
+          counts.classicConfigurationsPresent += present ? 1 : 0;
+        }
+        for (const user of users) {
+          const added = await this.applyUser(repos, tenantId, user);
+          counts.usersAdded += added ? 1 : 0;
+          counts.usersPresent += added ? 0 : 1;
         }
         // A client the tenant has (same id) stays as it is, like a PKI or CA already there.
         for (const client of clients) await repos.oidcClients.insert(tenantId, client);
@@ -100,7 +173,7 @@ export class SeedService {
   }
 
   /** Checks everything that needs no database: ids, names, every certificate. */
-  private prepare(seed: SeedDocument): { tenantId: string; pkis: PreparedPki[]; clients: OidcClientRecord[]; roles: { userId: string; roleTemplateIds: string[] }[] }[] {
+  private prepare(seed: SeedDocument): PreparedTenant[] {
     const tenantPaths = new Map<string, string>();
     return seed.tenants.map((tenant, i) => {
       const tenantPath: PathSegment[] = ['tenants', i];
@@ -129,7 +202,9 @@ export class SeedService {
           roleTemplateIds: checkedRoles(assignment.userId, assignment.roleTemplateIds),
         })),
       );
-      return { tenantId, pkis, clients, roles };
+      const classic = tenant.classicCertificateBasedAuthConfiguration && this.prepareClassic(tenant.classicCertificateBasedAuthConfiguration, [...tenantPath, 'classicCertificateBasedAuthConfiguration']);
+      const users = this.prepareUsers(tenant.users ?? [], tenantPath);
+      return { tenantId, pkis, classic, users, clients, roles };
     });
   }
 
@@ -139,12 +214,46 @@ export class SeedService {
     return (pki.certificateAuthorities ?? []).map((ca, k) => {
       const path: PathSegment[] = [...pkiPath, 'certificateAuthorities', k];
       const { certificate, ...properties } = ca;
-      // The API takes base64 (of DER or of PEM text); a seed may hold the PEM text itself.
-      const value = certificate.includes('-----BEGIN') ? Buffer.from(certificate, 'utf8').toString('base64') : certificate;
-      const record = problemAt(path, () => this.cas.prepareNew('', { ...properties, certificate: value }, { id: newObjectId(), createdDateTime: now, deletedDateTime: null }));
+      const record = problemAt(path, () => this.cas.prepareNew('', { ...properties, certificate: apiCertificate(certificate) }, { id: newObjectId(), createdDateTime: now, deletedDateTime: null }));
       refuseRepeat(thumbprints, record.thumbprint, [...path, 'certificate'], 'the same certificate (Duplicate Certificate exists)');
       return record;
     });
+  }
+
+  /** The classic store through the API's own checks (POST …/certificateBasedAuthConfiguration), expiry judged now. */
+  private prepareClassic(seed: SeedClassicConfiguration, path: readonly PathSegment[]): ClassicConfigurationRecord {
+    const now = new Date();
+    const certificateAuthorities = seed.certificateAuthorities.map((ca) => ({ ...ca, certificate: apiCertificate(ca.certificate) }));
+    return { createdDateTime: graphTimestamp(now), certificateAuthorities: problemAt(path, () => this.classicStore.prepare(certificateAuthorities, now)) };
+  }
+
+  /** Each user through POST /users' own checks; an id or userPrincipalName given twice is refused here. */
+  private prepareUsers(seedUsers: readonly SeedUser[], tenantPath: readonly PathSegment[]): PreparedUser[] {
+    const keys = new Map<string, string>();
+    return seedUsers.map((seedUser, j) => {
+      const path: PathSegment[] = [...tenantPath, 'users', j];
+      const { id, ...input } = seedUser;
+      const record = problemAt(path, () => this.users.prepareNew(input, id?.toLowerCase()));
+      if (id !== undefined) refuseRepeat(keys, `id:${record.id}`, [...path, 'id'], `the user id '${record.id}'`);
+      refuseRepeat(keys, `upn:${record.userPrincipalName.toLowerCase()}`, [...path, 'userPrincipalName'], `the userPrincipalName '${record.userPrincipalName}'`);
+      return { path, record, byId: id !== undefined };
+    });
+  }
+
+  /**
+   * Adds the user unless the tenant has it, live or deleted (by id, else by userPrincipalName); true when
+   * added. A value another live user holds is refused as POST /users refuses it.
+   */
+  private async applyUser(repos: Repositories, tenantId: string, user: PreparedUser): Promise<boolean> {
+    const { record } = user;
+    const existing = user.byId
+      ? ((await repos.users.findById(tenantId, record.id)) ?? (await repos.users.findById(tenantId, record.id, 'deleted')))
+      : ((await repos.users.findByUserPrincipalName(tenantId, record.userPrincipalName)) ??
+        (await repos.users.findByUserPrincipalName(tenantId, record.userPrincipalName, 'deleted')));
+    if (existing) return false;
+    await problemAtAsync(user.path, () => this.users.checkUnique(repos, tenantId, record));
+    await repos.users.insert(tenantId, record, this.users.entriesOf(record.certificateUserIds));
+    return true;
   }
 
   private async applyPki(repos: Repositories, tenantId: string, pki: PreparedPki): Promise<{ pkiAdded: boolean; casAdded: number }> {
@@ -161,6 +270,11 @@ export class SeedService {
     if (missing.length > 0) await problemAtAsync([...pki.path, 'certificateAuthorities'], () => this.cas.addToPki(repos, tenantId, pkiId, missing));
     return { pkiAdded: !existing, casAdded: missing.length };
   }
+}
+
+/** The API takes base64 (of DER or of PEM text); a seed may hold the PEM text itself. */
+function apiCertificate(certificate: string): string {
+  return certificate.includes('-----BEGIN') ? Buffer.from(certificate, 'utf8').toString('base64') : certificate;
 }
 
 /** Refuses a key seen earlier in the document, naming where. */

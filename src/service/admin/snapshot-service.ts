@@ -1,6 +1,7 @@
-// Tenant snapshots for the admin API: export everything a tenant holds (deleted items and finished upload
-// jobs included) as one document, and import such a document into an empty tenant, ids and times kept,
-// every CA checked as the Graph API checks it, all of it in one transaction or none of it.
+// Tenant snapshots for the admin API: export everything a tenant holds (deleted items, finished upload
+// jobs and the certificate sign-in's clients, roles and log included) as one document, and import such a
+// document into an empty tenant, ids and times kept, every CA checked as the Graph API checks it, all of
+// it in one transaction or none of it.
 import type { Limits } from '../../config.ts';
 import type { CaRecord } from '../../store/ca-repository.ts';
 import { isUniqueViolation } from '../../store/database.ts';
@@ -28,8 +29,9 @@ import {
   type TenantSnapshot,
 } from './tenant-snapshot.ts';
 import { UPLOAD_JOB, type UploadPayload } from '../trust-store/upload-service.ts';
-import { checkNotBefore, checkTime } from './snapshot-times.ts';
+import { checkMillisecondTime, checkNotBefore, checkTime } from './snapshot-times.ts';
 import { planUsers, snapshotUser } from './user-snapshot.ts';
+import { planSignInState, type SignInStatePlan, snapshotClient, snapshotRoleAssignments, snapshotSignIn } from './signin-snapshot.ts';
 import type { UserService } from '../directory/user-service.ts';
 import type { UserRecord } from '../../store/user-repository.ts';
 import { policyFromDocument, policyOf } from '../authentication-methods/x509-policy-service.ts';
@@ -44,6 +46,7 @@ interface ImportPlan {
   readonly classic: ClassicConfigurationRecord | undefined;
   readonly users: readonly UserRecord[];
   readonly methodsPolicy: StoredX509Policy | undefined;
+  readonly signInState: SignInStatePlan;
 }
 
 /** A snapshot that does not pass: 400 naming where and what. */
@@ -63,7 +66,7 @@ export class SnapshotService {
 
   /** Everything the tenant holds; 409 while one of its uploads is queued or running (its outcome is not known yet). */
   async export(tenantId: string): Promise<TenantSnapshot> {
-    const { pkis, cas, jobs, policy, classic, users, methodsPolicy } = await this.store.consistentRead(async (repos) => ({
+    const { pkis, cas, jobs, policy, classic, users, methodsPolicy, oidcClients, roles, signIns } = await this.store.consistentRead(async (repos) => ({
       pkis: await repos.pkis.allOfTenant(tenantId),
       cas: await repos.cas.allOfTenant(tenantId),
       jobs: await repos.jobs.allOfTenant(tenantId),
@@ -71,6 +74,9 @@ export class SnapshotService {
       classic: await repos.classicStore.find(tenantId),
       users: await repos.users.allOfTenant(tenantId),
       methodsPolicy: await repos.methodsPolicies.find(tenantId),
+      oidcClients: await repos.oidcClients.list(tenantId),
+      roles: await repos.directoryRoles.allOfTenant(tenantId),
+      signIns: await repos.signInLogs.allOfTenant(tenantId),
     }));
     const unfinished = jobs.find((job) => job.state === 'queued' || job.state === 'running');
     if (unfinished) {
@@ -78,6 +84,7 @@ export class SnapshotService {
         `An upload into PKI '${unfinished.subjectId}' is ${unfinished.state}; export the tenant once it has finished (when the PKI's status is no longer 'running').`,
       );
     }
+    const directoryRoleAssignments = snapshotRoleAssignments(roles, new Set(users.map((user) => user.id)), tenantId);
     const casByPki = new Map<string, SnapshotCa[]>();
     for (const ca of cas) {
       const list = casByPki.get(ca.pkiId) ?? [];
@@ -97,6 +104,9 @@ export class SnapshotService {
       authenticationMethodsPolicy: methodsPolicy
         ? { configuration: settingsOf(methodsPolicy.configuration), lastModifiedDateTime: methodsPolicy.lastModifiedDateTime }
         : null,
+      oidcClients: oidcClients.map(snapshotClient),
+      directoryRoleAssignments,
+      signIns: signIns.map(snapshotSignIn),
     };
   }
 
@@ -130,6 +140,12 @@ export class SnapshotService {
         if (plan.classic) await this.classic.insert(repos, tenantId, plan.classic);
         for (const user of plan.users) await repos.users.insert(tenantId, user, this.users.entriesOf(user.certificateUserIds));
         if (plan.methodsPolicy) await repos.methodsPolicies.save(tenantId, plan.methodsPolicy);
+        const { clients, roles, signIns } = plan.signInState;
+        for (const client of clients) {
+          if (!(await repos.oidcClients.insert(tenantId, client))) throw raced(tenantId);
+        }
+        for (const { userId, roleTemplateIds } of roles) await repos.directoryRoles.add(tenantId, userId, roleTemplateIds);
+        for (const signIn of signIns) await repos.signInLogs.insert(tenantId, signIn);
         await repos.tenants.unlock(tenantId);
         return {
           certificateBasedAuthConfigurations: plan.pkis.length,
@@ -139,11 +155,14 @@ export class SnapshotService {
           classicCertificateBasedAuthConfigurations: plan.classic ? 1 : 0,
           classicCertificateAuthorities: plan.classic?.certificateAuthorities.length ?? 0,
           users: plan.users.length,
+          oidcClients: clients.length,
+          directoryRoleAssignments: roles.reduce((n, { roleTemplateIds }) => n + roleTemplateIds.length, 0),
+          signIns: signIns.length,
         };
       });
     } catch (error) {
       // Only a writer that bypassed the tenant lock could collide with our rows.
-      if (isUniqueViolation(error)) throw graphErrors.conflict(`Tenant '${tenantId}' received other data while the snapshot was imported; nothing was imported.`);
+      if (isUniqueViolation(error)) throw raced(tenantId);
       throw error;
     }
   }
@@ -221,6 +240,7 @@ export class SnapshotService {
             lastModifiedDateTime: checkTime(methodsPolicy.lastModifiedDateTime, [...methodsPath, 'lastModifiedDateTime']),
           }
         : undefined,
+      signInState: planSignInState(snapshot),
     };
   }
 
@@ -352,10 +372,8 @@ function jobRecord(job: SnapshotUploadJob, path: PathSegment[]): Omit<JobRecord,
   };
 }
 
-function checkMillisecondTime(value: string, path: PathSegment[]): number {
-  const time = Date.parse(value);
-  if (Number.isNaN(time) || new Date(time).toISOString() !== value) throw new DocumentProblem(jsonPath(path), `${JSON.stringify(value)} is not a valid time`);
-  return time;
+function raced(tenantId: string): GraphError {
+  return graphErrors.conflict(`Tenant '${tenantId}' received other data while the snapshot was imported; nothing was imported.`);
 }
 
 function notEmpty(tenantId: string, held: TenantContentCounts): GraphError {

@@ -1,5 +1,7 @@
 // Resetting tenants for the admin API: every row a tenant owns (PKIs and CAs live or deleted, upload
-// jobs in any state, the x509 policy and the authenticationMethodsPolicy root, its CRL health checks) is removed in one transaction, for one tenant or for all.
+// jobs in any state, the x509 policy and the authenticationMethodsPolicy root, its CRL health checks, the
+// certificate sign-in's clients, codes, directory roles and log) is removed in one transaction, for one
+// tenant or for all.
 // Shared state that belongs to no tenant (signing and skiptoken keys, the CRL cache) stays.
 import type { Store } from '../../store/store.ts';
 import type { TenantContentCounts } from '../../store/tenant-repository.ts';

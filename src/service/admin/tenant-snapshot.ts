@@ -4,6 +4,8 @@
 import type { UserRecord } from '../../store/user-repository.ts';
 import type { X509PolicyPatch } from '../authentication-methods/x509-policy-service.ts';
 import type { MethodsPolicyPatch } from '../authentication-methods/methods-policy-service.ts';
+import type { OidcClientRecord } from '../../store/oidc-client-repository.ts';
+import type { SignInRecord } from '../signin/sign-in-log.ts';
 
 export const SNAPSHOT_FORMAT = 'graph-pki.tenantSnapshot';
 export const SNAPSHOT_FORMAT_VERSION = 1;
@@ -32,7 +34,29 @@ export interface TenantSnapshot {
    * Optional on import, so snapshots exported before the classic store existed still import.
    */
   readonly classicCertificateBasedAuthConfiguration?: SnapshotClassicConfiguration | null;
+  /**
+   * The certificate sign-in's registered clients, users' directory roles and sign-in log. Each is
+   * optional on import (snapshots written before the sign-in existed import as none).
+   */
+  readonly oidcClients?: readonly SnapshotOidcClient[] | undefined;
+  readonly directoryRoleAssignments?: readonly SnapshotRoleAssignment[] | undefined;
+  readonly signIns?: readonly SnapshotSignIn[] | undefined;
 }
+
+/**
+ * A registered client as stored: its secret only as the stored SHA-256 (hex), null for a public client.
+ * The secret itself is never stored, so no snapshot can hold it.
+ */
+export type SnapshotOidcClient = OidcClientRecord;
+
+/** One user's directory roles (role template ids, sorted); the user is one of the snapshot's users. */
+export interface SnapshotRoleAssignment {
+  readonly userId: string;
+  readonly roleTemplateIds: readonly string[];
+}
+
+/** A sign-in log entry: Graph's beta signIn resource exactly as recorded (ids and times kept). */
+export type SnapshotSignIn = SignInRecord;
 
 export interface SnapshotClassicConfiguration {
   readonly createdDateTime: string;

@@ -7,7 +7,7 @@ import { certificateUserIdMatchKey, matchHash, otherSerialByteOrder } from '../.
 import { isUniqueViolation } from '../../store/database.ts';
 import type { Condition, ListQuery } from '../../store/list-query.ts';
 import type { Page } from '../../store/pki-repository.ts';
-import type { Store } from '../../store/store.ts';
+import type { Repositories, Store } from '../../store/store.ts';
 import type { CertificateUserIdEntry, UserChanges, UserRecord, UserRepository } from '../../store/user-repository.ts';
 import { graphTimestamp } from '../clock.ts';
 import { graphErrors } from '../errors.ts';
@@ -225,30 +225,35 @@ export class UserService {
   private async writeChecked(
     tenantId: string,
     user: UserRecord,
-    write: (repos: Store['repositories'], entries: readonly CertificateUserIdEntry[]) => Promise<void>,
+    write: (repos: Repositories, entries: readonly CertificateUserIdEntry[]) => Promise<void>,
   ): Promise<void> {
     const entries = this.entriesOf(user.certificateUserIds);
-    const check = async (repos: Store['repositories']) => {
-      const byName = await repos.users.findByUserPrincipalName(tenantId, user.userPrincipalName);
-      if (byName && byName.id !== user.id) throw conflict('userPrincipalName');
-      if (user.onPremisesUserPrincipalName !== null) {
-        const byOnPremisesName = await repos.users.findByOnPremisesUserPrincipalName(tenantId, user.onPremisesUserPrincipalName);
-        if (byOnPremisesName && byOnPremisesName.id !== user.id) throw conflict('onPremisesUserPrincipalName');
-      }
-      const holders = await repos.users.holdersOf(tenantId, entries.map((e) => e.matchHash));
-      if ([...holders.values()].some((holder) => holder !== user.id)) throw certificateUserIdTaken();
-    };
     try {
       await this.store.transaction(async (repos) => {
-        await check(repos);
+        await this.checkUnique(repos, tenantId, user);
         await write(repos, entries);
       });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       // A concurrent writer took a value between the check and the write: say which, as the check would have.
-      await check(this.store.repositories);
+      await this.checkUnique(this.store.repositories, tenantId, user);
       throw certificateUserIdTaken();
     }
+  }
+
+  /**
+   * 400 when another live user holds the user's userPrincipalName, onPremisesUserPrincipalName or one of
+   * its certificateUserIds values; run in the transaction that then writes the user (create, seed files).
+   */
+  async checkUnique(repos: Repositories, tenantId: string, user: UserRecord): Promise<void> {
+    const byName = await repos.users.findByUserPrincipalName(tenantId, user.userPrincipalName);
+    if (byName && byName.id !== user.id) throw conflict('userPrincipalName');
+    if (user.onPremisesUserPrincipalName !== null) {
+      const byOnPremisesName = await repos.users.findByOnPremisesUserPrincipalName(tenantId, user.onPremisesUserPrincipalName);
+      if (byOnPremisesName && byOnPremisesName.id !== user.id) throw conflict('onPremisesUserPrincipalName');
+    }
+    const holders = await repos.users.holdersOf(tenantId, this.entriesOf(user.certificateUserIds).map((e) => e.matchHash));
+    if ([...holders.values()].some((holder) => holder !== user.id)) throw certificateUserIdTaken();
   }
 
   /** 400 when a name-like property is longer than allowed. */

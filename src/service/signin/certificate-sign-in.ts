@@ -7,7 +7,7 @@ import type { SigninConfig } from '../../config.ts';
 import { type IssuedTokens, issueOidcTokens, type SignedInUser } from '../../auth/oidc-tokens.ts';
 import type { SigningKey } from '../../auth/signing-key.ts';
 import type { Store } from '../../store/store.ts';
-import { signInError } from '../verification/sign-in-errors.ts';
+import { entraTimestamp, signInError } from '../verification/sign-in-errors.ts';
 import type { VerificationResult, VerificationService } from '../verification/verification-service.ts';
 import { AADSTS, type AadstsError } from './aadsts.ts';
 import { acceptsRedirect, type OidcClient, type OidcClientService } from './oidc-clients.ts';
@@ -298,7 +298,7 @@ function errorQuery(error: AadstsError, correlationId: string): Record<string, s
 
 /** Entra's error_description: "AADSTS<code>: <message>" with its trace lines. */
 export function aadstsDescription(error: AadstsError, correlationId: string): string {
-  return `AADSTS${error.code}: ${error.message}\r\nTrace ID: ${correlationId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${new Date().toISOString().replace('T', ' ').slice(0, 19)}Z`;
+  return `AADSTS${error.code}: ${error.message}\r\nTrace ID: ${correlationId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${entraTimestamp(new Date())}`;
 }
 
 function hashCode(code: string): string {

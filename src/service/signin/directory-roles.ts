@@ -6,7 +6,7 @@ import { graphErrors } from '../errors.ts';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Most roles one user may hold here (Entra has about a hundred built-in roles). */
-const MAX_ROLES_PER_USER = 100;
+export const MAX_ROLES_PER_USER = 100;
 
 export class DirectoryRoleService {
   constructor(private readonly store: Store) {}

@@ -90,13 +90,10 @@ export class OidcClientService {
 /** Checks a client as given and makes its record (the secret hashed); a GraphError says what is wrong. */
 export function prepareClient(input: OidcClientInput): { readonly record: OidcClientRecord; readonly generatedSecret: string | undefined } {
   const clientId = input.clientId ?? crypto.randomUUID();
-  if (clientId.length === 0 || clientId.length > MAX_CLIENT_ID_LENGTH || !/^[\w.-]+$/.test(clientId)) {
-    throw graphErrors.badRequest(`Invalid value specified for 'clientId': use 1 to ${MAX_CLIENT_ID_LENGTH} letters, digits, '.', '-' or '_'.`);
-  }
-  if (clientId.toLowerCase() === DEV_CLIENT_ID) throw graphErrors.badRequest(`'${DEV_CLIENT_ID}' is the dev client's id; register clients under other ids.`);
-  if (input.redirectUris.length === 0 || input.redirectUris.length > MAX_REDIRECT_URIS) {
-    throw graphErrors.badRequest(`Invalid value specified for 'redirectUris': give 1 to ${MAX_REDIRECT_URIS} absolute URIs.`);
-  }
+  const idProblem = clientIdProblem(clientId);
+  if (idProblem) throw graphErrors.badRequest(idProblem);
+  const countProblem = redirectUriCountProblem(input.redirectUris);
+  if (countProblem) throw graphErrors.badRequest(`Invalid value specified for 'redirectUris': ${countProblem}.`);
   for (const uri of input.redirectUris) {
     const problem = redirectUriProblem(uri);
     if (problem) throw graphErrors.badRequest(`Invalid value specified for 'redirectUris': '${uri}' ${problem}.`);
@@ -113,6 +110,20 @@ export function prepareClient(input: OidcClientInput): { readonly record: OidcCl
     createdDateTime: graphTimestamp(),
   };
   return { record, generatedSecret };
+}
+
+/** Why `clientId` cannot be registered, or undefined (a snapshot import checks it too). */
+export function clientIdProblem(clientId: string): string | undefined {
+  if (clientId.length === 0 || clientId.length > MAX_CLIENT_ID_LENGTH || !/^[\w.-]+$/.test(clientId)) {
+    return `Invalid value specified for 'clientId': use 1 to ${MAX_CLIENT_ID_LENGTH} letters, digits, '.', '-' or '_'.`;
+  }
+  if (clientId.toLowerCase() === DEV_CLIENT_ID) return `'${DEV_CLIENT_ID}' is the dev client's id; register clients under other ids.`;
+  return undefined;
+}
+
+/** Why a client cannot have this many redirect URIs, or undefined. */
+export function redirectUriCountProblem(uris: readonly string[]): string | undefined {
+  return uris.length === 0 || uris.length > MAX_REDIRECT_URIS ? `give 1 to ${MAX_REDIRECT_URIS} absolute URIs` : undefined;
 }
 
 /** Whether the client registered `uri` (exactly), or, for the dev client, `uri` is a loopback http URI. */
@@ -155,7 +166,7 @@ function hashSecret(secret: string): string {
 }
 
 /** Why a redirect URI cannot be registered (RFC 6749 §3.1.2: absolute, no fragment), or undefined. */
-function redirectUriProblem(uri: string): string | undefined {
+export function redirectUriProblem(uri: string): string | undefined {
   let url: URL;
   try {
     url = new URL(uri);

@@ -3,7 +3,10 @@
 // Entra's limits (never from the cache: reachability and download time are what is measured), judged
 // by the shared checks (pki/crl-health*.ts) and stored, so every instance reports the same state and a
 // change of state is recorded once. Time-dependent judgements (validity, time left) are made again at
-// every read from the stored dates.
+// every read from the stored dates. A CRL that passes every check is handed to the verification's CRL
+// cache (which loads it as its own download): a refresh always, a monitor round only where the cache
+// holds that URL already, so a new CRL (one that revokes, say) is used at once without the monitor
+// filling the cache with CRLs no verification has asked for.
 import type { CrlConfig } from '../../config.ts';
 import { FetchError, type GuardedFetcher } from '../../net/guarded-fetcher.ts';
 import { type Certificate, parseCertificate } from '../../pki/certificate.ts';
@@ -88,6 +91,11 @@ export interface RefreshTarget {
   readonly certificateAuthorityId?: string | undefined;
 }
 
+/** The verification's CRL cache, as the health checks feed it (CrlService.accept). */
+export interface CrlCacheIntake {
+  accept(url: string, body: Buffer, options: { readonly onlyIfCached: boolean }): Promise<boolean>;
+}
+
 type HealthLimits = Pick<CrlConfig, 'maxCrlBytes' | 'crlDownloadTimeoutMs' | 'crlHealthWarningShare' | 'crlHealthWarningMinimumMs'>;
 
 /** CRLs downloaded at once by one round of checks. */
@@ -101,6 +109,7 @@ export class CrlHealthService {
     private readonly fetcher: GuardedFetcher,
     limits: HealthLimits,
     private readonly policies: X509PolicyService,
+    private readonly crlCache: CrlCacheIntake,
   ) {
     this.thresholds = {
       downloadTimeoutMs: limits.crlDownloadTimeoutMs,
@@ -115,7 +124,7 @@ export class CrlHealthService {
     const cas = await this.store.repositories.crlHealth.liveCas(tenantId);
     const rows = byKey(await this.store.repositories.crlHealth.rows(tenantId));
     const unchecked = cas.filter((ca) => configuredUrls(ca).some(({ kind, url }) => rows.get(healthKey(ca.tenantId, ca.id, kind))?.url !== url));
-    if (unchecked.length > 0) await this.checkCas(unchecked, rows);
+    if (unchecked.length > 0) await this.checkCas(unchecked, rows, { onlyIfCached: true });
     return this.entriesOf(tenantId, cas, rows);
   }
 
@@ -132,7 +141,7 @@ export class CrlHealthService {
       if (cas.length === 0) throw graphErrors.badRequest(`No certificate authority${id === undefined ? '' : ` '${id}'`} of the tenant has the CRL URL '${url}'.`);
     }
     const rows = byKey(await this.store.repositories.crlHealth.rows(tenantId));
-    const changes = await this.checkCas(cas, rows);
+    const changes = await this.checkCas(cas, rows, { onlyIfCached: false });
     return { entries: await this.entriesOf(tenantId, cas, rows), changes };
   }
 
@@ -151,7 +160,7 @@ export class CrlHealthService {
         return row === undefined || row.url !== url || row.checked_at <= cutoff;
       }),
     );
-    const changes = await this.checkCas(due, rows);
+    const changes = await this.checkCas(due, rows, { onlyIfCached: true });
     await repository.forgetExcept(undefined, new Set(cas.flatMap((ca) => configuredUrls(ca).map(({ kind }) => healthKey(ca.tenantId, ca.id, kind)))));
     return changes;
   }
@@ -173,8 +182,11 @@ export class CrlHealthService {
     });
   }
 
-  /** Checks the CAs' configured CRLs (each URL downloaded once) and stores the results into `rows` too. */
-  private async checkCas(cas: readonly CrlConfiguredCa[], rows: Map<string, CrlHealthRow>): Promise<CrlHealthChange[]> {
+  /**
+   * Checks the CAs' configured CRLs (each URL downloaded once) and stores the results into `rows` too;
+   * CRLs that pass go to the CRL cache (`feed`: only where it holds the URL already, or always).
+   */
+  private async checkCas(cas: readonly CrlConfiguredCa[], rows: Map<string, CrlHealthRow>, feed: { readonly onlyIfCached: boolean }): Promise<CrlHealthChange[]> {
     const downloads = new Map<string, Promise<CrlDownload>>();
     const download = (url: string) => {
       let pending = downloads.get(url);
@@ -188,7 +200,7 @@ export class CrlHealthService {
     const queue = [...cas];
     const worker = async () => {
       for (let ca = queue.shift(); ca; ca = queue.shift()) {
-        for (const { kind, url, report } of await this.checkCa(ca, download)) {
+        for (const { kind, url, report } of await this.checkCa(ca, download, feed)) {
           const key = healthKey(ca.tenantId, ca.id, kind);
           const previous = rows.get(key);
           const status = statusOf(report.checks);
@@ -207,7 +219,11 @@ export class CrlHealthService {
     return changes;
   }
 
-  private async checkCa(ca: CrlConfiguredCa, download: (url: string) => Promise<CrlDownload>): Promise<Array<{ kind: CrlKind; url: string; report: StoredReport }>> {
+  private async checkCa(
+    ca: CrlConfiguredCa,
+    download: (url: string) => Promise<CrlDownload>,
+    feed: { readonly onlyIfCached: boolean },
+  ): Promise<Array<{ kind: CrlKind; url: string; report: StoredReport }>> {
     const certificate = parsedOrUndefined(ca.certificate);
     const baseUrl = ca.certificateRevocationListUrl;
     const deltaUrl = ca.deltaCertificateRevocationListUrl;
@@ -222,10 +238,11 @@ export class CrlHealthService {
     const now = new Date();
     const assess = async (kind: CrlKind, url: string, base?: ReturnType<typeof assessCrl>['crl']) => {
       const highest = (await this.store.repositories.crlCache.find(url))?.highest_crl_number;
+      const downloaded = await download(url);
       const assessment = assessCrl({
         kind,
         url,
-        download: await download(url),
+        download: downloaded,
         ca: certificate,
         highestCrlNumberSeen: highest ? BigInt(highest) : undefined,
         base,
@@ -234,6 +251,8 @@ export class CrlHealthService {
       });
       const report: StoredReport = { checks: assessment.checks, facts: assessment.crl ? factsOf(assessment.crl) : null, sizeBytes: assessment.sizeBytes, downloadMilliseconds: assessment.downloadMs };
       results.push({ kind, url, report });
+      // After the assessment, which compares the CRL number with the highest the cache has seen.
+      if (downloaded.kind === 'body' && statusOf(assessment.checks) !== 'failing') await this.crlCache.accept(url, downloaded.body, feed);
       return assessment;
     };
     const base = await assess('base', baseUrl);

@@ -10,10 +10,13 @@
 // distinct 20 MB CRLs does not hold one copy per waiting verification, and the cache plus the loads stay
 // within the bound. What the cache drops and what a load leaves behind is given back to the system at
 // once (collectGarbage) instead of when V8 next collects.
+// A CRL downloaded elsewhere (the CRL health refresh) is taken through the same load (accept), so a
+// fresher CRL serves the next verification without waiting for nextUpdate or the refresh window.
 import type { CrlConfig } from '../../config.ts';
 import { FetchError, type GuardedFetcher } from '../../net/guarded-fetcher.ts';
 import { crlDetail } from '../../pki/crl-check.ts';
 import { type CrlIndex, CrlProblem, indexCrl } from '../../pki/crl.ts';
+import type { CrlDownloadProblem } from '../../pki/crl-failure.ts';
 import { ValidationFailure } from '../../pki/path-validation.ts';
 import type { Store } from '../../store/store.ts';
 import { collectGarbage } from '../../caching/large-buffers.ts';
@@ -101,7 +104,7 @@ export class CrlService {
           return await pending;
         } catch (error) {
           // The same failure, placed where this path meets it.
-          if (error instanceof ValidationFailure && error.depth !== depth) throw new ValidationFailure(error.reason, error.message, depth, error.crl);
+          if (error instanceof ValidationFailure && error.depth !== depth) throw new ValidationFailure(error.reason, error.message, depth, error.crl, error.facts);
           throw error;
         }
       },
@@ -159,6 +162,8 @@ export class CrlService {
         `the CRL at ${url} cannot be downloaded: no CRL load slot became free within ${durationText(timeout)} (--crl-timeout-ms); ` +
           `all ${this.loads.limit} (--crl-loads-in-flight) were taken by other CRLs being downloaded or read back`,
         depth,
+        undefined,
+        { download: { kind: 'busy', url } },
       );
     }
   }
@@ -203,6 +208,23 @@ export class CrlService {
     return refreshed;
   }
 
+  /**
+   * Takes a CRL downloaded elsewhere (the CRL health refresh) as if this cache had downloaded it: the same
+   * indexing, the same refusal of a CRL number going backwards, stored in the database and kept in memory.
+   * `onlyIfCached`: only when either cache holds a CRL of this URL already (replaced, never added).
+   * True when it was taken; a CRL this cache would refuse (or no load slot in time) leaves it as it was.
+   */
+  async accept(url: string, body: Buffer, options: { readonly onlyIfCached?: boolean } = {}): Promise<boolean> {
+    if (options.onlyIfCached && !this.memory.has(url) && !((await this.store.repositories.crlCache.find(url))?.size_bytes ?? 0)) return false;
+    try {
+      await this.inLoadSlot(url, 0, () => this.load(url, body, 0));
+      return true;
+    } catch (error) {
+      if (error instanceof ValidationFailure) return false;
+      throw error;
+    }
+  }
+
   /** Keeps an indexed CRL in memory (if it fits the bound at all) and reports the bytes held. */
   private remember(url: string, crl: CrlIndex): void {
     this.memory.set(url, crl, memorySizeOf(crl));
@@ -227,37 +249,61 @@ export class CrlService {
     // held, kept while it is indexed and stored; then the CRL becomes the cache entry.
     let endLoad: (() => void) | undefined;
     const maxBytes = this.limits.maxCrlBytes;
+    const timeout = this.limits.crlDownloadTimeoutMs;
+    // After a wait for the slot, the download gets what is left of its time.
+    const left = Math.max(1, timeout - waitedMs);
+    const signal = waitedMs > 0 ? AbortSignal.timeout(left) : undefined;
+    let body: Buffer;
+    try {
+      const beforeBody = (declared: number | undefined) => (endLoad ??= this.startLoad(declared ?? maxBytes));
+      body = (await this.fetcher.fetch(url, { maxBytes, beforeBody, ...(signal ? { signal } : {}) })).body;
+      this.metrics?.downloadedBytes(body.length);
+    } catch (error) {
+      endLoad?.();
+      if (signal?.aborted) {
+        const why =
+          `it waited ${durationText(waitedMs)} for a CRL load slot (all ${this.loads.limit} of --crl-loads-in-flight were taken by other CRLs), ` +
+          `and the download did not finish in the ${durationText(left)} left of ${durationText(timeout)} (--crl-timeout-ms)`;
+        // Busy rather than a slow server: the time went to waiting for a slot (Entra's "try again later").
+        throw new ValidationFailure('crl_unavailable', `the CRL at ${url} cannot be downloaded: ${why}`, depth, undefined, { download: { kind: 'busy', url } });
+      }
+      if (error instanceof FetchError) {
+        // The download's own budget ran out: say so in its terms (not the fetcher's), with the configured figure.
+        const why = error.kind === 'timeout' ? `the download took longer than ${durationText(timeout)}` : error.message;
+        throw new ValidationFailure('crl_unavailable', `the CRL at ${url} cannot be downloaded: ${why}`, depth, undefined, { download: this.downloadProblem(url, error) });
+      }
+      throw error;
+    }
+    return this.load(url, body, depth, endLoad);
+  }
+
+  /**
+   * Indexes, checks and stores a CRL, then keeps it in memory. `endLoad` ends the load's reservation in
+   * the memory bound (made here, for the body's size, when the caller made none).
+   */
+  private async load(url: string, body: Buffer, depth: number, endLoad = this.startLoad(body.length)): Promise<CrlIndex> {
     let crl: CrlIndex;
     try {
-      let body: Buffer;
-      const timeout = this.limits.crlDownloadTimeoutMs;
-      // After a wait for the slot, the download gets what is left of its time.
-      const left = Math.max(1, timeout - waitedMs);
-      const signal = waitedMs > 0 ? AbortSignal.timeout(left) : undefined;
-      try {
-        const beforeBody = (declared: number | undefined) => (endLoad ??= this.startLoad(declared ?? maxBytes));
-        body = (await this.fetcher.fetch(url, { maxBytes, beforeBody, ...(signal ? { signal } : {}) })).body;
-        this.metrics?.downloadedBytes(body.length);
-      } catch (error) {
-        if (signal?.aborted) {
-          const why =
-            `it waited ${durationText(waitedMs)} for a CRL load slot (all ${this.loads.limit} of --crl-loads-in-flight were taken by other CRLs), ` +
-            `and the download did not finish in the ${durationText(left)} left of ${durationText(timeout)} (--crl-timeout-ms)`;
-          throw new ValidationFailure('crl_unavailable', `the CRL at ${url} cannot be downloaded: ${why}`, depth);
-        }
-        if (error instanceof FetchError) {
-          // The download's own budget ran out: say so in its terms (not the fetcher's), with the configured figure.
-          const why = error.kind === 'timeout' ? `the download took longer than ${durationText(this.limits.crlDownloadTimeoutMs)}` : error.message;
-          throw new ValidationFailure('crl_unavailable', `the CRL at ${url} cannot be downloaded: ${why}`, depth);
-        }
-        throw error;
-      }
       crl = await this.indexAndStore(url, body, depth);
     } finally {
-      endLoad?.();
+      endLoad();
     }
     this.remember(url, crl);
     return crl;
+  }
+
+  /** The fetcher's error as the cause Entra's CRL error table tells apart. */
+  private downloadProblem(url: string, error: FetchError): CrlDownloadProblem {
+    switch (error.kind) {
+      case 'http_status':
+        return error.status === undefined ? { kind: 'unreachable', url, why: error.message } : { kind: 'status', url, status: error.status };
+      case 'timeout':
+        return { kind: 'timeout', url };
+      case 'too_large':
+        return { kind: 'too_large', url, maxBytes: this.limits.maxCrlBytes };
+      default:
+        return { kind: 'unreachable', url, why: error.message };
+    }
   }
 
   /**

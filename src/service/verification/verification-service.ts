@@ -23,7 +23,7 @@ import type { CrlLookup, CrlLookups, CrlService } from './crl-service.ts';
 import { graphErrors } from '../errors.ts';
 import { evaluatePolicy, type PolicyVerdict } from './policy-evaluation.ts';
 import type { X509Policy, X509PolicyService } from '../authentication-methods/x509-policy-service.ts';
-import { certificateError, type SignInError } from './sign-in-errors.ts';
+import { type CertificateFailure, certificateError, type SignInError } from './sign-in-errors.ts';
 import { resolveSignIn, type SignInOutcome, type UserDirectoryLookups } from './user-resolution.ts';
 
 export interface VerificationRequest {
@@ -98,6 +98,8 @@ interface CopyFailure {
   readonly detail: FailureDetail;
   /** Added to the verdict's message (a CA URL that names its issuer's CRL). */
   readonly hint: string | null;
+  /** The subject key identifier of the CA whose CRL it is (what the CRL's AKI should be). */
+  readonly expectedSubjectKeyIdentifier: string | null;
 }
 
 type CopyOutcome = { readonly ok: true; readonly copy: StoreAnchor | undefined; readonly details: RevocationDetails } | ({ readonly ok: false } & CopyFailure);
@@ -186,7 +188,7 @@ export class VerificationService {
         validationTime: validationTime.toISOString(),
         policy: null,
         failure: known?.detail ?? null,
-        signIn: await this.signIn(tenantId, request, policy, null, certificateError(error.reason, message, known?.detail ?? null)),
+        signIn: await this.signIn(tenantId, request, policy, null, certificateError(failureFacts(error, message, validationTime, known))),
       };
     }
     const verdict = verdictOf(leaf, path);
@@ -315,7 +317,7 @@ export class VerificationService {
     if (url === null) {
       if (depth === 0 && crlRequiredFor(issuer, policy)) {
         const failure = new ValidationFailure('crl_unavailable', `the policy requires CRL validation, but the issuing CA '${issuer.subjectText}' has no CRL URL and is not exempted`, depth);
-        return { ok: false, failure, hint: null, detail: { ...where, crlUrl: null, crlKind: null, crlNumber: null, thisUpdate: null, nextUpdate: null, why: null } };
+        return { ok: false, failure, hint: null, expectedSubjectKeyIdentifier: issuer.subjectKeyIdentifier ?? null, detail: { ...where, crlUrl: null, crlKind: null, crlNumber: null, thisUpdate: null, nextUpdate: null, why: null } };
       }
       return { ok: true, copy, details: { checked: false, why: 'the CA has no CRL URL' } };
     }
@@ -347,6 +349,7 @@ export class VerificationService {
         ok: false,
         failure: error,
         hint: error.reason === 'crl_invalid' ? ownCdpHint(issuer, copy) : null,
+        expectedSubjectKeyIdentifier: issuer.subjectKeyIdentifier ?? null,
         detail: {
           ...where,
           crlUrl: kind === 'delta' ? deltaUrl : url,
@@ -388,6 +391,29 @@ export class VerificationService {
     }
     return certificate;
   }
+}
+
+/** What an AADSTS message names of a failed verification: the certificate out of its validity, the CRL at fault. */
+function failureFacts(error: ValidationFailure, message: string, validationTime: Date, known: CopyFailure | undefined): CertificateFailure {
+  const detail = known?.detail;
+  return {
+    reason: error.reason,
+    message,
+    validationTime,
+    certificate: error.facts.certificate ?? null,
+    crl: detail
+      ? {
+          crlUrl: detail.crlUrl,
+          why: detail.why,
+          issuer: error.crl?.issuer ?? null,
+          thisUpdate: detail.thisUpdate,
+          nextUpdate: detail.nextUpdate,
+          authorityKeyIdentifier: error.crl?.authorityKeyIdentifier ?? null,
+          expectedSubjectKeyIdentifier: known.expectedSubjectKeyIdentifier,
+          download: error.facts.download ?? null,
+        }
+      : null,
+  };
 }
 
 /** No CRL URL (or no copy in the store): fails when the policy requires CRL validation of the issuing CA. */

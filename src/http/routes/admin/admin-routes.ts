@@ -26,7 +26,7 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function registerAdminRoutes(app: FastifyInstance, services: AdminServices): void {
   const doc = (summary: string, description: string) => ({ schema: { tags: [ADMIN_TAG], summary, description } });
 
-  app.delete('/tenants', doc('Reset every tenant', 'Removes every tenant\'s PKIs, CAs, deleted items, upload jobs and x509 policy.'), async (request, reply) => {
+  app.delete('/tenants', doc('Reset every tenant', 'Removes everything every tenant holds: PKIs, CAs, deleted items, upload jobs, policies, users, OIDC clients, directory roles, sign-in logs.'), async (request, reply) => {
     // The router ignores a trailing slash, but here it means a tenant id left empty
     // (`/_admin/tenants/$TENANT` with $TENANT unset): that must never wipe every tenant.
     if (!/\/tenants$/i.test(new URL(request.url, 'http://localhost').pathname)) {
@@ -40,7 +40,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: AdminService
 
   app.delete(
     '/tenants/:tenantId',
-    doc('Reset one tenant', 'Removes the tenant\'s PKIs, CAs, deleted items, upload jobs and x509 policy; other tenants are untouched.'),
+    doc('Reset one tenant', 'Removes everything the tenant holds (PKIs, CAs, deleted items, upload jobs, policies, users, OIDC clients, directory roles, sign-in log); other tenants are untouched.'),
     async (request, reply) => {
       refuseQueryOptions(request);
       const tenantId = tenantIdOf(request);
@@ -51,7 +51,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: AdminService
 
   app.get(
     '/tenants/:tenantId/snapshot',
-    doc('Export a tenant snapshot', 'Everything the tenant holds, deleted items and finished upload jobs included (409 while an upload runs).'),
+    doc('Export a tenant snapshot', 'Everything the tenant holds, deleted items, finished upload jobs and the certificate sign-in\'s clients, roles and log included (409 while an upload runs, or while directory roles name no user of the tenant).'),
     async (request, reply) => {
       refuseQueryOptions(request);
       return sendJson(reply, 200, await services.snapshots.export(tenantIdOf(request)));

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SigningKey } from '../../../auth/signing-key.ts';
 import type { AadstsError } from '../../../service/signin/aadsts.ts';
 import { AADSTS } from '../../../service/signin/aadsts.ts';
+import { entraTimestamp } from '../../../service/verification/sign-in-errors.ts';
 import {
   type AuthorizeParameters,
   aadstsDescription,
@@ -142,7 +143,7 @@ function stringParams(input: unknown): Record<string, string> {
 }
 
 function sendOAuthError(reply: FastifyReply, status: number, error: AadstsError, correlationId: string): FastifyReply {
-  const timestamp = new Date().toISOString().replace('T', ' ').slice(0, 19) + 'Z';
+  const timestamp = entraTimestamp(new Date());
   return reply
     .code(status)
     .type('application/json; charset=utf-8')

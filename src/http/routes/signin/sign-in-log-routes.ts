@@ -1,7 +1,7 @@
 // /auditLogs/signIns and /auditLogs/signIns/{id}: the tenant's certificate sign-in attempts as Graph's
 // signIn resource, newest first, paged with $top (at most and by default 1,000, as Graph) and
 // $skiptoken. beta carries the CBA details (authenticationDetails, authenticationProcessingDetails);
-// v1.0 the same records without them. Needs AuditLog.Read.All.
+// v1.0 the same records without them. Needs AuditLog.Read.All and Directory.Read.All.
 import type { FastifyInstance } from 'fastify';
 import { contextUrl } from '../../../graph/context.ts';
 import { refuseUnsupportedQueryOptions, systemOptions } from '../../../graph/query-options.ts';
