@@ -270,6 +270,8 @@ export interface SigninConfig {
   readonly authorizationCodeLifetimeSeconds: number;
   /** Lifetime of the id and access tokens /token issues, in seconds (Entra: 60–90 minutes). */
   readonly tokenLifetimeSeconds: number;
+  /** Lifetime of a refresh token (scope offline_access), in seconds; each redemption issues a new one (Entra: 90 days). */
+  readonly refreshTokenLifetimeSeconds: number;
   /** Largest list of CA names sent as issuer hints in the TLS CertificateRequest, in bytes (Entra: 16 KB). */
   readonly maxIssuerHintBytes: number;
   /** How long a tenant's issuer-hint TLS context is reused before the trust store is read again, in ms (Entra: up to 10 min). */
@@ -283,6 +285,7 @@ export const DEFAULT_SIGNIN_CONFIG: SigninConfig = {
   publicUrl: undefined,
   authorizationCodeLifetimeSeconds: 600,
   tokenLifetimeSeconds: 3600,
+  refreshTokenLifetimeSeconds: 90 * 24 * 3600,
   maxIssuerHintBytes: 16 * 1024,
   issuerHintRefreshMs: 5_000,
   devClient: true,

@@ -83,6 +83,7 @@ interface ServeOptions {
   signinPublicUrl?: string;
   signinCodeLifetimeSeconds: number;
   signinTokenLifetimeSeconds: number;
+  signinRefreshTokenLifetimeSeconds: number;
   signinDevClient: 'on' | 'off';
 }
 
@@ -281,6 +282,11 @@ export function serveCommand(): Command {
         .default(DEFAULT_SIGNIN_CONFIG.tokenLifetimeSeconds)
         .argParser(parseInteger(60, 86_400)),
     )
+    .addOption(
+      envOption('--signin-refresh-token-lifetime-seconds <n>', 'lifetime of a refresh token (scope offline_access); each use issues a new one')
+        .default(DEFAULT_SIGNIN_CONFIG.refreshTokenLifetimeSeconds)
+        .argParser(parseInteger(60, 366 * 86_400)),
+    )
     .addOption(envOption('--signin-dev-client <on|off>', 'offer the dev OIDC client (public, loopback redirect URIs) on a loopback sign-in listener').choices(['on', 'off']).default('on'))
     .addOption(envOption('--fault-seed <n>', 'seed for the fault rules\' random choices, to repeat a run').argParser(parseInteger(0, 2 ** 31 - 1)))
     .action(async (options: ServeOptions, command: Command) => {
@@ -362,6 +368,7 @@ export function serveCommand(): Command {
           publicUrl: options.signinPublicUrl,
           authorizationCodeLifetimeSeconds: options.signinCodeLifetimeSeconds,
           tokenLifetimeSeconds: options.signinTokenLifetimeSeconds,
+          refreshTokenLifetimeSeconds: options.signinRefreshTokenLifetimeSeconds,
           devClient: options.signinDevClient === 'on',
         },
         tls: options.https

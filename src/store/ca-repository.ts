@@ -3,6 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { type Condition, type FieldMap, type ListQuery, runListQuery, textKey, withFilter } from './list-query.ts';
 import type { Lifecycle, Page } from './pki-repository.ts';
 import type { CertificateAuthorityTable, Database } from './schema.ts';
+import { SoftDeletion } from './soft-deletion.ts';
 
 const upper = (value: string) => value.replace(/[\s:]/g, '').toUpperCase();
 /** Rows of one multi-row INSERT. */
@@ -41,7 +42,11 @@ export interface CaRecord {
 export type CaChanges = Partial<Omit<CaRecord, 'id' | 'pkiId' | 'createdDateTime' | 'deletedDateTime'>>;
 
 export class CertificateAuthorityRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly lifecycle: SoftDeletion<'certificate_authority'>;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.lifecycle = new SoftDeletion(db, 'certificate_authority');
+  }
 
   async insert(tenantId: string, cas: readonly CaRecord[]): Promise<void> {
     // Chunked: a snapshot import inserts thousands, and one statement must stay below the bound-parameter
@@ -156,45 +161,23 @@ export class CertificateAuthorityRepository {
   }
 
   /** Soft-deletes a live CA; false when it does not exist. */
-  async softDelete(tenantId: string, pkiId: string, id: string, deletedDateTime: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable('certificate_authority')
-      .set({ deleted_date_time: deletedDateTime })
-      .where('tenant_id', '=', tenantId)
-      .where('pki_id', '=', pkiId)
-      .where('id', '=', id)
-      .where('deleted_date_time', 'is', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+  softDelete(tenantId: string, pkiId: string, id: string, deletedDateTime: string): Promise<boolean> {
+    return this.lifecycle.softDelete(tenantId, id, deletedDateTime, pkiId);
   }
 
   /** Brings a soft-deleted CA back; undefined when there is no such deleted CA. */
   async restore(tenantId: string, id: string): Promise<CaRecord | undefined> {
-    const row = await this.db
-      .updateTable('certificate_authority')
-      .set({ deleted_date_time: null })
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .where('deleted_date_time', 'is not', null)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await this.lifecycle.restore(tenantId, id);
     return row && toRecord(row);
   }
 
-  async purge(tenantId: string, id: string): Promise<boolean> {
-    const result = await this.db
-      .deleteFrom('certificate_authority')
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .where('deleted_date_time', 'is not', null)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows) > 0;
+  purge(tenantId: string, id: string): Promise<boolean> {
+    return this.lifecycle.purge(tenantId, id);
   }
 
   /** The retention sweep: purges, in every tenant, CAs deleted before the cutoff. */
-  async purgeDeletedBefore(cutoff: string): Promise<number> {
-    const result = await this.db.deleteFrom('certificate_authority').where('deleted_date_time', '<', cutoff).executeTakeFirst();
-    return Number(result.numDeletedRows);
+  purgeDeletedBefore(cutoff: string): Promise<number> {
+    return this.lifecycle.purgeDeletedBefore(cutoff);
   }
 
   private deleted(tenantId: string) {

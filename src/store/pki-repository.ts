@@ -8,6 +8,7 @@ import { WriteBatcher } from './write-batcher.ts';
 import { BoundedMap } from '../caching/bounded-map.ts';
 import type { SyncReads } from './database.ts';
 import type { Database, PkiTable } from './schema.ts';
+import { SoftDeletion } from './soft-deletion.ts';
 
 export interface PkiRecord {
   readonly id: string;
@@ -47,6 +48,7 @@ export class CertificateBasedAuthPkiRepository {
   private readonly inserts: WriteBatcher<PkiTable> | undefined;
   /** Live PKIs read synchronously, each with the database's change marker at the time it was read. */
   private readonly recentReads: BoundedMap<string, { readonly marker: number; readonly record: PkiRecord }>;
+  private readonly lifecycle: SoftDeletion<'certificate_based_auth_pki'>;
 
   /**
    * `groupCommit`: batch concurrent inserts into one transaction (the root repository, not one inside a
@@ -59,6 +61,7 @@ export class CertificateBasedAuthPkiRepository {
     readCacheEntries = 0,
   ) {
     this.recentReads = new BoundedMap(syncReads ? readCacheEntries : 0);
+    this.lifecycle = new SoftDeletion(db, 'certificate_based_auth_pki');
     // Compiled once: building and compiling the INSERT with Kysely cost more than running it on SQLite.
     this.insertRow = preparedQuery<keyof PkiTable, never>((p) =>
       db.insertInto('certificate_based_auth_pki').values({
@@ -205,39 +208,24 @@ export class CertificateBasedAuthPkiRepository {
   }
 
   /** Soft-deletes a live PKI; false when it does not exist. */
-  async softDelete(tenantId: string, id: string, deletedDateTime: string): Promise<boolean> {
-    const result = await this.liveUpdate(tenantId, id).set({ deleted_date_time: deletedDateTime }).executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+  softDelete(tenantId: string, id: string, deletedDateTime: string): Promise<boolean> {
+    return this.lifecycle.softDelete(tenantId, id, deletedDateTime);
   }
 
   /** Brings a soft-deleted PKI back; undefined when there is no such deleted PKI. */
   async restore(tenantId: string, id: string, lastModifiedDateTime: string): Promise<PkiRecord | undefined> {
-    const row = await this.db
-      .updateTable('certificate_based_auth_pki')
-      .set({ deleted_date_time: null, last_modified_date_time: lastModifiedDateTime })
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .where('deleted_date_time', 'is not', null)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await this.lifecycle.restore(tenantId, id, { last_modified_date_time: lastModifiedDateTime });
     return row && toRecord(row);
   }
 
   /** Removes a soft-deleted PKI and its CAs for good; false when there is no such deleted PKI. */
-  async purge(tenantId: string, id: string): Promise<boolean> {
-    const result = await this.db
-      .deleteFrom('certificate_based_auth_pki')
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .where('deleted_date_time', 'is not', null)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows) > 0;
+  purge(tenantId: string, id: string): Promise<boolean> {
+    return this.lifecycle.purge(tenantId, id);
   }
 
   /** The retention sweep: purges, in every tenant, PKIs deleted before the cutoff. */
-  async purgeDeletedBefore(cutoff: string): Promise<number> {
-    const result = await this.db.deleteFrom('certificate_based_auth_pki').where('deleted_date_time', '<', cutoff).executeTakeFirst();
-    return Number(result.numDeletedRows);
+  purgeDeletedBefore(cutoff: string): Promise<number> {
+    return this.lifecycle.purgeDeletedBefore(cutoff);
   }
 
   private liveUpdate(tenantId: string, id: string) {

@@ -139,6 +139,20 @@ export interface AuthorizationCodeTable {
   redeemed_at_ms: number | null;
 }
 
+/** A refresh token of a certificate sign-in, by its hash. */
+export interface RefreshTokenTable {
+  token_hash: string;
+  tenant_id: string;
+  client_id: string;
+  user_id: string;
+  /** JSON: what the token grants (service/signin owns the shape) */
+  grant_json: string;
+  /** epoch milliseconds */
+  expires_at_ms: number;
+  /** epoch milliseconds; null until redeemed */
+  redeemed_at_ms: number | null;
+}
+
 /** One directory role of one user (a role template id). */
 export interface DirectoryRoleAssignmentTable {
   tenant_id: string;
@@ -230,6 +244,7 @@ export interface Database {
   throttle_bucket: ThrottleBucketTable;
   oidc_client: OidcClientTable;
   authorization_code: AuthorizationCodeTable;
+  refresh_token: RefreshTokenTable;
   sign_in_log: SignInLogTable;
   directory_role_assignment: DirectoryRoleAssignmentTable;
   directory_user: DirectoryUserTable;

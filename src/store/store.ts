@@ -15,6 +15,7 @@ import { UserRepository } from './user-repository.ts';
 import { PolicyDocumentRepository } from './policy-document-repository.ts';
 import { OidcClientRepository } from './oidc-client-repository.ts';
 import { AuthorizationCodeRepository } from './authorization-code-repository.ts';
+import { RefreshTokenRepository } from './refresh-token-repository.ts';
 import { SignInLogRepository } from './sign-in-log-repository.ts';
 import { DirectoryRoleRepository } from './directory-role-repository.ts';
 
@@ -31,6 +32,7 @@ export interface Repositories {
   readonly tenants: TenantRepository;
   readonly oidcClients: OidcClientRepository;
   readonly authorizationCodes: AuthorizationCodeRepository;
+  readonly refreshTokens: RefreshTokenRepository;
   readonly signInLogs: SignInLogRepository;
   readonly directoryRoles: DirectoryRoleRepository;
   readonly users: UserRepository;
@@ -53,6 +55,7 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName, root = false
     tenants: new TenantRepository(db),
     oidcClients: new OidcClientRepository(db),
     authorizationCodes: new AuthorizationCodeRepository(db),
+    refreshTokens: new RefreshTokenRepository(db),
     signInLogs: new SignInLogRepository(db),
     directoryRoles: new DirectoryRoleRepository(db),
     users: new UserRepository(db),

@@ -9,6 +9,7 @@ import { certificateUserIdMatchKey, matchHash } from './certificate-user-id-key.
 import { type Condition, type FieldMap, type ListQuery, runListQuery, textKey, withFilter } from './list-query.ts';
 import type { Lifecycle, Page } from './pki-repository.ts';
 import type { Database, DirectoryUserTable } from './schema.ts';
+import { SoftDeletion } from './soft-deletion.ts';
 
 export interface UserRecord {
   readonly id: string;
@@ -79,7 +80,11 @@ function keysOf(user: Pick<UserRecord, 'userPrincipalName' | 'onPremisesUserPrin
 }
 
 export class UserRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly lifecycle: SoftDeletion<'directory_user'>;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.lifecycle = new SoftDeletion(db, USERS);
+  }
 
   /** Inserts the user's row and the lookup rows of its values (call inside a transaction). */
   async insert(tenantId: string, user: UserRecord, entries: readonly CertificateUserIdEntry[]): Promise<void> {
@@ -184,14 +189,7 @@ export class UserRepository {
 
   /** Soft-deletes a live user and frees its values; false when it does not exist (call inside a transaction). */
   async softDelete(tenantId: string, id: string, deletedDateTime: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable(USERS)
-      .set({ deleted_date_time: deletedDateTime })
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .where('deleted_date_time', 'is', null)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) return false;
+    if (!(await this.lifecycle.softDelete(tenantId, id, deletedDateTime))) return false;
     await this.db.deleteFrom(IDS).where('tenant_id', '=', tenantId).where('user_id', '=', id).execute();
     return true;
   }
@@ -201,14 +199,7 @@ export class UserRepository {
    * user. A unique violation (its UPN or a value now taken) is the caller's to report (call inside a transaction).
    */
   async restore(tenantId: string, id: string, entries: readonly CertificateUserIdEntry[]): Promise<UserRecord | undefined> {
-    const row = await this.db
-      .updateTable(USERS)
-      .set({ deleted_date_time: null })
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .where('deleted_date_time', 'is not', null)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await this.lifecycle.restore(tenantId, id);
     if (!row) return undefined;
     await this.insertEntries(tenantId, id, entries);
     return toRecord(row);
@@ -225,13 +216,7 @@ export class UserRepository {
       .where('principal_id', '=', id)
       .where((eb) => eb.exists(eb.selectFrom(USERS).select('id').where('tenant_id', '=', tenantId).where('id', '=', id).where('deleted_date_time', 'is not', null)))
       .execute();
-    const result = await this.db
-      .deleteFrom(USERS)
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .where('deleted_date_time', 'is not', null)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows) > 0;
+    return this.lifecycle.purge(tenantId, id);
   }
 
   /** The retention sweep: purges, in every tenant, users deleted before the cutoff. */
@@ -249,8 +234,7 @@ export class UserRepository {
         ),
       )
       .execute();
-    const result = await this.db.deleteFrom(USERS).where('deleted_date_time', '<', cutoff).executeTakeFirst();
-    return Number(result.numDeletedRows);
+    return this.lifecycle.purgeDeletedBefore(cutoff);
   }
 
   private async insertEntries(tenantId: string, userId: string, entries: readonly CertificateUserIdEntry[]): Promise<void> {

@@ -201,6 +201,16 @@ describe('certificate checks (400 saying why, nothing written)', () => {
     assert.equal((await t.request('POST', casOf(await newPki()), { body: { certificate: root.base64 } })).status, 201);
   });
 
+  it("deletes a CA only through its own PKI's path: another PKI's path is 404 and the CA stays", async () => {
+    const owner = await newPki();
+    const ca = (await t.request('POST', casOf(owner), { body: { certificate: root.base64 } })).body;
+    const elsewhere = await newPki();
+    assert.equal((await t.request('DELETE', `${casOf(elsewhere)}/${ca.id}`)).status, 404);
+    assert.equal((await t.request('GET', `${casOf(owner)}/${ca.id}`)).status, 200);
+    assert.equal((await t.request('DELETE', `${casOf(owner)}/${ca.id}`)).status, 204);
+    assert.equal((await t.request('GET', `${casOf(owner)}/${ca.id}`)).status, 404);
+  });
+
   it('refuses a PATCH that swaps in a certificate the PKI already holds', async () => {
     const target = await newPki();
     const other = await createCa({ subject: 'CN=Other Root' });

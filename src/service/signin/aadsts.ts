@@ -26,6 +26,10 @@ export const AADSTS = {
   pkceRequired: aadsts(9002325, 'invalid_request', 'Proof Key for Code Exchange is required for cross-origin authorization code redemption.'),
   pkceMismatch: aadsts(501481, 'invalid_grant', 'The Code_Verifier does not match the code_challenge supplied in the authorization request.'),
   codeInvalid: aadsts(70008, 'invalid_grant', 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.'),
+  // Refresh tokens (E-ERR: 70008 ExpiredOrRevokedGrant, 70000 InvalidGrant, 50057 UserDisabled, 50034 UserAccountNotFound).
+  refreshTokenInvalid: aadsts(70000, 'invalid_grant', "InvalidGrant - Authentication failed. The refresh token isn't valid."),
+  userDisabled: aadsts(50057, 'invalid_grant', 'UserDisabled - The user account is disabled.'),
+  userNotFound: aadsts(50034, 'invalid_grant', 'UserAccountNotFound - To sign into this application, the account must be added to the directory.'),
   codeRedeemed: aadsts(54005, 'invalid_grant', 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.'),
   clientSecretInvalid: (clientId: string) => aadsts(7000215, 'invalid_client', `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`),
   clientSecretMissing: aadsts(7000218, 'invalid_client', "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."),

@@ -1,7 +1,9 @@
 // Entra's certificate sign-in as an OIDC provider: /authorize takes the client certificate presented on
 // the sign-in listener's TLS handshake, verifies it with the verification use case (trust store, CRLs,
 // x509 policy), binds it to a user and hands the client a one-time code; /token redeems the code (PKCE,
-// client secret) to an id token and a Graph access token. Every /authorize attempt is logged.
+// client secret) to an id token and a Graph access token, and with offline_access a refresh token, which
+// /token redeems once for new tokens and a new refresh token (rotation) while the user is still enabled.
+// Every /authorize attempt is logged.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { SigninConfig } from '../../config.ts';
 import { type IssuedTokens, issueOidcTokens, type SignedInUser } from '../../auth/oidc-tokens.ts';
@@ -45,7 +47,7 @@ export type AuthorizeOutcome =
 
 /** What /token answers: tokens, or an OAuth error (400, or 401 for client authentication). */
 export type TokenOutcome =
-  | { readonly kind: 'tokens'; readonly tokens: IssuedTokens }
+  | { readonly kind: 'tokens'; readonly tokens: IssuedTokens; readonly refreshToken: string | undefined }
   | { readonly kind: 'error'; readonly status: number; readonly error: AadstsError; readonly correlationId: string };
 
 export interface TokenParameters {
@@ -55,6 +57,15 @@ export interface TokenParameters {
   readonly client_id?: string | undefined;
   readonly client_secret?: string | undefined;
   readonly code_verifier?: string | undefined;
+  readonly refresh_token?: string | undefined;
+}
+
+/** What a refresh token continues: the sign-in's scopes and methods (the user is read again at each use). */
+interface RefreshGrant {
+  readonly oidcScopes: readonly string[];
+  readonly graphScopes: readonly string[];
+  readonly amr: readonly string[];
+  readonly authTime: number;
 }
 
 /** What a code grants, stored (as JSON) until it is redeemed. */
@@ -84,7 +95,7 @@ export class CertificateSignInService {
     private readonly roles: DirectoryRoleService,
     private readonly logs: SignInLogService,
     private readonly key: SigningKey,
-    private readonly config: Pick<SigninConfig, 'authorizationCodeLifetimeSeconds' | 'tokenLifetimeSeconds'>,
+    private readonly config: Pick<SigninConfig, 'authorizationCodeLifetimeSeconds' | 'tokenLifetimeSeconds' | 'refreshTokenLifetimeSeconds'>,
   ) {}
 
   async authorize(tenant: string, params: AuthorizeParameters, certificate: PresentedCertificate | undefined, context: SignInContext): Promise<AuthorizeOutcome> {
@@ -141,7 +152,7 @@ export class CertificateSignInService {
       amr: attempt.amr,
       authTime: Math.floor(Date.now() / 1000),
     };
-    await this.store.repositories.authorizationCodes.insert(hashCode(code), tenantId, JSON.stringify(grant), Date.now() + this.config.authorizationCodeLifetimeSeconds * 1000);
+    await this.store.repositories.authorizationCodes.insert(hashToken(code), tenantId, JSON.stringify(grant), Date.now() + this.config.authorizationCodeLifetimeSeconds * 1000);
     return redirect({ code });
   }
 
@@ -150,44 +161,87 @@ export class CertificateSignInService {
     const correlationId = randomUUID();
     const fail = (error: AadstsError): TokenOutcome => ({ kind: 'error', status: error.error === 'invalid_client' ? 401 : 400, error, correlationId });
     if (!params.grant_type) return fail(AADSTS.missingParameter('grant_type'));
-    if (params.grant_type !== 'authorization_code') return fail(AADSTS.unsupportedGrantType(params.grant_type));
-    for (const name of ['code', 'client_id', 'redirect_uri'] as const) if (!params[name]) return fail(AADSTS.missingParameter(name));
+    if (params.grant_type !== 'authorization_code' && params.grant_type !== 'refresh_token') return fail(AADSTS.unsupportedGrantType(params.grant_type));
+    const required = params.grant_type === 'refresh_token' ? (['refresh_token', 'client_id'] as const) : (['code', 'client_id', 'redirect_uri'] as const);
+    for (const name of required) if (!params[name]) return fail(AADSTS.missingParameter(name));
     const client = await this.clients.find(tenantId, params.client_id as string);
     if (!client) return fail(AADSTS.appNotFound(params.client_id as string, tenantId));
     if (!client.isPublic) {
       if (params.client_secret === undefined) return fail(AADSTS.clientSecretMissing);
       if (!(await this.clients.secretMatches(tenantId, client.clientId, params.client_secret))) return fail(AADSTS.clientSecretInvalid(client.clientId));
     }
-    const taken = await this.store.repositories.authorizationCodes.take(tenantId, hashCode(params.code as string), Date.now());
-    if (taken.state === 'redeemed') return fail(AADSTS.codeRedeemed);
-    if (taken.state === 'unknown') return fail(AADSTS.codeInvalid);
-    if (taken.expiresAtMs < Date.now()) return fail(AADSTS.codeInvalid);
-    const grant = JSON.parse(taken.grantJson) as CodeGrant;
-    if (grant.clientId !== client.clientId) return fail(AADSTS.codeInvalid);
-    if (grant.redirectUri !== params.redirect_uri) return fail(AADSTS.redirectMismatch(client.clientId));
-    if (grant.codeChallenge !== null) {
-      if (!params.code_verifier) return fail(AADSTS.missingParameter('code_verifier'));
-      if (!PKCE_VERIFIER.test(params.code_verifier) || s256(params.code_verifier) !== grant.codeChallenge) return fail(AADSTS.pkceMismatch);
-    }
+    const outcome = params.grant_type === 'refresh_token' ? await this.redeemRefreshToken(tenantId, client, params.refresh_token as string) : await this.redeemCode(tenantId, client, params);
+    if ('error' in outcome) return fail(outcome.error);
+    const { user, grant } = outcome;
     const tokens = await issueOidcTokens(this.key, {
       baseUrl: context.baseUrl,
       tenantId,
       clientId: client.clientId,
       confidentialClient: !client.isPublic,
-      user: grant.user,
+      user,
       oidcScopes: grant.oidcScopes,
       graphScopes: grant.graphScopes,
       amr: grant.amr,
-      nonce: grant.nonce ?? undefined,
+      nonce: outcome.nonce,
       authTime: grant.authTime,
       lifetimeSeconds: this.config.tokenLifetimeSeconds,
     });
-    return { kind: 'tokens', tokens };
+    const refreshToken = grant.oidcScopes.includes('offline_access') ? await this.issueRefreshToken(tenantId, client.clientId, user.id, grant) : undefined;
+    return { kind: 'tokens', tokens, refreshToken };
   }
 
-  /** Removes expired codes; how many. */
-  sweepCodes(): Promise<number> {
-    return this.store.repositories.authorizationCodes.deleteExpired(Date.now());
+  /** The code's grant, once (PKCE, redirect URI and client checked), or the error. */
+  private async redeemCode(tenantId: string, client: OidcClient, params: TokenParameters): Promise<Redeemed | { readonly error: AadstsError }> {
+    const taken = await this.store.repositories.authorizationCodes.take(tenantId, hashToken(params.code as string), Date.now());
+    if (taken.state === 'redeemed') return { error: AADSTS.codeRedeemed };
+    if (taken.state === 'unknown') return { error: AADSTS.codeInvalid };
+    if (taken.expiresAtMs < Date.now()) return { error: AADSTS.codeInvalid };
+    const grant = JSON.parse(taken.grantJson) as CodeGrant;
+    if (grant.clientId !== client.clientId) return { error: AADSTS.codeInvalid };
+    if (grant.redirectUri !== params.redirect_uri) return { error: AADSTS.redirectMismatch(client.clientId) };
+    if (grant.codeChallenge !== null) {
+      if (!params.code_verifier) return { error: AADSTS.missingParameter('code_verifier') };
+      if (!PKCE_VERIFIER.test(params.code_verifier) || s256(params.code_verifier) !== grant.codeChallenge) return { error: AADSTS.pkceMismatch };
+    }
+    return { user: grant.user, grant, nonce: grant.nonce ?? undefined };
+  }
+
+  /**
+   * A refresh token of this client, once: a used one (rotated), an expired one and an unknown one are
+   * ExpiredOrRevokedGrant (70008), another client's InvalidGrant (70000); the user is read again, so a
+   * deleted one gets 50034, a disabled one 50057, and the new tokens carry the user's current roles.
+   */
+  private async redeemRefreshToken(tenantId: string, client: OidcClient, token: string): Promise<Redeemed | { readonly error: AadstsError }> {
+    const taken = await this.store.repositories.refreshTokens.take(tenantId, client.clientId, hashToken(token), Date.now());
+    if (taken.state === 'another_client') return { error: AADSTS.refreshTokenInvalid };
+    if (taken.state !== 'taken' || taken.expiresAtMs < Date.now()) return { error: AADSTS.codeInvalid };
+    const user = await this.store.repositories.users.findById(tenantId, taken.userId);
+    if (!user) return { error: AADSTS.userNotFound };
+    if (!user.accountEnabled) return { error: AADSTS.userDisabled };
+    const grant = JSON.parse(taken.grantJson) as RefreshGrant;
+    const directoryRoles = await this.roles.rolesOf(tenantId, user.id);
+    return { user: { id: user.id, userPrincipalName: user.userPrincipalName, displayName: user.displayName, directoryRoles }, grant, nonce: undefined };
+  }
+
+  /** A new refresh token, stored by its hash for the configured lifetime. */
+  private async issueRefreshToken(tenantId: string, clientId: string, userId: string, grant: RefreshGrant): Promise<string> {
+    const token = randomBytes(48).toString('base64url');
+    const kept: RefreshGrant = { oidcScopes: grant.oidcScopes, graphScopes: grant.graphScopes, amr: grant.amr, authTime: grant.authTime };
+    await this.store.repositories.refreshTokens.insert({
+      tokenHash: hashToken(token),
+      tenantId,
+      clientId,
+      userId,
+      grantJson: JSON.stringify(kept),
+      expiresAtMs: Date.now() + this.config.refreshTokenLifetimeSeconds * 1000,
+    });
+    return token;
+  }
+
+  /** Removes expired codes and refresh tokens; how many. */
+  async sweepCodes(): Promise<number> {
+    const now = Date.now();
+    return (await this.store.repositories.authorizationCodes.deleteExpired(now)) + (await this.store.repositories.refreshTokens.deleteExpired(now));
   }
 
   /** What is wrong with the request apart from the client and redirect URI, or undefined. */
@@ -232,6 +286,13 @@ export class CertificateSignInService {
     const bindingText = binding ? `Certificate: ${binding.x509CertificateField}; user attribute: ${binding.userProperty}; Rank: ${binding.priority}` : 'none';
     return { ok: true, user, amr, details: [...details, { key: 'User certificate binding', value: bindingText }] };
   }
+}
+
+/** What a redeemed code or refresh token grants, for whom. */
+interface Redeemed {
+  readonly user: SignedInUser;
+  readonly grant: RefreshGrant;
+  readonly nonce: string | undefined;
 }
 
 type SignInResult =
@@ -301,8 +362,9 @@ export function aadstsDescription(error: AadstsError, correlationId: string): st
   return `AADSTS${error.code}: ${error.message}\r\nTrace ID: ${correlationId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${entraTimestamp(new Date())}`;
 }
 
-function hashCode(code: string): string {
-  return createHash('sha256').update(code).digest('hex');
+/** How codes and refresh tokens are stored: their SHA-256, never themselves. */
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
 }
 
 function s256(verifier: string): string {

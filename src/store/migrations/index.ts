@@ -16,6 +16,7 @@ import * as authenticationMethodsPolicy from './012-authentication-methods-polic
 import * as classicCertificateStore from './013-classic-certificate-store.ts';
 import * as crlHealth from './014-crl-health.ts';
 import * as signin from './015-signin.ts';
+import * as refreshTokens from './016-refresh-tokens.ts';
 
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '013-classic-certificate-store': classicCertificateStore,
   '014-crl-health': crlHealth,
   '015-signin': signin,
+  '016-refresh-tokens': refreshTokens,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -69,13 +69,14 @@ export function registerOidcRoutes(app: FastifyInstance, options: OidcRouteOptio
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     const outcome = await options.signIn.token(tenant, params as TokenParameters, { ipAddress: request.ip, baseUrl: options.baseUrl() });
     if (outcome.kind === 'error') return sendOAuthError(reply, outcome.status, outcome.error, outcome.correlationId);
-    const { tokens } = outcome;
+    const { tokens, refreshToken } = outcome;
     return reply.send({
       token_type: 'Bearer',
       scope: tokens.scope,
       expires_in: tokens.expiresIn,
       ext_expires_in: tokens.expiresIn,
       access_token: tokens.accessToken,
+      ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
       id_token: tokens.idToken,
     });
   });
@@ -96,7 +97,7 @@ function discoveryDocument(base: string, tenant: string, graphBaseUrl: string): 
     issuer: `${base}/${tenant}/v2.0`,
     request_uri_parameter_supported: false,
     authorization_endpoint: `${base}/${tenant}/oauth2/v2.0/authorize`,
-    grant_types_supported: ['authorization_code'],
+    grant_types_supported: ['authorization_code', 'refresh_token'],
     code_challenge_methods_supported: ['S256'],
     http_logout_supported: false,
     frontchannel_logout_supported: false,
