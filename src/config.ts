@@ -126,14 +126,19 @@ export const DEFAULT_DATABASE_OPTIONS: DatabaseOptions = {
 /** CRL downloads during verification (Entra: 20 MB within 10 s; refreshed before expiry). */
 export interface CrlConfig {
   readonly maxCrlBytes: number;
+  /** Time allowed for one CRL download, including the wait for a load slot (crlLoadsInFlight). */
   readonly crlDownloadTimeoutMs: number;
   /** The background refresh downloads CRLs this long before their nextUpdate, in ms. */
   readonly crlRefreshAheadMs: number;
   /** How often the background refresh runs, in ms. */
   readonly crlRefreshIntervalMs: number;
   /**
-   * Bytes of indexed CRLs kept in memory (the DER plus its index), the least recently used dropped
-   * first; a CRL larger than this is used but not kept. 0 keeps none (each lookup reads the database).
+   * Bytes of indexed CRLs kept in memory (the DER plus its index) and of CRL loads in progress (each
+   * reserves its DER plus index and indexing scratch before its body is held), the least recently used
+   * dropped first; a CRL larger than this is used but not kept. 0 keeps none (each lookup reads the
+   * database). It counts CRL bytes, not the process: the loads' working memory outside their reservations
+   * (SQLite's and the drivers' buffers, V8's young generation, malloc) comes on top, measured within
+   * crlLoadsInFlight × maxCrlBytes (bench/crl-cache.ts).
    */
   readonly crlCacheMemoryBytes: number;
   /**
@@ -142,8 +147,9 @@ export interface CrlConfig {
    */
   readonly crlCacheDatabaseBytes: number;
   /**
-   * CRLs downloaded, or read back from the database, and indexed at once per instance; each holds up to
-   * maxCrlBytes of the memory bound while it runs. More wait their turn, at most crlDownloadTimeoutMs.
+   * CRLs downloaded, or read back from the database, and indexed at once per instance; each reserves its
+   * peak (about 5/3 of its size) within crlCacheMemoryBytes while it runs. More wait their turn; the wait
+   * counts against crlDownloadTimeoutMs (a download after a wait gets what is left of it).
    */
   readonly crlLoadsInFlight: number;
   /** How often the CRL health monitor downloads and checks every configured CRL, in ms (0 = no monitor). */

@@ -8,6 +8,7 @@ export class SizedLru<K, V> {
   private readonly entries = new Map<K, { value: V; size: number }>();
   private total = 0;
   private reserved = 0;
+  private dropped = 0;
 
   constructor(
     private readonly maxSize: number,
@@ -30,6 +31,14 @@ export class SizedLru<K, V> {
     this.entries.delete(key);
     this.entries.set(key, entry);
     return entry.value;
+  }
+
+  /**
+   * Total size of the values that have left the cache so far (dropped to make room, deleted or
+   * replaced): memory that becomes free once nothing else refers to them.
+   */
+  get droppedSize(): number {
+    return this.dropped;
   }
 
   /** Bytes reserved for work in progress (not part of `size`). */
@@ -69,6 +78,7 @@ export class SizedLru<K, V> {
       if (this.total + this.reserved + size <= this.maxSize) break;
       this.entries.delete(oldest);
       this.total -= entry.size;
+      this.dropped += entry.size;
       this.onEvict(oldest, entry.size);
     }
   }
@@ -78,6 +88,7 @@ export class SizedLru<K, V> {
     if (!entry) return false;
     this.entries.delete(key);
     this.total -= entry.size;
+    this.dropped += entry.size;
     return true;
   }
 

@@ -11,25 +11,30 @@ export class Slots {
     this.free = limit;
   }
 
-  /** Runs `work` in a slot; rejects with SlotWaitTimeout when none frees up within `waitMs`. */
-  async run<T>(waitMs: number, work: () => Promise<T>): Promise<T> {
-    await this.acquire(waitMs);
+  /**
+   * Runs `work` in a slot, telling it how long it waited for one (0: a slot was free); rejects with
+   * SlotWaitTimeout when none frees up within `waitMs`.
+   */
+  async run<T>(waitMs: number, work: (waitedMs: number) => Promise<T>): Promise<T> {
+    const asked = Date.now();
+    const waited = await this.acquire(waitMs);
     try {
-      return await work();
+      return await work(waited ? Math.max(1, Date.now() - asked) : 0);
     } finally {
       this.release();
     }
   }
 
-  private acquire(waitMs: number): Promise<void> {
+  /** Takes a slot; resolves true when it had to wait for one. */
+  private acquire(waitMs: number): Promise<boolean> {
     if (this.free > 0) {
       this.free--;
-      return Promise.resolve();
+      return Promise.resolve(false);
     }
     return new Promise((resolve, reject) => {
       const grant = () => {
         clearTimeout(timer);
-        resolve();
+        resolve(true);
       };
       const timer = setTimeout(() => {
         const index = this.waiting.indexOf(grant);

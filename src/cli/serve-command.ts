@@ -194,10 +194,10 @@ export function serveCommand(): Command {
       envOption('--crl-max-bytes <n>', 'largest CRL downloaded while a verification waits').default(DEFAULT_CRL_CONFIG.maxCrlBytes).argParser(parseInteger(1024, 1024 * 1024 * 1024)),
     )
     .addOption(
-      envOption('--crl-timeout-ms <ms>', 'time allowed for one CRL download').default(DEFAULT_CRL_CONFIG.crlDownloadTimeoutMs).argParser(parseInteger(100, 600_000)),
+      envOption('--crl-timeout-ms <ms>', 'time allowed for one CRL download, including its wait for a load slot').default(DEFAULT_CRL_CONFIG.crlDownloadTimeoutMs).argParser(parseInteger(100, 600_000)),
     )
     .addOption(
-      envOption('--crl-cache-memory-bytes <n>', 'bytes of CRLs kept in memory, least recently used out first (0 = none)')
+      envOption('--crl-cache-memory-bytes <n>', 'bytes of CRLs kept in memory and being loaded, least recently used out first (0 = none); the process grows by up to --crl-loads-in-flight × --crl-max-bytes more')
         .default(DEFAULT_CRL_CONFIG.crlCacheMemoryBytes)
         .argParser(parseInteger(0, 64 * 1024 * 1024 * 1024)),
     )
@@ -207,7 +207,7 @@ export function serveCommand(): Command {
         .argParser(parseInteger(0, 1024 * 1024 * 1024 * 1024)),
     )
     .addOption(
-      envOption('--crl-loads-in-flight <n>', 'CRLs downloaded or read from the database and indexed at once; more wait (up to --crl-timeout-ms)')
+      envOption('--crl-loads-in-flight <n>', 'CRLs downloaded or read from the database and indexed at once; more wait, the wait counting against --crl-timeout-ms')
         .default(DEFAULT_CRL_CONFIG.crlLoadsInFlight)
         .argParser(parseInteger(1, 1000)),
     )

@@ -7,7 +7,7 @@ import https from 'node:https';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { isAddressAllowed, metadataHostnameRefusal, parseCidrs, PRIVATE_ADDRESS_HINT } from './address-policy.ts';
-import { largeBuffer } from '../caching/large-buffers.ts';
+import { collectYoungGarbage, largeBuffer, largeBufferUpTo, shrunkToFit } from '../caching/large-buffers.ts';
 
 export { isAddressAllowed } from './address-policy.ts';
 
@@ -62,6 +62,11 @@ export interface FetchOptions {
   readonly maxBytes?: number;
   /** Aborting rejects with the signal's reason (not a FetchError) and closes the connection. */
   readonly signal?: AbortSignal;
+  /**
+   * Told once, when the final 2xx answer's headers are in and before any of its body is held, how large
+   * the body says it is (its Content-Length; undefined when it does not say, then up to maxBytes).
+   */
+  readonly beforeBody?: (declaredBytes: number | undefined) => void;
 }
 
 export interface FetcherOptions {
@@ -100,7 +105,7 @@ export class GuardedFetcher {
     try {
       let target = parseTarget(url, 'the URL');
       for (let redirects = 0; ; redirects += 1) {
-        const outcome = await this.#get(target, maxBytes, deadline.signal);
+        const outcome = await this.#get(target, maxBytes, deadline.signal, options.beforeBody);
         if (outcome.kind === 'body') {
           return { body: outcome.body, finalUrl: target.href, contentType: outcome.contentType };
         }
@@ -114,12 +119,12 @@ export class GuardedFetcher {
     }
   }
 
-  async #get(target: URL, maxBytes: number, signal: AbortSignal): Promise<Outcome> {
+  async #get(target: URL, maxBytes: number, signal: AbortSignal, beforeBody: FetchOptions['beforeBody']): Promise<Outcome> {
     const addresses = await this.#resolve(target, signal);
     let failure: unknown;
     for (const address of addresses) {
       try {
-        return await exchange({ target, address, maxBytes, connectTimeoutMs: this.#policy.connectTimeoutMs, signal });
+        return await exchange({ target, address, maxBytes, connectTimeoutMs: this.#policy.connectTimeoutMs, signal, beforeBody });
       } catch (error) {
         // Nothing was sent yet, so another checked address of the same host may be tried.
         if (!(error instanceof FetchError) || error.kind !== 'connect') throw error;
@@ -168,10 +173,11 @@ interface Exchange {
   readonly maxBytes: number;
   readonly connectTimeoutMs: number;
   readonly signal: AbortSignal;
+  readonly beforeBody: FetchOptions['beforeBody'];
 }
 
 /** One GET to one address. Every exit goes through fail/succeed, which destroy the socket. */
-function exchange({ target, address, maxBytes, connectTimeoutMs, signal }: Exchange): Promise<Outcome> {
+function exchange({ target, address, maxBytes, connectTimeoutMs, signal, beforeBody }: Exchange): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const hostname = bareHostname(target);
     const secure = target.protocol === 'https:';
@@ -237,7 +243,7 @@ function exchange({ target, address, maxBytes, connectTimeoutMs, signal }: Excha
         const missing = REDIRECT_STATUSES.has(status) ? ' without a Location header' : '';
         return fail(new FetchError('http_status', `the server answered HTTP ${status} ${text}${missing}`.trim(), status));
       }
-      readBody(response, maxBytes, fail, (body) =>
+      readBody(response, maxBytes, beforeBody, fail, (body) =>
         succeed({ kind: 'body', body, contentType: response.headers['content-type'] }),
       );
     });
@@ -249,6 +255,7 @@ function exchange({ target, address, maxBytes, connectTimeoutMs, signal }: Excha
 function readBody(
   response: IncomingMessage,
   maxBytes: number,
+  beforeBody: FetchOptions['beforeBody'],
   fail: (error: FetchError) => void,
   done: (body: Buffer) => void,
 ): void {
@@ -257,20 +264,28 @@ function readBody(
     fail(new FetchError('too_large', `the server announced ${declared} bytes, more than the limit of ${maxBytes} bytes`));
     return;
   }
-  // With a Content-Length the body goes straight into one buffer of that size: a large body (a 20 MB
-  // CRL) is then held once, not once in pieces and again joined.
-  const into = Number.isSafeInteger(declared) && declared > 0 ? largeBuffer(declared) : undefined;
+  const known = Number.isSafeInteger(declared) && declared >= 0;
+  beforeBody?.(known ? declared : undefined);
+  // The body goes straight into one buffer: of its Content-Length, or without one a mapping of maxBytes
+  // of which only the pages written take memory. A large body (a 20 MB CRL) is then held once, not once
+  // in pieces and again joined.
+  const into = known ? (declared > 0 ? largeBuffer(declared) : undefined) : largeBufferUpTo(maxBytes);
   const chunks: Buffer[] = [];
   let total = 0;
+  let collectedAt = 0;
   response.on('data', (chunk: Buffer) => {
     // Node's HTTP parser never delivers more body than the Content-Length said.
     if (total + chunk.length > maxBytes) fail(new FetchError('too_large', `the download exceeded the limit of ${maxBytes} bytes`));
     else if (into) chunk.copy(into, total);
     else chunks.push(chunk);
     total += chunk.length;
+    if (into && total - collectedAt >= 2 * 1024 * 1024) {
+      collectedAt = total;
+      collectYoungGarbage();
+    }
   });
   response.on('end', () => {
-    if (into) return done(into.subarray(0, total));
+    if (into) return done(known ? into.subarray(0, total) : shrunkToFit(into, total));
     const body = largeBuffer(total);
     let filled = 0;
     for (const chunk of chunks) filled += chunk.copy(body, filled);

@@ -592,31 +592,34 @@ interface BucketTable {
 /**
  * Groups the entries by the top bits of their serial hash with a counting sort: O(n), no comparisons,
  * entry order kept within a bucket; about one entry per bucket on average. Even serials crafted to
- * collide only make their lookups scan longer; building never degrades.
+ * collide only make their lookups scan longer; building never degrades. The bucket starts double as
+ * the fill positions (one array, not a second of the same size while indexing).
  */
 function bucketTable(hashes: Uint32Array, offsets: Uint32Array, count: number): BucketTable {
   const bits = count <= 1 ? 0 : Math.min(24, Math.ceil(Math.log2(count)));
   const shift = 32 - bits;
   const buckets = 2 ** bits;
-  const starts = largeUint32Array(buckets + 1);
+  // Bucket b's count goes to positions[b + 2]; summed up, positions[b + 1] is where bucket b starts.
+  // Filling advances positions[b + 1] to the end of bucket b, i.e. the start of b + 1: afterwards
+  // positions[b] is the start of bucket b for every b, which is what the lookups read.
+  const positions = largeUint32Array(buckets + 2);
+  const bucketOf = (hash: number) => (shift === 32 ? 0 : hash >>> shift);
   for (let i = 0; i < count; i++) {
-    const slot = (shift === 32 ? 0 : (hashes[i] as number) >>> shift) + 1;
-    starts[slot] = (starts[slot] as number) + 1;
+    const slot = bucketOf(hashes[i] as number) + 2;
+    positions[slot] = (positions[slot] as number) + 1;
   }
-  for (let b = 0; b < buckets; b++) starts[b + 1] = (starts[b + 1] as number) + (starts[b] as number);
-  const fill = largeUint32Array(buckets);
-  fill.set(starts.subarray(0, buckets));
+  for (let k = 2; k < buckets + 2; k++) positions[k] = (positions[k] as number) + (positions[k - 1] as number);
   const sortedHashes = largeUint32Array(count);
   const sortedOffsets = largeUint32Array(count);
   for (let i = 0; i < count; i++) {
     const hash = hashes[i] as number;
-    const bucket = shift === 32 ? 0 : hash >>> shift;
-    const position = fill[bucket] as number;
-    fill[bucket] = position + 1;
+    const slot = bucketOf(hash) + 1;
+    const position = positions[slot] as number;
+    positions[slot] = position + 1;
     sortedHashes[position] = hash;
     sortedOffsets[position] = offsets[i] as number;
   }
-  return { starts, hashes: sortedHashes, offsets: sortedOffsets, shift };
+  return { starts: positions.subarray(0, buckets + 1), hashes: sortedHashes, offsets: sortedOffsets, shift };
 }
 
 /** The Microsoft Next CRL Publish value is a bare Time; an unreadable one is ignored (it is only a hint). */

@@ -4,6 +4,11 @@
 // refreshed: a purged tenant's URLs are not downloaded again.
 // The DER is stored as raw bytes in rows of at most CRL_CHUNK_BYTES (crl_cache_chunk), written and read
 // a few rows at a time, so neither driver ever holds a whole 20 MB CRL in one value of its own.
+// Deleted chunk rows leave free space behind that must be reused, or the tables grow past the bound:
+// SQLite reuses free pages by itself (its write-ahead log is truncated after each CRL written);
+// PostgreSQL keeps deleted rows until a VACUUM, so every statement that deletes chunk rows is followed by
+// a plain VACUUM of the chunk table (and its TOAST table), and a CRL written after room was made for it
+// reuses the room.
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { largeBuffer } from '../caching/large-buffers.ts';
 import type { DialectName } from './database.ts';
@@ -65,6 +70,7 @@ export class CrlCacheRepository {
 
   /** Stores (or replaces) the entry for `entry.url` with `der` as its CRL; `entry.size_bytes` must be der.length. */
   async save(entry: CachedCrl, der: Buffer): Promise<void> {
+    let replaced = false;
     const write = async (db: Kysely<Database>): Promise<void> => {
       // The entry row first: on PostgreSQL its row lock makes a concurrent save of the same URL wait.
       await db
@@ -81,7 +87,8 @@ export class CrlCacheRepository {
           }),
         )
         .execute();
-      await db.deleteFrom('crl_cache_chunk').where('url', '=', entry.url).execute();
+      const deleted = await db.deleteFrom('crl_cache_chunk').where('url', '=', entry.url).executeTakeFirst();
+      replaced = Number(deleted.numDeletedRows) > 0;
       for (let seq = 0; seq * CRL_CHUNK_BYTES < entry.size_bytes; seq++) {
         await db
           .insertInto('crl_cache_chunk')
@@ -91,16 +98,28 @@ export class CrlCacheRepository {
     };
     if (this.db.isTransaction) await write(this.db);
     else await this.db.transaction().execute(write);
-    await this.checkpoint();
+    await this.reclaim(replaced);
   }
 
   /**
+   * Makes the space of deleted chunk rows reusable, outside any transaction (a no-op inside one).
    * SQLite: copies the write-ahead log into the database file and truncates it, so a CRL's write does
-   * not stay on disk twice (the WAL keeps its high-water size otherwise). No-op on PostgreSQL.
+   * not stay on disk twice (the WAL keeps its high-water size otherwise); free pages of the file are
+   * reused by later writes by themselves. PostgreSQL, when rows were deleted: a plain VACUUM of
+   * crl_cache_chunk (not FULL: it takes no lock that stops readers or writers), which marks the space
+   * of the deleted rows and their TOAST chunks free for the next CRL written. SKIP_LOCKED: while another
+   * instance's VACUUM of the table runs, that one does the work. Rows deleted by a transaction still
+   * open when a VACUUM starts wait for the next one.
    */
-  private async checkpoint(): Promise<void> {
-    if (this.dialect !== 'sqlite' || this.db.isTransaction) return;
+  private async reclaim(deleted: boolean): Promise<void> {
+    if (this.db.isTransaction) return;
+    if (this.dialect === 'postgres') {
+      if (deleted) await sql`vacuum (skip_locked) crl_cache_chunk`.execute(this.db);
+      return;
+    }
     await sql`pragma wal_checkpoint(TRUNCATE)`.execute(this.db);
+    // And hands back the page cache's memory, which writing 1 MiB rows filled.
+    await sql`pragma shrink_memory`.execute(this.db);
   }
 
   /** Records that verifications used these URLs at `now` (ms). */
@@ -136,6 +155,7 @@ export class CrlCacheRepository {
       await this.db.deleteFrom('crl_cache_chunk').where('url', 'in', urls).execute();
       await this.db.updateTable('crl_cache').set({ size_bytes: 0 }).where('url', 'in', urls).execute();
     }
+    if (evicted.length > 0) await this.reclaim(true);
     return { evicted, totalBytes: kept };
   }
 
@@ -157,6 +177,7 @@ export class CrlCacheRepository {
       await this.db.deleteFrom('crl_cache_chunk').where('url', 'in', urls).execute();
       await this.db.deleteFrom('crl_cache').where('url', 'in', urls).execute();
     }
+    if (rows.length > 0) await this.reclaim(true);
     // Rows already emptied by the size bound held no CRL: only the others count as evictions.
     return rows.filter((r) => Number(r.size_bytes) > 0).map((r) => r.url);
   }

@@ -42,6 +42,21 @@ describe('Slots', () => {
     assert.equal(await slots.run(30, async () => 'next'), 'next');
   });
 
+  it('tells the work how long it waited for its slot: 0 when one was free', async () => {
+    const slots = new Slots(1);
+    const waits: number[] = [];
+    const holder = slots.run(5_000, async (waited) => {
+      waits.push(waited);
+      await sleep(120);
+    });
+    await slots.run(5_000, async (waited) => {
+      waits.push(waited);
+    });
+    await holder;
+    assert.equal(waits[0], 0);
+    assert.ok((waits[1] ?? 0) >= 100, `the second waited ${waits[1]} ms`);
+  });
+
   it('a failing job gives its slot back', async () => {
     const slots = new Slots(1);
     await assert.rejects(slots.run(100, async () => Promise.reject(new Error('boom'))), /boom/);

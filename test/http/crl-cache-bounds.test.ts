@@ -4,6 +4,7 @@
 // report the bytes held and the evictions. The defaults leave room for Entra's 20 MB CRLs.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_CRL_CONFIG } from '../../src/config.ts';
 import { createCa, createCrl, createLeaf, type TestCert } from '../helpers/certs.ts';
@@ -91,8 +92,9 @@ describe('the memory cache bound', () => {
   it('keeps at most its bytes, dropping the least recently used CRL first', async () => {
     const server = await startTestServer({
       allowPrivateFetch: true,
-      // The database keeps nothing either, so a CRL not in memory is downloaded again.
-      crl: { ...DEFAULT_CRL_CONFIG, crlCacheMemoryBytes: Math.floor(crlBytes * 2.5), crlCacheDatabaseBytes: 0 },
+      // Room for two CRLs beside a load (a load reserves the DER and up to 24 bytes per possible entry, 2/3
+      // of the DER). The database keeps nothing either, so a CRL not in memory is downloaded again.
+      crl: { ...DEFAULT_CRL_CONFIG, crlCacheMemoryBytes: Math.floor(crlBytes * 2.8), crlCacheDatabaseBytes: 0 },
     });
     try {
       const store = await trustStore(server);
@@ -105,7 +107,7 @@ describe('the memory cache bound', () => {
       assert.equal(await verifyWith(server, store, url('u2')), 'downloaded', 'u2, the least recently used, went');
       assert.ok((await metric(server, 'graph_pki_crl_cache_evictions_total{tier="memory",reason="size"}')) >= 1);
       const held = await metric(server, 'graph_pki_crl_cache_bytes{tier="memory"}');
-      assert.ok(held > 0 && held <= crlBytes * 2.5, `memory holds ${held} bytes`);
+      assert.ok(held > 0 && held <= crlBytes * 2.8, `memory holds ${held} bytes`);
       assert.equal(await metric(server, 'graph_pki_crl_cache_bytes{tier="database"}'), 0);
     } finally {
       await server.close();
@@ -195,6 +197,64 @@ describe('CRL loads in flight (--crl-loads-in-flight)', () => {
     const { later, verdicts } = await twoAtOnce(2, 'two');
     assert.equal(later, 2);
     assert.deepEqual(verdicts, [true, true]);
+  });
+});
+
+describe('waiting for a CRL load slot', () => {
+  it('counts against --crl-timeout-ms: with both slots held by downloads from a server that never answers, a verification needing a third CRL fails closed, naming the wait', async () => {
+    // Accepts connections and never says a word.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentUrl = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    const timeoutMs = 1_500;
+    const server = await startTestServer({ allowPrivateFetch: true, crl: { ...DEFAULT_CRL_CONFIG, crlLoadsInFlight: 2, crlDownloadTimeoutMs: timeoutMs } });
+    try {
+      const store = await trustStore(server);
+      const leaf = await createLeaf({ subject: 'CN=Cache Bounds Slot Wait', issuer: issuing, extendedKeyUsage: [CLIENT_AUTH] });
+      const verify = () => server.request('POST', VERIFY, { body: { certificate: leaf.base64 } });
+      const pointAt = async (url: string) => {
+        const patched = await server.request('PATCH', `/beta${PKI_PATH}/${store.pkiId}/certificateAuthorities/${store.issuingId}`, { body: { certificateRevocationListUrl: url } });
+        assert.equal(patched.status, 200, patched.text);
+      };
+      // Two verifications take both slots, each downloading a CRL the silent server never sends.
+      const holders: Array<ReturnType<typeof verify>> = [];
+      for (const n of [1, 2]) {
+        await pointAt(`${silentUrl}/hold-${n}.crl`);
+        holders.push(verify());
+        while (sockets.size < n) await sleep(10);
+      }
+      const held = Date.now();
+      // A third CRL, served after 1 s: it would be had in time if the wait did not count.
+      files.set('/third.crl', { body: (await createCrl({ issuer: issuing, crlNumber: 10 })).der, delayMs: 1_000 });
+      await pointAt(`${files.url}/third.crl`);
+      const asked = Date.now();
+      const third = await verify();
+      const took = Date.now() - asked;
+      assert.equal(third.status, 200, third.text);
+      assert.equal(third.body.trusted, false);
+      assert.equal(third.body.reason, 'crl_unavailable', third.body.message);
+      assert.match(
+        third.body.message,
+        /the CRL at http:\/\/127\.0\.0\.1:\d+\/third\.crl cannot be downloaded: it waited [\d.]+ m?s for a CRL load slot \(all 2 of --crl-loads-in-flight were taken by other CRLs\), and the download did not finish in the [\d.]+ m?s left of 1\.5 s \(--crl-timeout-ms\)/,
+      );
+      // It asked once a slot was free (the holders' downloads timed out), and answered within its own 1.5 s.
+      assert.equal(files.hits.get('/third.crl'), 1);
+      assert.ok(took < timeoutMs + 500, `the third verification took ${took} ms`);
+      assert.ok(Date.now() - held >= timeoutMs - 100, 'the slots were held until the downloads timed out');
+      for (const holder of holders) {
+        const res = await holder;
+        assert.equal(res.body.reason, 'crl_unavailable');
+        assert.match(res.body.message, /cannot be downloaded: the download took longer than 1\.5 s/);
+      }
+    } finally {
+      await server.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });
 

@@ -160,6 +160,42 @@ describe('a successful download', () => {
   });
 });
 
+describe('beforeBody', () => {
+  it('is told the announced size (or undefined without a Content-Length) before the body, and a chunked body of any size comes back whole', TEST_TIMEOUT, async () => {
+    const sizes = [100, 1_500_000];
+    const bodies = sizes.map((n) => Buffer.from(Array.from({ length: n }, (_, i) => i % 251)));
+    const chunked: Handler = (req, res) => {
+      const body = bodies[Number(req.url?.slice(1))] as Buffer;
+      res.writeHead(200); // no Content-Length: chunked
+      for (let i = 0; i < body.length; i += 64 * 1024) res.write(body.subarray(i, i + 64 * 1024));
+      res.end();
+    };
+    await withServers([ok('twelve bytes'), chunked], async ([withLength, withoutLength]) => {
+      const fetcher = new GuardedFetcher(OPEN_POLICY);
+      const told: Array<number | undefined> = [];
+      const result = await fetcher.fetch(withLength!.origin, { beforeBody: (declared) => told.push(declared) });
+      assert.equal(result.body.toString(), 'twelve bytes');
+      for (const [i, body] of bodies.entries()) {
+        const chunkedResult = await fetcher.fetch(`${withoutLength!.origin}/${i}`, { beforeBody: (declared) => told.push(declared) });
+        assert.ok(chunkedResult.body.equals(body), `${body.length} bytes come back whole`);
+      }
+      assert.deepEqual(told, [12, undefined, undefined]);
+    });
+  });
+
+  it('is not told about a redirect or an error status', TEST_TIMEOUT, async () => {
+    const redirect: Handler = (_req, res) => res.writeHead(302, { location: '/elsewhere' }).end();
+    const missing: Handler = (_req, res) => res.writeHead(404).end('no');
+    await withServers([redirect, missing], async ([first, second]) => {
+      const told: Array<number | undefined> = [];
+      const fetcher = new GuardedFetcher({ ...OPEN_POLICY, maxRedirects: 0 });
+      await assertFetchError(fetcher.fetch(first!.origin, { beforeBody: (declared) => told.push(declared) }), 'too_many_redirects');
+      await assertFetchError(fetcher.fetch(second!.origin, { beforeBody: (declared) => told.push(declared) }), 'http_status');
+      assert.deepEqual(told, []);
+    });
+  });
+});
+
 describe('address policy', () => {
   it('refuses loopback by default, naming the address, without connecting', TEST_TIMEOUT, async () => {
     await withServers([ok('secret')], async ([server]) => {

@@ -1,6 +1,7 @@
 // Cached CRLs are stored as raw bytes in rows of at most 1 MiB (migration 010), on both back-ends: a CRL
 // comes back byte for byte, a replaced or emptied one leaves no rows behind, and a database migrated
-// from the base64 text column keeps its CRLs (and their highest CRL numbers).
+// from the base64 text column keeps its CRLs (and their highest CRL numbers). The space of deleted and
+// replaced CRLs is reused: after many evictions and refreshes the tables stay within the bound plus one CRL.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
@@ -91,6 +92,41 @@ describe('CRLs stored in chunks of raw bytes', () => {
     const { evicted } = await repository.evictBeyond(1000, 'http://crl.example/new.crl');
     assert.deepEqual(evicted, []);
     assert.ok(await repository.readDer('http://crl.example/new.crl'));
+  });
+});
+
+/** Bytes the CRL cache takes in the database: PostgreSQL, both tables with TOAST and indexes; SQLite, the whole file (pages × page size). */
+async function storedBytes(database: OpenDatabase): Promise<number> {
+  if (database.dialect === 'postgres') {
+    const result = await sql<{ bytes: string }>`select pg_total_relation_size('crl_cache') + pg_total_relation_size('crl_cache_chunk') as bytes`.execute(database.db);
+    return Number(result.rows[0]?.bytes);
+  }
+  const pages = await sql<{ page_count: number }>`pragma page_count`.execute(database.db);
+  const size = await sql<{ page_size: number }>`pragma page_size`.execute(database.db);
+  return Number(pages.rows[0]?.page_count) * Number(size.rows[0]?.page_size);
+}
+
+describe('the space of deleted CRLs', () => {
+  it('is reused: 24 CRLs of 2 MiB written under a 6 MiB bound (evictions, and refreshes of one URL) leave the tables under the bound plus two CRLs', async () => {
+    const database = await freshDatabase();
+    const repository = new Store(database).repositories.crlCache;
+    const size = 2 * CRL_CHUNK_BYTES;
+    const bound = 3 * size;
+    const empty = await storedBytes(database);
+    // As CrlService writes: room made first, then the CRL (random bytes: no compression helps).
+    const write = async (url: string, n: number) => {
+      await repository.evictBeyond(bound - size, url);
+      const der = randomBytes(size);
+      await repository.save({ ...entry(url, der), last_used_ms: n }, der);
+    };
+    let most = 0;
+    for (let n = 0; n < 24; n++) {
+      await write(n % 2 === 0 ? `http://crl.example/distinct-${n}.crl` : 'http://crl.example/refreshed.crl', n);
+      most = Math.max(most, (await storedBytes(database)) - empty);
+    }
+    assert.equal(await repository.totalBytes(), bound, 'three CRLs held');
+    // 48 MiB were written; without reuse the tables hold all of it until a VACUUM (PostgreSQL).
+    assert.ok(most <= bound + 2 * size, `the tables grew by ${(most / CRL_CHUNK_BYTES).toFixed(1)} MiB at most, for ${bound / CRL_CHUNK_BYTES} MiB of CRLs held`);
   });
 });
 

@@ -4,9 +4,12 @@
 // goes backwards (replay). A CRL that cannot be had fails the verification (fail closed).
 // Both caches are bounded in bytes, least recently used out first; the periodic sweep drops what no
 // live CA names any more and refreshes only what live CAs name. A CRL being loaded (downloaded, or read
-// back from the database, and indexed) holds as much memory as a cached one: at most
-// crlLoadsInFlight load at once, and each reserves its size within the memory bound while it runs, so
-// a burst of distinct 20 MB CRLs does not hold one copy per waiting verification.
+// back from the database, and indexed) holds as much memory as a cached one and a little more: at most
+// crlLoadsInFlight load at once, and each reserves its peak within the memory bound before the first
+// byte of its body is held (a download's Content-Length, a stored CRL's recorded size), so a burst of
+// distinct 20 MB CRLs does not hold one copy per waiting verification, and the cache plus the loads stay
+// within the bound. What the cache drops and what a load leaves behind is given back to the system at
+// once (collectGarbage) instead of when V8 next collects.
 // A CRL downloaded elsewhere (the CRL health refresh) is taken through the same load (accept), so a
 // fresher CRL serves the next verification without waiting for nextUpdate or the refresh window.
 import type { CrlConfig } from '../../config.ts';
@@ -16,6 +19,7 @@ import { type CrlIndex, CrlProblem, indexCrl } from '../../pki/crl.ts';
 import type { CrlDownloadProblem } from '../../pki/crl-failure.ts';
 import { ValidationFailure } from '../../pki/path-validation.ts';
 import type { Store } from '../../store/store.ts';
+import { collectGarbage } from '../../caching/large-buffers.ts';
 import { SizedLru } from '../../caching/sized-lru.ts';
 import { Slots, SlotWaitTimeout } from '../../caching/slots.ts';
 import { graphTimestamp } from '../clock.ts';
@@ -55,6 +59,10 @@ export class CrlService {
   private readonly loads: Slots;
   /** URLs served from memory since the last sweep, whose last use the sweep writes to the database. */
   private readonly usedFromMemory = new Set<string>();
+  /** memory.droppedSize at the last garbage collection. */
+  private droppedAtCollection = 0;
+  /** Bytes of CRLs loaded since the last garbage collection (their loads left buffers behind). */
+  private loadedSinceCollection = 0;
 
   constructor(
     private readonly store: Store,
@@ -124,13 +132,12 @@ export class CrlService {
     const entry = await repository.find(url);
     if (!entry || entry.size_bytes === 0 || entry.next_update === null || entry.next_update <= graphTimestamp(now)) return undefined;
     const crl = await this.inLoadSlot(url, depth, async () => {
-      const der = await repository.readDer(url);
-      if (der === undefined) return undefined;
-      const release = this.memory.reserve(estimatedMemorySize(der.length));
+      const endLoad = this.startLoad(entry.size_bytes);
       try {
-        return indexOrUndefined(der);
+        const der = await repository.readDer(url);
+        return der === undefined ? undefined : indexOrUndefined(der);
       } finally {
-        release();
+        endLoad();
       }
     });
     if (!crl || !isCurrent(crl, now)) return undefined;
@@ -140,18 +147,20 @@ export class CrlService {
   }
 
   /**
-   * Runs a load in one of the crlLoadsInFlight slots. A verification waits for a slot as long as a
-   * download may take, then fails closed like a download that timed out.
+   * Runs a load in one of the crlLoadsInFlight slots, telling it how long it waited for one. The wait
+   * counts against the download's time (crlDownloadTimeoutMs): a verification that gets no slot within
+   * it fails closed, and one that waited downloads in what is left of it.
    */
-  private async inLoadSlot<T>(url: string, depth: number, work: () => Promise<T>): Promise<T> {
+  private async inLoadSlot<T>(url: string, depth: number, work: (waitedMs: number) => Promise<T>): Promise<T> {
+    const timeout = this.limits.crlDownloadTimeoutMs;
     try {
-      return await this.loads.run(this.limits.crlDownloadTimeoutMs, work);
+      return await this.loads.run(timeout, work);
     } catch (error) {
       if (!(error instanceof SlotWaitTimeout)) throw error;
-      const waited = durationText(this.limits.crlDownloadTimeoutMs);
       throw new ValidationFailure(
         'crl_unavailable',
-        `the CRL at ${url} cannot be downloaded: ${this.loads.limit} other CRL loads (--crl-loads-in-flight) took every slot for longer than ${waited}`,
+        `the CRL at ${url} cannot be downloaded: no CRL load slot became free within ${durationText(timeout)} (--crl-timeout-ms); ` +
+          `all ${this.loads.limit} (--crl-loads-in-flight) were taken by other CRLs being downloaded or read back`,
         depth,
         undefined,
         { download: { kind: 'busy', url } },
@@ -178,6 +187,7 @@ export class CrlService {
       if (!live.has(url) && this.memory.delete(url)) forgotten++;
     }
     this.metrics?.evicted('memory', 'unreferenced', forgotten);
+    this.collectDropped();
     this.metrics?.cacheBytes('memory', this.memory.size);
     this.metrics?.cacheBytes('database', await repository.totalBytes());
     return this.refreshExpiring(now);
@@ -231,34 +241,52 @@ export class CrlService {
   }
 
   private fetchAndStore(url: string, depth: number): Promise<CrlIndex> {
-    return this.inLoadSlot(url, depth, () => this.fetchIndexAndStore(url, depth));
+    return this.inLoadSlot(url, depth, (waitedMs) => this.fetchIndexAndStore(url, depth, waitedMs));
   }
 
-  private async fetchIndexAndStore(url: string, depth: number): Promise<CrlIndex> {
+  private async fetchIndexAndStore(url: string, depth: number, waitedMs: number): Promise<CrlIndex> {
+    // Room in the memory bound for this CRL, made once its size is announced and before its body is
+    // held, kept while it is indexed and stored; then the CRL becomes the cache entry.
+    let endLoad: (() => void) | undefined;
+    const maxBytes = this.limits.maxCrlBytes;
+    const timeout = this.limits.crlDownloadTimeoutMs;
+    // After a wait for the slot, the download gets what is left of its time.
+    const left = Math.max(1, timeout - waitedMs);
+    const signal = waitedMs > 0 ? AbortSignal.timeout(left) : undefined;
     let body: Buffer;
     try {
-      body = (await this.fetcher.fetch(url, { maxBytes: this.limits.maxCrlBytes })).body;
+      const beforeBody = (declared: number | undefined) => (endLoad ??= this.startLoad(declared ?? maxBytes));
+      body = (await this.fetcher.fetch(url, { maxBytes, beforeBody, ...(signal ? { signal } : {}) })).body;
       this.metrics?.downloadedBytes(body.length);
     } catch (error) {
+      endLoad?.();
+      if (signal?.aborted) {
+        const why =
+          `it waited ${durationText(waitedMs)} for a CRL load slot (all ${this.loads.limit} of --crl-loads-in-flight were taken by other CRLs), ` +
+          `and the download did not finish in the ${durationText(left)} left of ${durationText(timeout)} (--crl-timeout-ms)`;
+        // Busy rather than a slow server: the time went to waiting for a slot (Entra's "try again later").
+        throw new ValidationFailure('crl_unavailable', `the CRL at ${url} cannot be downloaded: ${why}`, depth, undefined, { download: { kind: 'busy', url } });
+      }
       if (error instanceof FetchError) {
         // The download's own budget ran out: say so in its terms (not the fetcher's), with the configured figure.
-        const why = error.kind === 'timeout' ? `the download took longer than ${durationText(this.limits.crlDownloadTimeoutMs)}` : error.message;
+        const why = error.kind === 'timeout' ? `the download took longer than ${durationText(timeout)}` : error.message;
         throw new ValidationFailure('crl_unavailable', `the CRL at ${url} cannot be downloaded: ${why}`, depth, undefined, { download: this.downloadProblem(url, error) });
       }
       throw error;
     }
-    return this.load(url, body, depth);
+    return this.load(url, body, depth, endLoad);
   }
 
-  /** Indexes, checks and stores a downloaded CRL, then keeps it in memory. */
-  private async load(url: string, body: Buffer, depth: number): Promise<CrlIndex> {
-    // Room in the memory bound for this CRL while it is indexed and stored; it becomes the cache entry.
-    const release = this.memory.reserve(estimatedMemorySize(body.length));
+  /**
+   * Indexes, checks and stores a CRL, then keeps it in memory. `endLoad` ends the load's reservation in
+   * the memory bound (made here, for the body's size, when the caller made none).
+   */
+  private async load(url: string, body: Buffer, depth: number, endLoad = this.startLoad(body.length)): Promise<CrlIndex> {
     let crl: CrlIndex;
     try {
       crl = await this.indexAndStore(url, body, depth);
     } finally {
-      release();
+      endLoad();
     }
     this.remember(url, crl);
     return crl;
@@ -276,6 +304,37 @@ export class CrlService {
       default:
         return { kind: 'unreachable', url, why: error.message };
     }
+  }
+
+  /**
+   * Reserves a load's peak memory (loadMemoryBound) in the memory bound, first giving back to the system
+   * what the cache dropped to make room; the returned function ends the load: it gives the reservation
+   * back (once) and, when enough was dropped or loaded since the last time, the memory of both.
+   */
+  private startLoad(derBytes: number): () => void {
+    const release = this.memory.reserve(loadMemoryBound(derBytes));
+    this.collectDropped();
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      release();
+      this.loadedSinceCollection += derBytes;
+      this.collectDropped();
+    };
+  }
+
+  /**
+   * Collects garbage once CRLs dropped from memory and loads finished add up to COLLECT_AFTER_BYTES since
+   * the last collection: their buffers (and a load's scratch: the downloaded or read-back pieces, the
+   * index being built) are unmapped now, not after V8's own threshold of 64 MB more.
+   */
+  private collectDropped(): void {
+    const dropped = this.memory.droppedSize - this.droppedAtCollection + this.loadedSinceCollection;
+    if (dropped < COLLECT_AFTER_BYTES) return;
+    this.droppedAtCollection = this.memory.droppedSize;
+    this.loadedSinceCollection = 0;
+    collectGarbage();
   }
 
   private async indexAndStore(url: string, body: Buffer, depth: number): Promise<CrlIndex> {
@@ -332,12 +391,16 @@ function memorySizeOf(crl: CrlIndex): number {
 }
 
 /**
- * memorySizeOf before indexing, from the DER's length alone: the smallest revoked entry takes 36 bytes
- * of DER (a 16-byte serial, a UTCTime), hence at most one entry, 16 bytes of index, per 36 bytes.
+ * The most a load of a CRL of `derBytes` holds at once, from the DER's length alone: the DER, the index
+ * it keeps (16 bytes per entry) and, while indexing, 8 bytes per entry of scratch; a revoked entry with
+ * a 16-byte serial and a UTCTime, the smallest that real CAs write, takes 36 bytes of DER.
  */
-function estimatedMemorySize(derBytes: number): number {
-  return derBytes + Math.ceil((derBytes * 16) / 36);
+function loadMemoryBound(derBytes: number): number {
+  return derBytes + Math.ceil((derBytes * (16 + 8)) / 36);
 }
+
+/** Bytes dropped from the memory cache or loaded after which a garbage collection gives them back (see collectDropped). */
+const COLLECT_AFTER_BYTES = 8 * 1024 * 1024;
 
 /** 10000 → '10 s', 1500 → '1.5 s', 800 → '800 ms'. */
 function durationText(ms: number): string {
