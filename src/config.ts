@@ -318,7 +318,7 @@ export interface ServerConfig {
   readonly tls: TlsConfig | undefined;
   /** Offer the admin page's local dev token (POST /_dev/token) when listening on a loopback address. */
   readonly devToken: boolean;
-  /** JSON file of tenants, PKIs and CAs loaded at start (idempotently); undefined = none. */
+  /** JSON file of tenants (PKIs and CAs, classic store, users, OIDC clients, roles) loaded at start (idempotently); undefined = none. */
   readonly seedFile: string | undefined;
   readonly throttle: ThrottleConfig;
   readonly faults: FaultConfig;

@@ -241,7 +241,7 @@ export function serveCommand(): Command {
     .addOption(envOption('--tls-cert <file>', 'serve HTTPS with this certificate (PEM, chain allowed); needs --tls-key'))
     .addOption(envOption('--tls-key <file>', 'private key (PEM) of --tls-cert'))
     .addOption(envOption('--https', 'serve HTTPS with a self-signed certificate for localhost, generated in <data> on first use').default(false))
-    .addOption(envOption('--seed <file>', 'JSON file of tenants, PKIs and CAs to load before listening; loading it again adds nothing (see README)'))
+    .addOption(envOption('--seed <file>', 'JSON file of tenants (PKIs, CAs, classic store, users, OIDC clients, roles) to load before listening; loading it again adds nothing (see README)'))
     .addOption(
       envOption('--max-snapshot-bytes <n>', 'largest tenant snapshot the admin API imports')
         .default(DEFAULT_LIMITS.maxSnapshotBytes)

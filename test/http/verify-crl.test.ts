@@ -305,6 +305,30 @@ describe('the CRL cache and the CRL health refresh', () => {
     });
   });
 
+  it("the CRL health monitor's round replaces a CRL the cache holds with the new one it downloaded", async () => {
+    const leaf = await newLeaf();
+    const unrevoked = await createCrl({ issuer: issuing, crlNumber: 800, nextUpdate: new Date(Date.now() + 7 * DAY) });
+    files.set('/monitored.crl', { body: unrevoked.der });
+    await withCrlUrls('/monitored.crl', null, async () => {
+      // A server of its own whose monitor runs every 400 ms, on the same database.
+      const monitored = await startTestServer({ allowPrivateFetch: true, dataDir, database, crl: { ...DEFAULT_CRL_CONFIG, crlHealthIntervalMs: 400 } });
+      try {
+        assert.equal((await verify(monitored, leaf)).trusted, true);
+        const revoking = await createCrl({ issuer: issuing, crlNumber: 801, revoked: [{ serialNumber: leaf.serialNumber, reason: REASON.keyCompromise }] });
+        files.set('/monitored.crl', { body: revoking.der });
+        const hits = files.hits.get('/monitored.crl') ?? 0;
+        const deadline = Date.now() + 10_000;
+        while ((files.hits.get('/monitored.crl') ?? 0) === hits && Date.now() < deadline) await sleep(100);
+        await sleep(300); // the round that downloaded it has stored it
+        // The memory copy (valid for a week) would still answer trusted: only the monitor's hand-over makes this revoked.
+        const verdict = await verify(monitored, leaf);
+        assert.equal(verdict.reason, 'revoked', verdict.message);
+      } finally {
+        await monitored.server.close();
+      }
+    });
+  });
+
   it('a refresh that downloads a CRL failing its checks leaves the cache as it was; a health read does not fill the cache', async () => {
     const leaf = await newLeaf();
     const stranger = await createCa({ subject: 'CN=CRL Verify Stranger, O=Fabrikam' });
