@@ -5,7 +5,7 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { type CompiledQuery, Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import { DEFAULT_DATABASE_OPTIONS, type DatabaseOptions, databaseLocationProblem } from '../config.ts';
+import { DEFAULT_DATABASE_OPTIONS, type DatabaseOptions, databaseLocationProblem, isPostgresUrl } from '../config.ts';
 import { KNOWN_MIGRATIONS, migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 import { writableFileProblem } from '../diagnostics/path-problem.ts';
@@ -46,9 +46,6 @@ export class DatabaseConfigError extends Error {}
 /** Largest number of distinct SQL texts kept prepared per SQLite connection. */
 const STATEMENT_CACHE_SIZE = 256;
 
-export function isPostgresUrl(location: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(location);
-}
 
 /** Opens the database and brings its schema up to date (refusing a schema newer than this code). */
 export async function openDatabase(location: string, options: DatabaseOptions = DEFAULT_DATABASE_OPTIONS, migrate = true): Promise<OpenDatabase> {
