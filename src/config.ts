@@ -364,9 +364,14 @@ export const ACCEPTED_DATABASE_LOCATIONS = 'a SQLite file path, sqlite:<file>, :
  * URL (`mysql://x`, `postgress://…`, `postgres:db`) is refused rather than opened as an oddly named
  * SQLite file (`./postgress:/…`) that would silently hold the data.
  */
+/** Whether a database location names PostgreSQL (postgres:// or postgresql://) rather than SQLite. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(?:ql)?:\/\//i.test(location);
+}
+
 export function databaseLocationProblem(value: string): string | undefined {
   if (value.trim() === '') return `it is empty; expected ${ACCEPTED_DATABASE_LOCATIONS}`;
-  if (/^postgres(?:ql)?:\/\//i.test(value)) {
+  if (isPostgresUrl(value)) {
     try {
       new URL(value);
       return undefined;

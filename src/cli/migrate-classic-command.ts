@@ -7,7 +7,7 @@
 import { Command } from 'commander';
 import { PERMISSION_ORGANIZATION_READ_WRITE, PERMISSION_READ_WRITE } from '../auth/permissions.ts';
 import type { ClassicMigrationReport } from '../service/trust-store/classic-migration-service.ts';
-import { DEFAULT_MIGRATION_PKI_NAME } from '../service/trust-store/classic-migration-service.ts';
+import { DEFAULT_MIGRATION_PKI_NAME } from '../service/trust-store/classic-migration-defaults.ts';
 import { GraphClient, type GraphConnectionOptions, withGraphConnection } from './graph-client.ts';
 import { runServerCommand } from './server-call.ts';
 import { formatTable, printJson } from './table-output.ts';

@@ -18,7 +18,6 @@ import {
   type LogLevel,
   type ServerConfig,
 } from '../config.ts';
-import { startServer } from '../server.ts';
 import { envOption, parseDatabaseLocation, parseHttpUrl, parseInteger, parseList, parseShare } from './options.ts';
 import { describeFaultRule, parseFaultRules } from './fault-option.ts';
 
@@ -386,6 +385,8 @@ async function serve(config: ServerConfig): Promise<void> {
   // saw "listening"). A write to that pipe then fails with EPIPE; the server must go on serving, and a
   // later SIGTERM must still drain in-flight requests. Nothing is left to tell, so the error is dropped.
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+  // Loaded here, not with the CLI: commands that only talk to a server start without the server's code.
+  const { startServer } = await import('../server.ts');
   const server = await startServer(config);
   // Signal handlers before the start-up lines: whoever waits for "listening" may signal at once.
   let stopping = false;

@@ -2,11 +2,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { DEFAULT_DATA_DIR } from '../config.ts';
+import { DEFAULT_DATA_DIR, isPostgresUrl } from '../config.ts';
 import { PERMISSION_READ_WRITE, DIRECTORY_ROLES } from '../auth/permissions.ts';
 import { SIGNING_KEY_FILE } from '../auth/signing-key.ts';
 import { signingKeyOf } from '../auth/signing-key-source.ts';
-import { isPostgresUrl } from '../store/database.ts';
 import { DEFAULT_APP_ID, DEFAULT_TENANT_ID, mintAdminToken, mintToken } from '../auth/token-issuer.ts';
 import { envOption, parseDatabaseLocation, parseGuid, parseInteger, parseList } from './options.ts';
 

@@ -1,7 +1,7 @@
 // npm test: no database back-end (the installed server runs on its own SQLite file)
 // graph-pki as an installed tool: `npm pack` in a copy of the sources (no dist/: its prepack builds it)
 // gives a tarball of bin/, dist/ and the README only; `npm install -g` of that tarball into a temporary
-// prefix installs the two runtime dependencies (everything else is bundled into dist/cli.js); and the
+// prefix installs the two runtime dependencies (everything else is bundled into dist/cli.js and its chunks); and the
 // installed `graph-pki`, run from an unrelated folder, serves the API and the admin page with its data in
 // that folder, and mints a token the server accepts.
 //
@@ -57,9 +57,10 @@ describe('the npm package', () => {
     tarball = path.join(work, report.filename);
     const files = report.files.map((f) => f.path).sort();
     assert.ok(files.includes('dist/cli.js'), `dist/cli.js is packed: ${files.join(', ')}`);
+    assert.ok(files.some((f) => /^dist\/chunks\/server-[\w-]+\.js$/.test(f)), `the server's chunk, which serve loads on demand, is packed: ${files.join(', ')}`);
     assert.ok(files.includes('dist/web/index.html'), 'the admin page is packed');
     assert.deepEqual(
-      files.filter((f) => !/^(bin\/graph-pki|dist\/cli\.js|dist\/web\/[^/]+|README\.md|package\.json)$/.test(f)),
+      files.filter((f) => !/^(bin\/graph-pki|dist\/cli\.js|dist\/chunks\/[\w-]+\.js|dist\/web\/[^/]+|README\.md|package\.json)$/.test(f)),
       [],
       'nothing else (no sources, tests or source maps)',
     );

@@ -14,9 +14,7 @@ import { newObjectId } from '../ids.ts';
 import type { CaService } from './ca-service.ts';
 import { CLASSIC_CONFIGURATION_ID } from './classic-store-service.ts';
 import type { PkiService } from './pki-service.ts';
-
-/** The displayName of the PKI a migration creates when not told which PKI to use. */
-export const DEFAULT_MIGRATION_PKI_NAME = 'Migrated from the classic store';
+import { DEFAULT_MIGRATION_PKI_NAME } from './classic-migration-defaults.ts';
 
 export interface ClassicMigrationRequest {
   /** Copy into this live PKI (404 when missing). */

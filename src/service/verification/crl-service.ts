@@ -327,7 +327,7 @@ export class CrlService {
   /**
    * Collects garbage once CRLs dropped from memory and loads finished add up to COLLECT_AFTER_BYTES since
    * the last collection: their buffers (and a load's scratch: the downloaded or read-back pieces, the
-   * index being built) are unmapped now, not after V8's own threshold of 64 MB more.
+   * index being built) are unmapped now, not whenever V8 next runs a major collection.
    */
   private collectDropped(): void {
     const dropped = this.memory.droppedSize - this.droppedAtCollection + this.loadedSinceCollection;
