@@ -16,8 +16,9 @@
 // The file server runs in this process; the 20 MB CRL (bench/verify.ts's bigCrl, ~570 000 entries) is
 // the same bytes at every URL, which is what the attack did too (the cache is keyed by URL).
 //
-// Flags: --urls N (30), --memory-mb M (128), --database-mb D (192), --postgres. Exit codes: 0 run
-// finished and every figure within its bound, 2 one over it, 1 failure, 3 watchdog timeout.
+// Flags: --urls N (30), --memory-mb M (128), --database-mb D (192), --concurrency C (1: verifications at
+// once, each with its own issuing CA and CRL; 2 keeps both --crl-loads-in-flight busy), --postgres.
+// Exit codes: 0 run finished and every figure within its bound, 2 one over it, 1 failure, 3 watchdog timeout.
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,7 +43,7 @@ import {
   table,
 } from './lib.ts';
 
-const USAGE = 'usage: node --import tsx bench/crl-cache.ts [--urls N=30] [--memory-mb M=128] [--database-mb D=192] [--postgres]';
+const USAGE = 'usage: node --import tsx bench/crl-cache.ts [--urls N=30] [--memory-mb M=128] [--database-mb D=192] [--concurrency C=1] [--postgres]';
 const MB = 1_048_576;
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const CRL_ENTRIES = 570_000; // just under 20 MiB
@@ -90,20 +91,29 @@ function fileBytes(file: string): number {
 }
 
 async function main(): Promise<number> {
-  const flags = parseFlags(process.argv.slice(2), { urls: 30, memoryMb: 128, databaseMb: 192, postgres: false }, USAGE);
+  const flags = parseFlags(process.argv.slice(2), { urls: 30, memoryMb: 128, databaseMb: 192, concurrency: 1, postgres: false }, USAGE);
   startWatchdog('crl-cache', 600);
   const memoryCap = flags.memoryMb * MB;
   const databaseCap = flags.databaseMb * MB;
   const backend = flags.postgres ? 'PostgreSQL' : 'SQLite';
-  printHeader('CRL cache bounds', `${flags.urls} URLs × one 20 MB CRL on ${backend}, caps ${flags.memoryMb} MB memory / ${flags.databaseMb} MB database`);
+  const lanes = Math.max(1, flags.concurrency);
+  printHeader(
+    'CRL cache bounds',
+    `${flags.urls} URLs × one 20 MB CRL on ${backend}, ${lanes} verification(s) at once, caps ${flags.memoryMb} MB memory / ${flags.databaseMb} MB database`,
+  );
   if (flags.postgres && !(await postgresAvailable())) throw new Error('--postgres: PostgreSQL does not answer at GRAPH_PKI_TEST_POSTGRES_URL');
 
   const root = await createCa({ subject: 'CN=Bench CRL Root' });
-  const issuing = await createCa({ subject: 'CN=Bench CRL Issuing CA', issuer: root });
-  const crl = bigCrl(issuing, CRL_ENTRIES).der;
+  // One issuing CA, CRL and leaf per verification running at once (a CA names one CRL URL at a time).
+  const issuers = [];
+  for (let lane = 0; lane < lanes; lane++) {
+    const issuing = await createCa({ subject: `CN=Bench CRL Issuing CA ${lane}`, issuer: root });
+    issuers.push({ issuing, crl: bigCrl(issuing, CRL_ENTRIES).der });
+  }
+  const crl = issuers[0]?.crl as Buffer;
   const files = await startFileServer();
   registerCloser(() => files.close());
-  for (let i = 0; i < flags.urls; i++) files.set(`/crl-${i}.crl`, { body: crl });
+  for (let i = 0; i < flags.urls; i++) files.set(`/crl-${i}.crl`, { body: issuers[i % lanes]?.crl as Buffer });
 
   const dataDir = registerTempDir(mkdtempSync(path.join(os.tmpdir(), 'graph-pki-bench-crl-')));
   const databaseUrl = flags.postgres ? await freshPostgresSchema('crlcache') : undefined;
@@ -124,8 +134,12 @@ async function main(): Promise<number> {
   };
   const pki = await call('POST', COLLECTION, { displayName: 'CRL cache bench' });
   await call('POST', `${COLLECTION}/${pki.id}/certificateAuthorities`, { certificate: Buffer.from(root.der).toString('base64') });
-  const ca = await call('POST', `${COLLECTION}/${pki.id}/certificateAuthorities`, { certificate: Buffer.from(issuing.der).toString('base64') });
-  const leaf = await createLeaf({ subject: 'CN=Bench CRL User', issuer: issuing, extendedKeyUsage: [CLIENT_AUTH] });
+  const laneCas = [];
+  for (const [lane, { issuing }] of issuers.entries()) {
+    const ca = await call('POST', `${COLLECTION}/${pki.id}/certificateAuthorities`, { certificate: Buffer.from(issuing.der).toString('base64') });
+    const leaf = await createLeaf({ subject: `CN=Bench CRL User ${lane}`, issuer: issuing, extendedKeyUsage: [CLIENT_AUTH] });
+    laneCas.push({ caId: String(ca.id), leaf: Buffer.from(leaf.der).toString('base64') });
+  }
 
   const database = path.join(dataDir, 'graph-pki.db');
   let diskBytes = async () => fileBytes(database) + fileBytes(`${database}-wal`);
@@ -160,12 +174,18 @@ async function main(): Promise<number> {
   }, 100);
   const started = Date.now();
   const sources = new Map<string, number>();
-  for (let i = 0; i < flags.urls; i++) {
-    await call('PATCH', `${COLLECTION}/${pki.id}/certificateAuthorities/${ca.id}`, { certificateRevocationListUrl: `${files.url}/crl-${i}.crl?sig=${i}` });
-    const verdict = await call('POST', '/graph-pki/v1/verify', { certificate: Buffer.from(leaf.der).toString('base64') });
-    if (verdict.trusted !== true) throw new Error(`URL ${i}: not trusted: ${String(verdict.message)}`);
-    const source = String((verdict.path as Array<{ revocation: { source: string } }>)[0]?.revocation.source);
-    sources.set(source, (sources.get(source) ?? 0) + 1);
+  for (let first = 0; first < flags.urls; first += lanes) {
+    await Promise.all(
+      laneCas.map(async ({ caId, leaf }, lane) => {
+        const i = first + lane;
+        if (i >= flags.urls) return;
+        await call('PATCH', `${COLLECTION}/${pki.id}/certificateAuthorities/${caId}`, { certificateRevocationListUrl: `${files.url}/crl-${i}.crl?sig=${i}` });
+        const verdict = await call('POST', '/graph-pki/v1/verify', { certificate: leaf });
+        if (verdict.trusted !== true) throw new Error(`URL ${i}: not trusted: ${String(verdict.message)}`);
+        const source = String((verdict.path as Array<{ revocation: { source: string } }>)[0]?.revocation.source);
+        sources.set(source, (sources.get(source) ?? 0) + 1);
+      }),
+    );
   }
   const seconds = (Date.now() - started) / 1000;
   clearInterval(sampler);

@@ -200,12 +200,31 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   // Unordered: features land in parallel with numbers reserved ahead (a database may have run 011 before
   // 010 exists in the code); each migration touches only its own tables, so the order between them is free.
   const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true, ...(schema ? { migrationTableSchema: schema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  for (let attempt = 2; error && attempt <= MIGRATION_ATTEMPTS && isAnotherSchemaDropped(error, schema); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new DatabaseConfigError(`database migration ${failed} failed: ${String(error)}`);
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** How often a migration is tried when another deployment's schema vanished under its catalog lookup. */
+const MIGRATION_ATTEMPTS = 5;
+
+/**
+ * Kysely's migrator finds its tables through the catalog of every schema in the database; when another
+ * deployment (or test run) drops its schema at that moment, the lookup fails with 3F000 `schema "<theirs>"
+ * does not exist`. Nothing of ours was written then (PostgreSQL migrates in one transaction), so it is
+ * tried again; a missing schema of our own is a real error.
+ */
+function isAnotherSchemaDropped(error: unknown, ownSchema: string | undefined): boolean {
+  if ((error as { code?: unknown }).code !== '3F000') return false;
+  const named = /schema "([^"]+)" does not exist/.exec(String((error as Error).message ?? error))?.[1];
+  return named !== undefined && named !== ownSchema;
 }
 
 /** PostgreSQL's current schema (from search_path; undefined when none of its schemas exists), or undefined on SQLite. */

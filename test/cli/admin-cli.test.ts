@@ -179,6 +179,7 @@ describe('graph-pki serve --seed', () => {
     const first = await startCliServer(['--data', data, '--seed', seed]);
     try {
       assert.match(first.stdout(), new RegExp(`seed ${seed.replaceAll('/', '\\/')}: added 1 PKIs and 1 CAs; 0 PKIs and 0 CAs were already there\\n`));
+      assert.doesNotMatch(first.stdout(), /users and/, 'a seed without users or a classic store keeps its one line');
     } finally {
       first.child.kill('SIGTERM');
       assert.equal(await first.exited, 0);
@@ -189,6 +190,15 @@ describe('graph-pki serve --seed', () => {
     } finally {
       second.child.kill('SIGTERM');
       await second.exited;
+    }
+    const withUsers = path.join(dir, 'seed-users.json');
+    await writeFile(withUsers, JSON.stringify({ tenants: [{ id: TENANT_A, pkis: [], users: [{ userPrincipalName: 'seeded@contoso.test' }], classicCertificateBasedAuthConfiguration: { certificateAuthorities: [{ certificate: root.pem, isRootAuthority: true }] } }] }));
+    const third = await startCliServer(['--data', data, '--seed', withUsers]);
+    try {
+      assert.match(third.stdout(), /seed .*seed-users\.json: added 1 users and 1 classic stores; 0 users and 0 classic stores were already there\n/);
+    } finally {
+      third.child.kill('SIGTERM');
+      await third.exited;
     }
   });
 
