@@ -10,6 +10,8 @@ export interface CrlHealthCheck {
   readonly result: 'pass' | 'warning' | 'fail' | 'skipped';
   readonly detail: string;
   readonly errorCode: string | null;
+  /** For a failed check: the message a sign-in gets with errorCode. */
+  readonly message: string | null;
 }
 
 export interface CrlHealthEntry {
@@ -58,7 +60,7 @@ export function fillCrlHealthCell(cell: HTMLElement, entries: readonly CrlHealth
       { attrs: { 'data-crl-kind': entry.kind, 'data-crl-status': entry.status } },
       h('span', { className: `badge crl-${entry.status}` }, entry.status),
       ` ${entry.kind === 'delta' ? 'delta ' : ''}${timeLeftText(entry.timeLeftSeconds)}`,
-      problem ? h('div', { className: 'crl-problem' }, `${problem.name}: ${problem.detail}${problem.errorCode ? ` (sign-ins fail with ${problem.errorCode})` : ''}`) : null,
+      problem ? h('div', { className: 'crl-problem', ...(problem.message ? { attrs: { title: problem.message } } : {}) }, `${problem.name}: ${problem.detail}${problem.errorCode ? ` (sign-ins fail with ${problem.errorCode})` : ''}`) : null,
     );
   });
   const configured = entries.some((e) => e.status !== 'notConfigured');

@@ -292,6 +292,7 @@ const SCHEMAS: Record<string, Schema> = {
     result: { type: 'string', enum: ['pass', 'warning', 'fail', 'skipped'] },
     detail: text('What was found, in words.'),
     errorCode: { type: 'string', nullable: true, description: "For a failed check: the code of Entra's CRL error table a sign-in gets, e.g. AADSTS2205015." },
+    message: { type: 'string', nullable: true, description: "For a failed check: the message a sign-in gets with that code (Entra's, its placeholders filled, or ours)." },
   }),
   'graph-pki.crlHealthEntry': strictObject({
     pkiId: text(),

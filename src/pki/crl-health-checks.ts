@@ -2,6 +2,7 @@
 // encoding, signed by the CA it is configured on, understood extensions, CRL number present and not going
 // backwards, validity, and for a delta CRL its match with the base. A PEM CRL fails the encoding check
 // (Entra needs DER) but is still decoded, so the other checks can say what else is wrong with it.
+import { aadstsError, crlDownloadError, crlInvalidError, type CrlMessageFacts } from './aadsts-messages.ts';
 import { type Certificate, nameTextOf } from './certificate.ts';
 import { checkSignedBy } from './crl-check.ts';
 import { type CrlIndex, CrlProblem, crlDerFromPem, indexCrl } from './crl.ts';
@@ -9,17 +10,18 @@ import { namesIssuersCrl } from './crl-url-assignment.ts';
 import { readTlv } from './der.ts';
 import { sameName } from './distribution-points.ts';
 import { looksLikePem } from './encoding.ts';
+import type { CrlDownloadProblem } from './crl-failure.ts';
 import { check, type CrlHealthThresholds, durationText, type HealthCheck, statusOf, validityCheck } from './crl-health.ts';
 import { ValidationFailure } from './path-validation.ts';
 import type { SignaturePolicy } from './signature.ts';
 
-/** Why a download gave no body. */
-export type DownloadFailure = 'timeout' | 'too_large' | 'http_status' | 'unreachable';
-
-/** What fetching the CRL gave: a body (durationMs null when read from a file), or why there is none. */
+/**
+ * What fetching the CRL gave: a body (durationMs null when read from a file), or why there is none, as
+ * the verification's CRL download tells the causes apart (the same sign-in message for each).
+ */
 export type CrlDownload =
   | { readonly kind: 'body'; readonly body: Buffer; readonly durationMs: number | null }
-  | { readonly kind: 'failed'; readonly failure: DownloadFailure; readonly message: string; readonly durationMs: number };
+  | { readonly kind: 'failed'; readonly problem: CrlDownloadProblem; readonly message: string; readonly durationMs: number };
 
 export interface CrlAssessmentInput {
   readonly kind: 'base' | 'delta';
@@ -50,7 +52,7 @@ export function assessCrl(input: CrlAssessmentInput): CrlAssessment {
   const checks: HealthCheck[] = [];
   const { download, thresholds } = input;
   const downloadMs = download.durationMs;
-  checks.push(...downloadChecks(download, thresholds));
+  checks.push(...downloadChecks(download, input.url, thresholds));
   if (download.kind === 'failed') return { checks, status: statusOf(checks), crl: undefined, sizeBytes: null, downloadMs };
 
   const read = readCrl(download.body);
@@ -60,23 +62,24 @@ export function assessCrl(input: CrlAssessmentInput): CrlAssessment {
   return { checks, status: statusOf(checks), crl, sizeBytes: download.body.length, downloadMs };
 }
 
-function downloadChecks(download: CrlDownload, thresholds: CrlHealthThresholds): HealthCheck[] {
+function downloadChecks(download: CrlDownload, url: string | null, thresholds: CrlHealthThresholds): HealthCheck[] {
   const limit = durationText(thresholds.downloadTimeoutMs);
   const sizeLimit = `${thresholds.maxCrlBytes} bytes`;
   if (download.kind === 'failed') {
     const took = `after ${durationText(download.durationMs)}`;
-    switch (download.failure) {
+    const error = crlDownloadError(download.problem);
+    switch (download.problem.kind) {
       case 'timeout':
+      case 'busy':
         return [
           check('reachable', 'skipped', 'not known: the download did not finish'),
-          check('downloadTime', 'fail', `did not finish within ${limit} (Entra's limit for a sign-in): ${download.message}`, 2205012),
+          check('downloadTime', 'fail', `did not finish within ${limit} (Entra's limit for a sign-in): ${download.message}`, error),
         ];
       case 'too_large':
-        return [check('reachable', 'pass', 'the server answered'), check('size', 'fail', `larger than the limit of ${sizeLimit}: ${download.message}`, 2205014)];
-      case 'http_status':
-        return [check('reachable', 'fail', `${download.message} ${took}`, 500173)];
+        return [check('reachable', 'pass', 'the server answered'), check('size', 'fail', `larger than the limit of ${sizeLimit}: ${download.message}`, error)];
+      case 'status':
       case 'unreachable':
-        return [check('reachable', 'fail', `${download.message} ${took}`, 500175)];
+        return [check('reachable', 'fail', `${download.message} ${took}`, error)];
     }
   }
   const size = download.body.length;
@@ -87,7 +90,8 @@ function downloadChecks(download: CrlDownload, thresholds: CrlHealthThresholds):
     // Over half the budget: a busier day or a bigger CRL tips it over.
     checks.push(check('downloadTime', download.durationMs > thresholds.downloadTimeoutMs / 2 ? 'warning' : 'pass', download.durationMs > thresholds.downloadTimeoutMs / 2 ? `${took}: over half of it` : took));
   }
-  checks.push(size > thresholds.maxCrlBytes ? check('size', 'fail', `${size} bytes, more than the limit of ${sizeLimit}`, 2205014) : check('size', 'pass', `${size} bytes of at most ${sizeLimit}`));
+  const tooLarge = crlDownloadError({ kind: 'too_large', url: url ?? 'unknown', maxBytes: thresholds.maxCrlBytes });
+  checks.push(size > thresholds.maxCrlBytes ? check('size', 'fail', `${size} bytes, more than the limit of ${sizeLimit}`, tooLarge) : check('size', 'pass', `${size} bytes of at most ${sizeLimit}`));
   return checks;
 }
 
@@ -104,14 +108,14 @@ function readCrl(body: Buffer): { check: HealthCheck; crl: CrlIndex | undefined 
       if (!(error instanceof CrlProblem)) throw error;
       why = `; its content is not a valid CRL either: ${error.message}`;
     }
-    return { check: check('encoding', 'fail', `the CRL is PEM text (-----BEGIN …); Entra reads DER only${why}`, 2205011), crl };
+    return { check: check('encoding', 'fail', `the CRL is PEM text (-----BEGIN …); Entra reads DER only${why}`, aadstsError(2205011)), crl };
   }
-  if (!isAsn1(body)) return { check: check('encoding', 'fail', `not ASN.1 DER (starts with ${JSON.stringify(body.subarray(0, 16).toString('latin1'))})`, 2205011), crl: undefined };
+  if (!isAsn1(body)) return { check: check('encoding', 'fail', `not ASN.1 DER (starts with ${JSON.stringify(body.subarray(0, 16).toString('latin1'))})`, aadstsError(2205011)), crl: undefined };
   try {
     return { check: check('encoding', 'pass', 'DER'), crl: indexCrl(body) };
   } catch (error) {
     if (!(error instanceof CrlProblem)) throw error;
-    return { check: check('encoding', 'fail', `DER, but not a CRL that can be used: ${error.message}`, 500174), crl: undefined };
+    return { check: check('encoding', 'fail', `DER, but not a CRL that can be used: ${error.message}`, aadstsError(500174)), crl: undefined };
   }
 }
 
@@ -128,28 +132,43 @@ function isAsn1(body: Buffer): boolean {
 function crlChecks(crl: CrlIndex, input: CrlAssessmentInput): HealthCheck[] {
   const checks: HealthCheck[] = [];
   const { ca } = input;
-  const signature = signatureCheck(crl, ca, input.signaturePolicy ?? { allowSha1: false });
+  const facts = messageFacts(crl, ca, input.url);
+  const signature = signatureCheck(crl, ca, facts, input);
   if (ca && input.kind === 'base' && namesIssuersCrl(ca, input.url)) {
-    checks.push(check('url', 'fail', `the URL is the CA's own CRL distribution point, which names the CRL of its issuer '${ca.issuerText}', not the CRL this CA issues`, 2205015));
+    // A sign-in downloads the issuer's CRL from it and finds it signed by another CA.
+    const detail = `the URL is the CA's own CRL distribution point, which names the CRL of its issuer '${ca.issuerText}', not the CRL this CA issues`;
+    checks.push(check('url', 'fail', detail, crlInvalidError('signer', facts, input.now, detail)));
   }
   checks.push(signature);
   checks.push(
     crl.unknownCriticalExtensions.length > 0
-      ? check('extensions', 'fail', `critical extensions that are not understood: ${crl.unknownCriticalExtensions.join(', ')}`, 500174)
+      ? check('extensions', 'fail', `critical extensions that are not understood: ${crl.unknownCriticalExtensions.join(', ')}`, aadstsError(500174))
       : check('extensions', 'pass', 'no critical extension that is not understood'),
   );
   checks.push(crlNumberCheck(crl, input.highestCrlNumberSeen));
-  checks.push(validityCheck(crl.thisUpdate, crl.nextUpdate, input.now, input.thresholds));
+  checks.push(validityCheck(crl.thisUpdate, crl.nextUpdate, input.now, input.thresholds, facts));
   if (input.kind === 'delta') checks.push(deltaBaseCheck(crl, input.base));
   // A file (no URL) may be either; a base CRL URL must serve a base CRL.
-  else if (crl.deltaBaseCrlNumber !== undefined && input.url !== null) checks.push(check('deltaBase', 'fail', 'the base CRL URL serves a delta CRL (it has a deltaCRLIndicator)', 500174));
+  else if (crl.deltaBaseCrlNumber !== undefined && input.url !== null) checks.push(check('deltaBase', 'fail', 'the base CRL URL serves a delta CRL (it has a deltaCRLIndicator)', aadstsError(500174)));
   return checks;
 }
 
-function signatureCheck(crl: CrlIndex, ca: Certificate | undefined, policy: SignaturePolicy): HealthCheck {
+/** What the messages name of the CRL: its URL, issuer and dates, its AKI and the SKI of the CA it is configured on. */
+function messageFacts(crl: CrlIndex, ca: Certificate | undefined, url: string | null): CrlMessageFacts {
+  return {
+    crlUrl: url,
+    issuer: nameTextOf(crl.issuer),
+    thisUpdate: crl.thisUpdate.toISOString(),
+    nextUpdate: crl.nextUpdate?.toISOString() ?? null,
+    authorityKeyIdentifier: crl.authorityKeyIdentifier ?? null,
+    expectedSubjectKeyIdentifier: ca?.subjectKeyIdentifier ?? null,
+  };
+}
+
+function signatureCheck(crl: CrlIndex, ca: Certificate | undefined, facts: CrlMessageFacts, input: CrlAssessmentInput): HealthCheck {
   if (!ca) return check('signature', 'skipped', 'no issuing CA given: the signature is not checked');
   try {
-    checkSignedBy(crl, ca, policy, 0, 'base', 'the CRL');
+    checkSignedBy(crl, ca, input.signaturePolicy ?? { allowSha1: false }, 0, 'base', 'the CRL');
     const keyId = ca.subjectKeyIdentifier && crl.authorityKeyIdentifier ? ` (authority key identifier ${crl.authorityKeyIdentifier} = the CA's subject key identifier)` : '';
     return check('signature', 'pass', `signed by '${ca.subjectText}'${keyId}`);
   } catch (error) {
@@ -161,15 +180,15 @@ function signatureCheck(crl: CrlIndex, ca: Certificate | undefined, policy: Sign
         : why === 'authority_key_identifier'
           ? `the CRL's authority key identifier ${crl.authorityKeyIdentifier} is not the subject key identifier ${ca.subjectKeyIdentifier} of '${ca.subjectText}': another CA's CRL`
           : error.message;
-    return check('signature', 'fail', detail, 2205015);
+    return check('signature', 'fail', detail, crlInvalidError(why ?? 'signature', facts, input.now, error.message));
   }
 }
 
 function crlNumberCheck(crl: CrlIndex, highest: bigint | undefined): HealthCheck {
-  if (crl.crlNumber === undefined) return check('crlNumber', 'fail', 'the CRL has no CRL number, so a replayed older CRL could not be told apart', 500174);
-  if (crl.crlNumberCritical) return check('crlNumber', 'fail', 'the CRL number is marked critical, which RFC 5280 forbids', 500174);
+  if (crl.crlNumber === undefined) return check('crlNumber', 'fail', 'the CRL has no CRL number, so a replayed older CRL could not be told apart', aadstsError(500174));
+  if (crl.crlNumberCritical) return check('crlNumber', 'fail', 'the CRL number is marked critical, which RFC 5280 forbids', aadstsError(500174));
   if (highest !== undefined && crl.crlNumber < highest) {
-    return check('crlNumber', 'fail', `CRL number ${crl.crlNumber} is lower than ${highest} seen before at this URL (a replayed or rolled-back CRL)`, 500174);
+    return check('crlNumber', 'fail', `CRL number ${crl.crlNumber} is lower than ${highest} seen before at this URL (a replayed or rolled-back CRL)`, aadstsError(500174));
   }
   return check('crlNumber', 'pass', `CRL number ${crl.crlNumber}${highest !== undefined && highest < crl.crlNumber ? ` (up from ${highest})` : ''}`);
 }
@@ -180,15 +199,15 @@ function crlNumberCheck(crl: CrlIndex, highest: bigint | undefined): HealthCheck
  * delta publishing has stopped; one that needs a newer base than the one served fails the check.
  */
 function deltaBaseCheck(delta: CrlIndex, base: CrlIndex | undefined): HealthCheck {
-  if (delta.deltaBaseCrlNumber === undefined) return check('deltaBase', 'fail', 'the delta CRL URL serves a CRL without a deltaCRLIndicator (not a delta CRL)', 500174);
+  if (delta.deltaBaseCrlNumber === undefined) return check('deltaBase', 'fail', 'the delta CRL URL serves a CRL without a deltaCRLIndicator (not a delta CRL)', aadstsError(500174));
   if (!base) return check('deltaBase', 'skipped', 'the base CRL could not be read, so the delta cannot be matched to it');
   if (!sameName(delta.issuer, base.issuer) || (delta.authorityKeyIdentifier ?? null) !== (base.authorityKeyIdentifier ?? null)) {
-    return check('deltaBase', 'fail', 'the delta CRL has another issuer or key than its base CRL', 500174);
+    return check('deltaBase', 'fail', 'the delta CRL has another issuer or key than its base CRL', aadstsError(500174));
   }
   const baseNumber = base.crlNumber;
   if (baseNumber === undefined || delta.crlNumber === undefined) return check('deltaBase', 'skipped', 'a CRL number is missing, so the delta cannot be matched to its base');
   if (delta.deltaBaseCrlNumber > baseNumber) {
-    return check('deltaBase', 'fail', `the delta CRL needs base CRL ${delta.deltaBaseCrlNumber}, newer than the base CRL served (${baseNumber})`, 500174);
+    return check('deltaBase', 'fail', `the delta CRL needs base CRL ${delta.deltaBaseCrlNumber}, newer than the base CRL served (${baseNumber})`, aadstsError(500174));
   }
   if (delta.crlNumber <= baseNumber) {
     return check(

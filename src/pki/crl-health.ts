@@ -2,7 +2,9 @@
 // download time, size, DER encoding, signed by its CA, CRL number, validity, delta matched to its base),
 // each with the AADSTS code Entra's CRL error table gives when it fails, the status they add up to, and
 // what a sign-in with a certificate of the CA would get now. Pure: the caller downloads (or reads a file);
-// the API, the background monitor and the offline `graph-pki crl inspect` share these functions.
+// the API, the background monitor and the offline `graph-pki crl inspect` share these functions. A failed
+// check carries the message a sign-in gets for the same cause (aadsts-messages.ts), filled from its facts.
+import { type AadstsError, aadstsError, crlInvalidError, type CrlMessageFacts } from './aadsts-messages.ts';
 
 export type CheckResult = 'pass' | 'warning' | 'fail' | 'skipped';
 
@@ -26,6 +28,8 @@ export interface HealthCheck {
   readonly detail: string;
   /** For a failed check: the code of Entra's CRL error table a sign-in gets, e.g. 'AADSTS2205015'; else null. */
   readonly errorCode: string | null;
+  /** For a failed check: the message a sign-in gets with that code (Entra's, its placeholders filled, or ours); else null. */
+  readonly message: string | null;
 }
 
 export type HealthStatus = 'healthy' | 'warning' | 'failing' | 'notConfigured';
@@ -49,29 +53,9 @@ export interface CrlHealthThresholds {
   readonly warningMinimumMs: number;
 }
 
-/**
- * Entra's messages (verbatim from its CRL error table; placeholders are Entra's own, left unfilled as in
- * its sign-in logs) by code.
- */
-export const AADSTS_CRL_MESSAGES: Readonly<Record<number, string>> = {
-  500172:
-    "Certificate '{name}' issued by '{issuer}' is not valid. Current time: '{curTime}'. Certificate NotBefore: '{startTime}'. Certificate NotAfter: '{endTime}'.",
-  500173: 'Unable to download a Certificate Revocation List (CRL). Invalid status code {code} from CRL distribution point. Please contact your administrator.',
-  500174: 'Unable to construct valid Certificate Revocation List (CRL) from response.',
-  500175: 'Revocation check failed because the Certificate Revocation List (CRL) for one certificate in the chain is missing.',
-  500177:
-    'Certificate Revocation List (CRL) misconfigured. Delta CRL distribution point is configured without a corresponding base CRL distribution point. Please contact your administrator.',
-  2205011: 'The downloaded Certificate Revocation List (CRL) is not in a valid ASN.1 encoding format. Please contact your administrator.',
-  2205012:
-    "The attempt to download the Certificate Revocation List (CRL) from '{uri}' during the interactive sign-in has timed out. We are trying to download again. Please try again in a few minutes.",
-  2205014:
-    "The attempt to download the Certificate Revocation List (CRL) from '{uri}' during the interactive sign-in has exceeded the maximum allowed size ({size} bytes). The CRL is being provisioned with CRL's service download limit, please try again in a few minutes.",
-  2205015:
-    "The Certificate Revocation List (CRL) failed signature validation. The expected SubjectKeyIdentifier {expectedSKI} does not match CRL's AuthorityKeyIdentifier {crlAK}. Please contact your administrator.",
-};
-
-export function check(name: CheckName, result: CheckResult, detail: string, code?: number): HealthCheck {
-  return { name, result, detail, errorCode: result === 'fail' && code !== undefined ? `AADSTS${code}` : null };
+export function check(name: CheckName, result: CheckResult, detail: string, error?: AadstsError): HealthCheck {
+  const failed = result === 'fail' && error !== undefined;
+  return { name, result, detail, errorCode: failed ? `AADSTS${error.errorCode}` : null, message: failed ? error.message : null };
 }
 
 /** failing when a check failed, warning when one warns, else healthy. */
@@ -86,15 +70,34 @@ export function secondsLeft(nextUpdate: Date | null | undefined, now: Date): num
   return nextUpdate ? Math.floor((nextUpdate.getTime() - now.getTime()) / 1000) : null;
 }
 
+/** What the validity check's message names of the CRL: its URL (null for a file) and issuer. */
+export interface CrlNaming {
+  readonly crlUrl: string | null;
+  readonly issuer: string | null;
+}
+
 /**
  * thisUpdate ≤ now ≤ nextUpdate, and a warning when less than the configured share of the validity, or
- * less than the minimum time, is left. A function of dates alone, so a stored result is re-judged at
- * every read as time passes.
+ * less than the minimum time, is left. A function of dates alone (and the CRL's names, for the message),
+ * so a stored result is re-judged at every read as time passes.
  */
-export function validityCheck(thisUpdate: Date, nextUpdate: Date | null | undefined, now: Date, thresholds: CrlHealthThresholds): HealthCheck {
-  if (thisUpdate > now) return check('validity', 'fail', `not valid before its thisUpdate ${thisUpdate.toISOString()}`, 500172);
-  if (!nextUpdate) return check('validity', 'fail', 'has no nextUpdate, so it can never be current', 500174);
-  if (nextUpdate < now) return check('validity', 'fail', `expired at its nextUpdate ${nextUpdate.toISOString()} (${durationText(now.getTime() - nextUpdate.getTime())} ago); publishing may have stopped`, 500172);
+export function validityCheck(thisUpdate: Date, nextUpdate: Date | null | undefined, now: Date, thresholds: CrlHealthThresholds, naming: CrlNaming): HealthCheck {
+  const facts: CrlMessageFacts = {
+    ...naming,
+    thisUpdate: thisUpdate.toISOString(),
+    nextUpdate: nextUpdate?.toISOString() ?? null,
+    authorityKeyIdentifier: null,
+    expectedSubjectKeyIdentifier: null,
+  };
+  if (thisUpdate > now) {
+    const detail = `not valid before its thisUpdate ${thisUpdate.toISOString()}`;
+    return check('validity', 'fail', detail, crlInvalidError('not_yet_valid', facts, now, detail));
+  }
+  if (!nextUpdate) return check('validity', 'fail', 'has no nextUpdate, so it can never be current', aadstsError(500174));
+  if (nextUpdate < now) {
+    const detail = `expired at its nextUpdate ${nextUpdate.toISOString()} (${durationText(now.getTime() - nextUpdate.getTime())} ago); publishing may have stopped`;
+    return check('validity', 'fail', detail, crlInvalidError('expired', facts, now, detail));
+  }
   const left = nextUpdate.getTime() - now.getTime();
   const validity = nextUpdate.getTime() - thisUpdate.getTime();
   const share = validity > 0 ? left / validity : 0;
@@ -111,10 +114,8 @@ export function validityCheck(thisUpdate: Date, nextUpdate: Date | null | undefi
  */
 export function signInImpactOf(base: readonly HealthCheck[] | null, delta: readonly HealthCheck[] | null): SignInImpact {
   const failed = [...(base ?? []), ...(delta ?? [])].find((c) => c.result === 'fail' && c.errorCode !== null);
-  if (failed?.errorCode) {
-    const code = Number(failed.errorCode.slice('AADSTS'.length));
-    return { result: 'failure', errorCode: failed.errorCode, message: AADSTS_CRL_MESSAGES[code] ?? failed.detail };
-  }
+  // A check stored before checks carried their message has none: its detail says what failed.
+  if (failed?.errorCode) return { result: 'failure', errorCode: failed.errorCode, message: failed.message ?? failed.detail };
   if (base === null) return { result: 'success', errorCode: null, message: 'The CA has no CRL URL: certificates it issued are not checked for revocation.' };
   return {
     result: 'success',

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { certificateError } from '../../src/service/verification/sign-in-errors.ts';
 import { createCa, createCrl, type TestCert } from '../helpers/certs.ts';
 import { runCli, startCliServer, type CliServer } from '../helpers/cli.ts';
 import { startFileServer, type FileServer } from '../helpers/file-server.ts';
@@ -102,6 +103,23 @@ describe('graph-pki crl check', () => {
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stdout, /^CA\s+KIND\s+STATUS\s+TIME LEFT\s+SIGN-IN\s+PROBLEM\s+URL/);
     assert.match(result.stdout, /CN=Monitor Issuing CA, O=graph-pki tests\s+base\s+failing\s+-1 d\s+AADSTS500172\s+validity: expired/);
+    // --json: the messages filled, in the words a sign-in uses for an expired CRL.
+    const json = await runCli(['crl', 'check', '--url', server.url, '--token', token, '--json']);
+    assert.equal(json.code, 1, json.stderr);
+    const [entry] = JSON.parse(json.stdout);
+    const validity = entry.checks.find((c: { name: string }) => c.name === 'validity');
+    const readAt = new Date(entry.signInImpact.message.match(/Current time: '([^']+)'/)?.[1].replace(' ', 'T') ?? 'no time');
+    assert.ok(Math.abs(readAt.getTime() - Date.now()) < 60_000, entry.signInImpact.message);
+    const signIn = certificateError({
+      reason: 'crl_invalid',
+      message: 'expired',
+      validationTime: readAt,
+      certificate: null,
+      crl: { crlUrl: `${files.url}/issuing.crl`, why: 'expired', issuer: 'CN=Monitor Issuing CA, O=graph-pki tests', thisUpdate: entry.thisUpdate, nextUpdate: entry.nextUpdate, authorityKeyIdentifier: null, expectedSubjectKeyIdentifier: null, download: null },
+    });
+    assert.deepEqual([entry.signInImpact.errorCode, entry.signInImpact.message], [signIn.code, signIn.message]);
+    assert.equal(validity.message, signIn.message);
+    assert.doesNotMatch(json.stdout, /\{\w+\}/);
   });
 
   it('--refresh downloads now; healthy again: exit 0; --json gives the entries', async () => {

@@ -1,13 +1,15 @@
 // GET /graph-pki/v1/crlHealth and POST /graph-pki/v1/crlHealth/refresh against CRLs generated here and
 // served by a local file server: healthy, expiring soon, expired, PEM, signed by another CA, the CA's own
 // CDP as its URL, over the (lowered) size limit, slower than the (lowered) time limit, unreachable, an
-// error status, a delta older than its base; each with its status, check and AADSTS code.
+// error status, a delta older than its base; each with its status, check and AADSTS code. Every message
+// has its placeholders filled and is, word for word, what a sign-in with a certificate of the CA gets.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_CRL_CONFIG } from '../../src/config.ts';
-import { createCa, createCrl, type TestCert } from '../helpers/certs.ts';
+import { createCa, createCrl, createLeaf, type TestCert } from '../helpers/certs.ts';
 import { startFileServer, type FileServer } from '../helpers/file-server.ts';
+import { setX509Policy } from '../helpers/signin-client.ts';
 import { PKI_PATH, startTestServer, TENANT_B, type TestServer, tokens } from '../helpers/test-server.ts';
 
 const HEALTH = '/graph-pki/v1/crlHealth';
@@ -169,10 +171,50 @@ describe('GET /graph-pki/v1/crlHealth', () => {
     assert.ok(entryOf('slow').downloadMilliseconds >= TIMEOUT_MS - 50);
   });
 
-  it('unreachable: failing reachable, AADSTS500175; an error status: AADSTS500173', () => {
-    assert.deepEqual(summary(entryOf('unreachable')), { status: 'failing', failed: ['reachable=AADSTS500175'], signIn: 'AADSTS500175' });
+  it('unreachable, and an error status: failing reachable, AADSTS500173', () => {
+    assert.deepEqual(summary(entryOf('unreachable')), { status: 'failing', failed: ['reachable=AADSTS500173'], signIn: 'AADSTS500173' });
     assert.deepEqual(summary(entryOf('missing')), { status: 'failing', failed: ['reachable=AADSTS500173'], signIn: 'AADSTS500173' });
     assert.match(checkOf(entryOf('missing'), 'reachable').detail, /HTTP 404/);
+  });
+
+  it('every message is filled: the failed checks and the sign-in impacts', () => {
+    let seen = 0;
+    for (const entry of entries) {
+      for (const check of entry.checks.filter((c: { result: string }) => c.result === 'fail')) {
+        assert.ok(typeof check.message === 'string' && check.message.length > 0, JSON.stringify(check));
+        assert.doesNotMatch(check.message, /[{}]/);
+        seen++;
+      }
+      assert.doesNotMatch(entry.signInImpact.message, /[{}]/);
+      for (const c of entry.checks.filter((c: { result: string }) => c.result !== 'fail')) assert.equal(c.message, null);
+    }
+    assert.ok(seen >= 9, String(seen));
+  });
+
+  it('each failing CRL gives the code and message a sign-in with a certificate of its CA gets (verify API)', async () => {
+    // Certificate sign-in is off in a new tenant: the sign-in outcome would be 130501 before any certificate error.
+    await setX509Policy(t, { state: 'enabled' });
+    const names = ['expired', 'pem', 'other', 'owncdp', 'big', 'slow', 'unreachable', 'missing'];
+    // One after the other: verifications at once would wait for a CRL load slot (500179), another cause.
+    const results: Array<{ name: string; signIn: { code: string; message: string } }> = [];
+    for (const name of names) {
+      const leaf = await createLeaf({ subject: `CN=User of ${name}, O=graph-pki tests`, issuer: testCas.get(name) as TestCert, extendedKeyUsage: ['1.3.6.1.5.5.7.3.2'] });
+      const res = await t.request('POST', '/graph-pki/v1/verify', { body: { certificate: leaf.base64 } });
+      assert.equal(res.status, 200, res.text);
+      assert.ok(res.body.signIn.error, `${name}: ${res.text}`);
+      results.push({ name, signIn: res.body.signIn.error });
+    }
+    // The current time in the message is the time of each judgement.
+    const timeless = (message: string) => message.replace(/Current time: '[^']*'/, "Current time: '…'");
+    for (const { name, signIn } of results) {
+      const impact = entryOf(name).signInImpact;
+      assert.deepEqual([impact.errorCode, timeless(impact.message)], [signIn.code, timeless(signIn.message)], name);
+      assert.doesNotMatch(signIn.message, /[{}]/);
+    }
+    assert.match(entryOf('expired').signInImpact.message, new RegExp(`^Certificate Revocation List \\(CRL\\) '${files.url}/expired\\.crl' issued by 'CN=Health expired CA, O=graph-pki tests' is not valid\\.`));
+    assert.match(entryOf('missing').signInImpact.message, /Invalid status code NotFound from/);
+    assert.match(entryOf('big').signInImpact.message, new RegExp(`from '${files.url}/big\\.crl' .*\\(${MAX_BYTES} bytes\\)\\. Please contact your administrator\\.$`));
+    assert.match(entryOf('unreachable').signInImpact.message, new RegExp(`No status code from CRL distribution point '${closedPortUrl}'`));
   });
 
   it('a delta older than its base: warning on deltaBase for the delta entry; the base entry is healthy', () => {

@@ -10,6 +10,7 @@
 import type { CrlConfig } from '../../config.ts';
 import { FetchError, type GuardedFetcher } from '../../net/guarded-fetcher.ts';
 import { type Certificate, parseCertificate } from '../../pki/certificate.ts';
+import { aadstsError } from '../../pki/aadsts-messages.ts';
 import { assessCrl, type CrlDownload, type CrlFacts, factsOf } from '../../pki/crl-health-checks.ts';
 import {
   check,
@@ -26,6 +27,7 @@ import { type CrlConfiguredCa, type CrlHealthRow, healthKey } from '../../store/
 import type { Store } from '../../store/store.ts';
 import type { X509PolicyService } from '../authentication-methods/x509-policy-service.ts';
 import { graphErrors } from '../errors.ts';
+import { downloadProblemOf } from './crl-service.ts';
 
 export type CrlKind = 'base' | 'delta';
 
@@ -169,7 +171,7 @@ export class CrlHealthService {
   async metricsEntries(): Promise<CrlHealthMetric[]> {
     const now = new Date();
     return (await this.store.repositories.crlHealth.rows()).map((row) => {
-      const report = this.rejudged(JSON.parse(row.report) as StoredReport, now);
+      const report = this.rejudged(JSON.parse(row.report) as StoredReport, row.url, now);
       return {
         tenantId: row.tenant_id,
         certificateAuthorityId: row.ca_id,
@@ -230,7 +232,7 @@ export class CrlHealthService {
     const results: Array<{ kind: CrlKind; url: string; report: StoredReport }> = [];
     if (baseUrl === null) {
       if (deltaUrl !== null) {
-        const misconfigured = check('configuration', 'fail', 'a delta CRL URL is set without a base CRL URL', 500177);
+        const misconfigured = check('configuration', 'fail', 'a delta CRL URL is set without a base CRL URL', aadstsError(500177));
         results.push({ kind: 'delta', url: deltaUrl, report: { checks: [misconfigured], facts: null, sizeBytes: null, downloadMilliseconds: null } });
       }
       return results;
@@ -269,8 +271,7 @@ export class CrlHealthService {
       return { kind: 'body', body, durationMs: elapsed() };
     } catch (error) {
       if (!(error instanceof FetchError)) throw error;
-      const failure = error.kind === 'timeout' ? 'timeout' : error.kind === 'too_large' ? 'too_large' : error.kind === 'http_status' ? 'http_status' : 'unreachable';
-      return { kind: 'failed', failure, message: error.message, durationMs: elapsed() };
+      return { kind: 'failed', problem: downloadProblemOf(url, error, this.thresholds.maxCrlBytes), message: error.message, durationMs: elapsed() };
     }
   }
 
@@ -285,7 +286,7 @@ export class CrlHealthService {
       const stored = (kind: CrlKind) => {
         const row = rows.get(healthKey(ca.tenantId, ca.id, kind));
         const url = kind === 'base' ? ca.certificateRevocationListUrl : ca.deltaCertificateRevocationListUrl;
-        return row && url !== null && row.url === url ? { row, report: this.rejudged(JSON.parse(row.report) as StoredReport, now) } : undefined;
+        return row && url !== null && row.url === url ? { row, report: this.rejudged(JSON.parse(row.report) as StoredReport, url, now) } : undefined;
       };
       const base = stored('base');
       const delta = stored('delta');
@@ -294,7 +295,8 @@ export class CrlHealthService {
       if (!base) {
         const required = policy.state === 'enabled' && !policy.exemptedCertificateAuthoritiesSubjectKeyIdentifiers.some((ski) => ski.replace(/[\s:]/g, '').toUpperCase() === certificate?.subjectKeyIdentifier);
         if (impact.result === 'success' && required) {
-          impact = { result: 'failure', errorCode: 'AADSTS500175', message: 'The x509 policy requires CRL validation and this CA has no CRL URL and is not exempted: certificates it issued fail.' };
+          // What the verification answers for it (sign-in-errors.ts): Entra's 500175.
+          impact = { result: 'failure', errorCode: 'AADSTS500175', message: aadstsError(500175).message };
         }
         entries.push({ ...where, kind: 'base', url: null, status: 'notConfigured', checks: [], ...noFacts, checkedDateTime: null, signInImpact: impact });
       }
@@ -323,13 +325,18 @@ export class CrlHealthService {
     return entries;
   }
 
-  /** The stored report with its validity check judged again at `now`. */
-  private rejudged(report: StoredReport, now: Date): StoredReport {
+  /**
+   * The stored report with its validity check judged again at `now` (a check of the CRL at `url`). A check
+   * stored before checks carried their message reads message null.
+   */
+  private rejudged(report: StoredReport, url: string, now: Date): StoredReport {
     const facts = report.facts;
-    if (!facts) return report;
+    const naming = { crlUrl: url, issuer: facts?.issuer ?? null };
     return {
       ...report,
-      checks: report.checks.map((c) => (c.name === 'validity' ? validityCheck(new Date(facts.thisUpdate), dateOrNull(facts.nextUpdate), now, this.thresholds) : c)),
+      checks: report.checks.map((c) =>
+        facts && c.name === 'validity' ? validityCheck(new Date(facts.thisUpdate), dateOrNull(facts.nextUpdate), now, this.thresholds, naming) : { ...c, message: c.message ?? null },
+      ),
     };
   }
 }

@@ -270,7 +270,7 @@ export class CrlService {
       if (error instanceof FetchError) {
         // The download's own budget ran out: say so in its terms (not the fetcher's), with the configured figure.
         const why = error.kind === 'timeout' ? `the download took longer than ${durationText(timeout)}` : error.message;
-        throw new ValidationFailure('crl_unavailable', `the CRL at ${url} cannot be downloaded: ${why}`, depth, undefined, { download: this.downloadProblem(url, error) });
+        throw new ValidationFailure('crl_unavailable', `the CRL at ${url} cannot be downloaded: ${why}`, depth, undefined, { download: downloadProblemOf(url, error, this.limits.maxCrlBytes) });
       }
       throw error;
     }
@@ -290,20 +290,6 @@ export class CrlService {
     }
     this.remember(url, crl);
     return crl;
-  }
-
-  /** The fetcher's error as the cause Entra's CRL error table tells apart. */
-  private downloadProblem(url: string, error: FetchError): CrlDownloadProblem {
-    switch (error.kind) {
-      case 'http_status':
-        return error.status === undefined ? { kind: 'unreachable', url, why: error.message } : { kind: 'status', url, status: error.status };
-      case 'timeout':
-        return { kind: 'timeout', url };
-      case 'too_large':
-        return { kind: 'too_large', url, maxBytes: this.limits.maxCrlBytes };
-      default:
-        return { kind: 'unreachable', url, why: error.message };
-    }
   }
 
   /**
@@ -409,4 +395,18 @@ function durationText(ms: number): string {
 
 function isCurrent(crl: CrlIndex, now: Date): boolean {
   return crl.nextUpdate !== undefined && crl.nextUpdate > now && crl.thisUpdate <= now;
+}
+
+/** The fetcher's error as the cause Entra's CRL error table tells apart (maxBytes: the limit it was fetched with). */
+export function downloadProblemOf(url: string, error: FetchError, maxBytes: number): CrlDownloadProblem {
+  switch (error.kind) {
+    case 'http_status':
+      return error.status === undefined ? { kind: 'unreachable', url, why: error.message } : { kind: 'status', url, status: error.status };
+    case 'timeout':
+      return { kind: 'timeout', url };
+    case 'too_large':
+      return { kind: 'too_large', url, maxBytes };
+    default:
+      return { kind: 'unreachable', url, why: error.message };
+  }
 }
