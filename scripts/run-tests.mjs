@@ -2,7 +2,7 @@
 // database back-end once more on PostgreSQL (GRAPH_PKI_TEST_BACKEND=postgres); files that never touch a
 // database (certificate parsing, path validation, conformance vectors, …) would only repeat themselves
 // there. Which do is found from their imports, or said by the file itself with the line
-// `// npm test: no database back-end`. Output streams as the tests run.
+// `// npm test: no database back-end`. node prints a process's TAP output when the process ends.
 // Extra arguments are passed through, e.g. `npm test -- --test-name-pattern=upload`, or name test files to
 // run only those. GRAPH_PKI_TEST_BACKENDS=sqlite runs one back-end only.
 //
