@@ -3,10 +3,11 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { type CompiledQuery, Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { type CompiledQuery, Kysely, Migrator, PostgresAdapter, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { DEFAULT_DATABASE_OPTIONS, type DatabaseOptions, databaseLocationProblem, isPostgresUrl } from '../config.ts';
 import { KNOWN_MIGRATIONS, migrationProvider } from './migrations/index.ts';
+import { OwnSchemaPostgresDialect } from './own-schema-postgres-dialect.ts';
 import type { Database } from './schema.ts';
 import { writableFileProblem } from '../diagnostics/path-problem.ts';
 
@@ -176,7 +177,7 @@ function openPostgres(location: string, options: DatabaseOptions): OpenDatabase 
   // transaction while the code computes) emits 'error' on the client itself, not on the pool; unheard
   // it is an uncaught exception. The next query on it fails and the pool discards it on release.
   pool.on('connect', (client) => client.on('error', () => {}));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool }) });
   url.password = '';
   url.search = '';
   return { db, dialect: 'postgres', description: `PostgreSQL ${url.host}${url.pathname}`, close: () => db.destroy(), isReachable: () => reachable(db) };
@@ -200,31 +201,12 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   // Unordered: features land in parallel with numbers reserved ahead (a database may have run 011 before
   // 010 exists in the code); each migration touches only its own tables, so the order between them is free.
   const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true, ...(schema ? { migrationTableSchema: schema } : {}) });
-  let { error, results } = await migrator.migrateToLatest();
-  for (let attempt = 2; error && attempt <= MIGRATION_ATTEMPTS && isAnotherSchemaDropped(error, schema); attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
-    ({ error, results } = await migrator.migrateToLatest());
-  }
+  const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new DatabaseConfigError(`database migration ${failed} failed: ${String(error)}`);
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-}
-
-/** How often a migration is tried when another deployment's schema vanished under its catalog lookup. */
-const MIGRATION_ATTEMPTS = 5;
-
-/**
- * Kysely's migrator finds its tables through the catalog of every schema in the database; when another
- * deployment (or test run) drops its schema at that moment, the lookup fails with 3F000 `schema "<theirs>"
- * does not exist`. Nothing of ours was written then (PostgreSQL migrates in one transaction), so it is
- * tried again; a missing schema of our own is a real error.
- */
-function isAnotherSchemaDropped(error: unknown, ownSchema: string | undefined): boolean {
-  if ((error as { code?: unknown }).code !== '3F000') return false;
-  const named = /schema "([^"]+)" does not exist/.exec(String((error as Error).message ?? error))?.[1];
-  return named !== undefined && named !== ownSchema;
 }
 
 /** PostgreSQL's current schema (from search_path; undefined when none of its schemas exists), or undefined on SQLite. */
