@@ -107,7 +107,7 @@ async function storedBytes(database: OpenDatabase): Promise<number> {
 }
 
 describe('the space of deleted CRLs', () => {
-  it('is reused: 24 CRLs of 2 MiB written under a 6 MiB bound (evictions, and refreshes of one URL) leave the tables under the bound plus two CRLs', async () => {
+  it('is reused: 24 CRLs of 2 MiB written under a 6 MiB bound (evictions, and refreshes of one URL) leave the tables under the bound plus a few CRLs', async () => {
     const database = await freshDatabase();
     const repository = new Store(database).repositories.crlCache;
     const size = 2 * CRL_CHUNK_BYTES;
@@ -125,8 +125,12 @@ describe('the space of deleted CRLs', () => {
       most = Math.max(most, (await storedBytes(database)) - empty);
     }
     assert.equal(await repository.totalBytes(), bound, 'three CRLs held');
-    // 48 MiB were written; without reuse the tables hold all of it until a VACUUM (PostgreSQL).
-    assert.ok(most <= bound + 2 * size, `the tables grew by ${(most / CRL_CHUNK_BYTES).toFixed(1)} MiB at most, for ${bound / CRL_CHUNK_BYTES} MiB of CRLs held`);
+    // 48 MiB were written; without reuse the tables hold all of it until a VACUUM (PostgreSQL: 50 MiB
+    // measured with the VACUUM switched off). Alone the tables stay within the bound plus two CRLs; beside
+    // other test processes a VACUUM cannot free rows that another session's open snapshot may still see
+    // (the horizon is the whole server's), so reuse can lag by a few CRLs (12.6 MiB seen): the check allows
+    // four, which the 50 MiB of no reuse is far above.
+    assert.ok(most <= bound + 4 * size, `the tables grew by ${(most / CRL_CHUNK_BYTES).toFixed(1)} MiB at most, for ${bound / CRL_CHUNK_BYTES} MiB of CRLs held`);
   });
 });
 
