@@ -1,7 +1,7 @@
 // The values a certificate offers for Entra's username binding, written as certificateUserIds are:
 // `X509:<PN>…`, `X509:<RFC822>…`, `X509:<I>…<S>…`, `X509:<S>…`, `X509:<SKI>…`, `X509:<SHA1-PUKEY>…`,
 // `X509:<I>…<SR>…` (spec cba-setup-and-signin §1.2). The forms themselves, and how stored values compare
-// with these, are the one rule of store/certificate-user-id-key.ts (uniqueness, $filter and sign-in); this
+// with these, are the one rule of pki/certificate-user-id-key.ts (uniqueness, $filter and sign-in); this
 // file only reads the fields out of the certificate.
 // Names are in the encoded RDN order (the reverse of Windows' display order) without spaces. SHA1-PUKEY
 // is, despite its name, the SHA-1 hash of the whole certificate (its thumbprint), as Entra's deep dive and
@@ -9,7 +9,7 @@
 // (certutil's byte-reversed lowercase hex).
 import { type Certificate, EXT, nameTextInEncodedOrder } from './certificate.ts';
 import { children, decodeOid, DER_TAG, expectTlv, readTlv } from './der.ts';
-import { formatCertificateUserId, parseCertificateUserId } from '../store/certificate-user-id-key.ts';
+import { formatCertificateUserId, parseCertificateUserId } from './certificate-user-id-key.ts';
 
 export type CertificateField = 'PrincipalName' | 'RFC822Name' | 'IssuerAndSubject' | 'Subject' | 'SubjectKeyIdentifier' | 'SHA1PublicKey' | 'IssuerAndSerialNumber';
 

@@ -5,7 +5,7 @@
 // the service writes both in one transaction. A deleted user keeps its list but no lookup rows, so its
 // values are free for others until it is restored.
 import type { Kysely, Selectable } from 'kysely';
-import { certificateUserIdMatchKey, matchHash } from './certificate-user-id-key.ts';
+import { certificateUserIdMatchKey, matchHash } from '../pki/certificate-user-id-key.ts';
 import { type Condition, type FieldMap, type ListQuery, runListQuery, textKey, withFilter } from './list-query.ts';
 import type { Lifecycle, Page } from './pki-repository.ts';
 import type { Database, DirectoryUserTable } from './schema.ts';

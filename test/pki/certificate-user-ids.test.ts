@@ -6,7 +6,7 @@ import { before, describe, it } from 'node:test';
 import { certificateUserIdsOf, nameOfCertificateUserId } from '../../src/pki/certificate-user-ids.ts';
 import { type Certificate, parseCertificate } from '../../src/pki/certificate.ts';
 import { checkCertificateUserIds } from '../../src/service/directory/certificate-user-ids.ts';
-import { formatCertificateUserId, parseCertificateUserId } from '../../src/store/certificate-user-id-key.ts';
+import { formatCertificateUserId, parseCertificateUserId } from '../../src/pki/certificate-user-id-key.ts';
 import { createCa, createLeaf, type TestCert } from '../helpers/certs.ts';
 
 let ca: TestCert;

@@ -1,8 +1,8 @@
 // The rules of a user's authorizationInfo.certificateUserIds (../shared/spec/cba-setup-and-signin.md §1.2,
 // §1.3): how many values, how long, which `X509:` forms are well formed, no value twice. The match key
-// under which a value is unique in the tenant and found at sign-in is the store's (certificate-user-id-key.ts).
+// under which a value is unique in the tenant and found at sign-in is pki/certificate-user-id-key.ts's.
 import type { Limits } from '../../config.ts';
-import { certificateUserIdMatchKey, parseCertificateUserId } from '../../store/certificate-user-id-key.ts';
+import { certificateUserIdMatchKey, parseCertificateUserId } from '../../pki/certificate-user-id-key.ts';
 import { graphErrors } from '../errors.ts';
 
 export type CertificateUserIdLimits = Pick<Limits, 'maxCertificateUserIds' | 'maxCertificateUserIdLength'>;

@@ -3,7 +3,7 @@
 // findByUserProperty). Callable from HTTP, the admin API (seed, snapshot) and the verification and
 // sign-in use cases alike.
 import type { Limits } from '../../config.ts';
-import { certificateUserIdMatchKey, matchHash, otherSerialByteOrder } from '../../store/certificate-user-id-key.ts';
+import { certificateUserIdMatchKey, matchHash, otherSerialByteOrder } from '../../pki/certificate-user-id-key.ts';
 import { isUniqueViolation } from '../../store/database.ts';
 import type { Condition, ListQuery } from '../../store/list-query.ts';
 import type { Page } from '../../store/pki-repository.ts';

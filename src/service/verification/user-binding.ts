@@ -2,7 +2,7 @@
 // (low-affinity ones are dropped when high affinity is required), and whether a binding ties the
 // certificate to a given user. The directory look-ups that feed them are in user-resolution.ts.
 import { nameOfCertificateUserId } from '../../pki/certificate-user-ids.ts';
-import { certificateUserIdMatchKey, otherSerialByteOrder } from '../../store/certificate-user-id-key.ts';
+import { certificateUserIdMatchKey, otherSerialByteOrder } from '../../pki/certificate-user-id-key.ts';
 import type { UserBindingCandidate } from './policy-evaluation.ts';
 
 /** What a username binding reads of a user. */

@@ -2,8 +2,9 @@
 // `X509:` forms, read (parseCertificateUserId) and written (formatCertificateUserId), and the key a value is
 // stored, compared and found under, normalised the way sign-in matching compares. The store indexes a hash
 // of the key and $filter compares with it; the directory service's uniqueness, the values a certificate
-// offers (pki/certificate-user-ids.ts) and sign-in matching use the same functions. It lives in store/, the
-// lowest layer both pki/ and store/ may import (DESIGN.md: imports point down), and is pure text: no database.
+// offers (pki/certificate-user-ids.ts) and sign-in matching use the same functions. It is pure text, an
+// X.509 naming rule, so it lives in pki/, which store/ may import (as migration 008 does) and which must
+// itself know nothing of the database (DESIGN.md).
 import { createHash } from 'node:crypto';
 
 /** The documented `X509:` forms, prefixes case-sensitive (E-CUI). */
