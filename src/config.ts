@@ -136,9 +136,9 @@ export interface CrlConfig {
    * Bytes of indexed CRLs kept in memory (the DER plus its index) and of CRL loads in progress (each
    * reserves its DER plus index and indexing scratch before its body is held), the least recently used
    * dropped first; a CRL larger than this is used but not kept. 0 keeps none (each lookup reads the
-   * database). It counts CRL bytes, not the process: the loads' working memory outside their reservations
-   * (SQLite's and the drivers' buffers, V8's young generation, malloc) comes on top, measured within
-   * crlLoadsInFlight × maxCrlBytes (bench/crl-cache.ts).
+   * database). It bounds the process's growth from CRLs: part of it (crlLoadsInFlight × 3/4 of the
+   * largest CRL loaded so far) is held back for the working memory loads leave behind (SQLite's and the
+   * drivers' buffers, malloc's free lists, V8's heap pages), measured with bench/crl-cache.ts.
    */
   readonly crlCacheMemoryBytes: number;
   /**
@@ -165,8 +165,9 @@ export const DEFAULT_CRL_CONFIG: CrlConfig = {
   crlDownloadTimeoutMs: 10_000,
   crlRefreshAheadMs: 30 * 60_000,
   crlRefreshIntervalMs: 5 * 60_000,
-  // Entra's largest CRL is 20 MB: in memory with its index ~29 MB (570,000 entries), so room for four, three
-  // beside one being loaded; in the database (the DER) room for nine.
+  // Entra's largest CRL is 20 MB: in memory with its index ~29 MB (570,000 entries), so beside the 30 MB held
+  // back for the loads' working memory room for three, two beside one being loaded; in the database (the
+  // DER) room for nine.
   crlCacheMemoryBytes: 128 * 1024 * 1024,
   crlCacheDatabaseBytes: 192 * 1024 * 1024,
   crlLoadsInFlight: 2,

@@ -92,9 +92,10 @@ describe('the memory cache bound', () => {
   it('keeps at most its bytes, dropping the least recently used CRL first', async () => {
     const server = await startTestServer({
       allowPrivateFetch: true,
-      // Room for two CRLs beside a load (a load reserves the DER and up to 24 bytes per possible entry, 2/3
-      // of the DER). The database keeps nothing either, so a CRL not in memory is downloaded again.
-      crl: { ...DEFAULT_CRL_CONFIG, crlCacheMemoryBytes: Math.floor(crlBytes * 2.8), crlCacheDatabaseBytes: 0 },
+      // Room for two CRLs beside the working memory held back (2 load slots × 3/4 of a CRL) and, while a
+      // third loads, one beside its reservation (the DER and up to 24 bytes per possible entry, 2/3 of the
+      // DER). The database keeps nothing either, so a CRL not in memory is downloaded again.
+      crl: { ...DEFAULT_CRL_CONFIG, crlLoadsInFlight: 2, crlCacheMemoryBytes: Math.floor(crlBytes * 4.3), crlCacheDatabaseBytes: 0 },
     });
     try {
       const store = await trustStore(server);
@@ -107,8 +108,29 @@ describe('the memory cache bound', () => {
       assert.equal(await verifyWith(server, store, url('u2')), 'downloaded', 'u2, the least recently used, went');
       assert.ok((await metric(server, 'graph_pki_crl_cache_evictions_total{tier="memory",reason="size"}')) >= 1);
       const held = await metric(server, 'graph_pki_crl_cache_bytes{tier="memory"}');
-      assert.ok(held > 0 && held <= crlBytes * 2.8, `memory holds ${held} bytes`);
+      assert.ok(held > 0 && held <= crlBytes * 2.8, `memory holds ${held} bytes, at most the cap less what is held back`);
       assert.equal(await metric(server, 'graph_pki_crl_cache_bytes{tier="database"}'), 0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('holds back part of its bytes for the working memory loads leave in the process (2 load slots × 3/4 of the largest CRL)', async () => {
+    const server = await startTestServer({
+      allowPrivateFetch: true,
+      // Room for two CRLs if nothing were held back; with 1.5 CRLs held back, for one.
+      crl: { ...DEFAULT_CRL_CONFIG, crlLoadsInFlight: 2, crlCacheMemoryBytes: Math.floor(crlBytes * 2.8), crlCacheDatabaseBytes: 0 },
+    });
+    try {
+      const store = await trustStore(server);
+      const url = (name: string) => `${files.url}/${name}.crl`;
+      assert.equal(await verifyWith(server, store, url('u1')), 'downloaded');
+      assert.equal(await verifyWith(server, store, url('u1')), 'memory', 'one CRL fits beside what is held back');
+      assert.equal(await verifyWith(server, store, url('u2')), 'downloaded');
+      assert.equal(await verifyWith(server, store, url('u2')), 'memory');
+      assert.equal(await verifyWith(server, store, url('u1')), 'downloaded', 'u1 went to make room for u2: two do not fit beside what is held back');
+      const held = await metric(server, 'graph_pki_crl_cache_bytes{tier="memory"}');
+      assert.ok(held > 0 && held <= crlBytes * 1.3, `memory holds ${held} bytes: one CRL (${crlBytes} bytes of DER and its index)`);
     } finally {
       await server.close();
     }
@@ -259,11 +281,13 @@ describe('waiting for a CRL load slot', () => {
 });
 
 describe('the defaults', () => {
-  it('leave room for a CRL of the largest size downloaded (20 MB) in memory, beside another being loaded, and in the database', () => {
+  it('leave room for a CRL of the largest size downloaded (20 MB) in memory, beside another being loaded and the working memory held back, and in the database', () => {
     const largest = DEFAULT_CRL_CONFIG.maxCrlBytes;
     assert.equal(largest, 20 * 1024 * 1024);
-    // In memory: the DER and about 16 bytes of index per entry (a 20 MB CRL has at most ~600,000 entries).
-    assert.ok(DEFAULT_CRL_CONFIG.crlCacheMemoryBytes >= 2 * (largest + 600_000 * 16));
+    // In memory: the DER and about 16 bytes of index per entry (a 20 MB CRL has at most ~600,000 entries),
+    // twice (one cached, one loading), beside 3/4 of the largest CRL held back per load slot.
+    const heldBack = DEFAULT_CRL_CONFIG.crlLoadsInFlight * 0.75 * largest;
+    assert.ok(DEFAULT_CRL_CONFIG.crlCacheMemoryBytes >= 2 * (largest + 600_000 * 16) + heldBack);
     // In the database: the DER.
     assert.ok(DEFAULT_CRL_CONFIG.crlCacheDatabaseBytes >= largest);
   });
