@@ -320,9 +320,10 @@ export class CrlService {
    * themselves: SQLite's page cache and the drivers' buffers, the pieces a download arrives in, malloc's
    * free lists and V8's heap pages, which the process keeps after the load (glibc returns its heap only
    * from the top; V8 keeps pages it grew into). It grows with the CRLs loaded, so it is sized from the
-   * largest one loaded so far (its true size, once loaded): WORKING_MEMORY_SHARE of it per load slot. With it the cap bounds the process's
-   * growth, not only the CRL bytes: measured with bench/crl-cache.ts (30 distinct 20 MB CRLs), what
-   * loads leave came to 11–24 MB with one load at a time and 28 MB with two, against 30 MB held back.
+   * largest one loaded so far (its true size, once loaded): WORKING_MEMORY_SHARE of it per load slot.
+   * With it the cap bounds the process's growth, not only the CRL bytes: measured with
+   * bench/crl-cache.ts (30 distinct 20 MB CRLs), loads left 3–28 MB (one or two at a time) against the
+   * 30 MB held back.
    */
   private holdBackWorkingMemory(derBytes: number): void {
     const bytes = this.limits.crlLoadsInFlight * Math.ceil(derBytes * WORKING_MEMORY_SHARE);
