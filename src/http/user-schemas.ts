@@ -3,6 +3,7 @@
 // sends back what it read, and refused only when they would change something (the route checks).
 import { Type } from 'typebox';
 import { USER_ODATA_TYPE, USER_TYPE } from '../graph/user-entity.ts';
+import { PasswordProfileSchema } from '../service/directory/new-user-properties.ts';
 
 function nullableString() {
   return Type.Unsafe<string | null>({ type: ['string', 'null'] });
@@ -11,16 +12,6 @@ function nullableString() {
 function nullableBoolean() {
   return Type.Unsafe<boolean | null>({ type: ['boolean', 'null'] });
 }
-
-const PasswordProfileSchema = Type.Object(
-  {
-    '@odata.type': Type.Optional(Type.Literal('#microsoft.graph.passwordProfile')),
-    password: Type.Optional(nullableString()),
-    forceChangePasswordNextSignIn: Type.Optional(nullableBoolean()),
-    forceChangePasswordNextSignInWithMfa: Type.Optional(nullableBoolean()),
-  },
-  { additionalProperties: false, title: 'microsoft.graph.passwordProfile' },
-);
 
 const AuthorizationInfoSchema = Type.Object(
   {

@@ -58,7 +58,7 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName, root = false
     refreshTokens: new RefreshTokenRepository(db),
     signInLogs: new SignInLogRepository(db),
     directoryRoles: new DirectoryRoleRepository(db),
-    users: new UserRepository(db),
+    users: new UserRepository(db, dialect),
     classicStore: new ClassicStoreRepository(db),
   };
 }

@@ -6,6 +6,7 @@
 // values are free for others until it is restored.
 import type { Kysely, Selectable } from 'kysely';
 import { certificateUserIdMatchKey, matchHash } from '../pki/certificate-user-id-key.ts';
+import type { DialectName } from './database.ts';
 import { type Condition, type FieldMap, type ListQuery, runListQuery, textKey, withFilter } from './list-query.ts';
 import type { Lifecycle, Page } from './pki-repository.ts';
 import type { Database, DirectoryUserTable } from './schema.ts';
@@ -82,7 +83,10 @@ function keysOf(user: Pick<UserRecord, 'userPrincipalName' | 'onPremisesUserPrin
 export class UserRepository {
   private readonly lifecycle: SoftDeletion<'directory_user'>;
 
-  constructor(private readonly db: Kysely<Database>) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+  ) {
     this.lifecycle = new SoftDeletion(db, USERS);
   }
 
@@ -95,6 +99,20 @@ export class UserRepository {
   async findById(tenantId: string, id: string, lifecycle: Lifecycle = 'live'): Promise<UserRecord | undefined> {
     const row = await this.scoped(tenantId, lifecycle).where('id', '=', id).selectAll().executeTakeFirst();
     return row && toRecord(row);
+  }
+
+  /**
+   * Whether a live user has this id, holding its row until the transaction ends (PostgreSQL: FOR SHARE;
+   * SQLite runs one write transaction at a time) so that it is not deleted before what names it is written
+   * (directory roles: a purge would otherwise miss roles written after it looked). Call inside a transaction.
+   */
+  async holdLive(tenantId: string, id: string): Promise<boolean> {
+    const row = await this.scoped(tenantId, 'live')
+      .where('id', '=', id)
+      .select('id')
+      .$if(this.dialect === 'postgres', (qb) => qb.forShare())
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   /** The live (or one deleted) user with this userPrincipalName, compared case-insensitively. */

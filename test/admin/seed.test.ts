@@ -58,7 +58,8 @@ async function withServer<T>(seedFile: string | undefined, work: (server: Runnin
 async function assertRefused(documents: readonly [name: string, document: unknown, message: RegExp][]): Promise<void> {
   for (const [name, document, message] of documents) {
     const file = await writeSeed(name, document);
-    await assert.rejects(start(file), (error: Error) => {
+    // A seed that loads after all is a failure, not a server left running.
+    await assert.rejects(start(file).then((server) => server.close()), (error: Error) => {
       assert.ok(error.message.startsWith(`seed file ${file}: `), error.message);
       assert.match(error.message, message);
       return true;
@@ -195,6 +196,21 @@ describe('serve --seed', () => {
   });
 });
 
+/** The tenant's live users, by userPrincipalName. */
+async function userView(c: Clients): Promise<Record<string, unknown>[]> {
+  const res = await c.graph('GET', '/v1.0/users?$select=id,userPrincipalName,displayName,accountEnabled,authorizationInfo,onPremisesUserPrincipalName,onPremisesSyncEnabled&$orderby=userPrincipalName', {
+    headers: { consistencylevel: 'eventual' },
+  });
+  assert.equal(res.status, 200, res.text);
+  return res.body.value as Record<string, unknown>[];
+}
+
+/** A seed user with what POST /users requires (accountEnabled, displayName, mailNickname, passwordProfile). */
+function seedUser(userPrincipalName: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const alias = userPrincipalName.split('@')[0] as string;
+  return { userPrincipalName, accountEnabled: true, displayName: alias, mailNickname: alias, passwordProfile: { password: 'p@ss-W0rd!' }, ...extra };
+}
+
 describe('serve --seed: users and the classic store', () => {
   const tenant = '00000000-0000-4000-8000-0000000000c3';
   const userId = '00000000-0000-4000-8000-0000000000a1';
@@ -211,27 +227,18 @@ describe('serve --seed: users and the classic store', () => {
           ],
         },
         users: [
-          {
+          seedUser('alice@contoso.test', {
             id: userId.toUpperCase(),
-            userPrincipalName: 'alice@contoso.test',
             displayName: 'Alice',
             accountEnabled: false,
             certificateUserIds: ['X509:<PN>alice@contoso.test', 'X509:<SKI>A1B2'],
-          },
-          { userPrincipalName: 'bob@contoso.test', onPremisesUserPrincipalName: 'bob@corp.contoso.test', onPremisesSyncEnabled: true },
+          }),
+          seedUser('bob@contoso.test', { onPremisesUserPrincipalName: 'bob@corp.contoso.test', onPremisesSyncEnabled: true }),
         ],
         directoryRoleAssignments: [{ userId, roleTemplateIds: ['62e90394-69f5-4237-9190-012177145e10'] }],
       },
     ],
   });
-  const userView = async (c: Clients) => {
-    const res = await c.graph('GET', '/v1.0/users?$select=id,userPrincipalName,displayName,accountEnabled,authorizationInfo,onPremisesUserPrincipalName,onPremisesSyncEnabled&$orderby=userPrincipalName', {
-      headers: { consistencylevel: 'eventual' },
-    });
-    assert.equal(res.status, 200, res.text);
-    return res.body.value as Record<string, unknown>[];
-  };
-
   it('loads users as POST /users stores them and the classic store as its POST does; a second start adds nothing', async () => {
     const file = await writeSeed('directory.json', directorySeed());
     let bobId = '';
@@ -243,7 +250,7 @@ describe('serve --seed: users and the classic store', () => {
         users.map((u) => [u.id === userId ? 'fixed id' : 'assigned id', u.userPrincipalName, u.displayName, u.accountEnabled, (u.authorizationInfo as { certificateUserIds: string[] }).certificateUserIds, u.onPremisesUserPrincipalName, u.onPremisesSyncEnabled]),
         [
           ['fixed id', 'alice@contoso.test', 'Alice', false, ['X509:<PN>alice@contoso.test', 'X509:<SKI>A1B2'], null, null],
-          ['assigned id', 'bob@contoso.test', null, true, [], 'bob@corp.contoso.test', true],
+          ['assigned id', 'bob@contoso.test', 'bob', true, [], 'bob@corp.contoso.test', true],
         ],
       );
       bobId = users[1]?.id as string;
@@ -284,18 +291,18 @@ describe('serve --seed: users and the classic store', () => {
     const fresh = '00000000-0000-4000-8000-0000000000c4';
     const seedOf = (extra: Record<string, unknown>) => ({
       tenants: [
-        { id: fresh, pkis: [{ displayName: 'Would be new' }], users: [{ userPrincipalName: 'new@contoso.test' }] },
+        { id: fresh, pkis: [{ displayName: 'Would be new' }], users: [seedUser('new@contoso.test')] },
         { id: tenant, pkis: [], ...extra },
       ],
     });
     const badDocuments: [string, unknown, RegExp][] = [
-      ['bad-upn.json', seedOf({ users: [{ userPrincipalName: 'no-at-sign' }] }), /\$\.tenants\[1\]\.users\[0\]: Invalid value specified for property 'userPrincipalName' of resource 'User'\. 'no-at-sign' is not of the form alias@domain/],
-      ['bad-id-form.json', seedOf({ users: [{ userPrincipalName: 'carol@contoso.test', certificateUserIds: ['X509:<UPN>carol@contoso.test'] }] }), /\$\.tenants\[1\]\.users\[0\]: Invalid value specified for property 'certificateUserIds' of resource 'User'\. 'X509:<UPN>carol@contoso\.test': a value starting with X509: must be one of/],
-      ['not-string.json', seedOf({ users: [{ userPrincipalName: 'carol@contoso.test', certificateUserIds: [7] }] }), /\$\.tenants\[1\]\.users\[0\]: .*Each value must be a string; got number/],
-      ['long-name.json', seedOf({ users: [{ userPrincipalName: 'carol@contoso.test', displayName: 'x'.repeat(300) }] }), /\$\.tenants\[1\]\.users\[0\]: Invalid value specified for property 'displayName' of resource 'User': 300 characters/],
-      ['taken-value.json', seedOf({ users: [{ userPrincipalName: 'carol@contoso.test', certificateUserIds: ['X509:<SKI>a1b2'] }] }), /\$\.tenants\[1\]\.users\[0\]: Another object with the same value for property certificateUserIds already exists/],
-      ['taken-upn.json', seedOf({ users: [{ id: '00000000-0000-4000-8000-0000000000a9', userPrincipalName: 'ALICE@contoso.test' }] }), /\$\.tenants\[1\]\.users\[0\]: Another object with the same value for property userPrincipalName already exists/],
-      ['upn-twice.json', seedOf({ users: [{ userPrincipalName: 'dave@contoso.test' }, { userPrincipalName: 'Dave@contoso.test' }] }), /\$\.tenants\[1\]\.users\[1\]\.userPrincipalName: the userPrincipalName 'Dave@contoso\.test' appears twice \(also at \$\.tenants\[1\]\.users\[0\]\.userPrincipalName\)/],
+      ['bad-upn.json', seedOf({ users: [seedUser('no-at-sign')] }), /\$\.tenants\[1\]\.users\[0\]: Invalid value specified for property 'userPrincipalName' of resource 'User'\. 'no-at-sign' is not of the form alias@domain/],
+      ['bad-id-form.json', seedOf({ users: [seedUser('carol@contoso.test', { certificateUserIds: ['X509:<UPN>carol@contoso.test'] })] }), /\$\.tenants\[1\]\.users\[0\]: Invalid value specified for property 'certificateUserIds' of resource 'User'\. 'X509:<UPN>carol@contoso\.test': a value starting with X509: must be one of/],
+      ['not-string.json', seedOf({ users: [seedUser('carol@contoso.test', { certificateUserIds: [7] })] }), /\$\.tenants\[1\]\.users\[0\]: .*Each value must be a string; got number/],
+      ['long-name.json', seedOf({ users: [seedUser('carol@contoso.test', { displayName: 'x'.repeat(300) })] }), /\$\.tenants\[1\]\.users\[0\]: Invalid value specified for property 'displayName' of resource 'User': 300 characters/],
+      ['taken-value.json', seedOf({ users: [seedUser('carol@contoso.test', { certificateUserIds: ['X509:<SKI>a1b2'] })] }), /\$\.tenants\[1\]\.users\[0\]: Another object with the same value for property certificateUserIds already exists/],
+      ['taken-upn.json', seedOf({ users: [seedUser('ALICE@contoso.test', { id: '00000000-0000-4000-8000-0000000000a9' })] }), /\$\.tenants\[1\]\.users\[0\]: Another object with the same value for property userPrincipalName already exists/],
+      ['upn-twice.json', seedOf({ users: [seedUser('dave@contoso.test'), seedUser('Dave@contoso.test')] }), /\$\.tenants\[1\]\.users\[1\]\.userPrincipalName: the userPrincipalName 'Dave@contoso\.test' appears twice \(also at \$\.tenants\[1\]\.users\[0\]\.userPrincipalName\)/],
       ['user-unknown.json', seedOf({ users: [{ userPrincipalName: 'carol@contoso.test', password: 'x' }] }), /\$\.tenants\[1\]\.users\[0\]\.password: unknown property/],
       ['classic-root-flag.json', seedOf({ classicCertificateBasedAuthConfiguration: { certificateAuthorities: [{ certificate: issuing.pem, isRootAuthority: true }] } }), /\$\.tenants\[1\]\.classicCertificateBasedAuthConfiguration: Invalid value specified for property 'isRootAuthority' of resource 'certificateAuthority' \(certificateAuthorities\[0\]\)/],
       ['classic-twice.json', seedOf({ classicCertificateBasedAuthConfiguration: { certificateAuthorities: [{ certificate: root.pem, isRootAuthority: true }, { certificate: root.base64, isRootAuthority: true }] } }), /\$\.tenants\[1\]\.classicCertificateBasedAuthConfiguration: certificateAuthorities\[1\] holds the same certificate as certificateAuthorities\[0\]/],
@@ -308,6 +315,106 @@ describe('serve --seed: users and the classic store', () => {
       assert.deepEqual(await userView(c), []);
       const t = await clientsFor(server.url, server.signingKey, tenant);
       assert.deepEqual((await userView(t)).map((u) => u.userPrincipalName), ['alice@contoso.test']);
+    });
+  });
+
+  it('refuses a user missing what POST /users requires, with the message that POST gives, naming the seed entry', async () => {
+    const fresh = '00000000-0000-4000-8000-0000000000c5';
+    const without = (property: string): Record<string, unknown> => {
+      const user = seedUser('carol@contoso.test');
+      if (property === 'passwordProfile.password') return { ...user, passwordProfile: { forceChangePasswordNextSignIn: true } };
+      const { [property]: _dropped, ...rest } = user;
+      return property === 'accountEnabled' ? { ...rest, accountEnabled: null } : rest;
+    };
+    const properties = ['accountEnabled', 'displayName', 'mailNickname', 'userPrincipalName', 'passwordProfile', 'passwordProfile.password'];
+    const posted = await withServer(undefined, async (server) => {
+      const c = await clientsFor(server.url, server.signingKey, fresh);
+      const messages: string[] = [];
+      for (const property of properties) {
+        const res = await c.graph('POST', '/v1.0/users', { body: without(property) });
+        assert.equal(res.status, 400, res.text);
+        messages.push(res.body.error.message);
+      }
+      return messages;
+    });
+    for (const [i, property] of properties.entries()) {
+      const file = await writeSeed(`missing-${property}.json`, { tenants: [{ id: fresh, pkis: [{ displayName: 'Would be new' }], users: [seedUser('dave@contoso.test'), without(property)] }] });
+      await assert.rejects(start(file).then((server) => server.close()), (error: Error) => {
+        assert.equal(error.message, `seed file ${file}: $.tenants[0].users[1]: ${posted[i]?.replace(/\.$/, '')}`);
+        return true;
+      });
+    }
+    assert.match(posted[1] ?? '', /^A value is required for property 'displayName' of resource 'User'\.$/);
+    await withServer(undefined, async (server) => {
+      const c = await clientsFor(server.url, server.signingKey, fresh);
+      assert.equal(await pkiCount(c), 0, 'nothing of a refused seed was written');
+      assert.deepEqual(await userView(c), []);
+    });
+  });
+});
+
+describe('serve --seed: directory roles', () => {
+  const tenant = '00000000-0000-4000-8000-0000000000d1';
+  const seeded = '00000000-0000-4000-8000-0000000000d2';
+  const roles = ['62e90394-69f5-4237-9190-012177145e10'];
+  const rolesOf = async (c: Clients, userId: string) => (await c.admin('GET', `/tenants/${c.tenantId}/users/${userId}/directoryRoles`)).body.roleTemplateIds;
+  const postUser = async (c: Clients, alias: string) => {
+    const res = await c.graph('POST', '/v1.0/users', { body: seedUser(`${alias}@contoso.test`) });
+    assert.equal(res.status, 201, res.text);
+    return res.body.id as string;
+  };
+
+  it('go to a user of the seed or one stored before; a soft-deleted user is left as it is', async () => {
+    const { live, deleted } = await withServer(undefined, async (server) => {
+      const c = await clientsFor(server.url, server.signingKey, tenant);
+      const ids = { live: await postUser(c, 'carol'), deleted: await postUser(c, 'dan') };
+      assert.equal((await c.graph('DELETE', `/v1.0/users/${ids.deleted}`)).status, 204);
+      return ids;
+    });
+    const file = await writeSeed('roles.json', {
+      tenants: [
+        {
+          id: tenant,
+          pkis: [],
+          users: [seedUser('erin@contoso.test', { id: seeded })],
+          directoryRoleAssignments: [seeded, live.toUpperCase(), deleted].map((userId) => ({ userId, roleTemplateIds: roles })),
+        },
+      ],
+    });
+    await withServer(file, async (server) => {
+      const c = await clientsFor(server.url, server.signingKey, tenant);
+      assert.deepEqual([await rolesOf(c, seeded), await rolesOf(c, live), await rolesOf(c, deleted)], [roles, roles, []]);
+      assert.equal((await c.graph('GET', `/v1.0/directory/deletedItems/${deleted}`)).status, 200, 'the deleted user stays deleted');
+      assert.equal((await c.admin('GET', `/tenants/${tenant}/snapshot`)).status, 200);
+    });
+  });
+
+  it('refuses an id that is no user of the tenant (or a user of another tenant), naming the entry, and writes nothing', async () => {
+    const fresh = '00000000-0000-4000-8000-0000000000d3';
+    const otherTenantsUser = await withServer(undefined, async (server) => postUser(await clientsFor(server.url, server.signingKey, TENANT_B), 'frank'));
+    const stray = '00000000-0000-4000-8000-0000000000d4';
+    const seedOf = (userId: string) => ({
+      tenants: [
+        { id: fresh, pkis: [{ displayName: 'Would be new' }], users: [seedUser('gina@contoso.test', { id: '00000000-0000-4000-8000-0000000000d5' })] },
+        { id: tenant, pkis: [], users: [seedUser('hank@contoso.test')], directoryRoleAssignments: [{ userId: seeded, roleTemplateIds: roles }, { userId, roleTemplateIds: roles }] },
+      ],
+    });
+    const notFound = (id: string) =>
+      new RegExp(
+        `^seed file .*: \\$\\.tenants\\[1\\]\\.directoryRoleAssignments\\[1\\]\\.userId: Resource '${id}' does not exist or one of its queried reference-property objects are not present \\(no user of the tenant has this id`,
+      );
+    await assertRefused([
+      ['roles-stray.json', seedOf(stray), notFound(stray)],
+      ['roles-other-tenant.json', seedOf(otherTenantsUser), notFound(otherTenantsUser)],
+    ]);
+    await withServer(undefined, async (server) => {
+      const c = await clientsFor(server.url, server.signingKey, fresh);
+      assert.equal(await pkiCount(c), 0, 'the valid first tenant of a bad seed was not written');
+      assert.deepEqual(await userView(c), []);
+      const t = await clientsFor(server.url, server.signingKey, tenant);
+      assert.deepEqual((await userView(t)).map((u) => u.userPrincipalName), ['carol@contoso.test', 'erin@contoso.test'], 'hank was not added');
+      assert.deepEqual(await rolesOf(t, stray), []);
+      assert.deepEqual(await rolesOf(await clientsFor(server.url, server.signingKey, TENANT_B), otherTenantsUser), []);
     });
   });
 });

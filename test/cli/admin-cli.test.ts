@@ -192,7 +192,7 @@ describe('graph-pki serve --seed', () => {
       await second.exited;
     }
     const withUsers = path.join(dir, 'seed-users.json');
-    await writeFile(withUsers, JSON.stringify({ tenants: [{ id: TENANT_A, pkis: [], users: [{ userPrincipalName: 'seeded@contoso.test' }], classicCertificateBasedAuthConfiguration: { certificateAuthorities: [{ certificate: root.pem, isRootAuthority: true }] } }] }));
+    await writeFile(withUsers, JSON.stringify({ tenants: [{ id: TENANT_A, pkis: [], users: [{ userPrincipalName: 'seeded@contoso.test', accountEnabled: true, displayName: 'Seeded', mailNickname: 'seeded', passwordProfile: { password: 'p@ss-W0rd!' } }], classicCertificateBasedAuthConfiguration: { certificateAuthorities: [{ certificate: root.pem, isRootAuthority: true }] } }] }));
     const third = await startCliServer(['--data', data, '--seed', withUsers]);
     try {
       assert.match(third.stdout(), /seed .*seed-users\.json: added 1 users and 1 classic stores; 0 users and 0 classic stores were already there\n/);

@@ -2,6 +2,7 @@
 // written; then applied by the seed service. Every problem names the file and the JSON path at fault.
 import { readFile } from 'node:fs/promises';
 import { Type } from 'typebox';
+import { PasswordProfileSchema } from '../directory/new-user-properties.ts';
 import { DocumentProblem, documentChecker } from '../json-document.ts';
 import type { SeedDocument, SeedResult, SeedService } from './seed-service.ts';
 
@@ -82,9 +83,12 @@ const SeedSchema = Type.Object(
               Type.Object(
                 {
                   id: Type.Optional(Type.String(GUID)),
-                  userPrincipalName: Type.String(),
+                  // Required, as POST /users requires them: the user service's check names what is missing
+                  // with the POST's own message, so they are optional (and nullable) here.
+                  userPrincipalName: Type.Optional(nullableString()),
                   displayName: Type.Optional(nullableString()),
-                  accountEnabled: Type.Optional(Type.Boolean()),
+                  accountEnabled: Type.Optional(Type.Unsafe<boolean | null>({ type: ['boolean', 'null'] })),
+                  passwordProfile: Type.Optional(Type.Union([PasswordProfileSchema, Type.Null()])),
                   mail: Type.Optional(nullableString()),
                   mailNickname: Type.Optional(nullableString()),
                   givenName: Type.Optional(nullableString()),

@@ -3,8 +3,9 @@
 // else by displayName within the tenant; a CA by its thumbprint within the PKI; a user by its id, else its
 // userPrincipalName; the classic store is the tenant's one configuration. What already exists, live or
 // deleted, is left exactly as it is, so running the same seed again adds nothing (and does not bring back
-// what a user deleted). Everything passes the Graph API's own checks (the services' own prepare methods);
-// the whole seed is written in one transaction or not at all.
+// what a user deleted). Everything passes the Graph API's own checks (the services' own prepare methods,
+// POST /users' required properties, a role's user being a user of the tenant); the whole seed is written
+// in one transaction or not at all.
 import type { CaRecord } from '../../store/ca-repository.ts';
 import type { PkiRecord } from '../../store/pki-repository.ts';
 import type { Repositories, Store } from '../../store/store.ts';
@@ -15,11 +16,13 @@ import { DocumentProblem, jsonPath, type PathSegment, problemAt, problemAtAsync 
 import type { PkiService } from '../trust-store/pki-service.ts';
 import { type OidcClientInput, prepareClient } from '../signin/oidc-clients.ts';
 import { checkedRoles } from '../signin/directory-roles.ts';
+import { graphErrors } from '../errors.ts';
 import type { OidcClientRecord } from '../../store/oidc-client-repository.ts';
 import type { ClassicConfigurationRecord } from '../../store/classic-store-repository.ts';
 import type { UserRecord } from '../../store/user-repository.ts';
 import type { ClassicStoreService } from '../trust-store/classic-store-service.ts';
 import type { DirectorySyncInput, UserInput, UserService } from '../directory/user-service.ts';
+import { type NewUserRequiredInput, requireNewUserProperties } from '../directory/new-user-properties.ts';
 
 export interface SeedDocument {
   readonly tenants: readonly SeedTenant[];
@@ -59,11 +62,14 @@ export interface SeedClassicCa {
   readonly deltaCertificateRevocationListUrl?: string | null | undefined;
 }
 
-/** A user as POST /users takes it (certificateUserIds flat, as in a tenant snapshot), with the synced properties. */
-export type SeedUser = Omit<UserInput, 'certificateUserIds'> &
+/**
+ * A user as POST /users takes it, required properties and all (certificateUserIds flat, as in a tenant
+ * snapshot), with the synced properties. The password is checked present and not stored, as the POST's.
+ */
+export type SeedUser = Omit<UserInput, 'certificateUserIds' | 'accountEnabled' | 'userPrincipalName'> &
+  NewUserRequiredInput &
   DirectorySyncInput & {
     readonly id?: string | undefined;
-    readonly userPrincipalName: string;
     readonly certificateUserIds?: readonly unknown[] | undefined;
   };
 
@@ -116,7 +122,14 @@ interface PreparedTenant {
   readonly classic: ClassicConfigurationRecord | undefined;
   readonly users: readonly PreparedUser[];
   readonly clients: readonly OidcClientRecord[];
-  readonly roles: readonly { userId: string; roleTemplateIds: string[] }[];
+  readonly roles: readonly PreparedRoles[];
+}
+
+/** A seed entry of directoryRoleAssignments, checked: its user id lower-cased, its roles as the admin API keeps them. */
+interface PreparedRoles {
+  readonly path: readonly PathSegment[];
+  readonly userId: string;
+  readonly roleTemplateIds: readonly string[];
 }
 
 export class SeedService {
@@ -165,7 +178,8 @@ export class SeedService {
         }
         // A client the tenant has (same id) stays as it is, like a PKI or CA already there.
         for (const client of clients) await repos.oidcClients.insert(tenantId, client);
-        for (const { userId, roleTemplateIds } of roles) await repos.directoryRoles.add(tenantId, userId, roleTemplateIds);
+        // After the users, so that an entry may name a user this seed adds.
+        for (const assignment of roles) await this.applyRoles(repos, tenantId, assignment);
         await repos.tenants.unlock(tenantId);
       }
     });
@@ -196,12 +210,11 @@ export class SeedService {
         const input: OidcClientInput = { ...client };
         return problemAt(path, () => prepareClient(input).record);
       });
-      const roles = (tenant.directoryRoleAssignments ?? []).map((assignment, j) =>
-        problemAt([...tenantPath, 'directoryRoleAssignments', j], () => ({
-          userId: assignment.userId.toLowerCase(),
-          roleTemplateIds: checkedRoles(assignment.userId, assignment.roleTemplateIds),
-        })),
-      );
+      const roles = (tenant.directoryRoleAssignments ?? []).map((assignment, j): PreparedRoles => {
+        const path: PathSegment[] = [...tenantPath, 'directoryRoleAssignments', j];
+        const roleTemplateIds = problemAt(path, () => checkedRoles(assignment.userId, assignment.roleTemplateIds));
+        return { path, userId: assignment.userId.toLowerCase(), roleTemplateIds };
+      });
       const classic = tenant.classicCertificateBasedAuthConfiguration && this.prepareClassic(tenant.classicCertificateBasedAuthConfiguration, [...tenantPath, 'classicCertificateBasedAuthConfiguration']);
       const users = this.prepareUsers(tenant.users ?? [], tenantPath);
       return { tenantId, pkis, classic, users, clients, roles };
@@ -227,16 +240,20 @@ export class SeedService {
     return { createdDateTime: graphTimestamp(now), certificateAuthorities: problemAt(path, () => this.classicStore.prepare(certificateAuthorities, now)) };
   }
 
-  /** Each user through POST /users' own checks; an id or userPrincipalName given twice is refused here. */
+  /** Each user through POST /users' own checks, required properties first; an id or userPrincipalName given twice is refused here. */
   private prepareUsers(seedUsers: readonly SeedUser[], tenantPath: readonly PathSegment[]): PreparedUser[] {
     const keys = new Map<string, string>();
     return seedUsers.map((seedUser, j) => {
       const path: PathSegment[] = [...tenantPath, 'users', j];
-      const { id, ...input } = seedUser;
-      const record = problemAt(path, () => this.users.prepareNew(input, id?.toLowerCase()));
-      if (id !== undefined) refuseRepeat(keys, `id:${record.id}`, [...path, 'id'], `the user id '${record.id}'`);
+      const record = problemAt(path, () => {
+        requireNewUserProperties(seedUser);
+        const { id, passwordProfile: _password, ...input } = seedUser;
+        return this.users.prepareNew(input, id?.toLowerCase());
+      });
+      const byId = seedUser.id !== undefined;
+      if (byId) refuseRepeat(keys, `id:${record.id}`, [...path, 'id'], `the user id '${record.id}'`);
       refuseRepeat(keys, `upn:${record.userPrincipalName.toLowerCase()}`, [...path, 'userPrincipalName'], `the userPrincipalName '${record.userPrincipalName}'`);
-      return { path, record, byId: id !== undefined };
+      return { path, record, byId };
     });
   }
 
@@ -254,6 +271,19 @@ export class SeedService {
     await problemAtAsync(user.path, () => this.users.checkUnique(repos, tenantId, record));
     await repos.users.insert(tenantId, record, this.users.entriesOf(record.certificateUserIds));
     return true;
+  }
+
+  /**
+   * Adds the roles to the user, which must be a user of the tenant (the seed's own or one stored before),
+   * as the admin API requires. A soft-deleted user is left as it is, as the seed leaves whatever a user
+   * deleted, so a seed that loaded once still loads after its user was deleted; an id that is no user of
+   * the tenant is refused, which rolls the whole seed back.
+   */
+  private async applyRoles(repos: Repositories, tenantId: string, assignment: PreparedRoles): Promise<void> {
+    if (await repos.users.holdLive(tenantId, assignment.userId)) return repos.directoryRoles.add(tenantId, assignment.userId, assignment.roleTemplateIds);
+    if (await repos.users.findById(tenantId, assignment.userId, 'deleted')) return;
+    const notFound = graphErrors.notFound(assignment.userId).message.replace(/\.$/, '');
+    throw new DocumentProblem(jsonPath([...assignment.path, 'userId']), `${notFound} (no user of the tenant has this id: give the user in the tenant's users, or create it first)`);
   }
 
   private async applyPki(repos: Repositories, tenantId: string, pki: PreparedPki): Promise<{ pkiAdded: boolean; casAdded: number }> {

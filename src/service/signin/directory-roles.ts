@@ -15,10 +15,20 @@ export class DirectoryRoleService {
     return this.store.repositories.directoryRoles.rolesOf(tenantId, userId.toLowerCase());
   }
 
-  /** Makes `roleTemplateIds` the user's roles (lower-cased, deduplicated); the ones it keeps. */
+  /**
+   * Makes `roleTemplateIds` the user's roles (lower-cased, deduplicated); the ones it keeps. Roles go only
+   * to a live user of the tenant: 404 as GET /users/{id} answers, nothing written, for an id that is no
+   * user or a soft-deleted one (Graph assigns roles to directory objects, and a deleted user is only in
+   * deletedItems). Removing every role ([]) works for any id, so roles left on an id that is no user (a
+   * database written before this check) can still be cleared.
+   */
   async assign(tenantId: string, userId: string, roleTemplateIds: readonly string[]): Promise<string[]> {
     const roles = checkedRoles(userId, roleTemplateIds);
-    await this.store.transaction((repos) => repos.directoryRoles.replace(tenantId, userId.toLowerCase(), roles));
+    const principalId = userId.toLowerCase();
+    await this.store.transaction(async (repos) => {
+      if (roles.length > 0 && !(await repos.users.holdLive(tenantId, principalId))) throw graphErrors.notFound(userId);
+      await repos.directoryRoles.replace(tenantId, principalId, roles);
+    });
     return roles;
   }
 }

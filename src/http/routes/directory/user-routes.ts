@@ -9,6 +9,7 @@ import { contextUrl } from '../../../graph/context.ts';
 import { parseCollectionOptions, parseCountOptions, parseEntityOptions, refuseUnsupportedQueryOptions, type RawQuery } from '../../../graph/query-options.ts';
 import { selectUser, USER_ENTITY, USER_TYPE } from '../../../graph/user-entity.ts';
 import type { UserInput, UserRecord, UserService } from '../../../service/directory/user-service.ts';
+import { requireNewUserProperties } from '../../../service/directory/new-user-properties.ts';
 import { graphErrors } from '../../../service/errors.ts';
 import { principalOf } from '../../auth-hook.ts';
 import { sendCollectionPage } from '../../collection-reply.ts';
@@ -64,13 +65,10 @@ export function registerUserRoutes(plain: FastifyInstance, ctx: GraphRouteContex
     refuseUnsupportedQueryOptions(request.query as RawQuery, ctx.version);
     const principal = principalOf(request);
     const body = request.body;
-    for (const property of ['accountEnabled', 'displayName', 'mailNickname', 'userPrincipalName', 'passwordProfile'] as const) {
-      if (body[property] === undefined || body[property] === null) throw graphErrors.badRequest(`A value is required for property '${property}' of resource 'User'.`);
-    }
-    if (!body.passwordProfile?.password) throw graphErrors.badRequest("A value is required for property 'passwordProfile.password' of resource 'User'.");
+    requireNewUserProperties(body);
     refuseReadOnly(body, undefined);
     if (body.authorizationInfo?.certificateUserIds && !isAllowed(principal, 'users-write-certificate-ids')) throw graphErrors.forbidden();
-    const created = await users.create(principal.tenantId, { ...inputOf(body), userPrincipalName: body.userPrincipalName as string });
+    const created = await users.create(principal.tenantId, { ...inputOf(body), userPrincipalName: body.userPrincipalName });
     reply.header('Location', `${ctx.publicBaseUrl()}/${ctx.version}${USERS_PATH}/${created.id}`);
     return sendGraphJson(reply, 201, { '@odata.context': entityContext(), ...selectUser(created, undefined) });
   });
