@@ -14,7 +14,7 @@
 // fresher CRL serves the next verification without waiting for nextUpdate or the refresh window.
 import type { CrlConfig } from '../../config.ts';
 import { FetchError, type GuardedFetcher } from '../../net/guarded-fetcher.ts';
-import { crlDetail } from '../../pki/crl-check.ts';
+import { crlDetail, unreadableCrlWhy } from '../../pki/crl-check.ts';
 import { type CrlIndex, CrlProblem, indexCrl } from '../../pki/crl.ts';
 import type { CrlDownloadProblem } from '../../pki/crl-failure.ts';
 import { ValidationFailure } from '../../pki/path-validation.ts';
@@ -350,7 +350,7 @@ export class CrlService {
     try {
       crl = indexCrl(body);
     } catch (error) {
-      if (error instanceof CrlProblem) throw new ValidationFailure('crl_invalid', `the CRL at ${url} cannot be used: ${error.message}`, depth, { kind: 'base', why: 'malformed' });
+      if (error instanceof CrlProblem) throw new ValidationFailure('crl_invalid', `the CRL at ${url} cannot be used: ${error.message}`, depth, { kind: 'base', why: unreadableCrlWhy(body) });
       throw error;
     }
     const previous = await this.store.repositories.crlCache.find(url);
