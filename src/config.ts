@@ -143,7 +143,9 @@ export interface CrlConfig {
   readonly crlCacheMemoryBytes: number;
   /**
    * Bytes of CRLs kept in the database (their DER), shared by every instance, the least recently used
-   * emptied first (its highest CRL number is kept for the replay check).
+   * emptied first (its highest CRL number is kept for the replay check). Room is made for a CRL being
+   * written twice (the write-ahead log or the replaced rows hold it once more until the checkpoint or
+   * VACUUM), so the database stays within this at its peak; a CRL larger than half of it is not stored.
    */
   readonly crlCacheDatabaseBytes: number;
   /**
@@ -167,7 +169,7 @@ export const DEFAULT_CRL_CONFIG: CrlConfig = {
   crlRefreshIntervalMs: 5 * 60_000,
   // Entra's largest CRL is 20 MB: in memory with its index ~29 MB (570,000 entries), so beside the 30 MB held
   // back for the loads' working memory room for three, two beside one being loaded; in the database (the
-  // DER) room for nine.
+  // DER, with room for the one being written twice) room for eight.
   crlCacheMemoryBytes: 128 * 1024 * 1024,
   crlCacheDatabaseBytes: 192 * 1024 * 1024,
   crlLoadsInFlight: 2,

@@ -2,7 +2,8 @@
 // the sign-in listener's TLS handshake, verifies it with the verification use case (trust store, CRLs,
 // x509 policy), binds it to a user and hands the client a one-time code; /token redeems the code (PKCE,
 // client secret) to an id token and a Graph access token, and with offline_access a refresh token, which
-// /token redeems once for new tokens and a new refresh token (rotation) while the user is still enabled.
+// /token redeems once for new tokens and a new refresh token (rotation) while the user is still enabled,
+// the tokens narrowed to a `scope` within the sign-in's when the refresh request names one.
 // Every /authorize attempt is logged.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { SigninConfig } from '../../config.ts';
@@ -58,12 +59,18 @@ export interface TokenParameters {
   readonly client_secret?: string | undefined;
   readonly code_verifier?: string | undefined;
   readonly refresh_token?: string | undefined;
+  /** On a refresh: the scopes the new tokens carry, within the grant's (RFC 6749 §6); omitted = the grant's. */
+  readonly scope?: string | undefined;
+}
+
+/** OIDC scopes and delegated Graph permissions: what a grant holds, or what one set of tokens carries. */
+interface Scopes {
+  readonly oidcScopes: readonly string[];
+  readonly graphScopes: readonly string[];
 }
 
 /** What a refresh token continues: the sign-in's scopes and methods (the user is read again at each use). */
-interface RefreshGrant {
-  readonly oidcScopes: readonly string[];
-  readonly graphScopes: readonly string[];
+interface RefreshGrant extends Scopes {
   readonly amr: readonly string[];
   readonly authTime: number;
 }
@@ -119,7 +126,7 @@ export class CertificateSignInService {
 
     const protocolProblem = this.protocolProblem(client, params);
     if (protocolProblem) return redirectError(protocolProblem);
-    const scopes = splitScopes(params.scope ?? '', client);
+    const scopes = splitScopes(params.scope ?? '', client.defaultScopes);
     if ('error' in scopes) return redirectError(scopes.error);
 
     const attempt = await this.signIn(tenantId, certificate, params.login_hint);
@@ -170,22 +177,25 @@ export class CertificateSignInService {
       if (params.client_secret === undefined) return fail(AADSTS.clientSecretMissing);
       if (!(await this.clients.secretMatches(tenantId, client.clientId, params.client_secret))) return fail(AADSTS.clientSecretInvalid(client.clientId));
     }
-    const outcome = params.grant_type === 'refresh_token' ? await this.redeemRefreshToken(tenantId, client, params.refresh_token as string) : await this.redeemCode(tenantId, client, params);
+    const outcome =
+      params.grant_type === 'refresh_token' ? await this.redeemRefreshToken(tenantId, client, params.refresh_token as string, params.scope) : await this.redeemCode(tenantId, client, params);
     if ('error' in outcome) return fail(outcome.error);
-    const { user, grant } = outcome;
+    const { user, grant, scopes } = outcome;
     const tokens = await issueOidcTokens(this.key, {
       baseUrl: context.baseUrl,
       tenantId,
       clientId: client.clientId,
       confidentialClient: !client.isPublic,
       user,
-      oidcScopes: grant.oidcScopes,
-      graphScopes: grant.graphScopes,
+      oidcScopes: scopes.oidcScopes,
+      graphScopes: scopes.graphScopes,
       amr: grant.amr,
       nonce: outcome.nonce,
       authTime: grant.authTime,
       lifetimeSeconds: this.config.tokenLifetimeSeconds,
     });
+    // The grant decides, not this request's scope: a refresh narrowed to scopes without offline_access
+    // still rotates the token (as Entra does), and the new one keeps the grant's full set.
     const refreshToken = grant.oidcScopes.includes('offline_access') ? await this.issueRefreshToken(tenantId, client.clientId, user.id, grant) : undefined;
     return { kind: 'tokens', tokens, refreshToken };
   }
@@ -203,24 +213,36 @@ export class CertificateSignInService {
       if (!params.code_verifier) return { error: AADSTS.missingParameter('code_verifier') };
       if (!PKCE_VERIFIER.test(params.code_verifier) || s256(params.code_verifier) !== grant.codeChallenge) return { error: AADSTS.pkceMismatch };
     }
-    return { user: grant.user, grant, nonce: grant.nonce ?? undefined };
+    return { user: grant.user, grant, scopes: grant, nonce: grant.nonce ?? undefined };
   }
 
   /**
    * A refresh token of this client, once: a used one (rotated), an expired one and an unknown one are
    * ExpiredOrRevokedGrant (70008), another client's InvalidGrant (70000); the user is read again, so a
    * deleted one gets 50034, a disabled one 50057, and the new tokens carry the user's current roles.
+   * A `scope` beyond the grant gets InvalidScope (70011) before the token is redeemed, so the client
+   * keeps it; within the grant, the new tokens carry that scope and the grant stays whole.
    */
-  private async redeemRefreshToken(tenantId: string, client: OidcClient, token: string): Promise<Redeemed | { readonly error: AadstsError }> {
-    const taken = await this.store.repositories.refreshTokens.take(tenantId, client.clientId, hashToken(token), Date.now());
+  private async redeemRefreshToken(tenantId: string, client: OidcClient, token: string, scope: string | undefined): Promise<Redeemed | { readonly error: AadstsError }> {
+    const tokenHash = hashToken(token);
+    const unredeemed = scope?.trim() ? await this.store.repositories.refreshTokens.findUnredeemed(tenantId, client.clientId, tokenHash) : undefined;
+    // An expired or spent token is left to take() below, which refuses it as 70008 whatever the scope.
+    if (unredeemed && unredeemed.expiresAtMs >= Date.now()) {
+      const checked = scopesWithin(JSON.parse(unredeemed.grantJson) as RefreshGrant, scope);
+      if ('error' in checked) return checked;
+    }
+    const taken = await this.store.repositories.refreshTokens.take(tenantId, client.clientId, tokenHash, Date.now());
     if (taken.state === 'another_client') return { error: AADSTS.refreshTokenInvalid };
     if (taken.state !== 'taken' || taken.expiresAtMs < Date.now()) return { error: AADSTS.codeInvalid };
     const user = await this.store.repositories.users.findById(tenantId, taken.userId);
     if (!user) return { error: AADSTS.userNotFound };
     if (!user.accountEnabled) return { error: AADSTS.userDisabled };
     const grant = JSON.parse(taken.grantJson) as RefreshGrant;
+    // The same row's grant passed the check above; derived from what take() returned all the same.
+    const scopes = scopesWithin(grant, scope);
+    if ('error' in scopes) return scopes;
     const directoryRoles = await this.roles.rolesOf(tenantId, user.id);
-    return { user: { id: user.id, userPrincipalName: user.userPrincipalName, displayName: user.displayName, directoryRoles }, grant, nonce: undefined };
+    return { user: { id: user.id, userPrincipalName: user.userPrincipalName, displayName: user.displayName, directoryRoles }, grant, scopes, nonce: undefined };
   }
 
   /** A new refresh token, stored by its hash for the configured lifetime. */
@@ -288,10 +310,11 @@ export class CertificateSignInService {
   }
 }
 
-/** What a redeemed code or refresh token grants, for whom. */
+/** What a redeemed code or refresh token grants, for whom, and the scopes of the tokens issued now. */
 interface Redeemed {
   readonly user: SignedInUser;
   readonly grant: RefreshGrant;
+  readonly scopes: Scopes;
   readonly nonce: string | undefined;
 }
 
@@ -332,8 +355,8 @@ function certificateDetails(verdict: VerificationResult): KeyValue[] {
   return details;
 }
 
-/** openid/profile/email/offline_access, and the Graph permissions asked for (`.default` = the client's default scopes). */
-function splitScopes(scope: string, client: OidcClient): { readonly oidc: string[]; readonly graph: string[] } | { readonly error: AadstsError } {
+/** openid/profile/email/offline_access, and the Graph permissions asked for (`.default` = `defaultScopes`). */
+function splitScopes(scope: string, defaultScopes: readonly string[]): { readonly oidc: string[]; readonly graph: string[] } | { readonly error: AadstsError } {
   const oidc: string[] = [];
   const graph = new Set<string>();
   for (const item of scope.split(' ').filter(Boolean)) {
@@ -343,10 +366,29 @@ function splitScopes(scope: string, client: OidcClient): { readonly oidc: string
     }
     const name = item.toLowerCase().startsWith(GRAPH_RESOURCE) ? item.slice(GRAPH_RESOURCE.length) : item;
     if (name.includes('/') || name.includes(':')) return { error: AADSTS.invalidScope(item) };
-    if (name === '.default') for (const s of client.defaultScopes) graph.add(s);
+    if (name === '.default') for (const s of defaultScopes) graph.add(s);
     else graph.add(name);
   }
   return { oidc, graph: [...graph] };
+}
+
+/**
+ * The scopes a refresh request asks for, within its grant (RFC 6749 §6: none beyond the original), or
+ * InvalidScope naming those outside it; none asked = the grant's. `.default` stands for the grant's Graph
+ * permissions (what was consented to, as Entra's `.default` is), not the client's defaults of today.
+ * Graph permission names match case-insensitively, as Entra's do, and are issued as the grant spells them.
+ */
+function scopesWithin(grant: Scopes, scope: string | undefined): Scopes | { readonly error: AadstsError } {
+  if (!scope?.trim()) return grant;
+  const asked = splitScopes(scope, grant.graphScopes);
+  if ('error' in asked) return asked;
+  const grantedGraph = new Map(grant.graphScopes.map((name) => [name.toLowerCase(), name]));
+  const notGranted = [
+    ...asked.oidc.filter((name) => !grant.oidcScopes.includes(name)),
+    ...asked.graph.filter((name) => !grantedGraph.has(name.toLowerCase())).map((name) => `${GRAPH_RESOURCE}${name}`),
+  ];
+  if (notGranted.length > 0) return { error: AADSTS.scopeNotGranted([...new Set(notGranted)]) };
+  return { oidcScopes: [...new Set(asked.oidc)], graphScopes: [...new Set(asked.graph.map((name) => grantedGraph.get(name.toLowerCase()) as string))] };
 }
 
 function errorQuery(error: AadstsError, correlationId: string): Record<string, string> {

@@ -361,11 +361,14 @@ export class CrlService {
     const newHighest = crl.crlNumber !== undefined && (highest === undefined || crl.crlNumber > highest) ? crl.crlNumber : highest;
     const repository = this.store.repositories.crlCache;
     // Room is made before the write, so the stored CRLs never add up to more than the bound (and on
-    // SQLite the pages of the emptied ones are reused instead of growing the file). A CRL larger than
-    // the whole bound is not stored: its row keeps only its CRL numbers.
+    // SQLite the pages of the emptied ones are reused instead of growing the file). Room for the CRL
+    // twice: until the write is checkpointed (SQLite's write-ahead log) or vacuumed (PostgreSQL keeps a
+    // replaced CRL's rows until then) the database holds it once more, and the bound is on the disk the
+    // cache takes at its peak, not only after. A CRL larger than half the bound is not stored: its row
+    // keeps only its CRL numbers.
     const cap = this.limits.crlCacheDatabaseBytes;
-    const fits = body.length <= cap;
-    const { evicted, totalBytes } = await repository.evictBeyond(fits ? cap - body.length : cap, url);
+    const fits = 2 * body.length <= cap;
+    const { evicted, totalBytes } = await repository.evictBeyond(fits ? cap - 2 * body.length : cap, url);
     await repository.save(
       {
         url,
