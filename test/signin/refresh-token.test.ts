@@ -5,7 +5,8 @@
 // deleted one 50034; a token past --signin-refresh-token-lifetime-seconds gets 70008; a tenant reset
 // removes them. Stored by hash: the table never holds the token. A `scope` on the refresh narrows the new
 // tokens to a subset of the grant while the rotated token keeps the whole grant; one beyond the grant is
-// invalid_scope AADSTS70011 naming it, and the token stays unspent.
+// invalid_scope AADSTS70011 naming it, and the token stays unspent. An id token comes only when the
+// refresh's scopes (the grant's, or the ones asked for) hold openid.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -172,6 +173,30 @@ describe('refresh tokens (default lifetime)', () => {
     // .default on a refresh is the grant's Graph permissions, not the client's wider defaults.
     const refreshed = await oidc.refreshTokenGrant(p.config, token, { scope: 'openid https://graph.microsoft.com/.default' });
     assert.equal(decodeJwt(refreshed.access_token).scp, 'PublicKeyInfrastructure.ReadWrite.All');
+  });
+
+  it('an id token only when the refresh’s scopes hold openid', async () => {
+    const first = await signIn(p, alice, 'alice@contoso.example', 'openid offline_access https://graph.microsoft.com/PublicKeyInfrastructure.ReadWrite.All');
+    const graphOnly = await oidc.refreshTokenGrant(p.config, first.refresh_token as string, { scope: 'https://graph.microsoft.com/PublicKeyInfrastructure.ReadWrite.All' });
+    assert.equal(graphOnly.id_token, undefined);
+    assert.equal(graphOnly.scope, 'https://graph.microsoft.com/PublicKeyInfrastructure.ReadWrite.All');
+    assert.equal(decodeJwt(graphOnly.access_token).scp, 'PublicKeyInfrastructure.ReadWrite.All');
+    // The grant keeps openid: a refresh without a scope has the id token again.
+    const whole = await oidc.refreshTokenGrant(p.config, graphOnly.refresh_token as string);
+    assert.ok(whole.id_token);
+    assert.equal(whole.claims()?.sub, first.claims()?.sub);
+  });
+
+  it('a sign-in without openid: no id token on any redemption, and openid is beyond its grant (70011)', async () => {
+    const first = await signIn(p, alice, 'alice@contoso.example', 'offline_access https://graph.microsoft.com/PublicKeyInfrastructure.ReadWrite.All');
+    assert.equal(first.id_token, undefined);
+    assert.equal(first.scope, 'offline_access https://graph.microsoft.com/PublicKeyInfrastructure.ReadWrite.All');
+    const refreshed = await oidc.refreshTokenGrant(p.config, first.refresh_token as string);
+    assert.equal(refreshed.id_token, undefined);
+    assert.equal(refreshed.scope, first.scope);
+    const refused = await refusedRefresh(p.config, refreshed.refresh_token as string, { scope: 'openid https://graph.microsoft.com/PublicKeyInfrastructure.ReadWrite.All' });
+    assert.deepEqual(refused.codes, [70011]);
+    assert.match(refused.description, /Not granted to this refresh token: 'openid'\./);
   });
 
   it('is stored by its SHA-256, never as issued', async () => {

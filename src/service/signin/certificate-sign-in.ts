@@ -1,9 +1,9 @@
 // Entra's certificate sign-in as an OIDC provider: /authorize takes the client certificate presented on
 // the sign-in listener's TLS handshake, verifies it with the verification use case (trust store, CRLs,
 // x509 policy), binds it to a user and hands the client a one-time code; /token redeems the code (PKCE,
-// client secret) to an id token and a Graph access token, and with offline_access a refresh token, which
-// /token redeems once for new tokens and a new refresh token (rotation) while the user is still enabled,
-// the tokens narrowed to a `scope` within the sign-in's when the refresh request names one.
+// client secret) to a Graph access token, an id token when the scopes hold openid, and with offline_access
+// a refresh token, which /token redeems once for new tokens and a new refresh token (rotation) while the
+// user is still enabled. A `scope` on either redemption narrows the tokens to a subset of the sign-in's.
 // Every /authorize attempt is logged.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { SigninConfig } from '../../config.ts';
@@ -59,7 +59,7 @@ export interface TokenParameters {
   readonly client_secret?: string | undefined;
   readonly code_verifier?: string | undefined;
   readonly refresh_token?: string | undefined;
-  /** On a refresh: the scopes the new tokens carry, within the grant's (RFC 6749 §6); omitted = the grant's. */
+  /** The scopes the tokens carry, within the code's or refresh token's grant (RFC 6749 §6); omitted = the grant's. */
   readonly scope?: string | undefined;
 }
 
@@ -200,20 +200,28 @@ export class CertificateSignInService {
     return { kind: 'tokens', tokens, refreshToken };
   }
 
-  /** The code's grant, once (PKCE, redirect URI and client checked), or the error. */
+  /**
+   * The code's grant, once (client, redirect URI and PKCE checked), or the error. A `scope` beyond the
+   * grant gets InvalidScope (70011) before the code is spent, so the client may redeem it again with a
+   * narrower one; within the grant, the tokens carry that scope (Entra's extension: the redemption names
+   * the resource and scopes it wants, entra-docs v2-oauth2-auth-code-flow).
+   */
   private async redeemCode(tenantId: string, client: OidcClient, params: TokenParameters): Promise<Redeemed | { readonly error: AadstsError }> {
-    const taken = await this.store.repositories.authorizationCodes.take(tenantId, hashToken(params.code as string), Date.now());
+    const codeHash = hashToken(params.code as string);
+    const codes = this.store.repositories.authorizationCodes;
+    // Only a redemption that would otherwise succeed learns that its scope is refused.
+    const beyond = await scopeBeyondGrant<CodeGrant>(params.scope, 'authorization code', () => codes.findUnredeemed(tenantId, codeHash), (grant) => !codeRefusal(grant, client, params));
+    if (beyond) return { error: beyond };
+    const taken = await codes.take(tenantId, codeHash, Date.now());
     if (taken.state === 'redeemed') return { error: AADSTS.codeRedeemed };
     if (taken.state === 'unknown') return { error: AADSTS.codeInvalid };
     if (taken.expiresAtMs < Date.now()) return { error: AADSTS.codeInvalid };
     const grant = JSON.parse(taken.grantJson) as CodeGrant;
-    if (grant.clientId !== client.clientId) return { error: AADSTS.codeInvalid };
-    if (grant.redirectUri !== params.redirect_uri) return { error: AADSTS.redirectMismatch(client.clientId) };
-    if (grant.codeChallenge !== null) {
-      if (!params.code_verifier) return { error: AADSTS.missingParameter('code_verifier') };
-      if (!PKCE_VERIFIER.test(params.code_verifier) || s256(params.code_verifier) !== grant.codeChallenge) return { error: AADSTS.pkceMismatch };
-    }
-    return { user: grant.user, grant, scopes: grant, nonce: grant.nonce ?? undefined };
+    const refused = codeRefusal(grant, client, params);
+    if (refused) return { error: refused };
+    const scopes = scopesWithin(grant, params.scope, 'authorization code');
+    if ('error' in scopes) return scopes;
+    return { user: grant.user, grant, scopes, nonce: grant.nonce ?? undefined };
   }
 
   /**
@@ -225,13 +233,10 @@ export class CertificateSignInService {
    */
   private async redeemRefreshToken(tenantId: string, client: OidcClient, token: string, scope: string | undefined): Promise<Redeemed | { readonly error: AadstsError }> {
     const tokenHash = hashToken(token);
-    const unredeemed = scope?.trim() ? await this.store.repositories.refreshTokens.findUnredeemed(tenantId, client.clientId, tokenHash) : undefined;
-    // An expired or spent token is left to take() below, which refuses it as 70008 whatever the scope.
-    if (unredeemed && unredeemed.expiresAtMs >= Date.now()) {
-      const checked = scopesWithin(JSON.parse(unredeemed.grantJson) as RefreshGrant, scope);
-      if ('error' in checked) return checked;
-    }
-    const taken = await this.store.repositories.refreshTokens.take(tenantId, client.clientId, tokenHash, Date.now());
+    const refreshTokens = this.store.repositories.refreshTokens;
+    const beyond = await scopeBeyondGrant<RefreshGrant>(scope, 'refresh token', () => refreshTokens.findUnredeemed(tenantId, client.clientId, tokenHash));
+    if (beyond) return { error: beyond };
+    const taken = await refreshTokens.take(tenantId, client.clientId, tokenHash, Date.now());
     if (taken.state === 'another_client') return { error: AADSTS.refreshTokenInvalid };
     if (taken.state !== 'taken' || taken.expiresAtMs < Date.now()) return { error: AADSTS.codeInvalid };
     const user = await this.store.repositories.users.findById(tenantId, taken.userId);
@@ -239,7 +244,7 @@ export class CertificateSignInService {
     if (!user.accountEnabled) return { error: AADSTS.userDisabled };
     const grant = JSON.parse(taken.grantJson) as RefreshGrant;
     // The same row's grant passed the check above; derived from what take() returned all the same.
-    const scopes = scopesWithin(grant, scope);
+    const scopes = scopesWithin(grant, scope, 'refresh token');
     if ('error' in scopes) return scopes;
     const directoryRoles = await this.roles.rolesOf(tenantId, user.id);
     return { user: { id: user.id, userPrincipalName: user.userPrincipalName, displayName: user.displayName, directoryRoles }, grant, scopes, nonce: undefined };
@@ -372,13 +377,47 @@ function splitScopes(scope: string, defaultScopes: readonly string[]): { readonl
   return { oidc, graph: [...graph] };
 }
 
+/** Why a code may not be redeemed by this request (another client's, another redirect URI, PKCE), or undefined. */
+function codeRefusal(grant: CodeGrant, client: OidcClient, params: TokenParameters): AadstsError | undefined {
+  if (grant.clientId !== client.clientId) return AADSTS.codeInvalid;
+  if (grant.redirectUri !== params.redirect_uri) return AADSTS.redirectMismatch(client.clientId);
+  if (grant.codeChallenge === null) return undefined;
+  if (!params.code_verifier) return AADSTS.missingParameter('code_verifier');
+  if (!PKCE_VERIFIER.test(params.code_verifier) || s256(params.code_verifier) !== grant.codeChallenge) return AADSTS.pkceMismatch;
+  return undefined;
+}
+
 /**
- * The scopes a refresh request asks for, within its grant (RFC 6749 §6: none beyond the original), or
- * InvalidScope naming those outside it; none asked = the grant's. `.default` stands for the grant's Graph
- * permissions (what was consented to, as Entra's `.default` is), not the client's defaults of today.
- * Graph permission names match case-insensitively, as Entra's do, and are issued as the grant spells them.
+ * InvalidScope for a `scope` beyond the grant of an unspent code or refresh token, read (`unredeemed`)
+ * without spending it, so the client keeps it and may retry with a narrower scope. A row that is gone,
+ * spent or expired, or one this request may not redeem anyway (`redeemable`), is left to take(), which
+ * refuses it as it would without a scope.
  */
-function scopesWithin(grant: Scopes, scope: string | undefined): Scopes | { readonly error: AadstsError } {
+async function scopeBeyondGrant<G extends Scopes>(
+  scope: string | undefined,
+  grantedTo: GrantHolder,
+  unredeemed: () => Promise<{ readonly grantJson: string; readonly expiresAtMs: number } | undefined>,
+  redeemable: (grant: G) => boolean = () => true,
+): Promise<AadstsError | undefined> {
+  if (!scope?.trim()) return undefined;
+  const row = await unredeemed();
+  if (!row || row.expiresAtMs < Date.now()) return undefined;
+  const grant = JSON.parse(row.grantJson) as G;
+  if (!redeemable(grant)) return undefined;
+  const checked = scopesWithin(grant, scope, grantedTo);
+  return 'error' in checked ? checked.error : undefined;
+}
+
+type GrantHolder = Parameters<typeof AADSTS.scopeNotGranted>[1];
+
+/**
+ * The scopes a code redemption or refresh asks for, within its grant (RFC 6749 §6: none beyond the
+ * original), or InvalidScope naming those outside it; none asked = the grant's. `.default` stands for the
+ * grant's Graph permissions (what was consented to, as Entra's `.default` is), not the client's defaults
+ * of today. Graph permission names match case-insensitively, as Entra's do, and are issued as the grant
+ * spells them.
+ */
+function scopesWithin(grant: Scopes, scope: string | undefined, grantedTo: GrantHolder): Scopes | { readonly error: AadstsError } {
   if (!scope?.trim()) return grant;
   const asked = splitScopes(scope, grant.graphScopes);
   if ('error' in asked) return asked;
@@ -387,7 +426,7 @@ function scopesWithin(grant: Scopes, scope: string | undefined): Scopes | { read
     ...asked.oidc.filter((name) => !grant.oidcScopes.includes(name)),
     ...asked.graph.filter((name) => !grantedGraph.has(name.toLowerCase())).map((name) => `${GRAPH_RESOURCE}${name}`),
   ];
-  if (notGranted.length > 0) return { error: AADSTS.scopeNotGranted([...new Set(notGranted)]) };
+  if (notGranted.length > 0) return { error: AADSTS.scopeNotGranted([...new Set(notGranted)], grantedTo) };
   return { oidcScopes: [...new Set(asked.oidc)], graphScopes: [...new Set(asked.graph.map((name) => grantedGraph.get(name.toLowerCase()) as string))] };
 }
 
