@@ -10,7 +10,8 @@
 //   is reported, not judged: it includes garbage V8 has not collected yet.
 // - database: SQLite, the size on disk of graph-pki.db plus its -wal file after the run minus before;
 //   PostgreSQL, pg_total_relation_size of crl_cache and crl_cache_chunk (heap, TOAST, indexes) after
-//   minus before; at most --crl-cache-database-bytes. The peak during the run (sampled) is reported.
+//   minus before; at most --crl-cache-database-bytes, after the run and at its peak during it (sampled
+//   every 100 ms): a CRL being written is held once more until the checkpoint or VACUUM after it.
 // Before issue 13's bound the same run took RSS from 288 to 1,172 MB and the database from 78 to 857 MB.
 //
 // The file server runs in this process; the 20 MB CRL (bench/verify.ts's bigCrl, ~570 000 entries) is
@@ -203,6 +204,9 @@ async function main(): Promise<number> {
   const mb = (bytes: number) => (bytes / MB).toFixed(0);
   const rssGrowth = rssIdle - rssBefore;
   const diskGrowth = diskAfter - diskBefore;
+  // Judged at its peak (sampled every 100 ms, and after): the database holds a CRL being written once
+  // more until its checkpoint or VACUUM, and the cap covers that too.
+  const diskPeakGrowth = diskPeak - diskBefore;
   const under = (ok: boolean) => (ok ? 'UNDER' : 'OVER');
   const where = databaseUrl ? 'database tables (pg_total_relation_size)' : 'database + WAL on disk';
   process.stdout.write(
@@ -210,7 +214,7 @@ async function main(): Promise<number> {
       table([
         ['', 'before MB', 'peak MB', 'after MB', 'after 15 s idle MB', 'growth MB', 'bound MB', 'verdict'],
         ['server RSS', mb(rssBefore), mb(rssPeak), mb(rssAfter), mb(rssIdle), mb(rssGrowth), mb(memoryCap), under(rssGrowth <= memoryCap)],
-        [where, mb(diskBefore), mb(diskPeak), mb(diskAfter), '', mb(diskGrowth), mb(databaseCap), under(diskGrowth <= databaseCap)],
+        [where, mb(diskBefore), mb(diskPeak), mb(diskAfter), '', `${mb(diskGrowth)} (peak ${mb(diskPeakGrowth)})`, mb(databaseCap), under(diskPeakGrowth <= databaseCap)],
       ]) +
       (databaseUrl ? '' : `\n(of the database growth, the -wal file is ${mb(walAfter)} MB)\n`) +
       `\nWhere the RSS is (resident KB of /proc/<pid>/smaps), before → after 15 s idle, MB:\n` +
@@ -226,9 +230,9 @@ async function main(): Promise<number> {
     `CRL bytes held in memory ≤ memory cap: ${pass(memoryHeld <= memoryCap)} (${mb(memoryHeld)} of ${mb(memoryCap)} MB); ` +
       `RSS growth (after 15 s idle − before) ≤ memory cap: ${pass(rssGrowth <= memoryCap)} (${mb(rssGrowth)} of ${mb(memoryCap)} MB; ` +
       `peak − before ${mb(rssPeak - rssBefore)} MB, not judged); ` +
-      `${where} growth ≤ database cap: ${pass(diskGrowth <= databaseCap)}\n`,
+      `${where} growth, at its peak too, ≤ database cap: ${pass(diskPeakGrowth <= databaseCap)} (${mb(diskPeakGrowth)} of ${mb(databaseCap)} MB)\n`,
   );
-  return memoryHeld <= memoryCap && rssGrowth <= memoryCap && diskGrowth <= databaseCap ? 0 : 2;
+  return memoryHeld <= memoryCap && rssGrowth <= memoryCap && diskPeakGrowth <= databaseCap ? 0 : 2;
 }
 
 runMain('crl-cache', main);

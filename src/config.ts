@@ -136,14 +136,16 @@ export interface CrlConfig {
    * Bytes of indexed CRLs kept in memory (the DER plus its index) and of CRL loads in progress (each
    * reserves its DER plus index and indexing scratch before its body is held), the least recently used
    * dropped first; a CRL larger than this is used but not kept. 0 keeps none (each lookup reads the
-   * database). It bounds the process's growth from CRLs: part of it (crlLoadsInFlight × 3/4 of the
+   * database). It bounds the process's growth from CRLs: part of it (crlLoadsInFlight × 7/8 of the
    * largest CRL loaded so far) is held back for the working memory loads leave behind (SQLite's and the
    * drivers' buffers, malloc's free lists, V8's heap pages), measured with bench/crl-cache.ts.
    */
   readonly crlCacheMemoryBytes: number;
   /**
    * Bytes of CRLs kept in the database (their DER), shared by every instance, the least recently used
-   * emptied first (its highest CRL number is kept for the replay check).
+   * emptied first (its highest CRL number is kept for the replay check). Room is made for a CRL being
+   * written twice (the write-ahead log or the replaced rows hold it once more until the checkpoint or
+   * VACUUM), so the database stays within this at its peak; a CRL larger than half of it is not stored.
    */
   readonly crlCacheDatabaseBytes: number;
   /**
@@ -165,9 +167,9 @@ export const DEFAULT_CRL_CONFIG: CrlConfig = {
   crlDownloadTimeoutMs: 10_000,
   crlRefreshAheadMs: 30 * 60_000,
   crlRefreshIntervalMs: 5 * 60_000,
-  // Entra's largest CRL is 20 MB: in memory with its index ~29 MB (570,000 entries), so beside the 30 MB held
+  // Entra's largest CRL is 20 MB: in memory with its index ~29 MB (570,000 entries), so beside the 35 MB held
   // back for the loads' working memory room for three, two beside one being loaded; in the database (the
-  // DER) room for nine.
+  // DER, with room for the one being written twice) room for eight.
   crlCacheMemoryBytes: 128 * 1024 * 1024,
   crlCacheDatabaseBytes: 192 * 1024 * 1024,
   crlLoadsInFlight: 2,

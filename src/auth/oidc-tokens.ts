@@ -1,5 +1,6 @@
 // The tokens a certificate sign-in redeems to, signed with the server's local key (served in the JWKS):
-// a v2.0 id token for the client and a v1.0-format access token for Microsoft Graph, the format Entra
+// a v2.0 id token for the client (only when `openid` is among the scopes, as Entra issues it) and a
+// v1.0-format access token for Microsoft Graph, the format Entra
 // issues for Graph (its accessTokenAcceptedVersion is null = v1). Claims as spec cba-setup-and-signin.md §7
 // lists them; where Microsoft documents nothing for CBA (amr, acr) the choice is ours and README says so.
 import { createHash, randomUUID } from 'node:crypto';
@@ -37,7 +38,8 @@ export interface OidcTokenRequest {
 }
 
 export interface IssuedTokens {
-  readonly idToken: string;
+  /** Only with the `openid` scope (entra-docs v2-oauth2-auth-code-flow: "Only provided if `openid` scope was requested"). */
+  readonly idToken: string | undefined;
   readonly accessToken: string;
   readonly expiresIn: number;
   readonly scope: string;
@@ -85,6 +87,8 @@ export async function issueOidcTokens(key: SigningKey, request: OidcTokenRequest
     .setExpirationTime(exp)
     .sign(key.privateKey);
 
+  const scope = [...request.oidcScopes, ...request.graphScopes.map((s) => `https://graph.microsoft.com/${s}`)].join(' ');
+  if (!request.oidcScopes.includes('openid')) return { idToken: undefined, accessToken, expiresIn: request.lifetimeSeconds, scope };
   const profile = request.oidcScopes.includes('profile');
   const idToken = await new SignJWT({
     oid: user.id,
@@ -105,7 +109,7 @@ export async function issueOidcTokens(key: SigningKey, request: OidcTokenRequest
     .setExpirationTime(exp)
     .sign(key.privateKey);
 
-  return { idToken, accessToken, expiresIn: request.lifetimeSeconds, scope: [...request.oidcScopes, ...request.graphScopes.map((s) => `https://graph.microsoft.com/${s}`)].join(' ') };
+  return { idToken, accessToken, expiresIn: request.lifetimeSeconds, scope };
 }
 
 /** Entra's `sub` is pairwise: the same user has a different subject per application. */

@@ -196,7 +196,7 @@ export function serveCommand(): Command {
       envOption('--crl-timeout-ms <ms>', 'time allowed for one CRL download, including its wait for a load slot').default(DEFAULT_CRL_CONFIG.crlDownloadTimeoutMs).argParser(parseInteger(100, 600_000)),
     )
     .addOption(
-      envOption('--crl-cache-memory-bytes <n>', 'bytes of memory for CRLs: those kept (least recently used out first; 0 = none), those being loaded, and the working memory loads leave behind (--crl-loads-in-flight × 3/4 of the largest CRL loaded)')
+      envOption('--crl-cache-memory-bytes <n>', 'bytes of memory for CRLs: those kept (least recently used out first; 0 = none), those being loaded, and the working memory loads leave behind (--crl-loads-in-flight × 7/8 of the largest CRL loaded)')
         .default(DEFAULT_CRL_CONFIG.crlCacheMemoryBytes)
         .argParser(parseInteger(0, 64 * 1024 * 1024 * 1024)),
     )

@@ -240,7 +240,7 @@ const SCHEMAS: Record<string, Schema> = {
         crlNumber: { type: 'string', nullable: true, description: 'Decimal.' },
         thisUpdate: { type: 'string', nullable: true, format: 'date-time' },
         nextUpdate: { type: 'string', nullable: true, format: 'date-time' },
-        why: { type: 'string', nullable: true, description: 'For crl_invalid: why the CRL could not be used (signer, authority_key_identifier, expired, …).' },
+        why: { type: 'string', nullable: true, description: 'For crl_invalid: why the CRL could not be used (signer, authority_key_identifier, expired, malformed: not ASN.1 DER, not_a_valid_crl: DER but no usable CRL, …).' },
       },
       additionalProperties: false,
     },

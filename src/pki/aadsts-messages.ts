@@ -108,8 +108,8 @@ export interface CrlMessageFacts {
 /**
  * A CRL that could not be used, by why (CrlInvalidWhy; null when unknown), at time `at`: 2205015 for a
  * CRL not signed by its CA (Entra's words when the AKI is not the CA's SKI, ours otherwise, `message`
- * saying what failed), 500172 in our words for a CRL out of its validity, 2205011 for one that could not
- * be read, else 500174. Missing facts read 'unknown' ('none' for a missing NextUpdate).
+ * saying what failed), 500172 in our words for a CRL out of its validity, 2205011 for a body that is not
+ * ASN.1 DER, else 500174 (Entra's "Unable to construct valid CRL": DER but no usable CRL, and the rest). Missing facts read 'unknown' ('none' for a missing NextUpdate).
  */
 export function crlInvalidError(why: CrlInvalidWhy | null, crl: CrlMessageFacts, at: Date, message: string): AadstsError {
   switch (why) {
@@ -129,7 +129,10 @@ export function crlInvalidError(why: CrlInvalidWhy | null, crl: CrlMessageFacts,
       });
     case 'malformed':
       return aadstsError(2205011);
+    case 'not_a_valid_crl':
+      return aadstsError(500174);
     default:
+      // A critical extension not understood, out of scope, a delta for another base, a replay, or not known.
       return aadstsError(500174);
   }
 }

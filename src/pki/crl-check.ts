@@ -6,6 +6,7 @@
 // store, where each CA has one CRL URL; crl-revocation.ts does the full §6.3 for given CRLs. No I/O.
 import { type Certificate, EXT, KEY_USAGE, nameTextOf } from './certificate.ts';
 import { type CrlIndex, type EntryIssuerFilter, serialKey } from './crl.ts';
+import { isOneSequence } from './der.ts';
 import type { CrlFailureDetail, CrlInvalidWhy } from './crl-failure.ts';
 import {
   ALL_REASONS,
@@ -72,6 +73,15 @@ export function crlDetail(crl: CrlIndex, kind: 'base' | 'delta', why?: CrlInvali
   };
 }
 
+/**
+ * Why a body indexCrl refused cannot be used: 'malformed' when it is not ASN.1 DER at all (PEM text, an
+ * HTML page), 'not_a_valid_crl' when it is DER but not a CRL that can be used. The CRL health encoding
+ * check tells them apart the same way (crl-health-checks.ts).
+ */
+export function unreadableCrlWhy(body: Buffer): CrlInvalidWhy {
+  return isOneSequence(body) ? 'not_a_valid_crl' : 'malformed';
+}
+
 function invalid(crl: CrlIndex, kind: 'base' | 'delta', why: CrlInvalidWhy, message: string, depth: number): ValidationFailure {
   return new ValidationFailure('crl_invalid', message, depth, crlDetail(crl, kind, why));
 }
@@ -114,10 +124,10 @@ export function signatureVerifiesWith(crl: CrlIndex, signer: Certificate, policy
 export function checkCrlFields(crl: CrlIndex, at: Date, depth: number, kind: 'base' | 'delta', context: string): void {
   const fail = (why: CrlInvalidWhy, message: string) => invalid(crl, kind, why, `${context} ${message}`, depth);
   if (crl.unknownCriticalExtensions.length > 0) throw fail('critical_extension', `has critical extensions that are not understood: ${crl.unknownCriticalExtensions.join(', ')}`);
-  if (crl.crlNumber === undefined) throw fail('malformed', 'has no CRL number');
-  if (crl.crlNumberCritical) throw fail('malformed', 'marks its CRL number critical, which RFC 5280 forbids');
+  if (crl.crlNumber === undefined) throw fail('not_a_valid_crl', 'has no CRL number');
+  if (crl.crlNumberCritical) throw fail('not_a_valid_crl', 'marks its CRL number critical, which RFC 5280 forbids');
   if (crl.thisUpdate > at) throw fail('not_yet_valid', `is not valid before ${crl.thisUpdate.toISOString()}`);
-  if (crl.nextUpdate === undefined) throw fail('malformed', 'has no nextUpdate');
+  if (crl.nextUpdate === undefined) throw fail('not_a_valid_crl', 'has no nextUpdate');
   if (crl.nextUpdate < at) throw fail('expired', `expired on ${crl.nextUpdate.toISOString()}`);
 }
 
@@ -143,14 +153,14 @@ export function distributionPointsOf(certificate: Certificate, depth?: number): 
 
 const idpCache = new WeakMap<CrlIndex, IssuingDistributionPoint | null>();
 
-/** The CRL's issuingDistributionPoint, decoded; crl_invalid (malformed) when it cannot be. */
+/** The CRL's issuingDistributionPoint, decoded; crl_invalid (not_a_valid_crl) when it cannot be. */
 export function issuingDistributionPointOf(crl: CrlIndex, kind: 'base' | 'delta', depth: number): IssuingDistributionPoint | undefined {
   let idp = idpCache.get(crl);
   if (idp === undefined) {
     try {
       idp = crl.issuingDistributionPoint ? parseIssuingDistributionPoint(crl.issuingDistributionPoint) : null;
     } catch (error) {
-      throw invalid(crl, kind, 'malformed', `the CRL of '${nameTextOf(crl.issuer)}' has a malformed issuingDistributionPoint: ${(error as Error).message}`, depth);
+      throw invalid(crl, kind, 'not_a_valid_crl', `the CRL of '${nameTextOf(crl.issuer)}' has a malformed issuingDistributionPoint: ${(error as Error).message}`, depth);
     }
     idpCache.set(crl, idp);
   }

@@ -11,7 +11,11 @@ export type CrlInvalidWhy =
   | 'scope'
   | 'delta_base_mismatch'
   | 'number_regressed'
-  | 'malformed';
+  // Not ASN.1 DER at all (PEM text, an HTML page): Entra's AADSTS2205011.
+  | 'malformed'
+  // DER, but not a CRL that can be used: another structure, no CRL number or nextUpdate, a critical CRL
+  // number, an undecodable issuingDistributionPoint, what we do not implement (v1): Entra's AADSTS500174.
+  | 'not_a_valid_crl';
 
 export interface CrlFailureDetail {
   /** Whether the CRL at fault (or the one that lists the certificate) is a base or a delta CRL. */

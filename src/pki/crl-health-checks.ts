@@ -7,7 +7,7 @@ import { type Certificate, nameTextOf } from './certificate.ts';
 import { checkSignedBy } from './crl-check.ts';
 import { type CrlIndex, CrlProblem, crlDerFromPem, indexCrl } from './crl.ts';
 import { namesIssuersCrl } from './crl-url-assignment.ts';
-import { readTlv } from './der.ts';
+import { isOneSequence } from './der.ts';
 import { sameName } from './distribution-points.ts';
 import { looksLikePem } from './encoding.ts';
 import type { CrlDownloadProblem } from './crl-failure.ts';
@@ -110,22 +110,12 @@ function readCrl(body: Buffer): { check: HealthCheck; crl: CrlIndex | undefined 
     }
     return { check: check('encoding', 'fail', `the CRL is PEM text (-----BEGIN …); Entra reads DER only${why}`, aadstsError(2205011)), crl };
   }
-  if (!isAsn1(body)) return { check: check('encoding', 'fail', `not ASN.1 DER (starts with ${JSON.stringify(body.subarray(0, 16).toString('latin1'))})`, aadstsError(2205011)), crl: undefined };
+  if (!isOneSequence(body)) return { check: check('encoding', 'fail', `not ASN.1 DER (starts with ${JSON.stringify(body.subarray(0, 16).toString('latin1'))})`, aadstsError(2205011)), crl: undefined };
   try {
     return { check: check('encoding', 'pass', 'DER'), crl: indexCrl(body) };
   } catch (error) {
     if (!(error instanceof CrlProblem)) throw error;
     return { check: check('encoding', 'fail', `DER, but not a CRL that can be used: ${error.message}`, aadstsError(500174)), crl: undefined };
-  }
-}
-
-/** One complete TLV (a SEQUENCE) spanning the whole body. */
-function isAsn1(body: Buffer): boolean {
-  try {
-    const outer = readTlv(body, 0);
-    return outer.tag === 0x30 && outer.end === body.length;
-  } catch {
-    return false;
   }
 }
 

@@ -40,6 +40,16 @@ export function expectTlv(bytes: Uint8Array, offset: number, tag: number, what: 
   return tlv;
 }
 
+/** Whether the bytes are one complete SEQUENCE TLV and nothing else: ASN.1 DER on the outside at least. */
+export function isOneSequence(bytes: Uint8Array): boolean {
+  try {
+    const outer = readTlv(bytes, 0);
+    return outer.tag === DER_TAG.sequence && outer.end === bytes.length;
+  } catch {
+    return false;
+  }
+}
+
 /** The children of a constructed TLV, in order. */
 export function* children(bytes: Uint8Array, parent: Tlv): Generator<Tlv> {
   let offset = parent.valueStart;

@@ -16,6 +16,22 @@ export class AuthorizationCodeRepository {
       .execute();
   }
 
+  /**
+   * The grant of the tenant's unredeemed code, leaving it unredeemed: a redemption the grant refuses (a
+   * scope beyond it) is turned away before take() spends the code. A row's grant never changes, so what
+   * this read returns is what a later take() of the same code returns.
+   */
+  async findUnredeemed(tenantId: string, codeHash: string): Promise<{ readonly grantJson: string; readonly expiresAtMs: number } | undefined> {
+    const row = await this.db
+      .selectFrom('authorization_code')
+      .select(['grant_json', 'expires_at_ms'])
+      .where('code_hash', '=', codeHash)
+      .where('tenant_id', '=', tenantId)
+      .where('redeemed_at_ms', 'is', null)
+      .executeTakeFirst();
+    return row && { grantJson: row.grant_json, expiresAtMs: Number(row.expires_at_ms) };
+  }
+
   /** Marks the tenant's code redeemed and returns what it grants; or says it was redeemed before, or is unknown here. */
   async take(tenantId: string, codeHash: string, nowMs: number): Promise<TakenCode> {
     const row = await this.db

@@ -35,6 +35,23 @@ export class RefreshTokenRepository {
       .execute();
   }
 
+  /**
+   * The grant of the tenant's unredeemed token of this client, leaving it unredeemed: a request the
+   * grant refuses (a scope beyond it) is turned away before take() spends the token. A row's grant never
+   * changes, so what this read returns is what a later take() of the same token returns.
+   */
+  async findUnredeemed(tenantId: string, clientId: string, tokenHash: string): Promise<{ readonly grantJson: string; readonly expiresAtMs: number } | undefined> {
+    const row = await this.db
+      .selectFrom('refresh_token')
+      .select(['grant_json', 'expires_at_ms'])
+      .where('token_hash', '=', tokenHash)
+      .where('tenant_id', '=', tenantId)
+      .where('client_id', '=', clientId)
+      .where('redeemed_at_ms', 'is', null)
+      .executeTakeFirst();
+    return row && { grantJson: row.grant_json, expiresAtMs: Number(row.expires_at_ms) };
+  }
+
   /** Marks the tenant's token of this client redeemed and returns what it grants; else why not. */
   async take(tenantId: string, clientId: string, tokenHash: string, nowMs: number): Promise<TakenRefreshToken> {
     const row = await this.db

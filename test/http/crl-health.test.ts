@@ -1,8 +1,9 @@
 // GET /graph-pki/v1/crlHealth and POST /graph-pki/v1/crlHealth/refresh against CRLs generated here and
 // served by a local file server: healthy, expiring soon, expired, PEM, signed by another CA, the CA's own
 // CDP as its URL, over the (lowered) size limit, slower than the (lowered) time limit, unreachable, an
-// error status, a delta older than its base; each with its status, check and AADSTS code. Every message
-// has its placeholders filled and is, word for word, what a sign-in with a certificate of the CA gets.
+// error status, a delta older than its base, not ASN.1 (an HTML page), ASN.1 that is no CRL, a CRL
+// without a CRL number or nextUpdate; each with its status, check and AADSTS code. Every message has its
+// placeholders filled and is, word for word, what a sign-in with a certificate of the CA gets.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -86,6 +87,10 @@ before(async () => {
   await addCa('unreachable', { base: closedPortUrl });
   await addCa('missing', { base: url('/missing.crl') });
   const withDelta = await addCa('delta', { base: url('/base.crl'), delta: url('/delta.crl') });
+  await addCa('html', { base: url('/html.crl') });
+  await addCa('notcrl', { base: url('/notcrl.crl') });
+  const unnumbered = await addCa('unnumbered', { base: url('/unnumbered.crl') });
+  const endless = await addCa('endless', { base: url('/endless.crl') });
   await addCa('none');
 
   files.set('/healthy.crl', { body: (await createCrl({ issuer: healthy, crlNumber: 12, revoked: [{ serialNumber: '0a' }, { serialNumber: '0b' }] })).der });
@@ -98,6 +103,11 @@ before(async () => {
   files.set('/big.crl', { body: (await createCrl({ issuer: big, revoked: many })).der });
   files.set('/slow.crl', { body: (await createCrl({ issuer: slow })).der, delayMs: TIMEOUT_MS + 2000 });
   files.set('/base.crl', { body: (await createCrl({ issuer: withDelta, crlNumber: 10 })).der });
+  files.set('/html.crl', { body: Buffer.from('<html><body>Moved</body></html>') });
+  // DER (SEQUENCE { INTEGER 10 }), but no CRL.
+  files.set('/notcrl.crl', { body: Buffer.from('300302010a', 'hex') });
+  files.set('/unnumbered.crl', { body: (await createCrl({ issuer: unnumbered, crlNumber: null })).der });
+  files.set('/endless.crl', { body: (await createCrl({ issuer: endless, nextUpdate: null })).der });
   files.set('/delta.crl', { body: (await createCrl({ issuer: withDelta, crlNumber: 8, deltaBaseCrlNumber: 6 })).der });
 
   const res = await t.request('GET', HEALTH);
@@ -111,7 +121,7 @@ after(async () => {
 
 describe('GET /graph-pki/v1/crlHealth', () => {
   it('one entry per configured CRL URL (base and delta), and notConfigured for CAs without one', () => {
-    assert.equal(entries.length, 14);
+    assert.equal(entries.length, 18);
     assert.equal(entryOf('root').status, 'notConfigured');
     assert.equal(entryOf('none').status, 'notConfigured');
     assert.equal(entryOf('none').url, null);
@@ -149,6 +159,13 @@ describe('GET /graph-pki/v1/crlHealth', () => {
   it('PEM-encoded: failing encoding, AADSTS2205011', () => {
     assert.deepEqual(summary(entryOf('pem')), { status: 'failing', failed: ['encoding=AADSTS2205011'], signIn: 'AADSTS2205011' });
     assert.equal(checkOf(entryOf('pem'), 'signature').result, 'pass');
+  });
+
+  it('not ASN.1 at all: failing encoding, AADSTS2205011; DER but no usable CRL (no CRL, no CRL number, no nextUpdate): AADSTS500174', () => {
+    assert.deepEqual(summary(entryOf('html')), { status: 'failing', failed: ['encoding=AADSTS2205011'], signIn: 'AADSTS2205011' });
+    assert.deepEqual(summary(entryOf('notcrl')), { status: 'failing', failed: ['encoding=AADSTS500174'], signIn: 'AADSTS500174' });
+    assert.deepEqual(summary(entryOf('unnumbered')), { status: 'failing', failed: ['crlNumber=AADSTS500174'], signIn: 'AADSTS500174' });
+    assert.deepEqual(summary(entryOf('endless')), { status: 'failing', failed: ['validity=AADSTS500174'], signIn: 'AADSTS500174' });
   });
 
   it('signed by another CA: failing signature, AADSTS2205015', () => {
@@ -194,15 +211,17 @@ describe('GET /graph-pki/v1/crlHealth', () => {
   it('each failing CRL gives the code and message a sign-in with a certificate of its CA gets (verify API)', async () => {
     // Certificate sign-in is off in a new tenant: the sign-in outcome would be 130501 before any certificate error.
     await setX509Policy(t, { state: 'enabled' });
-    const names = ['expired', 'pem', 'other', 'owncdp', 'big', 'slow', 'unreachable', 'missing'];
+    const names = ['expired', 'pem', 'other', 'owncdp', 'big', 'slow', 'unreachable', 'missing', 'html', 'notcrl', 'unnumbered', 'endless'];
     // One after the other: verifications at once would wait for a CRL load slot (500179), another cause.
     const results: Array<{ name: string; signIn: { code: string; message: string } }> = [];
+    const whys = new Map<string, string>();
     for (const name of names) {
       const leaf = await createLeaf({ subject: `CN=User of ${name}, O=graph-pki tests`, issuer: testCas.get(name) as TestCert, extendedKeyUsage: ['1.3.6.1.5.5.7.3.2'] });
       const res = await t.request('POST', '/graph-pki/v1/verify', { body: { certificate: leaf.base64 } });
       assert.equal(res.status, 200, res.text);
       assert.ok(res.body.signIn.error, `${name}: ${res.text}`);
       results.push({ name, signIn: res.body.signIn.error });
+      whys.set(name, res.body.failure?.why);
     }
     // The current time in the message is the time of each judgement.
     const timeless = (message: string) => message.replace(/Current time: '[^']*'/, "Current time: '…'");
@@ -211,6 +230,11 @@ describe('GET /graph-pki/v1/crlHealth', () => {
       assert.deepEqual([impact.errorCode, timeless(impact.message)], [signIn.code, timeless(signIn.message)], name);
       assert.doesNotMatch(signIn.message, /[{}]/);
     }
+    // What the verdict says of the CRL: not ASN.1 DER (2205011), or DER but no CRL that can be used (500174).
+    assert.deepEqual(
+      ['pem', 'html', 'notcrl', 'unnumbered', 'endless'].map((name) => whys.get(name)),
+      ['malformed', 'malformed', 'not_a_valid_crl', 'not_a_valid_crl', 'not_a_valid_crl'],
+    );
     assert.match(entryOf('expired').signInImpact.message, new RegExp(`^Certificate Revocation List \\(CRL\\) '${files.url}/expired\\.crl' issued by 'CN=Health expired CA, O=graph-pki tests' is not valid\\.`));
     assert.match(entryOf('missing').signInImpact.message, /Invalid status code NotFound from/);
     assert.match(entryOf('big').signInImpact.message, new RegExp(`from '${files.url}/big\\.crl' .*\\(${MAX_BYTES} bytes\\)\\. Please contact your administrator\\.$`));

@@ -54,14 +54,15 @@ describe('the CRL detail of a failure', async () => {
     assert.equal(failure.crl?.crlNumber, '51');
   });
 
-  it('crl_invalid says why: signer, expired, not yet valid, malformed (no nextUpdate)', async () => {
+  it('crl_invalid says why: signer, expired, not yet valid, not_a_valid_crl (no nextUpdate, no CRL number)', async () => {
     const impostor = await createCa({ subject: 'CN=crl-check CA, O=graph-pki tests' });
     const cases: Array<[TestCrl, string]> = [
       [await createCrl({ issuer: impostor, authorityKeyIdentifier: false }), 'signature'],
       [await createCrl({ issuer: impostor }), 'authority_key_identifier'],
       [await createCrl({ issuer: ca, thisUpdate: new Date(Date.now() - 9 * DAY), nextUpdate: new Date(Date.now() - DAY) }), 'expired'],
       [await createCrl({ issuer: ca, thisUpdate: new Date(Date.now() + DAY) }), 'not_yet_valid'],
-      [await createCrl({ issuer: ca, nextUpdate: null }), 'malformed'],
+      [await createCrl({ issuer: ca, nextUpdate: null }), 'not_a_valid_crl'],
+      [await createCrl({ issuer: ca, crlNumber: null }), 'not_a_valid_crl'],
     ];
     for (const [crl, why] of cases) {
       const failure = failureOf(check(crl));

@@ -2,6 +2,8 @@
 // certificate presented over real TLS (Node's TLS client): discovery, authorize with PKCE, nonce and
 // login_hint, code redemption; the id token checked against the JWKS; the access token used on the
 // server's own Graph API with the user's directory roles; then each binding failure with its AADSTS code.
+// The id token only with `openid`; a `scope` on the redemption narrows the tokens within the code's grant,
+// and one beyond it is invalid_scope AADSTS70011 that leaves the code redeemable.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
@@ -158,6 +160,65 @@ describe('a bound user signs in', () => {
     const details = Object.fromEntries(latest.authenticationProcessingDetails.map((d: { key: string; value: string }) => [d.key, d.value]));
     assert.equal(details['User certificate binding'], 'Certificate: PrincipalName; user attribute: userPrincipalName; Rank: 1');
     assert.equal(details['Certificate revocation list'], `${files.url}/int1.crl (CRL number 1)`);
+  });
+});
+
+/** The OAuth error openid-client's code grant throws: its status, `error`, AADSTS codes and description. */
+async function refusedRedemption(location: URL, verifier: string, state: string, parameters: Record<string, string>) {
+  try {
+    await oidc.authorizationCodeGrant(config, location, { pkceCodeVerifier: verifier, expectedState: state }, parameters);
+  } catch (error) {
+    assert.ok(error instanceof oidc.ResponseBodyError, String(error));
+    return { status: error.status, error: error.error, codes: error.cause.error_codes, description: String(error.cause.error_description) };
+  }
+  assert.fail('the code was redeemed');
+}
+
+describe('the id token and the scopes of a redemption', () => {
+  it('without openid: an access token and no id token; the response’s scope says so', async () => {
+    const { location, verifier, state } = await authorize(alice, { scope: `profile ${GRAPH_SCOPE}` });
+    const tokens = await oidc.authorizationCodeGrant(config, location, { pkceCodeVerifier: verifier, expectedState: state });
+    assert.equal(tokens.id_token, undefined);
+    assert.equal(tokens.scope, `profile ${GRAPH_SCOPE}`);
+    assert.equal(decodeJwt(tokens.access_token).scp, 'PublicKeyInfrastructure.ReadWrite.All');
+    const created = await t.request('POST', `/beta${PKI_PATH}`, { token: tokens.access_token, body: { displayName: 'Made without openid' } });
+    assert.equal(created.status, 201, created.text);
+  });
+
+  it('a scope within the code’s grant: the tokens carry that subset, an id token only if it holds openid', async () => {
+    const asked = await authorize(alice, { scope: `openid profile ${GRAPH_SCOPE} https://graph.microsoft.com/AuditLog.Read.All` });
+    // Graph permission names match case-insensitively and come back as the grant spells them.
+    const narrowed = await oidc.authorizationCodeGrant(config, asked.location, { pkceCodeVerifier: asked.verifier, expectedState: asked.state, expectedNonce: asked.nonce }, { scope: 'openid https://graph.microsoft.com/publickeyinfrastructure.readwrite.all' });
+    assert.equal(narrowed.scope, `openid ${GRAPH_SCOPE}`);
+    assert.equal(decodeJwt(narrowed.access_token).scp, 'PublicKeyInfrastructure.ReadWrite.All');
+    assert.equal(narrowed.claims()?.preferred_username, undefined, 'profile was not asked for');
+    assert.equal(narrowed.claims()?.nonce, asked.nonce);
+    const graphOnly = await authorize(alice);
+    const withoutOpenid = await oidc.authorizationCodeGrant(config, graphOnly.location, { pkceCodeVerifier: graphOnly.verifier, expectedState: graphOnly.state }, { scope: GRAPH_SCOPE });
+    assert.equal(withoutOpenid.id_token, undefined);
+    assert.equal(withoutOpenid.scope, GRAPH_SCOPE);
+  });
+
+  it('a scope beyond the code’s grant: 400 invalid_scope AADSTS70011 naming it, and the code is not spent', async () => {
+    const { location, verifier, state, nonce } = await authorize(alice, { scope: `openid ${GRAPH_SCOPE}` });
+    const beyond = await refusedRedemption(location, verifier, state, { scope: `openid profile offline_access https://graph.microsoft.com/User.Read ${GRAPH_SCOPE}` });
+    assert.equal(beyond.status, 400);
+    assert.equal(beyond.error, 'invalid_scope');
+    assert.deepEqual(beyond.codes, [70011]);
+    assert.match(beyond.description, /^AADSTS70011: .*Not granted to this authorization code: 'profile', 'offline_access', 'https:\/\/graph\.microsoft\.com\/User\.Read'\./);
+    const foreign = await refusedRedemption(location, verifier, state, { scope: 'openid api://contoso.example/files.read' });
+    assert.deepEqual(foreign.codes, [70011]);
+    // The refused redemptions left the code to its holder: .default is the code's Graph permissions.
+    const tokens = await oidc.authorizationCodeGrant(config, location, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce }, { scope: 'openid https://graph.microsoft.com/.default' });
+    assert.equal(tokens.scope, `openid ${GRAPH_SCOPE}`);
+    assert.equal(tokens.refresh_token, undefined);
+    assert.ok(tokens.id_token);
+  });
+
+  it('a wrong verifier with a scope beyond the grant: the verifier’s error (501481), not the scope’s', async () => {
+    const { location, state } = await authorize(alice, { scope: `openid ${GRAPH_SCOPE}` });
+    const refused = await refusedRedemption(location, oidc.randomPKCECodeVerifier(), state, { scope: 'openid profile' });
+    assert.deepEqual(refused.codes, [501481]);
   });
 });
 

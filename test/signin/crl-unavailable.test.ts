@@ -2,14 +2,15 @@
 // certificate presented over real TLS: the issuing CA's CRL URL points at a loopback server that answers
 // 404, then at one that never answers. The client gets the OAuth error with Entra's code (500173
 // "Invalid status code NotFound", spec §6; 2205012 for a download over the time limit), its placeholders
-// filled, and the sign-in log records the attempt with that code, message and CRL URL.
+// filled, and the sign-in log records the attempt with that code, message and CRL URL. Then CRLs that can
+// be had but not used: DER without a nextUpdate gets CRL health's 500174, an HTML page 2205011.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { PERMISSION_AUDIT_LOG_READ, PERMISSION_DIRECTORY_READ_ALL } from '../../src/auth/permissions.ts';
 import { DEFAULT_CRL_CONFIG, DEFAULT_SIGNIN_CONFIG } from '../../src/config.ts';
 import { DEV_CLIENT_ID } from '../../src/service/signin/oidc-clients.ts';
-import { createCa, createLeaf, type TestCert, x509 } from '../helpers/certs.ts';
+import { createCa, createCrl, createLeaf, type TestCert, x509 } from '../helpers/certs.ts';
 import { type FileServer, startFileServer } from '../helpers/file-server.ts';
 import { assertNoPlaceholder, type ClientCertificate, clientCertificate, listenerCa, setX509Policy, signinRequest, trustingFetch } from '../helpers/signin-client.ts';
 import { PKI_PATH, startTestServer, TENANT_A, type TestServer } from '../helpers/test-server.ts';
@@ -34,6 +35,8 @@ async function caWithCrlAt(crlPath: string, pkiId: string): Promise<TestCert> {
 
 let gone: TestCert;
 let stalled: TestCert;
+let endless: TestCert;
+let html: TestCert;
 
 before(async () => {
   t = await startTestServer({ allowPrivateFetch: true, signin: { ...DEFAULT_SIGNIN_CONFIG, port: 0 }, crl: { ...DEFAULT_CRL_CONFIG, crlDownloadTimeoutMs: TIMEOUT_MS } });
@@ -46,6 +49,10 @@ before(async () => {
   assert.equal(pki.status, 201, pki.text);
   gone = await caWithCrlAt('/gone.crl', pki.body.id);
   stalled = await caWithCrlAt('/stalled.crl', pki.body.id);
+  endless = await caWithCrlAt('/endless.crl', pki.body.id);
+  files.set('/endless.crl', { body: (await createCrl({ issuer: endless, nextUpdate: null })).der });
+  html = await caWithCrlAt('/html.crl', pki.body.id);
+  files.set('/html.crl', { body: Buffer.from('<html><body>Moved</body></html>') });
   await t.server.users.create(TENANT_A, { userPrincipalName: 'alice@contoso.example', displayName: 'Alice', accountEnabled: true });
   auditToken = await t.token({ appRoles: [PERMISSION_AUDIT_LOG_READ, PERMISSION_DIRECTORY_READ_ALL] });
   config = await oidc.discovery(new URL(`${signinUrl}/${TENANT_A}/v2.0`), DEV_CLIENT_ID, undefined, oidc.None(), { [oidc.customFetch]: trustingFetch(ca) });
@@ -126,5 +133,23 @@ describe('the CRL distribution point never answers', () => {
     const { entry } = await latestLogEntry();
     assert.equal(entry.status.errorCode, 2205012);
     assert.equal(entry.status.failureReason, message);
+  });
+});
+
+describe('the CRL can be had but not used', () => {
+  it('DER without a nextUpdate: AADSTS500174, as CRL health says, in the OIDC error and the log', async () => {
+    const message = 'Unable to construct valid Certificate Revocation List (CRL) from response.';
+    const error = await signInError(await clientCertificate(await leafOf(endless)));
+    assert.ok((error.error_description ?? '').startsWith(`AADSTS500174: ${message}\r\n`), error.error_description);
+    const { entry } = await latestLogEntry();
+    assert.equal(entry.status.errorCode, 500174);
+    assert.equal(entry.status.failureReason, message);
+    assert.match(entry.status.additionalDetails, /has no nextUpdate/);
+  });
+
+  it('not ASN.1 at all (an HTML page): AADSTS2205011', async () => {
+    const error = await signInError(await clientCertificate(await leafOf(html)));
+    assert.match(error.error_description ?? '', /^AADSTS2205011: The downloaded Certificate Revocation List \(CRL\) is not in a valid ASN\.1 encoding format\./);
+    assert.equal((await latestLogEntry()).entry.status.errorCode, 2205011);
   });
 });

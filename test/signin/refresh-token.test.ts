@@ -3,7 +3,10 @@
 // refresh token (rotation), the old one then refused (invalid_grant AADSTS70008 ExpiredOrRevokedGrant);
 // another client's attempt is refused (70000) and leaves the token usable; a disabled user gets 50057, a
 // deleted one 50034; a token past --signin-refresh-token-lifetime-seconds gets 70008; a tenant reset
-// removes them. Stored by hash: the table never holds the token.
+// removes them. Stored by hash: the table never holds the token. A `scope` on the refresh narrows the new
+// tokens to a subset of the grant while the rotated token keeps the whole grant; one beyond the grant is
+// invalid_scope AADSTS70011 naming it, and the token stays unspent. An id token comes only when the
+// refresh's scopes (the grant's, or the ones asked for) hold openid.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -88,13 +91,13 @@ async function signIn(p: Provider, certificate: ClientCertificate, upn: string, 
   return oidc.authorizationCodeGrant(p.config, new URL(response.headers.location as string), { pkceCodeVerifier: verifier, expectedState: state });
 }
 
-/** The OAuth error openid-client's refresh grant throws: its `error` and AADSTS codes. */
-async function refusedRefresh(config: oidc.Configuration, refreshToken: string): Promise<{ error: string; codes: unknown; description: string }> {
+/** The OAuth error openid-client's refresh grant throws: its status, `error` and AADSTS codes. */
+async function refusedRefresh(config: oidc.Configuration, refreshToken: string, parameters?: Record<string, string>): Promise<{ status: number; error: string; codes: unknown; description: string }> {
   try {
-    await oidc.refreshTokenGrant(config, refreshToken);
+    await oidc.refreshTokenGrant(config, refreshToken, parameters);
   } catch (error) {
     assert.ok(error instanceof oidc.ResponseBodyError, String(error));
-    return { error: error.error, codes: error.cause.error_codes, description: String(error.cause.error_description) };
+    return { status: error.status, error: error.error, codes: error.cause.error_codes, description: String(error.cause.error_description) };
   }
   assert.fail('the refresh token was redeemed');
 }
@@ -132,6 +135,68 @@ describe('refresh tokens (default lifetime)', () => {
     // The rotated one works, once.
     const again = await oidc.refreshTokenGrant(p.config, refreshed.refresh_token as string);
     assert.ok(again.refresh_token);
+  });
+
+  it('scope on a refresh: the tokens carry that subset, the rotated token keeps the whole grant', async () => {
+    const first = await signIn(p, alice, 'alice@contoso.example');
+    // Graph permission names match case-insensitively and come back as the grant spells them.
+    const narrowed = await oidc.refreshTokenGrant(p.config, first.refresh_token as string, { scope: 'openid https://graph.microsoft.com/policy.readwrite.authenticationmethod' });
+    assert.equal(narrowed.scope, 'openid https://graph.microsoft.com/Policy.ReadWrite.AuthenticationMethod');
+    assert.equal(decodeJwt(narrowed.access_token).scp, 'Policy.ReadWrite.AuthenticationMethod');
+    assert.equal(narrowed.claims()?.preferred_username, undefined, 'profile was not asked for');
+    // offline_access was not asked for either; the grant has it, so the token still rotates (as Entra does).
+    assert.equal(typeof narrowed.refresh_token, 'string');
+    const whole = await oidc.refreshTokenGrant(p.config, narrowed.refresh_token as string);
+    assert.equal(whole.scope, first.scope);
+    assert.equal(decodeJwt(whole.access_token).scp, decodeJwt(first.access_token).scp);
+    assert.equal(whole.claims()?.preferred_username, 'alice@contoso.example');
+    // Asking for the whole set again is within the grant too.
+    const again = await oidc.refreshTokenGrant(p.config, whole.refresh_token as string, { scope: 'openid profile offline_access https://graph.microsoft.com/.default' });
+    assert.equal(again.scope, first.scope);
+    // A spent token with a scope within its grant is still 70008.
+    assert.deepEqual((await refusedRefresh(p.config, narrowed.refresh_token as string, { scope: 'openid' })).codes, [70008]);
+  });
+
+  it('a scope beyond the grant: 400 invalid_scope AADSTS70011 naming it, and the token is not spent', async () => {
+    const tokens = await signIn(p, alice, 'alice@contoso.example', 'openid offline_access https://graph.microsoft.com/PublicKeyInfrastructure.ReadWrite.All');
+    const token = tokens.refresh_token as string;
+    const beyond = await refusedRefresh(p.config, token, { scope: 'openid profile https://graph.microsoft.com/User.Read https://graph.microsoft.com/PublicKeyInfrastructure.ReadWrite.All' });
+    assert.equal(beyond.status, 400);
+    assert.equal(beyond.error, 'invalid_scope');
+    assert.deepEqual(beyond.codes, [70011]);
+    assert.match(beyond.description, /^AADSTS70011: .*Not granted to this refresh token: 'profile', 'https:\/\/graph\.microsoft\.com\/User\.Read'\./);
+    const foreign = await refusedRefresh(p.config, token, { scope: 'openid api://contoso.example/files.read' });
+    assert.equal(foreign.error, 'invalid_scope');
+    assert.deepEqual(foreign.codes, [70011]);
+    const stored = await p.t.server.store.repositories.refreshTokens.findUnredeemed(TENANT_A, DEV_CLIENT_ID, sha256(token));
+    assert.ok(stored, 'the refused requests left the token unredeemed');
+    // .default on a refresh is the grant's Graph permissions, not the client's wider defaults.
+    const refreshed = await oidc.refreshTokenGrant(p.config, token, { scope: 'openid https://graph.microsoft.com/.default' });
+    assert.equal(decodeJwt(refreshed.access_token).scp, 'PublicKeyInfrastructure.ReadWrite.All');
+  });
+
+  it('an id token only when the refresh’s scopes hold openid', async () => {
+    const first = await signIn(p, alice, 'alice@contoso.example', 'openid offline_access https://graph.microsoft.com/PublicKeyInfrastructure.ReadWrite.All');
+    const graphOnly = await oidc.refreshTokenGrant(p.config, first.refresh_token as string, { scope: 'https://graph.microsoft.com/PublicKeyInfrastructure.ReadWrite.All' });
+    assert.equal(graphOnly.id_token, undefined);
+    assert.equal(graphOnly.scope, 'https://graph.microsoft.com/PublicKeyInfrastructure.ReadWrite.All');
+    assert.equal(decodeJwt(graphOnly.access_token).scp, 'PublicKeyInfrastructure.ReadWrite.All');
+    // The grant keeps openid: a refresh without a scope has the id token again.
+    const whole = await oidc.refreshTokenGrant(p.config, graphOnly.refresh_token as string);
+    assert.ok(whole.id_token);
+    assert.equal(whole.claims()?.sub, first.claims()?.sub);
+  });
+
+  it('a sign-in without openid: no id token on any redemption, and openid is beyond its grant (70011)', async () => {
+    const first = await signIn(p, alice, 'alice@contoso.example', 'offline_access https://graph.microsoft.com/PublicKeyInfrastructure.ReadWrite.All');
+    assert.equal(first.id_token, undefined);
+    assert.equal(first.scope, 'offline_access https://graph.microsoft.com/PublicKeyInfrastructure.ReadWrite.All');
+    const refreshed = await oidc.refreshTokenGrant(p.config, first.refresh_token as string);
+    assert.equal(refreshed.id_token, undefined);
+    assert.equal(refreshed.scope, first.scope);
+    const refused = await refusedRefresh(p.config, refreshed.refresh_token as string, { scope: 'openid https://graph.microsoft.com/PublicKeyInfrastructure.ReadWrite.All' });
+    assert.deepEqual(refused.codes, [70011]);
+    assert.match(refused.description, /Not granted to this refresh token: 'openid'\./);
   });
 
   it('is stored by its SHA-256, never as issued', async () => {
@@ -196,5 +261,13 @@ describe('refresh token lifetime (--signin-refresh-token-lifetime-seconds)', () 
     const expired = await refusedRefresh(p.config, tokens.refresh_token as string);
     assert.equal(expired.error, 'invalid_grant');
     assert.deepEqual(expired.codes, [70008]);
+  });
+
+  it('asking beyond the grant: 70011 while the token lives, 70008 once it is past its lifetime', async () => {
+    const bob = await p.certificateFor('bob@contoso.example');
+    const tokens = await signIn(p, bob, 'bob@contoso.example', 'openid offline_access');
+    assert.deepEqual((await refusedRefresh(p.config, tokens.refresh_token as string, { scope: 'openid profile' })).codes, [70011]);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    assert.deepEqual((await refusedRefresh(p.config, tokens.refresh_token as string, { scope: 'openid profile' })).codes, [70008]);
   });
 });

@@ -106,7 +106,7 @@ describe('the messages, filled', () => {
       { kind: 'busy', url: 'u' },
       { kind: 'unreachable', url: 'u', why: 'w' },
     ] as const;
-    const whys = ['signer', 'authority_key_identifier', 'signature', 'expired', 'not_yet_valid', 'malformed', 'scope', null];
+    const whys = ['signer', 'authority_key_identifier', 'signature', 'expired', 'not_yet_valid', 'malformed', 'not_a_valid_crl', 'scope', null];
     const reasons = ['untrusted_root', 'revoked', 'expired', 'not_yet_valid', 'crl_unavailable', 'crl_invalid', 'bad_signature'] as const;
     let seen = 0;
     for (const reason of reasons) {

@@ -36,5 +36,9 @@ export const AADSTS = {
   tenantNotFound: (tenant: string) => aadsts(90002, 'invalid_request', `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`),
   unsupportedGrantType: (grant: string) => aadsts(70003, 'unsupported_grant_type', `The app requested an unsupported grant type '${grant}'.`),
   invalidScope: (scope: string) => aadsts(70011, 'invalid_scope', `The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid: '${scope}'.`),
+  // A code redemption or refresh asking for more than its grant (RFC 6749 §6; entra-docs v2-oauth2-auth-code-flow:
+  // the original request's scopes or a subset of them).
+  scopeNotGranted: (scopes: readonly string[], grantedTo: 'authorization code' | 'refresh token') =>
+    aadsts(70011, 'invalid_scope', `The provided value for the input parameter 'scope' is not valid. Not granted to this ${grantedTo}: ${scopes.map((name) => `'${name}'`).join(', ')}. A token request may ask for the original sign-in's scopes or fewer; more need a new authorization request.`),
   unsupportedResponseType: (type: string) => aadsts(700054, 'unsupported_response_type', `response_type '${type}' is not enabled for the application.`),
 } as const;

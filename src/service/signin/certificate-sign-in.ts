@@ -1,8 +1,9 @@
 // Entra's certificate sign-in as an OIDC provider: /authorize takes the client certificate presented on
 // the sign-in listener's TLS handshake, verifies it with the verification use case (trust store, CRLs,
 // x509 policy), binds it to a user and hands the client a one-time code; /token redeems the code (PKCE,
-// client secret) to an id token and a Graph access token, and with offline_access a refresh token, which
-// /token redeems once for new tokens and a new refresh token (rotation) while the user is still enabled.
+// client secret) to a Graph access token, an id token when the scopes hold openid, and with offline_access
+// a refresh token, which /token redeems once for new tokens and a new refresh token (rotation) while the
+// user is still enabled. A `scope` on either redemption narrows the tokens to a subset of the sign-in's.
 // Every /authorize attempt is logged.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { SigninConfig } from '../../config.ts';
@@ -58,12 +59,18 @@ export interface TokenParameters {
   readonly client_secret?: string | undefined;
   readonly code_verifier?: string | undefined;
   readonly refresh_token?: string | undefined;
+  /** The scopes the tokens carry, within the code's or refresh token's grant (RFC 6749 §6); omitted = the grant's. */
+  readonly scope?: string | undefined;
+}
+
+/** OIDC scopes and delegated Graph permissions: what a grant holds, or what one set of tokens carries. */
+interface Scopes {
+  readonly oidcScopes: readonly string[];
+  readonly graphScopes: readonly string[];
 }
 
 /** What a refresh token continues: the sign-in's scopes and methods (the user is read again at each use). */
-interface RefreshGrant {
-  readonly oidcScopes: readonly string[];
-  readonly graphScopes: readonly string[];
+interface RefreshGrant extends Scopes {
   readonly amr: readonly string[];
   readonly authTime: number;
 }
@@ -119,7 +126,7 @@ export class CertificateSignInService {
 
     const protocolProblem = this.protocolProblem(client, params);
     if (protocolProblem) return redirectError(protocolProblem);
-    const scopes = splitScopes(params.scope ?? '', client);
+    const scopes = splitScopes(params.scope ?? '', client.defaultScopes);
     if ('error' in scopes) return redirectError(scopes.error);
 
     const attempt = await this.signIn(tenantId, certificate, params.login_hint);
@@ -170,57 +177,77 @@ export class CertificateSignInService {
       if (params.client_secret === undefined) return fail(AADSTS.clientSecretMissing);
       if (!(await this.clients.secretMatches(tenantId, client.clientId, params.client_secret))) return fail(AADSTS.clientSecretInvalid(client.clientId));
     }
-    const outcome = params.grant_type === 'refresh_token' ? await this.redeemRefreshToken(tenantId, client, params.refresh_token as string) : await this.redeemCode(tenantId, client, params);
+    const outcome =
+      params.grant_type === 'refresh_token' ? await this.redeemRefreshToken(tenantId, client, params.refresh_token as string, params.scope) : await this.redeemCode(tenantId, client, params);
     if ('error' in outcome) return fail(outcome.error);
-    const { user, grant } = outcome;
+    const { user, grant, scopes } = outcome;
     const tokens = await issueOidcTokens(this.key, {
       baseUrl: context.baseUrl,
       tenantId,
       clientId: client.clientId,
       confidentialClient: !client.isPublic,
       user,
-      oidcScopes: grant.oidcScopes,
-      graphScopes: grant.graphScopes,
+      oidcScopes: scopes.oidcScopes,
+      graphScopes: scopes.graphScopes,
       amr: grant.amr,
       nonce: outcome.nonce,
       authTime: grant.authTime,
       lifetimeSeconds: this.config.tokenLifetimeSeconds,
     });
+    // The grant decides, not this request's scope: a refresh narrowed to scopes without offline_access
+    // still rotates the token (as Entra does), and the new one keeps the grant's full set.
     const refreshToken = grant.oidcScopes.includes('offline_access') ? await this.issueRefreshToken(tenantId, client.clientId, user.id, grant) : undefined;
     return { kind: 'tokens', tokens, refreshToken };
   }
 
-  /** The code's grant, once (PKCE, redirect URI and client checked), or the error. */
+  /**
+   * The code's grant, once (client, redirect URI and PKCE checked), or the error. A `scope` beyond the
+   * grant gets InvalidScope (70011) before the code is spent, so the client may redeem it again with a
+   * narrower one; within the grant, the tokens carry that scope (Entra's extension: the redemption names
+   * the resource and scopes it wants, entra-docs v2-oauth2-auth-code-flow).
+   */
   private async redeemCode(tenantId: string, client: OidcClient, params: TokenParameters): Promise<Redeemed | { readonly error: AadstsError }> {
-    const taken = await this.store.repositories.authorizationCodes.take(tenantId, hashToken(params.code as string), Date.now());
+    const codeHash = hashToken(params.code as string);
+    const codes = this.store.repositories.authorizationCodes;
+    // Only a redemption that would otherwise succeed learns that its scope is refused.
+    const beyond = await scopeBeyondGrant<CodeGrant>(params.scope, 'authorization code', () => codes.findUnredeemed(tenantId, codeHash), (grant) => !codeRefusal(grant, client, params));
+    if (beyond) return { error: beyond };
+    const taken = await codes.take(tenantId, codeHash, Date.now());
     if (taken.state === 'redeemed') return { error: AADSTS.codeRedeemed };
     if (taken.state === 'unknown') return { error: AADSTS.codeInvalid };
     if (taken.expiresAtMs < Date.now()) return { error: AADSTS.codeInvalid };
     const grant = JSON.parse(taken.grantJson) as CodeGrant;
-    if (grant.clientId !== client.clientId) return { error: AADSTS.codeInvalid };
-    if (grant.redirectUri !== params.redirect_uri) return { error: AADSTS.redirectMismatch(client.clientId) };
-    if (grant.codeChallenge !== null) {
-      if (!params.code_verifier) return { error: AADSTS.missingParameter('code_verifier') };
-      if (!PKCE_VERIFIER.test(params.code_verifier) || s256(params.code_verifier) !== grant.codeChallenge) return { error: AADSTS.pkceMismatch };
-    }
-    return { user: grant.user, grant, nonce: grant.nonce ?? undefined };
+    const refused = codeRefusal(grant, client, params);
+    if (refused) return { error: refused };
+    const scopes = scopesWithin(grant, params.scope, 'authorization code');
+    if ('error' in scopes) return scopes;
+    return { user: grant.user, grant, scopes, nonce: grant.nonce ?? undefined };
   }
 
   /**
    * A refresh token of this client, once: a used one (rotated), an expired one and an unknown one are
    * ExpiredOrRevokedGrant (70008), another client's InvalidGrant (70000); the user is read again, so a
    * deleted one gets 50034, a disabled one 50057, and the new tokens carry the user's current roles.
+   * A `scope` beyond the grant gets InvalidScope (70011) before the token is redeemed, so the client
+   * keeps it; within the grant, the new tokens carry that scope and the grant stays whole.
    */
-  private async redeemRefreshToken(tenantId: string, client: OidcClient, token: string): Promise<Redeemed | { readonly error: AadstsError }> {
-    const taken = await this.store.repositories.refreshTokens.take(tenantId, client.clientId, hashToken(token), Date.now());
+  private async redeemRefreshToken(tenantId: string, client: OidcClient, token: string, scope: string | undefined): Promise<Redeemed | { readonly error: AadstsError }> {
+    const tokenHash = hashToken(token);
+    const refreshTokens = this.store.repositories.refreshTokens;
+    const beyond = await scopeBeyondGrant<RefreshGrant>(scope, 'refresh token', () => refreshTokens.findUnredeemed(tenantId, client.clientId, tokenHash));
+    if (beyond) return { error: beyond };
+    const taken = await refreshTokens.take(tenantId, client.clientId, tokenHash, Date.now());
     if (taken.state === 'another_client') return { error: AADSTS.refreshTokenInvalid };
     if (taken.state !== 'taken' || taken.expiresAtMs < Date.now()) return { error: AADSTS.codeInvalid };
     const user = await this.store.repositories.users.findById(tenantId, taken.userId);
     if (!user) return { error: AADSTS.userNotFound };
     if (!user.accountEnabled) return { error: AADSTS.userDisabled };
     const grant = JSON.parse(taken.grantJson) as RefreshGrant;
+    // The same row's grant passed the check above; derived from what take() returned all the same.
+    const scopes = scopesWithin(grant, scope, 'refresh token');
+    if ('error' in scopes) return scopes;
     const directoryRoles = await this.roles.rolesOf(tenantId, user.id);
-    return { user: { id: user.id, userPrincipalName: user.userPrincipalName, displayName: user.displayName, directoryRoles }, grant, nonce: undefined };
+    return { user: { id: user.id, userPrincipalName: user.userPrincipalName, displayName: user.displayName, directoryRoles }, grant, scopes, nonce: undefined };
   }
 
   /** A new refresh token, stored by its hash for the configured lifetime. */
@@ -288,10 +315,11 @@ export class CertificateSignInService {
   }
 }
 
-/** What a redeemed code or refresh token grants, for whom. */
+/** What a redeemed code or refresh token grants, for whom, and the scopes of the tokens issued now. */
 interface Redeemed {
   readonly user: SignedInUser;
   readonly grant: RefreshGrant;
+  readonly scopes: Scopes;
   readonly nonce: string | undefined;
 }
 
@@ -332,8 +360,8 @@ function certificateDetails(verdict: VerificationResult): KeyValue[] {
   return details;
 }
 
-/** openid/profile/email/offline_access, and the Graph permissions asked for (`.default` = the client's default scopes). */
-function splitScopes(scope: string, client: OidcClient): { readonly oidc: string[]; readonly graph: string[] } | { readonly error: AadstsError } {
+/** openid/profile/email/offline_access, and the Graph permissions asked for (`.default` = `defaultScopes`). */
+function splitScopes(scope: string, defaultScopes: readonly string[]): { readonly oidc: string[]; readonly graph: string[] } | { readonly error: AadstsError } {
   const oidc: string[] = [];
   const graph = new Set<string>();
   for (const item of scope.split(' ').filter(Boolean)) {
@@ -343,10 +371,63 @@ function splitScopes(scope: string, client: OidcClient): { readonly oidc: string
     }
     const name = item.toLowerCase().startsWith(GRAPH_RESOURCE) ? item.slice(GRAPH_RESOURCE.length) : item;
     if (name.includes('/') || name.includes(':')) return { error: AADSTS.invalidScope(item) };
-    if (name === '.default') for (const s of client.defaultScopes) graph.add(s);
+    if (name === '.default') for (const s of defaultScopes) graph.add(s);
     else graph.add(name);
   }
   return { oidc, graph: [...graph] };
+}
+
+/** Why a code may not be redeemed by this request (another client's, another redirect URI, PKCE), or undefined. */
+function codeRefusal(grant: CodeGrant, client: OidcClient, params: TokenParameters): AadstsError | undefined {
+  if (grant.clientId !== client.clientId) return AADSTS.codeInvalid;
+  if (grant.redirectUri !== params.redirect_uri) return AADSTS.redirectMismatch(client.clientId);
+  if (grant.codeChallenge === null) return undefined;
+  if (!params.code_verifier) return AADSTS.missingParameter('code_verifier');
+  if (!PKCE_VERIFIER.test(params.code_verifier) || s256(params.code_verifier) !== grant.codeChallenge) return AADSTS.pkceMismatch;
+  return undefined;
+}
+
+/**
+ * InvalidScope for a `scope` beyond the grant of an unspent code or refresh token, read (`unredeemed`)
+ * without spending it, so the client keeps it and may retry with a narrower scope. A row that is gone,
+ * spent or expired, or one this request may not redeem anyway (`redeemable`), is left to take(), which
+ * refuses it as it would without a scope.
+ */
+async function scopeBeyondGrant<G extends Scopes>(
+  scope: string | undefined,
+  grantedTo: GrantHolder,
+  unredeemed: () => Promise<{ readonly grantJson: string; readonly expiresAtMs: number } | undefined>,
+  redeemable: (grant: G) => boolean = () => true,
+): Promise<AadstsError | undefined> {
+  if (!scope?.trim()) return undefined;
+  const row = await unredeemed();
+  if (!row || row.expiresAtMs < Date.now()) return undefined;
+  const grant = JSON.parse(row.grantJson) as G;
+  if (!redeemable(grant)) return undefined;
+  const checked = scopesWithin(grant, scope, grantedTo);
+  return 'error' in checked ? checked.error : undefined;
+}
+
+type GrantHolder = Parameters<typeof AADSTS.scopeNotGranted>[1];
+
+/**
+ * The scopes a code redemption or refresh asks for, within its grant (RFC 6749 §6: none beyond the
+ * original), or InvalidScope naming those outside it; none asked = the grant's. `.default` stands for the
+ * grant's Graph permissions (what was consented to, as Entra's `.default` is), not the client's defaults
+ * of today. Graph permission names match case-insensitively, as Entra's do, and are issued as the grant
+ * spells them.
+ */
+function scopesWithin(grant: Scopes, scope: string | undefined, grantedTo: GrantHolder): Scopes | { readonly error: AadstsError } {
+  if (!scope?.trim()) return grant;
+  const asked = splitScopes(scope, grant.graphScopes);
+  if ('error' in asked) return asked;
+  const grantedGraph = new Map(grant.graphScopes.map((name) => [name.toLowerCase(), name]));
+  const notGranted = [
+    ...asked.oidc.filter((name) => !grant.oidcScopes.includes(name)),
+    ...asked.graph.filter((name) => !grantedGraph.has(name.toLowerCase())).map((name) => `${GRAPH_RESOURCE}${name}`),
+  ];
+  if (notGranted.length > 0) return { error: AADSTS.scopeNotGranted([...new Set(notGranted)], grantedTo) };
+  return { oidcScopes: [...new Set(asked.oidc)], graphScopes: [...new Set(asked.graph.map((name) => grantedGraph.get(name.toLowerCase()) as string))] };
 }
 
 function errorQuery(error: AadstsError, correlationId: string): Record<string, string> {

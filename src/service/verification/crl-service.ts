@@ -14,7 +14,7 @@
 // fresher CRL serves the next verification without waiting for nextUpdate or the refresh window.
 import type { CrlConfig } from '../../config.ts';
 import { FetchError, type GuardedFetcher } from '../../net/guarded-fetcher.ts';
-import { crlDetail } from '../../pki/crl-check.ts';
+import { crlDetail, unreadableCrlWhy } from '../../pki/crl-check.ts';
 import { type CrlIndex, CrlProblem, indexCrl } from '../../pki/crl.ts';
 import type { CrlDownloadProblem } from '../../pki/crl-failure.ts';
 import { ValidationFailure } from '../../pki/path-validation.ts';
@@ -321,9 +321,7 @@ export class CrlService {
    * free lists and V8's heap pages, which the process keeps after the load (glibc returns its heap only
    * from the top; V8 keeps pages it grew into). It grows with the CRLs loaded, so it is sized from the
    * largest one loaded so far (its true size, once loaded): WORKING_MEMORY_SHARE of it per load slot.
-   * With it the cap bounds the process's growth, not only the CRL bytes: measured with
-   * bench/crl-cache.ts (30 distinct 20 MB CRLs), loads left 3–28 MB (one or two at a time) against the
-   * 30 MB held back.
+   * With it the cap bounds the process's growth, not only the CRL bytes (see WORKING_MEMORY_SHARE).
    */
   private holdBackWorkingMemory(derBytes: number): void {
     const bytes = this.limits.crlLoadsInFlight * Math.ceil(derBytes * WORKING_MEMORY_SHARE);
@@ -350,7 +348,7 @@ export class CrlService {
     try {
       crl = indexCrl(body);
     } catch (error) {
-      if (error instanceof CrlProblem) throw new ValidationFailure('crl_invalid', `the CRL at ${url} cannot be used: ${error.message}`, depth, { kind: 'base', why: 'malformed' });
+      if (error instanceof CrlProblem) throw new ValidationFailure('crl_invalid', `the CRL at ${url} cannot be used: ${error.message}`, depth, { kind: 'base', why: unreadableCrlWhy(body) });
       throw error;
     }
     const previous = await this.store.repositories.crlCache.find(url);
@@ -361,11 +359,14 @@ export class CrlService {
     const newHighest = crl.crlNumber !== undefined && (highest === undefined || crl.crlNumber > highest) ? crl.crlNumber : highest;
     const repository = this.store.repositories.crlCache;
     // Room is made before the write, so the stored CRLs never add up to more than the bound (and on
-    // SQLite the pages of the emptied ones are reused instead of growing the file). A CRL larger than
-    // the whole bound is not stored: its row keeps only its CRL numbers.
+    // SQLite the pages of the emptied ones are reused instead of growing the file). Room for the CRL
+    // twice: until the write is checkpointed (SQLite's write-ahead log) or vacuumed (PostgreSQL keeps a
+    // replaced CRL's rows until then) the database holds it once more, and the bound is on the disk the
+    // cache takes at its peak, not only after. A CRL larger than half the bound is not stored: its row
+    // keeps only its CRL numbers.
     const cap = this.limits.crlCacheDatabaseBytes;
-    const fits = body.length <= cap;
-    const { evicted, totalBytes } = await repository.evictBeyond(fits ? cap - body.length : cap, url);
+    const fits = 2 * body.length <= cap;
+    const { evicted, totalBytes } = await repository.evictBeyond(fits ? cap - 2 * body.length : cap, url);
     await repository.save(
       {
         url,
@@ -409,9 +410,13 @@ function loadMemoryBound(derBytes: number): number {
 
 /**
  * Of the largest CRL loaded so far, the share held back per load slot for the working memory loads leave
- * behind (holdBackWorkingMemory): 30 MB of the default 128 MB bound once 20 MB CRLs were loaded.
+ * behind and use while they run (holdBackWorkingMemory): 35 MB of the default 128 MB bound once 20 MB
+ * CRLs were loaded, which still leaves room for three such CRLs, two while another loads. Measured
+ * (bench/crl-cache.ts): loads left up to 28 MB behind them; at 3/4 (30 MB) two PostgreSQL loads at once
+ * took the RSS to 3 MB over the bound for a moment (the driver's hex text of each 1 MiB row); at 7/8 the
+ * peak stayed under it.
  */
-const WORKING_MEMORY_SHARE = 0.75;
+export const WORKING_MEMORY_SHARE = 0.875;
 
 /** Bytes dropped from the memory cache or loaded after which a garbage collection gives them back (see collectDropped). */
 const COLLECT_AFTER_BYTES = 8 * 1024 * 1024;

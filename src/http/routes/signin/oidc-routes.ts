@@ -77,7 +77,7 @@ export function registerOidcRoutes(app: FastifyInstance, options: OidcRouteOptio
       ext_expires_in: tokens.expiresIn,
       access_token: tokens.accessToken,
       ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
-      id_token: tokens.idToken,
+      ...(tokens.idToken === undefined ? {} : { id_token: tokens.idToken }),
     });
   });
 }
