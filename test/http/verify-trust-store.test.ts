@@ -153,6 +153,25 @@ describe('a root + issuing CA .p7b uploaded, then the issuing CA given its CRL U
   });
 });
 
+describe('a delta CRL that cannot be used', () => {
+  it('names the delta CRL and its URL, not the base, when the delta is not a CRL', async () => {
+    const caId = ids['Store Issuing CA 1'] as string;
+    files.set('/broken-delta.crl', { body: Buffer.from('this is not a CRL') });
+    const patch = await t.request('PATCH', `/beta${PKI_PATH}/${pkiId}/certificateAuthorities/${caId}`, { body: { deltaCertificateRevocationListUrl: `${files.url}/broken-delta.crl` } });
+    assert.equal(patch.status, 200, patch.text);
+    try {
+      const body = await verify(good);
+      assert.equal(body.reason, 'crl_invalid', body.message);
+      assert.match(body.message, /broken-delta\.crl/);
+      assert.equal(body.failure.certificateAuthorityId, caId);
+      assert.equal(body.failure.crlUrl, `${files.url}/broken-delta.crl`);
+      assert.equal(body.failure.crlKind, 'delta');
+    } finally {
+      await t.request('PATCH', `/beta${PKI_PATH}/${pkiId}/certificateAuthorities/${caId}`, { body: { deltaCertificateRevocationListUrl: null } });
+    }
+  });
+});
+
 describe('the same CA in several PKIs', () => {
   let otherRoot: TestCert;
   let otherIssuing: TestCert;

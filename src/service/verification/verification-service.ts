@@ -342,8 +342,11 @@ export class VerificationService {
     } catch (error) {
       if (!(error instanceof ValidationFailure)) throw error;
       const engine = error.crl;
-      // Without the engine's word on which CRL it was: the delta when it was being fetched, else the base.
-      const kind = engine?.kind ?? (base === undefined ? 'base' : deltaUrl !== null && delta === undefined ? 'delta' : 'base');
+      // A failure while the delta was being fetched (not there, not a CRL, replayed) is the delta's, whatever
+      // the CRL service says: it fetches by URL and does not know which of the CA's CRLs the URL is. Otherwise
+      // the engine's word on which CRL it was, else the base.
+      const fetchingDelta = base !== undefined && deltaUrl !== null && delta === undefined;
+      const kind = fetchingDelta ? 'delta' : (engine?.kind ?? 'base');
       const held = kind === 'delta' ? delta?.crl : base?.crl;
       return {
         ok: false,
