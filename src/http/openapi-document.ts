@@ -626,8 +626,8 @@ const OTHER_OPERATIONS: ReadonlyMap<string, OperationDoc> = new Map<string, Oper
   [`GET ${ADMIN_PREFIX}/tenants/:tenantId/oidcClients`, { success: ok("The tenant's OIDC clients.", strictObject({ value: { type: 'array', items: ref('graph-pki.oidcClient') } })) }],
   [`POST ${ADMIN_PREFIX}/tenants/:tenantId/oidcClients`, { success: { status: 201, description: 'Registered; clientSecret only here, and only for a confidential client.', schema: ref('graph-pki.oidcClient') }, errors: [409] }],
   [`DELETE ${ADMIN_PREFIX}/tenants/:tenantId/oidcClients/:clientId`, { success: noContent('Removed.'), errors: [404] }],
-  [`GET ${ADMIN_PREFIX}/tenants/:tenantId/users/:userId/directoryRoles`, { success: ok("The user's directory roles.", ref('graph-pki.directoryRoles')) }],
-  [`PUT ${ADMIN_PREFIX}/tenants/:tenantId/users/:userId/directoryRoles`, { success: ok("The user's directory roles now.", ref('graph-pki.directoryRoles')), errors: [404] }],
+  [`GET ${ADMIN_PREFIX}/tenants/:tenantId/users/:userId/directoryRoles`, { success: ok("The user's directory roles.", ref('graph-pki.directoryRoles')), errors: [400, 404] }],
+  [`PUT ${ADMIN_PREFIX}/tenants/:tenantId/users/:userId/directoryRoles`, { success: ok("The user's directory roles now.", ref('graph-pki.directoryRoles')), errors: [400, 404] }],
   [
     `PUT ${ADMIN_PREFIX}/tenants/:tenantId/snapshot`,
     {

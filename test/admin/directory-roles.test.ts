@@ -1,7 +1,8 @@
 // PUT /_admin/tenants/{tenantId}/users/{userId}/directoryRoles gives roles only to a live user of that
 // tenant: an id that is no user, a user of another tenant or a soft-deleted user gets Graph's 404 and
 // nothing is written, so the tenant's snapshot export never meets roles it could not restore. Removing
-// every role works for any id.
+// every role works for any id. Reading the roles of an id that is no user (live or soft-deleted) and
+// holds none is the same 404, not an empty list.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DIRECTORY_ROLES } from '../../src/auth/permissions.ts';
@@ -39,7 +40,9 @@ async function assertNotFound(c: Clients, userId: string, rolesBefore: readonly 
   assert.equal(res.body.error.code, 'Request_ResourceNotFound');
   assert.equal(res.body.error.message, `Resource '${userId}' does not exist or one of its queried reference-property objects are not present.`);
   assert.equal(res.body.error.message, user.body.error.message, 'worded as the users routes word it');
-  assert.deepEqual((await c.admin('GET', rolesPath(c.tenantId, userId))).body.roleTemplateIds, rolesBefore, 'nothing written');
+  const after = await c.admin('GET', rolesPath(c.tenantId, userId));
+  if (rolesBefore.length === 0) assert.equal(after.status, 404, `nothing written: ${after.text}`);
+  else assert.deepEqual(after.body.roleTemplateIds, rolesBefore, 'nothing written');
 }
 
 describe('directory roles through the admin API', () => {
@@ -79,5 +82,25 @@ describe('directory roles through the admin API', () => {
     const res = await a.admin('PUT', rolesPath(TENANT_A, stray), { body: { roleTemplateIds: [] } });
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.body, { userId: stray, roleTemplateIds: [] });
+  });
+
+  it('reading: a live user without roles is [], an id that is no user 404 as GET /users answers, no GUID 400', async () => {
+    const id = await createUser(a, 'roles-none');
+    const none = await a.admin('GET', rolesPath(TENANT_A, id));
+    assert.equal(none.status, 200, none.text);
+    assert.deepEqual(none.body, { userId: id, roleTemplateIds: [] });
+
+    const stray = '00000000-0000-4000-8000-0000000000bd';
+    const missing = await a.admin('GET', rolesPath(TENANT_A, stray));
+    assert.equal(missing.status, 404, missing.text);
+    assert.equal(missing.body.error.code, 'Request_ResourceNotFound');
+    assert.equal(missing.body.error.message, (await a.graph('GET', `/v1.0/users/${stray}`)).body.error.message);
+
+    const b = await clientsFor(t.url, t.server.signingKey, TENANT_B);
+    assert.equal((await b.admin('GET', rolesPath(TENANT_B, id))).status, 404, "another tenant's user is no user here");
+
+    const notGuid = await a.admin('GET', rolesPath(TENANT_A, 'not-a-guid'));
+    assert.equal(notGuid.status, 400, notGuid.text);
+    assert.equal(notGuid.body.error.message, "'not-a-guid' is not a user id: expected the user's object id (a GUID).");
   });
 });

@@ -174,14 +174,15 @@ describe('GET /openapi.json: operations', () => {
       assert.equal(has('429'), kind === 'graph', where);
       if (has('429')) assert.ok(op.responses['429']?.headers?.['Retry-After'], where);
       // 404: a Graph path with an id, a CRL health refresh naming an unknown CA, an OIDC client removed by id,
-      // a classic store migration without a classic store or with an unknown PKI, roles put on an id that is no user.
+      // a classic store migration without a classic store or with an unknown PKI, roles read or put on an id
+      // that is no user.
       assert.equal(
         has('404'),
         (kind === 'graph' && path.includes('{')) ||
           path.endsWith('/crlHealth/refresh') ||
           path.endsWith('/oidcClients/{clientId}') ||
           path.endsWith('/migrate-classic') ||
-          (method === 'PUT' && path.endsWith('/directoryRoles')),
+          path.endsWith('/directoryRoles'),
         where,
       );
       const withBody = ['POST', 'PATCH', 'PUT'].includes(method);

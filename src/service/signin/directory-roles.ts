@@ -16,6 +16,23 @@ export class DirectoryRoleService {
   }
 
   /**
+   * The roles of a user of the tenant, for the admin API: 400 for an id that is no GUID; 404 as GET
+   * /users/{id} answers for an id that is no user (live or soft-deleted, whose roles are kept for its
+   * restore) and holds no roles, rather than an empty list that reads as "a user without roles". Roles
+   * kept on an id that is no user (a database written before assign checked) are shown, so they can be
+   * seen and cleared.
+   */
+  async rolesOfUser(tenantId: string, userId: string): Promise<string[]> {
+    checkedUserId(userId);
+    const roles = await this.rolesOf(tenantId, userId);
+    if (roles.length > 0) return roles;
+    const users = this.store.repositories.users;
+    const id = userId.toLowerCase();
+    if ((await users.findById(tenantId, id)) ?? (await users.findById(tenantId, id, 'deleted'))) return roles;
+    throw graphErrors.notFound(userId);
+  }
+
+  /**
    * Makes `roleTemplateIds` the user's roles (lower-cased, deduplicated); the ones it keeps. Roles go only
    * to a live user of the tenant: 404 as GET /users/{id} answers, nothing written, for an id that is no
    * user or a soft-deleted one (Graph assigns roles to directory objects, and a deleted user is only in
@@ -35,10 +52,15 @@ export class DirectoryRoleService {
 
 /** The ids checked (GUIDs, at most MAX_ROLES_PER_USER), lower-cased and deduplicated; a GraphError otherwise. */
 export function checkedRoles(userId: string, roleTemplateIds: readonly string[]): string[] {
-  if (!GUID.test(userId)) throw graphErrors.badRequest(`'${userId}' is not a user id: expected the user's object id (a GUID).`);
+  checkedUserId(userId);
   const roles = [...new Set(roleTemplateIds.map((id) => id.toLowerCase()))].sort();
   const bad = roles.find((id) => !GUID.test(id));
   if (bad !== undefined) throw graphErrors.badRequest(`Invalid value specified for 'roleTemplateIds': '${bad}' is not a role template id (a GUID).`);
   if (roles.length > MAX_ROLES_PER_USER) throw graphErrors.badRequest(`Invalid value specified for 'roleTemplateIds': at most ${MAX_ROLES_PER_USER} roles.`);
   return roles;
+}
+
+/** A GraphError (400) unless `userId` is a GUID, as a user's object id is. */
+function checkedUserId(userId: string): void {
+  if (!GUID.test(userId)) throw graphErrors.badRequest(`'${userId}' is not a user id: expected the user's object id (a GUID).`);
 }

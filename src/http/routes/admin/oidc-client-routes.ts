@@ -64,7 +64,7 @@ export function registerOidcClientRoutes(plain: FastifyInstance, clients: OidcCl
   app.get(userRoles, { schema: doc("Read a user's directory roles", 'Role template ids, as the `wids` of their sign-in tokens.') }, async (request, reply) => {
     refuseQueryOptions(request);
     const { userId } = request.params as { userId: string };
-    return sendJson(reply, 200, { userId, roleTemplateIds: await roles.rolesOf(tenantIdOf(request), userId) });
+    return sendJson(reply, 200, { userId, roleTemplateIds: await roles.rolesOfUser(tenantIdOf(request), userId) });
   });
   app.put(
     userRoles,
