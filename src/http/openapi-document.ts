@@ -23,6 +23,8 @@ import { X509_POLICY_PATH } from './routes/authentication-methods/x509-policy-ro
 import { METHOD_CONFIGURATIONS_PATH, METHODS_POLICY_PATH } from './routes/authentication-methods/methods-policy-routes.ts';
 import { SIGN_IN_LOG_PATH } from './routes/signin/sign-in-log-routes.ts';
 import { TenantSnapshotSchema } from './snapshot-schema.ts';
+import { CRL_INVALID_WHYS } from '../pki/crl-failure.ts';
+import { REASON_CODES } from '../pki/path-validation.ts';
 
 type Schema = OpenAPIV3.SchemaObject | OpenAPIV3.ReferenceObject;
 const ref = (name: string): OpenAPIV3.ReferenceObject => ({ $ref: `#/components/schemas/${name}` });
@@ -203,7 +205,7 @@ const SCHEMAS: Record<string, Schema> = {
   },
   'graph-pki.verifyResult': strictObject({
     trusted: { type: 'boolean' },
-    reason: { type: 'string', nullable: true, description: 'Why the certificate is not trusted, a stable code such as untrusted_root, expired or revoked; null when trusted.' },
+    reason: { type: 'string', nullable: true, enum: [...REASON_CODES, null], description: 'Why the certificate is not trusted, a stable code such as untrusted_root, expired or revoked; null when trusted.' },
     message: text(),
     failedAt: { type: 'integer', nullable: true, description: 'Which certificate of the path failed (0 = the leaf), when known.' },
     path: {
@@ -240,7 +242,7 @@ const SCHEMAS: Record<string, Schema> = {
         crlNumber: { type: 'string', nullable: true, description: 'Decimal.' },
         thisUpdate: { type: 'string', nullable: true, format: 'date-time' },
         nextUpdate: { type: 'string', nullable: true, format: 'date-time' },
-        why: { type: 'string', nullable: true, description: 'For crl_invalid: why the CRL could not be used (signer, authority_key_identifier, expired, malformed: not ASN.1 DER, not_a_valid_crl: DER but no usable CRL, …).' },
+        why: { type: 'string', nullable: true, enum: [...CRL_INVALID_WHYS, null], description: 'For crl_invalid: why the CRL could not be used (signer, authority_key_identifier, expired, malformed: not ASN.1 DER, not_a_valid_crl: DER but no usable CRL, …).' },
       },
       additionalProperties: false,
     },

@@ -1,21 +1,24 @@
 // What a failed revocation check knows about the CRL it failed on, carried by ValidationFailure so a
 // verdict can name the CRL (its number and dates) and, for crl_invalid, why it could not be used.
-export type CrlInvalidWhy =
-  | 'signer'
-  | 'authority_key_identifier'
-  | 'crl_sign_usage'
-  | 'signature'
-  | 'expired'
-  | 'not_yet_valid'
-  | 'critical_extension'
-  | 'scope'
-  | 'delta_base_mismatch'
-  | 'number_regressed'
+/** Why a CRL could not be used: the `why` of a crl_invalid verdict (listed in the OpenAPI document too). */
+export const CRL_INVALID_WHYS = [
+  'signer',
+  'authority_key_identifier',
+  'crl_sign_usage',
+  'signature',
+  'expired',
+  'not_yet_valid',
+  'critical_extension',
+  'scope',
+  'delta_base_mismatch',
+  'number_regressed',
   // Not ASN.1 DER at all (PEM text, an HTML page): Entra's AADSTS2205011.
-  | 'malformed'
+  'malformed',
   // DER, but not a CRL that can be used: another structure, no CRL number or nextUpdate, a critical CRL
   // number, an undecodable issuingDistributionPoint, what we do not implement (v1): Entra's AADSTS500174.
-  | 'not_a_valid_crl';
+  'not_a_valid_crl',
+] as const;
+export type CrlInvalidWhy = (typeof CRL_INVALID_WHYS)[number];
 
 export interface CrlFailureDetail {
   /** Whether the CRL at fault (or the one that lists the certificate) is a base or a delta CRL. */

@@ -14,29 +14,32 @@ import { isSelfIssued, namesEqual } from './name-compare.ts';
 import { processPolicies } from './policy-tree.ts';
 import { type SignaturePolicy, verifySignature } from './signature.ts';
 
-export type ReasonCode =
-  | 'untrusted_root'
-  | 'expired'
-  | 'not_yet_valid'
-  | 'revoked'
-  | 'bad_signature'
-  | 'algorithm_not_allowed'
-  | 'weak_key'
-  | 'not_a_ca'
-  | 'ca_as_leaf'
-  | 'path_len_exceeded'
-  | 'depth_exceeded'
-  | 'key_usage'
-  | 'extended_key_usage'
-  | 'unknown_critical_extension'
-  | 'name_constraint_violation'
-  | 'unsupported_name_constraint'
-  | 'policy_violation'
-  | 'malformed'
-  | 'name_mismatch'
-  | 'crl_unavailable'
-  | 'crl_invalid'
-  | 'budget_exceeded';
+/** Every reason a verification can fail for: the `reason` of a verdict (listed in the OpenAPI document too). */
+export const REASON_CODES = [
+  'untrusted_root',
+  'expired',
+  'not_yet_valid',
+  'revoked',
+  'bad_signature',
+  'algorithm_not_allowed',
+  'weak_key',
+  'not_a_ca',
+  'ca_as_leaf',
+  'path_len_exceeded',
+  'depth_exceeded',
+  'key_usage',
+  'extended_key_usage',
+  'unknown_critical_extension',
+  'name_constraint_violation',
+  'unsupported_name_constraint',
+  'policy_violation',
+  'malformed',
+  'name_mismatch',
+  'crl_unavailable',
+  'crl_invalid',
+  'budget_exceeded',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
 
 export class ValidationFailure extends Error {
   constructor(

@@ -10,6 +10,7 @@ import { PERMISSION_ORGANIZATION_READ_WRITE, PERMISSION_POLICY_READ_WRITE_AUTHEN
 import { API_VERSIONS } from '../../src/graph/context.ts';
 import { CA_ENTITY, PKI_ENTITY } from '../../src/graph/entities.ts';
 import { createCa, createLeaf } from '../helpers/certs.ts';
+import { startFileServer } from '../helpers/file-server.ts';
 import { PERMISSION_USER_READ_WRITE_ALL } from '../../src/auth/permissions.ts';
 import { PKI_PATH, send, startTestServer, TENANT_A, type TestResponse, type TestServer } from '../helpers/test-server.ts';
 
@@ -54,7 +55,7 @@ let ajv: Ajv;
 const operations: { method: string; path: string; operation: Operation }[] = [];
 
 before(async () => {
-  t = await startTestServer();
+  t = await startTestServer({ allowPrivateFetch: true });
   const response = await t.request('GET', '/openapi.json', { token: null });
   assert.equal(response.status, 200, response.text);
   doc = JSON.parse(response.text) as Document;
@@ -381,6 +382,20 @@ describe('GET /openapi.json: real responses conform to it', () => {
       assert.equal(verdict.status, 200, verdict.text);
       assert.equal(verdict.body.trusted, issuer === trustedRoot, verdict.text);
       assertDocumented('POST', '/graph-pki/v1/verify', verdict);
+    }
+    // A verdict that names its CRL and why it could not be used: `why` is one of the documented values.
+    const files = await startFileServer();
+    try {
+      files.set('/not-a-crl.crl', { body: Buffer.from('<html>not a CRL</html>') });
+      const crlRoot = await createCa({ subject: 'CN=OpenAPI CRL Root, O=Contoso' });
+      await t.request('POST', `/beta${PKI_PATH}/${verifyPki}/certificateAuthorities`, { body: { certificate: crlRoot.base64, certificateRevocationListUrl: `${files.url}/not-a-crl.crl` } });
+      const leaf = await createLeaf({ subject: 'CN=OpenAPI CRL User, O=Contoso', issuer: crlRoot, extendedKeyUsage: ['1.3.6.1.5.5.7.3.2'] });
+      const verdict = await t.request('POST', '/graph-pki/v1/verify', { body: { certificate: leaf.base64 } });
+      assert.equal(verdict.body.reason, 'crl_invalid', verdict.text);
+      assert.equal(verdict.body.failure?.why, 'malformed', verdict.text);
+      assertDocumented('POST', '/graph-pki/v1/verify', verdict);
+    } finally {
+      await files.close();
     }
 
     assertDocumented('GET', '/healthz', await t.request('GET', '/healthz', { token: null }));
