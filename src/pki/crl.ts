@@ -95,6 +95,22 @@ export interface CrlIndex {
 export interface CrlLimits {
   /** More revoked entries than this → CrlProblem('unsupported'). Default: no limit. */
   readonly maxEntries?: number;
+  /**
+   * The entries the caller has set memory aside for: indexing stops with IndexBudgetExceeded on the first
+   * entry past it, before its index uses more (the caller sets more aside and indexes again). Default: no limit.
+   */
+  readonly entryBudget?: number;
+}
+
+/**
+ * The CRL has more revoked entries than CrlLimits.entryBudget: not a fault of the CRL, a signal to the
+ * caller that its index needs more memory than was set aside for it.
+ */
+export class IndexBudgetExceeded extends Error {
+  constructor(readonly entryBudget: number) {
+    super(`the CRL has more than the ${entryBudget} revoked entries memory was set aside for`);
+    this.name = 'IndexBudgetExceeded';
+  }
 }
 
 export const CRL_REASON = {
@@ -126,6 +142,11 @@ const CERTIFICATE_ISSUER_OID_BYTES = Buffer.from('551d1d', 'hex');
 
 /** The shortest possible revoked entry: 30 12 | 02 01 xx | 17 0d YYMMDDHHMMSSZ. */
 const MIN_ENTRY_BYTES = 20;
+
+/** The most revoked entries `bytes` of DER can hold (a bound for what an index of them can need). */
+export function mostEntriesIn(bytes: number): number {
+  return Math.floor(bytes / MIN_ENTRY_BYTES) + 1;
+}
 
 // The per-entry helpers are called through local bindings: a call through an imported binding can
 // cost a property read per call once the module is transpiled to CommonJS (tsx, some bundlings),
@@ -454,13 +475,18 @@ function buildIndex(der: Buffer, limits: CrlLimits): CrlIndex {
 
   // revokedCertificates: one pass validating every entry and recording its serial's hash and offset.
   const maxEntries = limits.maxEntries ?? Number.POSITIVE_INFINITY;
-  const capacity = revoked ? Math.floor((revoked.end - revoked.valueStart) / MIN_ENTRY_BYTES) + 1 : 0;
+  const entryBudget = limits.entryBudget ?? Number.POSITIVE_INFINITY;
+  const capacity = revoked ? mostEntriesIn(revoked.end - revoked.valueStart) : 0;
   const entryHashes = largeUint32Array(capacity);
   const entryOffsets = largeUint32Array(capacity);
   let count = 0;
   const removedFromCrl = new Set<string>();
   const issuers: EntryIssuers = { names: [], ofEntry: new Map() };
-  if (revoked) count = scanEntries(der, revoked, version === 2, maxEntries, entryHashes, entryOffsets, removedFromCrl, issuers);
+  if (revoked) {
+    // One limit in the walk; which one it was decides what is thrown (entryLimitError).
+    const stopAt = Math.min(maxEntries, entryBudget);
+    count = scanEntries(der, revoked, version === 2, stopAt, entryHashes, entryOffsets, removedFromCrl, issuers, () => entryLimitError(maxEntries, entryBudget));
+  }
   const table = bucketTable(entryHashes, entryOffsets, count);
 
   const readEntry = (entryOffset: number): { serial: Tlv; date: Tlv; extensions: Tlv | undefined } => {
@@ -529,11 +555,12 @@ function scanEntries(
   der: Buffer,
   revoked: Tlv,
   v2: boolean,
-  maxEntries: number,
+  stopAt: number,
   hashes: Uint32Array,
   offsets: Uint32Array,
   removedFromCrl: Set<string>,
   issuers: EntryIssuers,
+  pastStopAt: () => Error,
 ): number {
   // RFC 5280 §5.3.3: a certificateIssuer applies to its entry and every later one until the next.
   let currentIssuer = -1;
@@ -567,7 +594,7 @@ function scanEntries(
       if (reason === REMOVE_FROM_CRL && currentIssuer === -1) removedFromCrl.add(serialKey(tlvValue(der, serial)));
     }
     if (currentIssuer !== -1) issuers.ofEntry.set(entry.start, currentIssuer);
-    if (count >= maxEntries) throw new CrlProblem('unsupported', `the CRL has more than ${maxEntries} revoked entries`);
+    if (count >= stopAt) throw pastStopAt();
     // FNV-1a of the serial (hashSerial, inlined; the serial was checked to be minimally encoded).
     const start = serial.valueStart;
     const stop = serial.end;
@@ -578,6 +605,12 @@ function scanEntries(
     offset = entry.end;
   }
   return count;
+}
+
+/** What stops the walk over revokedCertificates once it has `min(maxEntries, entryBudget)` entries. */
+function entryLimitError(maxEntries: number, entryBudget: number): Error {
+  if (entryBudget < maxEntries) return new IndexBudgetExceeded(entryBudget);
+  return new CrlProblem('unsupported', `the CRL has more than ${maxEntries} revoked entries`);
 }
 
 interface BucketTable {

@@ -65,11 +65,12 @@ function skiOf(ca: TestCert): string {
 
 /**
  * Writes a CRL with `count` entries straight into one buffer: 16-byte serials (random, with the
- * entry index in the last four octets), UTCTime dates from a small rotating set, a reasonCode on
- * every tenth entry. Signed with ECDSA P-256 / SHA-256 by node:crypto.
+ * entry index in the last four octets; `serialBytes` from 5 to 90 for others), UTCTime dates from a
+ * small rotating set, a reasonCode on every tenth entry. Signed with ECDSA P-256 / SHA-256 by node:crypto.
  */
-export function bigCrl(ca: TestCert, count: number): BigCrl {
-  const SERIAL = 16;
+export function bigCrl(ca: TestCert, count: number, { serialBytes = 16 }: { serialBytes?: number } = {}): BigCrl {
+  assert.ok(serialBytes >= 5 && serialBytes <= 90, 'serialBytes from 5 to 90 (an entry stays under 128 bytes)');
+  const SERIAL = serialBytes;
   const base = Date.UTC(2025, 0, 1);
   const dates = Array.from({ length: 997 }, (_, i) => new Date(base + i * 61_000));
   const dateDers = dates.map(utcTime);

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_CRL_CONFIG } from '../../src/config.ts';
 import { WORKING_MEMORY_SHARE } from '../../src/service/verification/crl-service.ts';
 import { createCa, createCrl, createLeaf, type TestCert } from '../helpers/certs.ts';
+import { bigCrl } from '../helpers/crl-der.ts';
 import { startFileServer, type FileServer } from '../helpers/file-server.ts';
 import { PKI_PATH, startTestServer, TENANT_B, type TestServer } from '../helpers/test-server.ts';
 
@@ -134,6 +135,41 @@ describe('the memory cache bound', () => {
       assert.equal(await verifyWith(server, store, url('u1')), 'downloaded', 'u1 went to make room for u2: two do not fit beside what is held back');
       const held = await metric(server, 'graph_pki_crl_cache_bytes{tier="memory"}');
       assert.ok(held > 0 && held <= crlBytes * 1.3, `memory holds ${held} bytes: one CRL (${crlBytes} bytes of DER and its index)`);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('a CRL of unusually short entries', () => {
+  it('sets aside the memory its larger index needs before indexing it, dropping a cached CRL to make room', async () => {
+    // Two CRLs of about the same DER size: one of 16-byte serials (the 36-byte entries a load reserves
+    // for), one of 5-byte serials (24-byte entries, half as many again, whose index outgrows that).
+    const usual = bigCrl(issuing, 4_000).der;
+    const short = bigCrl(issuing, 5_900, { serialBytes: 5 }).der;
+    files.set('/usual.crl', { body: usual });
+    files.set('/short.crl', { body: short });
+    const unit = Math.max(usual.length, short.length);
+    // One load slot. Held once the usual CRL is cached: it (DER + 16 bytes per entry, ~1.45 units) and 7/8
+    // of it held back. The short CRL's load reserves 5/3 of its DER: ~3.99 units in all, within a cap of
+    // 4.5, so the usual CRL could stay. Its index needs more (24 bytes per entry while indexing, up to 1.2
+    // units for 20-byte entries): setting that aside (~5.2 units) drops the usual CRL.
+    const server = await startTestServer({
+      allowPrivateFetch: true,
+      crl: { ...DEFAULT_CRL_CONFIG, crlLoadsInFlight: 1, crlCacheMemoryBytes: Math.floor(unit * 4.5), crlCacheDatabaseBytes: 0 },
+    });
+    try {
+      const store = await trustStore(server);
+      const url = (name: string) => `${files.url}/${name}.crl`;
+      assert.equal(await verifyWith(server, store, url('usual')), 'downloaded');
+      assert.equal(await verifyWith(server, store, url('usual')), 'memory');
+      assert.equal(await metric(server, 'graph_pki_crl_cache_evictions_total{tier="memory",reason="size"}'), 0);
+      assert.equal(await verifyWith(server, store, url('short')), 'downloaded');
+      assert.equal(await verifyWith(server, store, url('short')), 'memory', 'the short CRL is cached, at its true size');
+      assert.equal(await metric(server, 'graph_pki_crl_cache_evictions_total{tier="memory",reason="size"}'), 1, 'the usual CRL made room');
+      assert.equal(await verifyWith(server, store, url('usual')), 'downloaded', 'the usual CRL went to make room for the short one being indexed');
+      const held = await metric(server, 'graph_pki_crl_cache_bytes{tier="memory"}');
+      assert.ok(held <= unit * 4.5, `memory holds ${held} bytes, within the cap`);
     } finally {
       await server.close();
     }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { CrlProblem, crlDerFromPem, indexCrl, serialKey } from '../../src/pki/crl.ts';
+import { CrlProblem, crlDerFromPem, IndexBudgetExceeded, indexCrl, mostEntriesIn, serialKey } from '../../src/pki/crl.ts';
 import { verifySignature } from '../../src/pki/signature.ts';
 import { createCa, createCrl, derInteger, derTlv, toPem, type KeyKind, type TestCert, x509 } from '../helpers/certs.ts';
 
@@ -414,6 +414,20 @@ describe('malformed input', () => {
     const der = rawCrl({ signer: ca, entries: [1, 2, 3].map((n) => ({ serial: Buffer.from([n]), date })) });
     assert.equal(indexCrl(der, { maxEntries: 3 }).entryCount, 3);
     assert.equal(problemOf(() => indexCrl(der, { maxEntries: 2 })).reason, 'unsupported');
+  });
+
+  it('limits.entryBudget stops at the first entry past it with IndexBudgetExceeded; maxEntries still wins when lower', async () => {
+    const ca = await signer();
+    const date = utcTime(new Date());
+    const der = rawCrl({ signer: ca, entries: [1, 2, 3].map((n) => ({ serial: Buffer.from([n]), date })) });
+    assert.equal(indexCrl(der, { entryBudget: 3 }).entryCount, 3);
+    assert.throws(() => indexCrl(der, { entryBudget: 2 }), (error: unknown) => error instanceof IndexBudgetExceeded && error.entryBudget === 2);
+    assert.throws(() => indexCrl(der, { entryBudget: 0 }), IndexBudgetExceeded);
+    assert.equal(problemOf(() => indexCrl(der, { maxEntries: 1, entryBudget: 2 })).reason, 'unsupported');
+    assert.throws(() => indexCrl(der, { maxEntries: 2, entryBudget: 1 }), IndexBudgetExceeded);
+    // 20 bytes is the shortest entry there is: mostEntriesIn bounds any CRL's count.
+    assert.ok(mostEntriesIn(der.length) >= 3);
+    assert.equal(mostEntriesIn(19), 1);
   });
 });
 

@@ -6,7 +6,8 @@
 // live CA names any more and refreshes only what live CAs name. A CRL being loaded (downloaded, or read
 // back from the database, and indexed) holds as much memory as a cached one and a little more: at most
 // crlLoadsInFlight load at once, and each reserves its peak within the memory bound before the first
-// byte of its body is held (a download's Content-Length, a stored CRL's recorded size), so a burst of
+// byte of its body is held (a download's Content-Length, a stored CRL's recorded size), more before its
+// index outgrows that (a CRL of unusually short entries), so a burst of
 // distinct 20 MB CRLs does not hold one copy per waiting verification, and the cache plus the loads stay
 // within the bound. What the cache drops and what a load leaves behind is given back to the system at
 // once (collectGarbage) instead of when V8 next collects.
@@ -15,7 +16,7 @@
 import type { CrlConfig } from '../../config.ts';
 import { FetchError, type GuardedFetcher } from '../../net/guarded-fetcher.ts';
 import { crlDetail, unreadableCrlWhy } from '../../pki/crl-check.ts';
-import { type CrlIndex, CrlProblem, indexCrl } from '../../pki/crl.ts';
+import { type CrlIndex, CrlProblem, IndexBudgetExceeded, indexCrl, mostEntriesIn } from '../../pki/crl.ts';
 import type { CrlDownloadProblem } from '../../pki/crl-failure.ts';
 import { ValidationFailure } from '../../pki/path-validation.ts';
 import type { Store } from '../../store/store.ts';
@@ -134,13 +135,13 @@ export class CrlService {
     const entry = await repository.find(url);
     if (!entry || entry.size_bytes === 0 || entry.next_update === null || entry.next_update <= graphTimestamp(now)) return undefined;
     const crl = await this.inLoadSlot(url, depth, async () => {
-      const endLoad = this.startLoad(entry.size_bytes);
+      const load = this.startLoad(entry.size_bytes);
       let der: Buffer | undefined;
       try {
         der = await repository.readDer(url);
-        return der === undefined ? undefined : indexOrUndefined(der);
+        return der === undefined ? undefined : indexOrUndefined(load, der);
       } finally {
-        endLoad();
+        load.end();
         this.holdBackWorkingMemory(der?.length ?? 0);
       }
     });
@@ -251,7 +252,7 @@ export class CrlService {
   private async fetchIndexAndStore(url: string, depth: number, waitedMs: number): Promise<CrlIndex> {
     // Room in the memory bound for this CRL, made once its size is announced and before its body is
     // held, kept while it is indexed and stored; then the CRL becomes the cache entry.
-    let endLoad: (() => void) | undefined;
+    let started: Load | undefined;
     const maxBytes = this.limits.maxCrlBytes;
     const timeout = this.limits.crlDownloadTimeoutMs;
     // After a wait for the slot, the download gets what is left of its time.
@@ -259,11 +260,13 @@ export class CrlService {
     const signal = waitedMs > 0 ? AbortSignal.timeout(left) : undefined;
     let body: Buffer;
     try {
-      const beforeBody = (declared: number | undefined) => (endLoad ??= this.startLoad(declared ?? maxBytes));
+      const beforeBody = (declared: number | undefined) => {
+        started ??= this.startLoad(declared ?? maxBytes);
+      };
       body = (await this.fetcher.fetch(url, { maxBytes, beforeBody, ...(signal ? { signal } : {}) })).body;
       this.metrics?.downloadedBytes(body.length);
     } catch (error) {
-      endLoad?.();
+      started?.end();
       if (signal?.aborted) {
         const why =
           `it waited ${durationText(waitedMs)} for a CRL load slot (all ${this.loads.limit} of --crl-loads-in-flight were taken by other CRLs), ` +
@@ -278,19 +281,19 @@ export class CrlService {
       }
       throw error;
     }
-    return this.load(url, body, depth, endLoad);
+    return this.load(url, body, depth, started);
   }
 
   /**
-   * Indexes, checks and stores a CRL, then keeps it in memory. `endLoad` ends the load's reservation in
-   * the memory bound (made here, for the body's size, when the caller made none).
+   * Indexes, checks and stores a CRL, then keeps it in memory, within `load`'s reservation in the memory
+   * bound (made here, for the body's size, when the caller made none), which it ends.
    */
-  private async load(url: string, body: Buffer, depth: number, endLoad = this.startLoad(body.length)): Promise<CrlIndex> {
+  private async load(url: string, body: Buffer, depth: number, load = this.startLoad(body.length)): Promise<CrlIndex> {
     let crl: CrlIndex;
     try {
-      crl = await this.indexAndStore(url, body, depth);
+      crl = await this.indexAndStore(url, body, depth, load);
     } finally {
-      endLoad();
+      load.end();
       this.holdBackWorkingMemory(body.length);
     }
     this.remember(url, crl);
@@ -302,16 +305,33 @@ export class CrlService {
    * what the cache dropped to make room; the returned function ends the load: it gives the reservation
    * back (once) and, when enough was dropped or loaded since the last time, the memory of both.
    */
-  private startLoad(derBytes: number): () => void {
-    const release = this.memory.reserve(loadMemoryBound(derBytes));
+  private startLoad(derBytes: number): Load {
+    const reserved = loadMemoryBound(derBytes);
+    const releases = [this.memory.reserve(reserved)];
     this.collectDropped();
     let ended = false;
-    return () => {
-      if (ended) return;
-      ended = true;
-      release();
-      this.loadedSinceCollection += derBytes;
-      this.collectDropped();
+    return {
+      index: (der) => {
+        // The entries the reservation has room to index beyond the DER. A CRL of shorter entries than
+        // loadMemoryBound assumes has more: indexing stops at the first entry past them, the load sets
+        // aside the most an index of this DER can take (on top: what the stopped attempt used is garbage
+        // until collected) and indexes again. Rare (serials under 16 bytes), so the common load reserves less.
+        const entryBudget = Math.max(0, Math.floor((reserved - der.length) / INDEX_BYTES_PER_ENTRY));
+        try {
+          return indexCrl(der, { entryBudget });
+        } catch (error) {
+          if (!(error instanceof IndexBudgetExceeded)) throw error;
+          releases.push(this.memory.reserve(mostEntriesIn(der.length) * INDEX_BYTES_PER_ENTRY));
+          return indexCrl(der);
+        }
+      },
+      end: () => {
+        if (ended) return;
+        ended = true;
+        for (const release of releases) release();
+        this.loadedSinceCollection += derBytes;
+        this.collectDropped();
+      },
     };
   }
 
@@ -343,10 +363,10 @@ export class CrlService {
     collectGarbage();
   }
 
-  private async indexAndStore(url: string, body: Buffer, depth: number): Promise<CrlIndex> {
+  private async indexAndStore(url: string, body: Buffer, depth: number, load: Load): Promise<CrlIndex> {
     let crl: CrlIndex;
     try {
-      crl = indexCrl(body);
+      crl = load.index(body);
     } catch (error) {
       if (error instanceof CrlProblem) throw new ValidationFailure('crl_invalid', `the CRL at ${url} cannot be used: ${error.message}`, depth, { kind: 'base', why: unreadableCrlWhy(body) });
       throw error;
@@ -386,9 +406,9 @@ export class CrlService {
 }
 
 /** A cached CRL that no longer parses (e.g. stricter rules since) is simply downloaded again. */
-function indexOrUndefined(der: Buffer): CrlIndex | undefined {
+function indexOrUndefined(load: Load, der: Buffer): CrlIndex | undefined {
   try {
-    return indexCrl(der);
+    return load.index(der);
   } catch {
     return undefined;
   }
@@ -400,12 +420,24 @@ function memorySizeOf(crl: CrlIndex): number {
 }
 
 /**
- * The most a load of a CRL of `derBytes` holds at once, from the DER's length alone: the DER, the index
- * it keeps (16 bytes per entry) and, while indexing, 8 bytes per entry of scratch; a revoked entry with
- * a 16-byte serial and a UTCTime, the smallest that real CAs write, takes 36 bytes of DER.
+ * What a load of a CRL of `derBytes` reserves from the DER's length alone: the DER, the index it keeps
+ * (16 bytes per entry) and, while indexing, 8 bytes per entry of scratch, for entries of 36 bytes of DER
+ * (a 16-byte serial and a UTCTime, the smallest that real CAs usually write). A CRL of shorter entries
+ * has more of them; its load sets aside the rest before indexing past what this covers (Load.index).
  */
 function loadMemoryBound(derBytes: number): number {
-  return derBytes + Math.ceil((derBytes * (16 + 8)) / 36);
+  return derBytes + Math.ceil((derBytes * INDEX_BYTES_PER_ENTRY) / 36);
+}
+
+/** What indexing takes per revoked entry at its peak: 16 bytes kept (hash, offset, bucket start) and 8 of scratch. */
+const INDEX_BYTES_PER_ENTRY = 16 + 8;
+
+/** A CRL load's reservation in the memory bound (CrlService.startLoad). */
+interface Load {
+  /** Indexes the CRL within the reservation, setting more aside first when its entries need it. */
+  index(der: Buffer): CrlIndex;
+  /** Gives the reservation back (once). */
+  end(): void;
 }
 
 /**
