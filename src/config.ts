@@ -69,6 +69,8 @@ export interface Limits {
   readonly maxCertificateUserIdLength: number;
   /** Requests one JSON batch ($batch) may hold (Graph: 20); its body is capped by maxRequestBodyBytes. */
   readonly maxBatchRequests: number;
+  /** Levels of arrays and objects a JSON request body may nest (deeper: 400 before it is parsed). */
+  readonly maxJsonDepth: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -102,6 +104,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxCertificateUserIds: 10,
   maxCertificateUserIdLength: 1024,
   maxBatchRequests: 20,
+  maxJsonDepth: 64,
 };
 
 /** Connection settings of PostgreSQL (SQLite needs none). */

@@ -48,6 +48,7 @@ interface ServeOptions {
   maxCertificateUserIds: number;
   maxCertificateUserIdLength: number;
   maxBatchRequests: number;
+  maxJsonDepth: number;
   maxUploadBytes: number;
   uploadTimeoutMs: number;
   jobLeaseMs: number;
@@ -161,6 +162,11 @@ export function serveCommand(): Command {
       envOption('--max-batch-requests <n>', 'requests one JSON batch ($batch) may hold')
         .default(DEFAULT_LIMITS.maxBatchRequests)
         .argParser(parseInteger(1, 1000)),
+    )
+    .addOption(
+      envOption('--max-json-depth <n>', 'levels of arrays and objects a JSON request body may nest; deeper is refused (400) before it is parsed')
+        .default(DEFAULT_LIMITS.maxJsonDepth)
+        .argParser(parseInteger(16, 10_000)),
     )
     .addOption(
       envOption('--max-upload-bytes <n>', 'largest .p7b an upload downloads').default(DEFAULT_LIMITS.maxUploadBytes).argParser(parseInteger(1024, 1024 * 1024 * 1024)),
@@ -332,6 +338,7 @@ export function serveCommand(): Command {
           maxCertificateUserIds: options.maxCertificateUserIds,
           maxCertificateUserIdLength: options.maxCertificateUserIdLength,
           maxBatchRequests: options.maxBatchRequests,
+          maxJsonDepth: options.maxJsonDepth,
           maxUploadBytes: options.maxUploadBytes,
           uploadDownloadTimeoutMs: options.uploadTimeoutMs,
           jobLeaseMs: options.jobLeaseMs,

@@ -153,7 +153,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
 
   // Graph takes JSON bodies only; Fastify's default text/plain parser would let other media types through.
   app.removeContentTypeParser('text/plain');
-  registerJsonBodyParser(app);
+  registerJsonBodyParser(app, deps.limits.maxJsonDepth);
   // While closing, a request that arrives on a kept-alive connection gets 503 serviceNotAvailable with
   // Retry-After and Connection: close, so the client retries on a fresh connection (another instance);
   // the fast path steps aside for it. Requests already in flight finish normally.

@@ -22,26 +22,41 @@ export interface UnstorablePlace {
   readonly problem: string;
 }
 
+/** Where a value sits: its property name or index, below its parent's place (undefined for the top). */
+interface Place {
+  readonly parent: Place | undefined;
+  readonly segment: string | number;
+}
+
+/** The segments from the top down to `place`. */
+function segmentsOf(place: Place | undefined): (string | number)[] {
+  const segments: (string | number)[] = [];
+  for (let at = place; at !== undefined; at = at.parent) segments.push(at.segment);
+  return segments.reverse();
+}
+
 export function findUnstorableText(value: unknown): UnstorablePlace | undefined {
   // Walked with a stack of its own, not by recursion: a body may nest 20 000 levels deep (refused later
-  // by the schema, but it must not overflow the call stack here first).
-  const pending: { readonly value: unknown; readonly segments: readonly (string | number)[] }[] = [{ value, segments: [] }];
+  // by the schema, but it must not overflow the call stack here first). Each value links to its parent's
+  // place, and the segments are spelled out only for what is reported: copying the path at every level
+  // took time quadratic in the depth (a 40 KB body of 20 000 nested arrays held the event loop 10 s).
+  const pending: { readonly value: unknown; readonly place: Place | undefined }[] = [{ value, place: undefined }];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const { value: item, segments } = next;
+    const { value: item, place } = next;
     if (typeof item === 'string') {
       const problem = unstorableCharacterIn(item);
-      if (problem) return { segments, problem };
+      if (problem) return { segments: segmentsOf(place), problem };
     } else if (Array.isArray(item)) {
-      for (let i = item.length - 1; i >= 0; i--) pending.push({ value: item[i], segments: [...segments, i] });
+      for (let i = item.length - 1; i >= 0; i--) pending.push({ value: item[i], place: { parent: place, segment: i } });
     } else if (item !== null && typeof item === 'object') {
       const entries = Object.entries(item);
       for (const [key] of entries) {
         const keyProblem = unstorableCharacterIn(key);
-        if (keyProblem) return { segments: [...segments, key], problem: `a property name with ${keyProblem}` };
+        if (keyProblem) return { segments: segmentsOf({ parent: place, segment: key }), problem: `a property name with ${keyProblem}` };
       }
       for (let i = entries.length - 1; i >= 0; i--) {
         const [key, child] = entries[i] as [string, unknown];
-        pending.push({ value: child, segments: [...segments, key] });
+        pending.push({ value: child, place: { parent: place, segment: key } });
       }
     }
   }
