@@ -51,7 +51,7 @@ export function registerJsonBodyParser(app: FastifyInstance, maxDepth: number): 
  * after it more. Malformed text is left to the parser, which says where it went wrong. Written by hand:
  * no JSON library offers a depth limit for JSON.parse.
  */
-export function nestsDeeperThan(text: string, maxDepth: number): boolean {
+function nestsDeeperThan(text: string, maxDepth: number): boolean {
   if (text.length <= maxDepth) return false;
   let depth = 0;
   let inString = false;

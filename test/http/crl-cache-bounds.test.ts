@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_CRL_CONFIG } from '../../src/config.ts';
+import { type CrlConfig, DEFAULT_CRL_CONFIG } from '../../src/config.ts';
 import { WORKING_MEMORY_SHARE } from '../../src/service/verification/crl-service.ts';
 import { createCa, createCrl, createLeaf, type TestCert } from '../helpers/certs.ts';
 import { bigCrl } from '../helpers/crl-der.ts';
@@ -66,17 +66,26 @@ async function metric(server: TestServer, series: string): Promise<number> {
   return Number(line.slice(series.length + 1));
 }
 
+type TrustStore = Awaited<ReturnType<typeof trustStore>>;
+
+/**
+ * A server with these CRL settings (beside the defaults) and one tenant's trust store, for `run`, which
+ * gets them and the URL of a test CRL by name; closed after.
+ */
+async function withCacheServer(crl: Partial<CrlConfig>, run: (server: TestServer, store: TrustStore, url: (name: string) => string) => Promise<void>): Promise<void> {
+  const server = await startTestServer({ allowPrivateFetch: true, crl: { ...DEFAULT_CRL_CONFIG, ...crl } });
+  try {
+    await run(server, await trustStore(server), (name) => `${files.url}/${name}.crl`);
+  } finally {
+    await server.close();
+  }
+}
+
 describe('the database cache bound (memory cache off)', () => {
   it('keeps at most its bytes, emptying the least recently used CRL first', async () => {
-    const server = await startTestServer({
-      allowPrivateFetch: true,
-      // Room for two CRLs, since a write makes room for its CRL twice (the copy in SQLite's write-ahead
-      // log or PostgreSQL's replaced rows until the checkpoint or VACUUM).
-      crl: { ...DEFAULT_CRL_CONFIG, crlCacheMemoryBytes: 0, crlCacheDatabaseBytes: Math.floor(crlBytes * 3.5) },
-    });
-    try {
-      const store = await trustStore(server);
-      const url = (name: string) => `${files.url}/${name}.crl`;
+    // Room for two CRLs, since a write makes room for its CRL twice (the copy in SQLite's write-ahead
+    // log or PostgreSQL's replaced rows until the checkpoint or VACUUM).
+    await withCacheServer({ crlCacheMemoryBytes: 0, crlCacheDatabaseBytes: Math.floor(crlBytes * 3.5) }, async (server, store, url) => {
       assert.equal(await verifyWith(server, store, url('u1')), 'downloaded');
       assert.equal(await verifyWith(server, store, url('u2')), 'downloaded');
       assert.equal(await verifyWith(server, store, url('u1')), 'database', 'u1 is now the most recently used');
@@ -86,24 +95,16 @@ describe('the database cache bound (memory cache off)', () => {
       assert.ok((await metric(server, 'graph_pki_crl_cache_evictions_total{tier="database",reason="size"}')) >= 1);
       const held = await metric(server, 'graph_pki_crl_cache_bytes{tier="database"}');
       assert.ok(held > 0 && held <= crlBytes * 2.5, `database holds ${held} bytes`);
-    } finally {
-      await server.close();
-    }
+    });
   });
 });
 
 describe('the memory cache bound', () => {
   it('keeps at most its bytes, dropping the least recently used CRL first', async () => {
-    const server = await startTestServer({
-      allowPrivateFetch: true,
-      // Room for two CRLs beside the working memory held back (2 load slots × 7/8 of a CRL) and, while a
-      // third loads, one beside its reservation (the DER and up to 24 bytes per possible entry, 2/3 of the
-      // DER). The database keeps nothing either, so a CRL not in memory is downloaded again.
-      crl: { ...DEFAULT_CRL_CONFIG, crlLoadsInFlight: 2, crlCacheMemoryBytes: Math.floor(crlBytes * 4.9), crlCacheDatabaseBytes: 0 },
-    });
-    try {
-      const store = await trustStore(server);
-      const url = (name: string) => `${files.url}/${name}.crl`;
+    // Room for two CRLs beside the working memory held back (2 load slots × 7/8 of a CRL) and, while a
+    // third loads, one beside its reservation (the DER and up to 24 bytes per possible entry, 2/3 of the
+    // DER). The database keeps nothing either, so a CRL not in memory is downloaded again.
+    await withCacheServer({ crlLoadsInFlight: 2, crlCacheMemoryBytes: Math.floor(crlBytes * 4.9), crlCacheDatabaseBytes: 0 }, async (server, store, url) => {
       assert.equal(await verifyWith(server, store, url('u1')), 'downloaded');
       assert.equal(await verifyWith(server, store, url('u2')), 'downloaded');
       assert.equal(await verifyWith(server, store, url('u1')), 'memory');
@@ -114,20 +115,12 @@ describe('the memory cache bound', () => {
       const held = await metric(server, 'graph_pki_crl_cache_bytes{tier="memory"}');
       assert.ok(held > 0 && held <= crlBytes * 3.15, `memory holds ${held} bytes, at most the cap less what is held back`);
       assert.equal(await metric(server, 'graph_pki_crl_cache_bytes{tier="database"}'), 0);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('holds back part of its bytes for the working memory of loads (2 load slots × 7/8 of the largest CRL)', async () => {
-    const server = await startTestServer({
-      allowPrivateFetch: true,
-      // Room for two CRLs if nothing were held back; with 1.75 CRLs held back, for one.
-      crl: { ...DEFAULT_CRL_CONFIG, crlLoadsInFlight: 2, crlCacheMemoryBytes: Math.floor(crlBytes * 3), crlCacheDatabaseBytes: 0 },
-    });
-    try {
-      const store = await trustStore(server);
-      const url = (name: string) => `${files.url}/${name}.crl`;
+    // Room for two CRLs if nothing were held back; with 1.75 CRLs held back, for one.
+    await withCacheServer({ crlLoadsInFlight: 2, crlCacheMemoryBytes: Math.floor(crlBytes * 3), crlCacheDatabaseBytes: 0 }, async (server, store, url) => {
       assert.equal(await verifyWith(server, store, url('u1')), 'downloaded');
       assert.equal(await verifyWith(server, store, url('u1')), 'memory', 'one CRL fits beside what is held back');
       assert.equal(await verifyWith(server, store, url('u2')), 'downloaded');
@@ -135,9 +128,7 @@ describe('the memory cache bound', () => {
       assert.equal(await verifyWith(server, store, url('u1')), 'downloaded', 'u1 went to make room for u2: two do not fit beside what is held back');
       const held = await metric(server, 'graph_pki_crl_cache_bytes{tier="memory"}');
       assert.ok(held > 0 && held <= crlBytes * 1.3, `memory holds ${held} bytes: one CRL (${crlBytes} bytes of DER and its index)`);
-    } finally {
-      await server.close();
-    }
+    });
   });
 });
 
@@ -154,13 +145,7 @@ describe('a CRL of unusually short entries', () => {
     // of it held back. The short CRL's load reserves 5/3 of its DER: ~3.99 units in all, within a cap of
     // 4.5, so the usual CRL could stay. Its index needs more (24 bytes per entry while indexing, up to 1.2
     // units for 20-byte entries): setting that aside (~5.2 units) drops the usual CRL.
-    const server = await startTestServer({
-      allowPrivateFetch: true,
-      crl: { ...DEFAULT_CRL_CONFIG, crlLoadsInFlight: 1, crlCacheMemoryBytes: Math.floor(unit * 4.5), crlCacheDatabaseBytes: 0 },
-    });
-    try {
-      const store = await trustStore(server);
-      const url = (name: string) => `${files.url}/${name}.crl`;
+    await withCacheServer({ crlLoadsInFlight: 1, crlCacheMemoryBytes: Math.floor(unit * 4.5), crlCacheDatabaseBytes: 0 }, async (server, store, url) => {
       assert.equal(await verifyWith(server, store, url('usual')), 'downloaded');
       assert.equal(await verifyWith(server, store, url('usual')), 'memory');
       assert.equal(await metric(server, 'graph_pki_crl_cache_evictions_total{tier="memory",reason="size"}'), 0);
@@ -170,9 +155,7 @@ describe('a CRL of unusually short entries', () => {
       assert.equal(await verifyWith(server, store, url('usual')), 'downloaded', 'the usual CRL went to make room for the short one being indexed');
       const held = await metric(server, 'graph_pki_crl_cache_bytes{tier="memory"}');
       assert.ok(held <= unit * 4.5, `memory holds ${held} bytes, within the cap`);
-    } finally {
-      await server.close();
-    }
+    });
   });
 });
 

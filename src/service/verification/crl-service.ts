@@ -302,8 +302,9 @@ export class CrlService {
 
   /**
    * Reserves a load's peak memory (loadMemoryBound) in the memory bound, first giving back to the system
-   * what the cache dropped to make room; the returned function ends the load: it gives the reservation
-   * back (once) and, when enough was dropped or loaded since the last time, the memory of both.
+   * what the cache dropped to make room. The Load indexes within the reservation (reserving more first for
+   * a CRL whose index outgrows it) and ends it: gives the reservation back (once) and, when enough was
+   * dropped or loaded since the last time, the memory of both.
    */
   private startLoad(derBytes: number): Load {
     const reserved = loadMemoryBound(derBytes);
